@@ -1,0 +1,64 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * The stable error codes of the API. Clients branch on `code`, never on `title` or `detail`,
+ * so a code, once published, keeps its meaning.
+ */
+export const ErrorCode = {
+  /** The request body, query or parameters do not match the route's schema. */
+  ValidationFailed: 'VALIDATION_FAILED',
+  /** The body is not valid JSON (or not the declared content type). */
+  MalformedBody: 'MALFORMED_BODY',
+  /** The body's content type is not one the route accepts. */
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  /** The request is refused for a reason the other codes do not name (the detail says). */
+  BadRequest: 'BAD_REQUEST',
+  /** The body is larger than the service accepts. */
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  /** No route matches the method and path, or the resource does not exist. */
+  NotFound: 'NOT_FOUND',
+  /** The service cannot serve the request yet (database down, migrations pending). */
+  NotReady: 'NOT_READY',
+  /** A bug in tcplab: the request may be retried, and the log says more. */
+  Internal: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** One reason a request was refused, pointing at the offending part of the request. */
+export const ProblemFieldError = Type.Object({
+  path: Type.String({ description: 'JSON pointer into the request part, e.g. /body/port' }),
+  message: Type.String(),
+});
+
+/** RFC 9457 problem details, with tcplab's stable `code`. Sent as application/problem+json. */
+export const Problem = Type.Object(
+  {
+    type: Type.String({ description: 'A URI naming the problem type: urn:tcplab:problem:<code>' }),
+    title: Type.String({ description: 'A short summary of the problem type' }),
+    status: Type.Integer({ minimum: 400, maximum: 599 }),
+    code: Type.String({ description: 'Stable, machine-readable error code' }),
+    detail: Type.Optional(Type.String({ description: 'What went wrong with this request' })),
+    instance: Type.Optional(Type.String({ description: 'The request path' })),
+    errors: Type.Optional(Type.Array(ProblemFieldError)),
+  },
+  {
+    $id: 'Problem',
+    examples: [
+      {
+        type: 'urn:tcplab:problem:VALIDATION_FAILED',
+        title: 'Request does not match the schema',
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        detail: 'body/port must be <= 65535',
+        instance: '/v1/sessions/0b6f.../endpoints',
+        errors: [{ path: '/body/port', message: 'must be <= 65535' }],
+      },
+    ],
+  },
+);
+
+export type Problem = Static<typeof Problem>;
+
+/** The media type of every error response (RFC 9457 §3). */
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, '/srv/tcplab');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('defaults to loopback:3000, the embedded database in ./.tcplab and info logs', () => {
+    expect(loadConfig({}, '/srv/tcplab')).toEqual({
+      host: '127.0.0.1',
+      port: 3000,
+      databaseUrl: undefined,
+      dataDir: '/srv/tcplab/.tcplab',
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      loadConfig(
+        {
+          HOST: '0.0.0.0',
+          PORT: '8080',
+          DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/test',
+          TCPLAB_DATA_DIR: '/var/lib/tcplab',
+          LOG_LEVEL: 'DEBUG',
+        },
+        '/srv/tcplab',
+      ),
+    ).toEqual({
+      host: '0.0.0.0',
+      port: 8080,
+      databaseUrl: 'postgresql://postgres@127.0.0.1:5432/test',
+      dataDir: '/var/lib/tcplab',
+      logLevel: 'debug',
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be an integer from 0 to 65535 (got "abc")'],
+    [{ PORT: '70000' }, 'PORT must be an integer from 0 to 65535 (got "70000")'],
+    [{ PORT: '-1' }, 'PORT must be an integer from 0 to 65535 (got "-1")'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")'],
+  ])('refuses %j with a message naming the variable', (env, message) => {
+    expect(problemsOf(env)).toEqual([message]);
+  });
+
+  it('refuses a DATABASE_URL that is not a Postgres URL', () => {
+    expect(problemsOf({ DATABASE_URL: 'mysql://localhost/x' })[0]).toMatch(/^DATABASE_URL must be/);
+  });
+
+  it('reports every bad variable at once', () => {
+    expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'y' })).toHaveLength(2);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: ' ' }, '/srv').port).toBe(3000);
+  });
+});

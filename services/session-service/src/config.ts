@@ -1,0 +1,78 @@
+/**
+ * The service's configuration, read from the environment once at start (see the README).
+ * Every bad value is reported at once, by variable name, so an operator fixes them in one go.
+ */
+import { isAbsolute, resolve } from 'node:path';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  /** Address the HTTP server binds to. */
+  host: string;
+  /** TCP port of the HTTP server; 0 picks a free one. */
+  port: number;
+  /** An external PostgreSQL server; undefined starts the embedded one. */
+  databaseUrl: string | undefined;
+  /** Local state: the embedded database cluster and its credentials. */
+  dataDir: string;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads the configuration from `env`, relative paths resolved against `cwd`. */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+
+  const host = value('HOST') ?? '127.0.0.1';
+
+  let port = 3000;
+  const rawPort = value('PORT');
+  if (rawPort !== undefined) {
+    port = Number(rawPort);
+    if (!/^\d+$/.test(rawPort) || port > 65535) {
+      problems.push(`PORT must be an integer from 0 to 65535 (got "${rawPort}")`);
+    }
+  }
+
+  const databaseUrl = value('DATABASE_URL');
+  if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
+    problems.push(
+      'DATABASE_URL must be a postgresql:// or postgres:// URL ' +
+        '(e.g. postgresql://user:password@127.0.0.1:5432/tcplab); unset it to use the embedded database',
+    );
+  }
+
+  const rawDataDir = value('TCPLAB_DATA_DIR') ?? '.tcplab';
+  const dataDir = isAbsolute(rawDataDir) ? rawDataDir : resolve(cwd, rawDataDir);
+
+  const rawLevel = value('LOG_LEVEL') ?? 'info';
+  const logLevel = LOG_LEVELS.find((level) => level === rawLevel.toLowerCase());
+  if (logLevel === undefined) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${rawLevel}")`);
+  }
+
+  if (problems.length > 0 || logLevel === undefined) throw new ConfigError(problems);
+  return { host, port, databaseUrl, dataDir, logLevel };
+}
+
+function isPostgresUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'postgresql:' || url.protocol === 'postgres:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,17 @@
+/** pino options: readable lines in a terminal, one JSON object per line everywhere else. */
+import type { LoggerOptions } from 'pino';
+import type { LogLevel } from './config.js';
+
+export function loggerOptions(
+  level: LogLevel,
+  pretty: boolean = process.stdout.isTTY,
+): LoggerOptions {
+  if (!pretty) return { level };
+  return {
+    level,
+    transport: {
+      target: 'pino-pretty',
+      options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' },
+    },
+  };
+}

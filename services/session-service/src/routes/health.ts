@@ -1,0 +1,63 @@
+/** GET /healthz (the process is alive) and GET /readyz (database up, migrations applied). */
+import { Health, NotReadyProblem, Readiness, type ReadinessChecks } from '@tcplab/contract';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ApiProblem, Problems } from '../errors.js';
+import { appliedMigrationNames } from '../store/migrations.js';
+import { withTimeout } from '../support/with-timeout.js';
+
+const READINESS_TIMEOUT_MS = 2_000;
+
+const health: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness: the process is up',
+        response: { 200: Health },
+      },
+    },
+    () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: the database answers and every migration is applied',
+        response: { 200: Readiness, 503: NotReadyProblem },
+      },
+    },
+    async () => {
+      const expected = app.expectedMigrations;
+      let applied: string[] | undefined;
+      try {
+        applied = await withTimeout(
+          appliedMigrationNames(app.db.pool),
+          READINESS_TIMEOUT_MS,
+          'readiness check',
+        );
+      } catch (error) {
+        app.log.warn({ err: error }, 'readiness: database check failed');
+      }
+      const checks: ReadinessChecks = {
+        database: applied === undefined ? 'down' : 'up',
+        migrations: {
+          applied: applied?.length ?? 0,
+          pending: expected.filter((name) => !applied?.includes(name)),
+        },
+      };
+      if (applied === undefined) {
+        throw new ApiProblem(Problems.notReady, 'the database does not answer', { checks });
+      }
+      if (checks.migrations.pending.length > 0) {
+        const pending = checks.migrations.pending.join(', ');
+        throw new ApiProblem(Problems.notReady, `migrations not applied: ${pending}`, { checks });
+      }
+      return { status: 'ready' as const, checks };
+    },
+  );
+};
+
+export default health;

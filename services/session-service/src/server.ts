@@ -1,0 +1,106 @@
+/**
+ * Starts tcplab's session service: configuration, the database (embedded unless DATABASE_URL
+ * is set), migrations, then the HTTP server. Shuts down in the reverse order on SIGINT/SIGTERM:
+ * HTTP server, database pool, embedded PostgreSQL.
+ *
+ * A start that cannot succeed prints one line saying why and exits with status 1.
+ */
+import closeWithGrace from 'close-with-grace';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { loggerOptions } from './logger.js';
+import { openDatabase, redactUrl } from './store/database.js';
+import { startEmbeddedPostgres } from './store/embedded-postgres.js';
+import { applyMigrations, readMigrations } from './store/migrations.js';
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
+const SHUTDOWN_DELAY_MS = 15_000;
+
+/** What has been opened so far, closed last-opened first. */
+const closers: { what: string; close: () => Promise<void> }[] = [];
+
+async function closeAll(log: { error(obj: unknown, msg: string): void }): Promise<void> {
+  for (const { what, close } of closers.splice(0).reverse()) {
+    try {
+      await close();
+    } catch (error) {
+      log.error({ err: error }, `closing ${what} failed`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino(loggerOptions(config.logLevel));
+
+  closeWithGrace({ delay: SHUTDOWN_DELAY_MS, logger }, async ({ signal, err }) => {
+    if (err !== undefined) logger.error({ err }, 'shutting down after an error');
+    else logger.info(`${signal ?? 'exit'}: shutting down`);
+    await closeAll(logger);
+    logger.flush();
+  });
+
+  const migrations = await readMigrations(MIGRATIONS_DIR);
+
+  let databaseUrl = config.databaseUrl;
+  if (databaseUrl === undefined) {
+    const embedded = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      log: {
+        info: (message) => logger.info(message),
+        warn: (message) => logger.warn(message),
+        debug: (message) => logger.debug(message),
+      },
+    });
+    closers.push({ what: 'embedded PostgreSQL', close: embedded.stop });
+    databaseUrl = embedded.url;
+  } else {
+    logger.info(`using the database at ${redactUrl(databaseUrl)}`);
+  }
+
+  const database = await openDatabase(databaseUrl);
+  closers.push({ what: 'the database pool', close: database.close });
+
+  const report = await applyMigrations(database.pool, migrations);
+  for (const name of report.applied) logger.info(`applied migration ${name}`);
+  for (const name of report.modified) {
+    logger.warn(`migration ${name} was modified after it was applied (checksum differs)`);
+  }
+
+  const app = await buildApp({ database, migrations, loggerInstance: logger });
+  closers.push({ what: 'the HTTP server', close: () => app.close() });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new StartError(
+        `port ${config.port} on ${config.host} is already in use; stop what uses it or set PORT`,
+      );
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') {
+      throw new StartError(`cannot bind to ${config.host}: no such address here; check HOST`);
+    }
+    throw error;
+  }
+}
+
+class StartError extends Error {}
+
+main().catch(async (error: unknown) => {
+  const message =
+    error instanceof ConfigError || error instanceof StartError || isKnownStartError(error)
+      ? error.message
+      : String(error instanceof Error ? (error.stack ?? error.message) : error);
+  await closeAll({ error: () => undefined });
+  process.stderr.write(`tcplab: cannot start: ${message}\n`);
+  process.exit(1);
+});
+
+function isKnownStartError(error: unknown): error is Error {
+  return (
+    error instanceof Error &&
+    ['DatabaseUnreachableError', 'MigrationError', 'EmbeddedPostgresError'].includes(error.name)
+  );
+}

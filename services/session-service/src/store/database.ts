@@ -1,0 +1,76 @@
+/**
+ * The service's handle on Postgres: one pg pool, shared by the Prisma client (through
+ * @prisma/adapter-pg) and by the few raw queries Prisma does not cover (migrations, bulk
+ * inserts, readiness).
+ */
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from '../generated/prisma/client.js';
+
+export interface Database {
+  pool: pg.Pool;
+  prisma: PrismaClient;
+  /** Closes Prisma, then the pool; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export class DatabaseUnreachableError extends Error {
+  override readonly name = 'DatabaseUnreachableError';
+}
+
+export interface OpenDatabaseOptions {
+  /** Connections in the pool (default 10). */
+  maxConnections?: number;
+  /** How long to wait for a connection at open (default 5 s). */
+  connectTimeoutMs?: number;
+}
+
+/** Opens a pool on `url` and checks that the server answers. */
+export async function openDatabase(
+  url: string,
+  options: OpenDatabaseOptions = {},
+): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+  });
+  // An idle client that loses its server (restart, network) must not crash the process:
+  // the pool drops it and the next query reports the problem.
+  pool.on('error', () => undefined);
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new DatabaseUnreachableError(
+      `cannot reach the database at ${redactUrl(url)}: ${describeError(error)}`,
+    );
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    })());
+  return { pool, prisma, close };
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return describeError(error.errors[0]);
+  }
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
