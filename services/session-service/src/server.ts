@@ -6,25 +6,29 @@
  * A start that cannot succeed prints one line saying why and exits with status 1.
  */
 import closeWithGrace from 'close-with-grace';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loggerOptions } from './logger.js';
 import { openDatabase, redactUrl } from './store/database.js';
 import { startEmbeddedPostgres } from './store/embedded-postgres.js';
-import { applyMigrations, readMigrations } from './store/migrations.js';
+import { applyMigrations, DEFAULT_MIGRATIONS_DIR, readMigrations } from './store/migrations.js';
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
 const SHUTDOWN_DELAY_MS = 15_000;
 
 /** What has been opened so far, closed last-opened first. */
 const closers: { what: string; close: () => Promise<void> }[] = [];
 
-async function closeAll(log: { error(obj: unknown, msg: string): void }): Promise<void> {
+interface CloseLog {
+  info(msg: string): void;
+  error(obj: unknown, msg: string): void;
+}
+
+async function closeAll(log: CloseLog): Promise<void> {
   for (const { what, close } of closers.splice(0).reverse()) {
     try {
       await close();
+      log.info(`closed ${what}`);
     } catch (error) {
       log.error({ err: error }, `closing ${what} failed`);
     }
@@ -42,7 +46,7 @@ async function main(): Promise<void> {
     logger.flush();
   });
 
-  const migrations = await readMigrations(MIGRATIONS_DIR);
+  const migrations = await readMigrations(DEFAULT_MIGRATIONS_DIR);
 
   let databaseUrl = config.databaseUrl;
   if (databaseUrl === undefined) {
@@ -93,7 +97,7 @@ main().catch(async (error: unknown) => {
     error instanceof ConfigError || error instanceof StartError || isKnownStartError(error)
       ? error.message
       : String(error instanceof Error ? (error.stack ?? error.message) : error);
-  await closeAll({ error: () => undefined });
+  await closeAll({ info: () => undefined, error: () => undefined });
   process.stderr.write(`tcplab: cannot start: ${message}\n`);
   process.exit(1);
 });

@@ -9,6 +9,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Pool, PoolClient } from 'pg';
 
 export interface Migration {
@@ -40,6 +41,11 @@ export class MigrationError extends Error {
     super(message);
   }
 }
+
+/** prisma/migrations at the root of the repository (the same path from src/ and dist/). */
+export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(
+  new URL('../../../../prisma/migrations', import.meta.url),
+);
 
 /** The lock `prisma migrate` takes, so the service and an operator's CLI never interleave. */
 const PRISMA_MIGRATE_ADVISORY_LOCK = 72707369;

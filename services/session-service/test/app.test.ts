@@ -1,0 +1,197 @@
+import { createClient, isApiError } from '@tcplab/client';
+import { Type } from 'typebox';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp, type App } from '../src/app.js';
+import { openDatabase } from '../src/store/database.js';
+import { DEFAULT_MIGRATIONS_DIR, readMigrations } from '../src/store/migrations.js';
+import { createMigratedDatabase, createTestDatabase, type MigratedDatabase } from './databases.js';
+
+const INIT = '20261121230000_init';
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function readyApp(): Promise<{ app: App; db: MigratedDatabase }> {
+  const db = await createMigratedDatabase();
+  cleanups.push(() => db.dispose());
+  const app = await buildApp({ database: db.database, migrations: db.migrations });
+  cleanups.push(() => app.close());
+  return { app, db };
+}
+
+describe('GET /healthz and /readyz', () => {
+  it('answers 200 ok while the process is alive', async () => {
+    const { app } = await readyApp();
+    const response = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('is ready when the database answers and every migration is applied', async () => {
+    const { app } = await readyApp();
+    const response = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      status: 'ready',
+      checks: { database: 'up', migrations: { applied: 1, pending: [] } },
+    });
+  });
+
+  it('answers 503 NOT_READY naming the migrations not yet applied', async () => {
+    const target = await createTestDatabase();
+    cleanups.push(() => target.drop());
+    const database = await openDatabase(target.url);
+    cleanups.push(() => database.close());
+    const migrations = await readMigrations(DEFAULT_MIGRATIONS_DIR);
+    const app = await buildApp({ database, migrations });
+    cleanups.push(() => app.close());
+
+    const response = await app.inject({ method: 'GET', url: '/readyz' });
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(response.json()).toEqual({
+      type: 'urn:tcplab:problem:NOT_READY',
+      title: 'Service not ready',
+      status: 503,
+      code: 'NOT_READY',
+      detail: `migrations not applied: ${INIT}`,
+      instance: '/readyz',
+      checks: { database: 'up', migrations: { applied: 0, pending: [INIT] } },
+    });
+  });
+
+  it('answers 503 NOT_READY once the database goes away', async () => {
+    const { app, db } = await readyApp();
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+
+    await db.drop();
+    const response = await app.inject({ method: 'GET', url: '/readyz' });
+
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({
+      code: 'NOT_READY',
+      detail: 'the database does not answer',
+      checks: { database: 'down', migrations: { applied: 0, pending: [INIT] } },
+    });
+  });
+});
+
+describe('OpenAPI and Swagger UI', () => {
+  it('serves an OpenAPI 3.1 document built from the route schemas', async () => {
+    const { app } = await readyApp();
+    const response = await app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    const document = response.json<{
+      openapi: string;
+      paths: Record<string, { get?: { responses: Record<string, unknown> } }>;
+    }>();
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths).sort()).toEqual(['/healthz', '/readyz']);
+    expect(Object.keys(document.paths['/readyz']?.get?.responses ?? {})).toEqual(['200', '503']);
+  });
+
+  it('serves Swagger UI at /docs', async () => {
+    const { app } = await readyApp();
+    const response = await app.inject({ method: 'GET', url: '/docs/' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/html/);
+    expect(response.body).toContain('swagger-ui');
+  });
+});
+
+describe('errors are application/problem+json with a stable code', () => {
+  /** A route with a body schema, as every REST route will have. */
+  async function appWithEchoRoute() {
+    const { app } = await readyApp();
+    app.post(
+      '/echo',
+      { schema: { body: Type.Object({ port: Type.Integer({ minimum: 0, maximum: 65535 }) }) } },
+      (request) => request.body,
+    );
+    app.get('/bug', () => {
+      throw new Error('secret internals');
+    });
+    return app;
+  }
+
+  it('an unknown route is 404 NOT_FOUND', async () => {
+    const { app } = await readyApp();
+    const response = await app.inject({ method: 'GET', url: '/v1/nothing?x=1' });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(response.json()).toEqual({
+      type: 'urn:tcplab:problem:NOT_FOUND',
+      title: 'Not found',
+      status: 404,
+      code: 'NOT_FOUND',
+      detail: 'no route for GET /v1/nothing?x=1',
+      instance: '/v1/nothing',
+    });
+  });
+
+  it('a schema violation is 400 VALIDATION_FAILED pointing at the field', async () => {
+    const app = await appWithEchoRoute();
+    const response = await app.inject({ method: 'POST', url: '/echo', payload: { port: 70000 } });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(response.json()).toEqual({
+      type: 'urn:tcplab:problem:VALIDATION_FAILED',
+      title: 'Request does not match the schema',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      detail: 'body/port must be <= 65535',
+      instance: '/echo',
+      errors: [{ path: '/body/port', message: 'must be <= 65535' }],
+    });
+  });
+
+  it('a body that is not JSON is 400 MALFORMED_BODY', async () => {
+    const app = await appWithEchoRoute();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"port": ',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'MALFORMED_BODY', status: 400 });
+  });
+
+  it('a body of another media type is 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+    const app = await appWithEchoRoute();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<port>80</port>',
+    });
+    expect(response.statusCode).toBe(415);
+    expect(response.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', status: 415 });
+  });
+
+  it('a bug is 500 INTERNAL and does not leak its message', async () => {
+    const app = await appWithEchoRoute();
+    const response = await app.inject({ method: 'GET', url: '/bug' });
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toMatchObject({ code: 'INTERNAL', status: 500 });
+    expect(response.body).not.toContain('secret internals');
+  });
+});
+
+describe('the typed client over a real port', () => {
+  it('reads health and readiness, then reports NOT_READY as an ApiError', async () => {
+    const { app, db } = await readyApp();
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const client = createClient({ baseUrl: address });
+
+    expect(await client.health()).toEqual({ status: 'ok' });
+    expect(await client.readiness()).toMatchObject({ status: 'ready' });
+
+    await db.drop();
+    const error: unknown = await client.readiness().catch((e: unknown) => e);
+    expect(isApiError(error) && [error.status, error.code]).toEqual([503, 'NOT_READY']);
+  });
+});

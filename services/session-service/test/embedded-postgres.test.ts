@@ -1,0 +1,149 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { openDatabase } from '../src/store/database.js';
+import {
+  EmbeddedPostgresError,
+  startEmbeddedPostgres,
+  type RunningPostgres,
+} from '../src/store/embedded-postgres.js';
+import { applyMigrations, DEFAULT_MIGRATIONS_DIR, readMigrations } from '../src/store/migrations.js';
+import { isRunning } from '../src/store/processes.js';
+import { runTs } from './processes.js';
+
+const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined };
+let dataDir: string;
+const running: RunningPostgres[] = [];
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'tcplab-embedded-'));
+});
+
+afterEach(async () => {
+  for (const postgres of running.splice(0)) await postgres.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function start(): Promise<RunningPostgres> {
+  const postgres = await startEmbeddedPostgres({ dataDir, log: quiet });
+  running.push(postgres);
+  return postgres;
+}
+
+async function query(url: string, sql: string): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every live process whose command line mentions the cluster folder. */
+async function postgresProcessesOn(clusterDir: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  const found: string[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(clusterDir) && (await isRunning(Number(entry)))) found.push(entry);
+  }
+  return found;
+}
+
+describe('embedded PostgreSQL', () => {
+  it('starts on a free loopback port with the tcplab database, and stops leaving no process', async () => {
+    const postgres = await start();
+    expect(postgres.url).toMatch(/^postgresql:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/tcplab$/);
+    expect(postgres.port).not.toBe(5432);
+    expect(await query(postgres.url, 'SELECT current_database() AS db')).toEqual([{ db: 'tcplab' }]);
+    expect(await isRunning(postgres.pid)).toBe(true);
+
+    await postgres.stop();
+    await postgres.stop(); // stopping twice is harmless
+
+    expect(await isRunning(postgres.pid)).toBe(false);
+    if (process.platform === 'linux') expect(await postgresProcessesOn(postgres.clusterDir)).toEqual([]);
+    await expect(stat(join(postgres.clusterDir, 'postmaster.pid'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(join(dataDir, 'tcplab.pid'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('keeps its data across a restart', async () => {
+    const first = await start();
+    await query(first.url, 'CREATE TABLE kept (n INT); INSERT INTO kept VALUES (7)');
+    await first.stop();
+
+    const second = await start();
+    expect(await query(second.url, 'SELECT n FROM kept')).toEqual([{ n: 7 }]);
+  });
+
+  it('keeps the generated password out of reach of other users', async () => {
+    await start();
+    const { mode } = await stat(join(dataDir, 'postgres.json'));
+    expect(mode & 0o077).toBe(0);
+  });
+
+  it('recovers from a stale postmaster.pid whose process is gone', async () => {
+    const first = await start();
+    const pidFile = join(first.clusterDir, 'postmaster.pid');
+    await first.stop();
+    // What a crash leaves: the pid file of a postmaster that no longer exists.
+    await writeFile(pidFile, `999999\n${first.clusterDir}\n0\n${first.port}\n\n127.0.0.1\n`);
+
+    const second = await start();
+    expect(await query(second.url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+  });
+
+  it('shuts down the Postgres orphaned by a run killed with SIGKILL, then starts', async () => {
+    const holder = runTs('test/fixtures/hold-embedded-postgres.ts', [dataDir], process.env);
+    const [, pid] = await holder.waitFor(/READY (\d+)/);
+    const orphan = Number(pid);
+    holder.process.kill('SIGKILL');
+    await holder.exited();
+    expect(await isRunning(orphan)).toBe(true);
+
+    const postgres = await start();
+
+    expect(await isRunning(orphan)).toBe(false);
+    expect(postgres.pid).not.toBe(orphan);
+    expect(await query(postgres.url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+  });
+
+  it('refuses a data directory another live tcplab process is using', async () => {
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60000)']);
+    try {
+      await writeFile(join(dataDir, 'tcplab.pid'), `${other.pid}\n`);
+      const error: unknown = await start().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EmbeddedPostgresError);
+      expect((error as Error).message).toBe(
+        `${dataDir} is in use by another tcplab process (pid ${other.pid}); ` +
+          'stop it, or set TCPLAB_DATA_DIR to another folder',
+      );
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
+  it('makes /readyz answer 503 once it has stopped', async () => {
+    const postgres = await start();
+    const database = await openDatabase(postgres.url, { connectTimeoutMs: 1_000 });
+    const migrations = await readMigrations(DEFAULT_MIGRATIONS_DIR);
+    await applyMigrations(database.pool, migrations);
+    const app = await buildApp({ database, migrations });
+    try {
+      expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+      await postgres.stop();
+      const response = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toMatchObject({ code: 'NOT_READY', checks: { database: 'down' } });
+    } finally {
+      await app.close();
+      await database.close();
+    }
+  });
+});
