@@ -5,8 +5,13 @@ import { isApiError } from './errors.js';
 function fakeFetch(status: number, body: string, contentType: string) {
   const calls: { url: string; headers: Record<string, string> }[] = [];
   const fetch: typeof globalThis.fetch = (input, init) => {
-    calls.push({ url: String(input), headers: (init?.headers ?? {}) as Record<string, string> });
-    return Promise.resolve(new Response(body, { status, headers: { 'content-type': contentType } }));
+    calls.push({
+      url: input instanceof Request ? input.url : input.toString(),
+      headers: (init?.headers ?? {}) as Record<string, string>,
+    });
+    return Promise.resolve(
+      new Response(body, { status, headers: { 'content-type': contentType } }),
+    );
   };
   return { fetch, calls };
 }

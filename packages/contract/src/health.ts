@@ -23,7 +23,9 @@ export const Readiness = Type.Object(
   { status: Type.Literal('ready'), checks: ReadinessChecks },
   {
     $id: 'Readiness',
-    examples: [{ status: 'ready', checks: { database: 'up', migrations: { applied: 1, pending: [] } } }],
+    examples: [
+      { status: 'ready', checks: { database: 'up', migrations: { applied: 1, pending: [] } } },
+    ],
   },
 );
 export type Readiness = Static<typeof Readiness>;

@@ -25,11 +25,19 @@ describe('engine purity lint', () => {
     ['a timer', 'setTimeout(() => undefined, 1);', 'no-restricted-globals'],
     ['console', 'console.log("x");', 'no-restricted-globals'],
     ['process', 'export const e = process.env;', 'no-restricted-globals'],
-    ['node:fs', 'import { readFileSync } from "node:fs"; readFileSync("x");', 'no-restricted-imports'],
+    [
+      'node:fs',
+      'import { readFileSync } from "node:fs"; readFileSync("x");',
+      'no-restricted-imports',
+    ],
     ['net', 'import net from "net"; net.createServer();', 'no-restricted-imports'],
-  ])('forbids %s in packages/engine/src', async (_what, code, rule) => {
-    expect(await restrictedUses(code, engineFile)).toContain(rule);
-  }, 30_000);
+  ])(
+    'forbids %s in packages/engine/src',
+    async (_what, code, rule) => {
+      expect(await restrictedUses(code, engineFile)).toContain(rule);
+    },
+    30_000,
+  );
 
   it('allows the same code outside the engine', async () => {
     expect(await restrictedUses('export const now = Date.now();', serviceFile)).toEqual([]);

@@ -47,7 +47,10 @@ describe('loadConfig', () => {
     [{ PORT: 'abc' }, 'PORT must be an integer from 0 to 65535 (got "abc")'],
     [{ PORT: '70000' }, 'PORT must be an integer from 0 to 65535 (got "70000")'],
     [{ PORT: '-1' }, 'PORT must be an integer from 0 to 65535 (got "-1")'],
-    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")'],
+    [
+      { LOG_LEVEL: 'loud' },
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    ],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(problemsOf(env)).toEqual([message]);
   });

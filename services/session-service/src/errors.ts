@@ -22,7 +22,11 @@ export const Problems = {
     status: 415,
     title: 'Unsupported media type',
   },
-  payloadTooLarge: { code: ErrorCode.PayloadTooLarge, status: 413, title: 'Request body too large' },
+  payloadTooLarge: {
+    code: ErrorCode.PayloadTooLarge,
+    status: 413,
+    title: 'Request body too large',
+  },
   badRequest: { code: ErrorCode.BadRequest, status: 400, title: 'Bad request' },
   notFound: { code: ErrorCode.NotFound, status: 404, title: 'Not found' },
   notReady: { code: ErrorCode.NotReady, status: 503, title: 'Service not ready' },

@@ -58,14 +58,14 @@ async function main(): Promise<void> {
         debug: (message) => logger.debug(message),
       },
     });
-    closers.push({ what: 'embedded PostgreSQL', close: embedded.stop });
+    closers.push({ what: 'embedded PostgreSQL', close: () => embedded.stop() });
     databaseUrl = embedded.url;
   } else {
     logger.info(`using the database at ${redactUrl(databaseUrl)}`);
   }
 
   const database = await openDatabase(databaseUrl);
-  closers.push({ what: 'the database pool', close: database.close });
+  closers.push({ what: 'the database pool', close: () => database.close() });
 
   const report = await applyMigrations(database.pool, migrations);
   for (const name of report.applied) logger.info(`applied migration ${name}`);

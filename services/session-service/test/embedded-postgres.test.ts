@@ -11,7 +11,11 @@ import {
   startEmbeddedPostgres,
   type RunningPostgres,
 } from '../src/store/embedded-postgres.js';
-import { applyMigrations, DEFAULT_MIGRATIONS_DIR, readMigrations } from '../src/store/migrations.js';
+import {
+  applyMigrations,
+  DEFAULT_MIGRATIONS_DIR,
+  readMigrations,
+} from '../src/store/migrations.js';
 import { isRunning } from '../src/store/processes.js';
 import { runTs } from './processes.js';
 
@@ -38,7 +42,7 @@ async function query(url: string, sql: string): Promise<unknown[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query(sql)).rows;
+    return (await client.query<Record<string, unknown>>(sql)).rows;
   } finally {
     await client.end();
   }
@@ -61,14 +65,17 @@ describe('embedded PostgreSQL', () => {
     const postgres = await start();
     expect(postgres.url).toMatch(/^postgresql:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/tcplab$/);
     expect(postgres.port).not.toBe(5432);
-    expect(await query(postgres.url, 'SELECT current_database() AS db')).toEqual([{ db: 'tcplab' }]);
+    expect(await query(postgres.url, 'SELECT current_database() AS db')).toEqual([
+      { db: 'tcplab' },
+    ]);
     expect(await isRunning(postgres.pid)).toBe(true);
 
     await postgres.stop();
     await postgres.stop(); // stopping twice is harmless
 
     expect(await isRunning(postgres.pid)).toBe(false);
-    if (process.platform === 'linux') expect(await postgresProcessesOn(postgres.clusterDir)).toEqual([]);
+    if (process.platform === 'linux')
+      expect(await postgresProcessesOn(postgres.clusterDir)).toEqual([]);
     await expect(stat(join(postgres.clusterDir, 'postmaster.pid'))).rejects.toThrow(/ENOENT/);
     await expect(stat(join(dataDir, 'tcplab.pid'))).rejects.toThrow(/ENOENT/);
   });

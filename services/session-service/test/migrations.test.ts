@@ -92,7 +92,9 @@ describe('applyMigrations on an empty database', () => {
       logs: null,
       applied_steps_count: 1,
     });
-    expect(row?.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(row?.id).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(row?.finished_at?.getTime()).toBeGreaterThanOrEqual(row?.started_at.getTime() ?? 0);
   });
 
@@ -109,14 +111,54 @@ describe('applyMigrations on an empty database', () => {
        ORDER BY ordinal_position`,
     );
     expect(columns.rows).toEqual([
-      { column_name: 'id', data_type: 'character varying', is_nullable: 'NO', character_maximum_length: 36 },
-      { column_name: 'checksum', data_type: 'character varying', is_nullable: 'NO', character_maximum_length: 64 },
-      { column_name: 'finished_at', data_type: 'timestamp with time zone', is_nullable: 'YES', character_maximum_length: null },
-      { column_name: 'migration_name', data_type: 'character varying', is_nullable: 'NO', character_maximum_length: 255 },
-      { column_name: 'logs', data_type: 'text', is_nullable: 'YES', character_maximum_length: null },
-      { column_name: 'rolled_back_at', data_type: 'timestamp with time zone', is_nullable: 'YES', character_maximum_length: null },
-      { column_name: 'started_at', data_type: 'timestamp with time zone', is_nullable: 'NO', character_maximum_length: null },
-      { column_name: 'applied_steps_count', data_type: 'integer', is_nullable: 'NO', character_maximum_length: null },
+      {
+        column_name: 'id',
+        data_type: 'character varying',
+        is_nullable: 'NO',
+        character_maximum_length: 36,
+      },
+      {
+        column_name: 'checksum',
+        data_type: 'character varying',
+        is_nullable: 'NO',
+        character_maximum_length: 64,
+      },
+      {
+        column_name: 'finished_at',
+        data_type: 'timestamp with time zone',
+        is_nullable: 'YES',
+        character_maximum_length: null,
+      },
+      {
+        column_name: 'migration_name',
+        data_type: 'character varying',
+        is_nullable: 'NO',
+        character_maximum_length: 255,
+      },
+      {
+        column_name: 'logs',
+        data_type: 'text',
+        is_nullable: 'YES',
+        character_maximum_length: null,
+      },
+      {
+        column_name: 'rolled_back_at',
+        data_type: 'timestamp with time zone',
+        is_nullable: 'YES',
+        character_maximum_length: null,
+      },
+      {
+        column_name: 'started_at',
+        data_type: 'timestamp with time zone',
+        is_nullable: 'NO',
+        character_maximum_length: null,
+      },
+      {
+        column_name: 'applied_steps_count',
+        data_type: 'integer',
+        is_nullable: 'NO',
+        character_maximum_length: null,
+      },
     ]);
   });
 });
@@ -155,7 +197,10 @@ describe('a migration that fails', () => {
 
   it('applies once fixed, after the migrations before it', async () => {
     await applyMigrations(pool, await readMigrations(dir)).catch(() => undefined);
-    await writeFile(join(dir, BROKEN, 'migration.sql'), 'CREATE TABLE "half_done" ("id" INTEGER);\n');
+    await writeFile(
+      join(dir, BROKEN, 'migration.sql'),
+      'CREATE TABLE "half_done" ("id" INTEGER);\n',
+    );
 
     const report = await applyMigrations(pool, await readMigrations(dir));
 

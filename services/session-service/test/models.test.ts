@@ -53,7 +53,13 @@ describe('generated client against the migrated schema', () => {
     expect(key).toMatchObject({ role: 'instructor', lastUsedAt: null, revokedAt: null });
     await expect(
       prisma.apiKey.create({
-        data: { tenantId: 'uni-a', role: 'viewer', name: 'dup', prefix: 'tl_abc123', secretHash: 'x' },
+        data: {
+          tenantId: 'uni-a',
+          role: 'viewer',
+          name: 'dup',
+          prefix: 'tl_abc123',
+          secretHash: 'x',
+        },
       }),
     ).rejects.toThrow(/Unique constraint/);
   });
@@ -76,7 +82,13 @@ describe('generated client against the migrated schema', () => {
   it('writes and reads endpoints, an accepted one pointing at its listener', async () => {
     const session = await seedSession('uni-c');
     const listener = await prisma.endpoint.create({
-      data: { sessionId: session.id, name: 'server', address: '10.0.0.2', port: 80, state: 'LISTEN' },
+      data: {
+        sessionId: session.id,
+        name: 'server',
+        address: '10.0.0.2',
+        port: 80,
+        state: 'LISTEN',
+      },
     });
     await prisma.endpoint.create({
       data: {
@@ -103,7 +115,13 @@ describe('generated client against the migrated schema', () => {
     const session = await seedSession('uni-d');
     await prisma.command.createMany({
       data: [
-        { sessionId: session.id, seq: 2, kind: 'connect', payload: { remote: { port: 80 } }, atUs: 5n },
+        {
+          sessionId: session.id,
+          seq: 2,
+          kind: 'connect',
+          payload: { remote: { port: 80 } },
+          atUs: 5n,
+        },
         { sessionId: session.id, seq: 1, kind: 'listen', payload: {}, atUs: 0n },
       ],
     });
@@ -146,7 +164,13 @@ describe('generated client against the migrated schema', () => {
       },
     });
     await prisma.traceEvent.create({
-      data: { sessionId: session.id, eventId: 2n, timeUs: 1_000n, kind: 'state', payload: { to: 'SYN-SENT' } },
+      data: {
+        sessionId: session.id,
+        eventId: 2n,
+        timeUs: 1_000n,
+        kind: 'state',
+        payload: { to: 'SYN-SENT' },
+      },
     });
 
     const dropped = await prisma.segment.findMany({
@@ -156,7 +180,9 @@ describe('generated client against the migrated schema', () => {
     expect(dropped).toHaveLength(1);
     expect(dropped[0]).toMatchObject({ seq: MAX_SEQ, window: 64240, reason: 'loss', flags: 'S' });
     expect(dropped[0]?.event.payload).toEqual({ flags: 'S' });
-    expect(await prisma.traceEvent.count({ where: { sessionId: session.id, kind: 'state' } })).toBe(1);
+    expect(await prisma.traceEvent.count({ where: { sessionId: session.id, kind: 'state' } })).toBe(
+      1,
+    );
   });
 
   it('writes and reads snapshots as bytes', async () => {
@@ -181,7 +207,13 @@ describe('generated client against the migrated schema', () => {
       data: { sessionId: session.id, seq: 1, kind: 'listen', payload: {}, atUs: 0n },
     });
     await prisma.snapshot.create({
-      data: { sessionId: session.id, commandSeq: 1, lastEventId: 0n, timeUs: 0n, state: new Uint8Array() },
+      data: {
+        sessionId: session.id,
+        commandSeq: 1,
+        lastEventId: 0n,
+        timeUs: 0n,
+        state: new Uint8Array(),
+      },
     });
 
     await prisma.session.delete({ where: { id: session.id } });

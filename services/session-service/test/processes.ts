@@ -43,7 +43,11 @@ export function runTs(entry: string, args: string[], env: NodeJS.ProcessEnv): Ch
         const timer = setInterval(check, 25);
         const deadline = setTimeout(() => {
           clearInterval(timer);
-          reject(new Error(`no ${String(pattern)} within ${timeoutMs} ms; stdout: ${out}; stderr: ${err}`));
+          reject(
+            new Error(
+              `no ${String(pattern)} within ${timeoutMs} ms; stdout: ${out}; stderr: ${err}`,
+            ),
+          );
         }, timeoutMs);
         void exit.then(() => {
           if (!check()) {

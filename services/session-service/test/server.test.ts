@@ -98,7 +98,10 @@ describe('the service process', () => {
   });
 
   it('exits with one line when the database cannot be reached', async () => {
-    const child = startService({ PORT: '0', DATABASE_URL: 'postgresql://tcplab:secret@127.0.0.1:1/tcplab' });
+    const child = startService({
+      PORT: '0',
+      DATABASE_URL: 'postgresql://tcplab:secret@127.0.0.1:1/tcplab',
+    });
     const lines = await failure(child);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(

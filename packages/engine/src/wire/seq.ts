@@ -17,7 +17,8 @@ const HALF = 0x8000_0000;
 
 /** Reduces any integer to a sequence number (modulo 2^32, always non-negative). */
 export function seq(value: number): SeqNum {
-  if (!Number.isInteger(value)) throw new RangeError(`sequence number must be an integer: ${value}`);
+  if (!Number.isInteger(value))
+    throw new RangeError(`sequence number must be an integer: ${value}`);
   return (((value % MODULUS) + MODULUS) % MODULUS) as SeqNum;
 }
 

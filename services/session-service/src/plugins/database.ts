@@ -17,12 +17,13 @@ declare module 'fastify' {
   }
 }
 
-async function database(app: FastifyInstance, options: DatabasePluginOptions) {
+function database(app: FastifyInstance, options: DatabasePluginOptions, done: () => void) {
   app.decorate('db', options.database);
   app.decorate(
     'expectedMigrations',
     options.migrations.map((m) => m.name),
   );
+  done();
 }
 
 export default fp(database, { name: 'tcplab-database', fastify: '5.x' });

@@ -42,7 +42,7 @@ function classify(error: FastifyError): ProblemInit {
   return Problems.internal;
 }
 
-async function problemDetails(app: FastifyInstance) {
+function problemDetails(app: FastifyInstance, _options: unknown, done: () => void) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiProblem) {
       return send(reply, request, error.problem, error.detail, error.extensions);
@@ -59,6 +59,7 @@ async function problemDetails(app: FastifyInstance) {
   app.setNotFoundHandler((request, reply) =>
     send(reply, request, Problems.notFound, `no route for ${request.method} ${request.url}`),
   );
+  done();
 }
 
 export default fp(problemDetails, { name: 'tcplab-problem-details', fastify: '5.x' });

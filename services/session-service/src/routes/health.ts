@@ -1,13 +1,13 @@
 /** GET /healthz (the process is alive) and GET /readyz (database up, migrations applied). */
 import { Health, NotReadyProblem, Readiness, type ReadinessChecks } from '@tcplab/contract';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { ApiProblem, Problems } from '../errors.js';
 import { appliedMigrationNames } from '../store/migrations.js';
 import { withTimeout } from '../support/with-timeout.js';
 
 const READINESS_TIMEOUT_MS = 2_000;
 
-const health: FastifyPluginAsyncTypebox = async (app) => {
+const health: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.get(
     '/healthz',
     {
@@ -58,6 +58,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       return { status: 'ready' as const, checks };
     },
   );
+  done();
 };
 
 export default health;

