@@ -148,28 +148,27 @@ describe('errors are application/problem+json with a stable code', () => {
     });
   });
 
-  it('a body that is not JSON is 400 MALFORMED_BODY', async () => {
+  it.each([
+    ['not JSON', 'application/json', '{"port": ', 400, 'MALFORMED_BODY'],
+    ['of another media type', 'application/xml', '<port>80</port>', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    [
+      'over 1 MiB',
+      'application/json',
+      `{"pad":"${'x'.repeat(1_100_000)}"}`,
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+  ])('a body %s is %i %s', async (_what, contentType, payload, status, code) => {
     const app = await appWithEchoRoute();
     const response = await app.inject({
       method: 'POST',
       url: '/echo',
-      headers: { 'content-type': 'application/json' },
-      payload: '{"port": ',
+      headers: { 'content-type': contentType },
+      payload,
     });
-    expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ code: 'MALFORMED_BODY', status: 400 });
-  });
-
-  it('a body of another media type is 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-    const app = await appWithEchoRoute();
-    const response = await app.inject({
-      method: 'POST',
-      url: '/echo',
-      headers: { 'content-type': 'application/xml' },
-      payload: '<port>80</port>',
-    });
-    expect(response.statusCode).toBe(415);
-    expect(response.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', status: 415 });
+    expect(response.statusCode).toBe(status);
+    expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(response.json()).toMatchObject({ code, status, instance: '/echo' });
   });
 
   it('a bug is 500 INTERNAL and does not leak its message', async () => {
