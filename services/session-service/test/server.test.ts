@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isRunning } from '../src/store/processes.js';
-import { createMigratedDatabase } from './databases.js';
+import pg from 'pg';
+import { createMigratedDatabase, createTestDatabase } from './databases.js';
 import { envWithoutDatabase, runTs, type Child } from './processes.js';
 
 const children: Child[] = [];
@@ -107,6 +108,28 @@ describe('the service process', () => {
     expect(lines[0]).toMatch(
       /^tcplab: cannot start: cannot reach the database at postgresql:\/\/tcplab:\*\*\*@127\.0\.0\.1:1\/tcplab: .*ECONNREFUSED/,
     );
+  });
+
+  it('refuses to start when a migration fails, naming it and applying none of it', async () => {
+    const target = await createTestDatabase();
+    cleanups.push(() => target.drop());
+    const client = new pg.Client({ connectionString: target.url });
+    await client.connect();
+    cleanups.push(() => client.end());
+    // A database that already has a table of the same name, as another application would.
+    await client.query('CREATE TABLE "tenants" ("other_app" INTEGER)');
+
+    const child = startService({ PORT: '0', DATABASE_URL: target.url });
+
+    expect(await failure(child)).toEqual([
+      'tcplab: cannot start: migration 20261121230000_init failed: relation "tenants" already exists',
+    ]);
+    const tables = await client.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+    );
+    expect(tables.rows.map((row) => row.table_name)).toEqual(['_prisma_migrations', 'tenants']);
+    const ledger = await client.query('SELECT * FROM "_prisma_migrations"');
+    expect(ledger.rowCount).toBe(0);
   });
 
   it('exits with one line when the port is in use', async () => {
