@@ -11,7 +11,9 @@ export function loggerOptions(
     level,
     transport: {
       target: 'pino-pretty',
-      options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' },
+      // Written from the transport's worker straight to fd 1, so that nothing is lost when the
+      // process exits right after the shutdown messages.
+      options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', destination: 1, sync: true },
     },
   };
 }

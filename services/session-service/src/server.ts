@@ -43,7 +43,8 @@ async function main(): Promise<void> {
     if (err !== undefined) logger.error({ err }, 'shutting down after an error');
     else logger.info(`${signal ?? 'exit'}: shutting down`);
     await closeAll(logger);
-    logger.flush();
+    // close-with-grace exits right after this; let the log transport write what is pending.
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
   });
 
   const migrations = await readMigrations(DEFAULT_MIGRATIONS_DIR);
