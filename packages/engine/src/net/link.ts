@@ -1,0 +1,95 @@
+/**
+ * One direction of a link: propagation delay with seeded jitter, an optional rate with a
+ * finite drop-tail queue (serialisation delay), and random impairments. `carry` decides the
+ * fate of one packet, drawing randomness only for the impairments that are switched on, so a
+ * setting at 0 changes nothing in a trace.
+ */
+import type { Prng } from '../sim/prng.js';
+import type { SegmentFate } from '../trace/events.js';
+
+export interface LinkSettings {
+  delayMs: number;
+  jitterMs: number;
+  /** Megabits per second; 0 = unlimited (no serialisation delay, no queue). */
+  rateMbps: number;
+  /** Packets the queue holds while the link is busy (drop-tail beyond). */
+  queuePackets: number;
+  lossRate: number;
+  duplicateRate: number;
+  reorderRate: number;
+  corruptRate: number;
+  /** Largest IP packet; a larger segment is dropped (`mtu`). */
+  mtu: number;
+}
+
+export const DEFAULT_LINK: LinkSettings = {
+  delayMs: 10,
+  jitterMs: 0,
+  rateMbps: 0,
+  queuePackets: 100,
+  lossRate: 0,
+  duplicateRate: 0,
+  reorderRate: 0,
+  corruptRate: 0,
+  mtu: 1500,
+};
+
+/** What is in flight on one direction: when each queued packet finishes serialising. */
+export interface LinkState {
+  departuresUs: number[];
+}
+
+export interface Carried {
+  fate: SegmentFate;
+  reason: string | undefined;
+  /** Arrival times at the receiver: none when dropped, two when duplicated. */
+  arrivalsUs: number[];
+  /** The receiver gets damaged bytes: its checksum check will fail. */
+  corrupted: boolean;
+}
+
+export function carry(
+  now: number,
+  packetBytes: number,
+  settings: LinkSettings,
+  state: LinkState,
+  prng: Prng,
+): Carried {
+  const dropped = (reason: string): Carried => ({
+    fate: 'dropped',
+    reason,
+    arrivalsUs: [],
+    corrupted: false,
+  });
+  if (packetBytes > settings.mtu) return dropped('mtu');
+
+  let departUs = now;
+  if (settings.rateMbps > 0) {
+    state.departuresUs = state.departuresUs.filter((t) => t > now);
+    if (state.departuresUs.length > settings.queuePackets) return dropped('queue-full');
+    const busyUntil = state.departuresUs.at(-1) ?? now;
+    departUs = Math.max(now, busyUntil) + Math.ceil((packetBytes * 8) / settings.rateMbps);
+    state.departuresUs.push(departUs);
+  }
+  if (prng.chance(settings.lossRate)) return dropped('loss');
+
+  const propagation = () => {
+    const jitter = settings.jitterMs > 0 ? prng.nextFloat() * settings.jitterMs * 1000 : 0;
+    return departUs + Math.round(settings.delayMs * 1000 + jitter);
+  };
+  let arrival = propagation();
+  let fate: SegmentFate = 'delivered';
+  const corrupted = prng.chance(settings.corruptRate);
+  if (corrupted) fate = 'corrupted';
+  if (prng.chance(settings.reorderRate)) {
+    // Held back by one more propagation delay, so segments sent after it overtake it.
+    arrival += Math.max(1, Math.round(settings.delayMs * 1000));
+    fate = corrupted ? fate : 'reordered';
+  }
+  const arrivals = [arrival];
+  if (prng.chance(settings.duplicateRate)) {
+    arrivals.push(propagation());
+    fate = corrupted ? fate : 'duplicated';
+  }
+  return { fate, reason: corrupted ? 'checksum' : undefined, arrivalsUs: arrivals, corrupted };
+}

@@ -1,0 +1,452 @@
+/**
+ * The Simulation facade: hosts with TCP endpoints, the links between them, a virtual clock in
+ * integer microseconds, an event queue and a seeded PRNG. Commands come in (listen, connect,
+ * send, receive, shutdown, close, abort, inject, advance); events run in time order; trace
+ * events come out, numbered 1, 2, 3, ... Same seed + same commands = same trace.
+ */
+import { carry, DEFAULT_LINK, type LinkSettings, type LinkState } from '../net/link.js';
+import { Connection, type ConnectionEnv, type Endpoint } from '../tcp/connection.js';
+import { segmentArrives, segmentLength } from '../tcp/input.js';
+import { resolveOptions, type EndpointOptions } from '../tcp/options.js';
+import type { TcpState } from '../tcp/state.js';
+import type { AppError, TraceBody, TraceEvent } from '../trace/events.js';
+import { Flag, formatFlags, hasFlag } from '../wire/flags.js';
+import { formatIpv4, parseIpv4 } from '../wire/ipv4.js';
+import { encodeOptions } from '../wire/options.js';
+import type { TcpSegment } from '../wire/segment.js';
+import { seq, seqAdd } from '../wire/seq.js';
+import { EventQueue } from './event-queue.js';
+import { Prng } from './prng.js';
+
+/** The states in which CLOSE (shutdown or close) means something. */
+const OPEN_STATES: TcpState[] = ['LISTEN', 'SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED', 'CLOSE-WAIT'];
+
+/** IPv4 + TCP fixed headers: what a segment adds on the wire besides options and data. */
+const IP_TCP_HEADERS = 40;
+
+export type SimEvent =
+  | { kind: 'deliver'; src: number; dst: number; segment: TcpSegment; corrupted: boolean }
+  | { kind: 'wake'; endpointId: string };
+
+export interface SimulationConfig {
+  seed: number;
+  /** Settings for every pair of hosts, both directions. */
+  link?: Partial<LinkSettings>;
+  /** Endpoint options every endpoint starts from. */
+  defaults?: Partial<EndpointOptions>;
+}
+
+export interface EndpointSpec {
+  address: string;
+  port: number;
+  name?: string;
+  options?: Partial<EndpointOptions>;
+}
+
+export class SimulationError extends Error {
+  override readonly name = 'SimulationError';
+  constructor(
+    readonly code:
+      'BAD_ADDRESS' | 'PORT_IN_USE' | 'NO_SUCH_ENDPOINT' | 'INVALID_STATE' | 'CONNECTION_CLOSING',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface EndpointInfo {
+  id: string;
+  name: string;
+  parentId: string | undefined;
+  state: TcpState;
+  local: { address: string; port: number };
+  remote: { address: string; port: number } | undefined;
+  error: AppError | undefined;
+}
+
+export class Simulation {
+  nowUs = 0;
+  private readonly prng: Prng;
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly connections = new Map<string, Connection>();
+  private readonly names = new Map<string, string>();
+  private readonly parents = new Map<string, string>();
+  private readonly links = new Map<string, LinkState>();
+  /** The wake-up pending for each endpoint (at most one that matters: the earliest). */
+  private readonly wakeAt = new Map<string, number>();
+  private readonly linkSettings: LinkSettings;
+  private readonly defaults: Partial<EndpointOptions>;
+  private nextEndpoint = 1;
+  private nextEventId = 1;
+  private readonly trace: TraceEvent[] = [];
+  private readonly env: ConnectionEnv;
+
+  constructor(config: SimulationConfig) {
+    this.prng = Prng.fromSeed(config.seed);
+    this.linkSettings = { ...DEFAULT_LINK, ...config.link };
+    this.defaults = config.defaults ?? {};
+    this.env = {
+      transmit: (connection, segment) => {
+        this.send(
+          connection.local.address,
+          connection.remote?.address ?? 0,
+          segment,
+          connection.id,
+        );
+      },
+      trace: (body) => this.record(body),
+    };
+  }
+
+  // --- endpoints and user calls ---------------------------------------------------------------
+
+  addEndpoint(spec: EndpointSpec): string {
+    const address = parseAddress(spec.address);
+    for (const c of this.connections.values()) {
+      if (c.local.address === address && c.local.port === spec.port && c.state !== 'CLOSED') {
+        throw new SimulationError(
+          'PORT_IN_USE',
+          `${spec.address}:${spec.port} is in use by ${c.id}`,
+        );
+      }
+    }
+    const id = `e${this.nextEndpoint++}`;
+    const options = resolveOptions({ ...this.defaults, ...spec.options });
+    this.connections.set(id, new Connection(id, { address, port: spec.port }, options, this.env));
+    this.names.set(id, spec.name ?? id);
+    return id;
+  }
+
+  listen(id: string): void {
+    this.call(id, (c) => {
+      this.expectState(c, ['CLOSED'], 'listen');
+      c.listen();
+    });
+  }
+
+  connect(id: string, remote: { address: string; port: number }): void {
+    const address = parseAddress(remote.address);
+    this.call(id, (c) => {
+      this.expectState(c, ['CLOSED'], 'connect');
+      c.connect(this.nowUs, { address, port: remote.port }, this.chooseIss(c));
+    });
+  }
+
+  /** SEND: returns the bytes accepted into the send buffer. */
+  sendData(id: string, data: Uint8Array): number {
+    return this.call(id, (c) => {
+      if (c.finQueued) throw new SimulationError('CONNECTION_CLOSING', `${id}: connection closing`);
+      this.expectState(c, ['SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED', 'CLOSE-WAIT'], 'send');
+      return c.send(this.nowUs, data);
+    });
+  }
+
+  /** RECEIVE: up to `max` bytes the application has not read; `eof` once the peer's FIN is read. */
+  receive(id: string, max = Number.MAX_SAFE_INTEGER): { data: Uint8Array; eof: boolean } {
+    return this.call(id, (c) => {
+      const data = c.receive(this.nowUs, max);
+      return { data, eof: c.peerFinished && c.readable.length === 0 };
+    });
+  }
+
+  /** CLOSE of RFC 9293 (shutdown(SHUT_WR)): no more data from us; we still receive. */
+  shutdown(id: string): void {
+    this.call(id, (c) => {
+      this.expectState(c, OPEN_STATES, 'shutdown');
+      c.shutdown(this.nowUs);
+    });
+  }
+
+  /** close() as a kernel does it: CLOSE, and RST if unread data would be lost. */
+  close(id: string): void {
+    this.call(id, (c) => {
+      this.expectState(c, OPEN_STATES, 'close');
+      c.close(this.nowUs);
+    });
+  }
+
+  abort(id: string): void {
+    this.call(id, (c) => c.abort(this.nowUs));
+  }
+
+  endpointInfo(id: string): EndpointInfo {
+    const c = this.endpoint(id);
+    return {
+      id,
+      name: this.names.get(id) ?? id,
+      parentId: this.parents.get(id),
+      state: c.state,
+      local: { address: formatIpv4(c.local.address), port: c.local.port },
+      remote: c.remote && { address: formatIpv4(c.remote.address), port: c.remote.port },
+      error: c.error,
+    };
+  }
+
+  /** The connection object, for tests and the status call (STATUS, §3.10.6). */
+  connection(id: string): Connection {
+    return this.endpoint(id);
+  }
+
+  endpointIds(): string[] {
+    return [...this.connections.keys()];
+  }
+
+  /** Sends a hand-made segment from `src` to `dst` through the links, as a peer would. */
+  inject(
+    src: { address: string; port: number },
+    dst: { address: string; port: number },
+    segment: Omit<TcpSegment, 'srcPort' | 'dstPort'>,
+  ): void {
+    this.send(
+      parseAddress(src.address),
+      parseAddress(dst.address),
+      { ...segment, srcPort: src.port, dstPort: dst.port },
+      undefined,
+    );
+  }
+
+  // --- the clock --------------------------------------------------------------------------------
+
+  /** The time of the next event in microseconds, or undefined when nothing is pending. */
+  nextEventTime(): number | undefined {
+    return this.queue.peekTime();
+  }
+
+  /** Runs the next event (and moves the clock to it); false when there is none. */
+  step(): boolean {
+    const next = this.queue.pop();
+    if (next === undefined) return false;
+    this.nowUs = Math.max(this.nowUs, next.at);
+    this.run(next.event);
+    return true;
+  }
+
+  /** Runs every event up to `nowUs + ms`, then sets the clock there. */
+  advance(ms: number): void {
+    const until = this.nowUs + Math.round(ms * 1000);
+    for (let t = this.queue.peekTime(); t !== undefined && t <= until; t = this.queue.peekTime()) {
+      this.step();
+    }
+    this.nowUs = until;
+  }
+
+  /** Runs until nothing is pending or `maxMs` of virtual time have passed; true when idle. */
+  runUntilIdle(maxMs: number): boolean {
+    const until = this.nowUs + Math.round(maxMs * 1000);
+    for (let t = this.queue.peekTime(); t !== undefined; t = this.queue.peekTime()) {
+      if (t > until) {
+        this.nowUs = until;
+        return false;
+      }
+      this.step();
+    }
+    return true;
+  }
+
+  /** Trace events recorded since the last call. */
+  drainTrace(): TraceEvent[] {
+    return this.trace.splice(0);
+  }
+
+  // --- internals --------------------------------------------------------------------------------
+
+  private endpoint(id: string): Connection {
+    const c = this.connections.get(id);
+    if (c === undefined) throw new SimulationError('NO_SUCH_ENDPOINT', `no endpoint ${id}`);
+    return c;
+  }
+
+  private expectState(c: Connection, allowed: TcpState[], call: string): void {
+    if (!allowed.includes(c.state)) {
+      throw new SimulationError('INVALID_STATE', `${call} is not possible in ${c.state} (${c.id})`);
+    }
+  }
+
+  private chooseIss(c: Connection) {
+    // RFC 9293 §3.4.1 in spirit: unpredictable per connection, here drawn from the seeded PRNG.
+    return seq(c.options.isn ?? this.prng.nextU32());
+  }
+
+  private record(body: TraceBody): void {
+    this.trace.push({ ...body, eventId: this.nextEventId++, timeUs: this.nowUs });
+  }
+
+  /** Schedules a wake-up at the connection's earliest timer, unless one as early is pending. */
+  private wake(c: Connection): void {
+    const at = c.nextDeadline();
+    if (at === undefined) return;
+    const pending = this.wakeAt.get(c.id);
+    if (pending !== undefined && pending <= at) return;
+    this.wakeAt.set(c.id, at);
+    this.queue.schedule(at, { kind: 'wake', endpointId: c.id });
+  }
+
+  /** Runs a user call on an endpoint, then schedules its next wake-up. */
+  private call<T>(id: string, action: (c: Connection) => T): T {
+    const c = this.endpoint(id);
+    const result = action(c);
+    this.wake(c);
+    return result;
+  }
+
+  private run(event: SimEvent): void {
+    if (event.kind === 'wake') {
+      if (this.wakeAt.get(event.endpointId) === this.nowUs) this.wakeAt.delete(event.endpointId);
+      const c = this.connections.get(event.endpointId);
+      const due = c?.nextDeadline();
+      if (c === undefined || due === undefined || due > this.nowUs) return; // stale wake-up
+      c.onTimers(this.nowUs);
+      this.wake(c);
+      return;
+    }
+    this.deliver(event.src, event.dst, event.segment, event.corrupted);
+  }
+
+  /** Puts a segment on the link from `src` to `dst` and traces its fate. */
+  private send(
+    src: number,
+    dst: number,
+    segment: TcpSegment,
+    endpointId: string | undefined,
+  ): void {
+    const optionBytes = encodeOptions(segment.options);
+    const packetBytes =
+      IP_TCP_HEADERS + (optionBytes.ok ? optionBytes.value.length : 0) + segment.payload.length;
+    const hostExists = [...this.connections.values()].some((c) => c.local.address === dst);
+    const linkKey = `${src}>${dst}`;
+    let state = this.links.get(linkKey);
+    if (state === undefined) {
+      state = { departuresUs: [] };
+      this.links.set(linkKey, state);
+    }
+    const carried = hostExists
+      ? carry(this.nowUs, packetBytes, this.linkSettings, state, this.prng)
+      : { fate: 'dropped' as const, reason: 'no-host', arrivalsUs: [], corrupted: false };
+    this.record({
+      kind: 'segment',
+      endpointId,
+      src: { address: formatIpv4(src), port: segment.srcPort },
+      dst: { address: formatIpv4(dst), port: segment.dstPort },
+      flags: formatFlags(segment.flags),
+      seq: segment.seq,
+      ack: segment.ack,
+      window: segment.window,
+      len: segment.payload.length,
+      options: segment.options,
+      fate: carried.fate,
+      reason: carried.reason,
+      arrivesUs: carried.arrivalsUs[0],
+    });
+    for (const at of carried.arrivalsUs) {
+      this.queue.schedule(at, { kind: 'deliver', src, dst, segment, corrupted: carried.corrupted });
+    }
+  }
+
+  /** A segment reaches host `dst`: demultiplex it to a connection, a listener, or a closed port. */
+  private deliver(src: number, dst: number, segment: TcpSegment, corrupted: boolean): void {
+    if (corrupted) return; // the receiver's checksum fails: dropped (traced when sent)
+    const matches = [...this.connections.values()].filter(
+      (c) => c.local.address === dst && c.local.port === segment.dstPort,
+    );
+    const connected = matches.find(
+      (c) =>
+        c.state !== 'CLOSED' &&
+        c.state !== 'LISTEN' &&
+        c.remote?.address === src &&
+        c.remote.port === segment.srcPort,
+    );
+    if (connected !== undefined) {
+      segmentArrives(connected, this.nowUs, segment);
+      this.wake(connected);
+      return;
+    }
+    const listener = matches.find((c) => c.state === 'LISTEN');
+    if (listener !== undefined) {
+      this.listenerArrives(listener, src, segment);
+      return;
+    }
+    this.closedArrives(src, dst, segment);
+  }
+
+  /** RFC 9293 §3.10.7.1: no connection: answer with a RST unless the segment is one. */
+  private closedArrives(src: number, dst: number, s: TcpSegment): void {
+    if (hasFlag(s.flags, Flag.RST)) return;
+    const reply: TcpSegment = hasFlag(s.flags, Flag.ACK)
+      ? { ...blank(s), seq: s.ack, ack: seq(0), flags: Flag.RST } // <SEQ=SEG.ACK><CTL=RST>
+      : {
+          ...blank(s),
+          seq: seq(0),
+          ack: seqAdd(s.seq, segmentLength(s)),
+          flags: Flag.RST | Flag.ACK,
+        };
+    this.send(dst, src, reply, undefined);
+  }
+
+  /** RFC 9293 §3.10.7.2: a segment for a listener. */
+  private listenerArrives(listener: Connection, src: number, s: TcpSegment): void {
+    if (hasFlag(s.flags, Flag.RST)) return; // first: an incoming RST is ignored
+    if (hasFlag(s.flags, Flag.ACK)) {
+      // second: an ACK to a listener is bad: <SEQ=SEG.ACK><CTL=RST>
+      this.send(
+        listener.local.address,
+        src,
+        { ...blank(s), seq: s.ack, ack: seq(0), flags: Flag.RST },
+        listener.id,
+      );
+      return;
+    }
+    if (!hasFlag(s.flags, Flag.SYN)) return; // fourth: anything else is dropped
+    const halfOpen = [...this.parents.entries()].filter(
+      ([child, parent]) =>
+        parent === listener.id && this.connections.get(child)?.state === 'SYN-RECEIVED',
+    ).length;
+    if (halfOpen >= listener.options.backlog) {
+      this.record({
+        kind: 'app',
+        endpointId: listener.id,
+        event: 'dropped-syn',
+        bytes: undefined,
+        error: undefined,
+        detail: `backlog of ${listener.options.backlog} half-open connections is full`,
+      });
+      return;
+    }
+    // third: the SYN makes a new endpoint of its own, in SYN-RECEIVED.
+    const id = `e${this.nextEndpoint++}`;
+    const child = new Connection(id, { ...listener.local }, listener.options, this.env);
+    this.connections.set(id, child);
+    this.names.set(id, `${this.names.get(listener.id) ?? listener.id}#${id}`);
+    this.parents.set(id, listener.id);
+    this.record({
+      kind: 'app',
+      endpointId: id,
+      event: 'accepted',
+      bytes: undefined,
+      error: undefined,
+      detail: `from listener ${listener.id}`,
+    });
+    const remote: Endpoint = { address: src, port: s.srcPort };
+    child.acceptSyn(this.nowUs, remote, s, this.chooseIss(child));
+    this.wake(child);
+  }
+}
+
+function blank(s: TcpSegment): TcpSegment {
+  return {
+    srcPort: s.dstPort,
+    dstPort: s.srcPort,
+    seq: seq(0),
+    ack: seq(0),
+    flags: 0,
+    window: 0,
+    urgent: 0,
+    options: {},
+    payload: new Uint8Array(),
+  };
+}
+
+function parseAddress(text: string): number {
+  const parsed = parseIpv4(text);
+  if (!parsed.ok) throw new SimulationError('BAD_ADDRESS', `not an IPv4 address: "${text}"`);
+  return parsed.value;
+}

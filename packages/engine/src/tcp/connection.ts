@@ -1,0 +1,562 @@
+/**
+ * One TCP endpoint: its TCB (RFC 9293 §3.3.1), the user calls (§3.10.1-3.10.6), timers
+ * (§3.10.8) and the output routine. Segment arrival is in input.ts.
+ *
+ * Invariants, checked by the tests after every event:
+ * - SND.UNA =< SND.NXT, and SND.NXT - SND.UNA never exceeds what was ever queued;
+ * - the send queue holds exactly the bytes from `sndQueueSeq` on that are not yet acknowledged;
+ * - RCV.WND is never negative and the advertised right edge RCV.NXT + RCV.WND never moves left
+ *   (RFC 9293 §3.8.6.2.2: no window shrinking);
+ * - every state change goes through `setState`, which traces `from => to` with its cause;
+ * - time is an argument: nothing here reads a clock or draws randomness on its own.
+ */
+import type { AppError, TimerKind, TraceBody } from '../trace/events.js';
+import { Flag } from '../wire/flags.js';
+import type { TcpOptions } from '../wire/options.js';
+import type { TcpSegment } from '../wire/segment.js';
+import { seq, seqAdd, seqDiff, seqGt, type SeqNum } from '../wire/seq.js';
+import { concatBytes, type OutOfOrder } from './buffers.js';
+import { SlowStart, type CongestionController } from './congestion.js';
+import type { EndpointOptions } from './options.js';
+import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
+import type { TcpState } from './state.js';
+
+/** RFC 9293 §3.7.1: the send MSS when the peer sent no MSS option. */
+export const DEFAULT_PEER_MSS = 536;
+/** The largest window the 16-bit field carries (window scaling is negotiated in a later step). */
+export const MAX_WINDOW = 65535;
+
+export interface Endpoint {
+  address: number;
+  port: number;
+}
+
+/** What a connection needs from the world around it. */
+export interface ConnectionEnv {
+  /** Sends `segment` from this connection's local endpoint to its remote one. */
+  transmit(connection: Connection, segment: TcpSegment): void;
+  trace(body: TraceBody): void;
+}
+
+export type TimerTable = Partial<Record<TimerKind, number>>;
+
+const TIMER_ORDER: TimerKind[] = ['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive'];
+
+export class Connection {
+  state: TcpState = 'CLOSED';
+  remote: Endpoint | undefined;
+  /** True for an endpoint created by a listener for an incoming SYN. */
+  passive = false;
+  /** Set once the connection failed; the user's next call reports it. */
+  error: AppError | undefined;
+
+  // Send sequence variables (RFC 9293 §3.3.1).
+  iss: SeqNum = seq(0);
+  sndUna: SeqNum = seq(0);
+  sndNxt: SeqNum = seq(0);
+  sndWnd = 0;
+  sndWl1: SeqNum = seq(0);
+  sndWl2: SeqNum = seq(0);
+  /** Largest window the peer ever offered (RFC 5961 §5.2 MAX.SND.WND). */
+  maxSndWnd = 0;
+  /** Send MSS: the peer's MSS option (or 536), capped by ours. */
+  sndMss: number;
+
+  // Receive sequence variables.
+  irs: SeqNum = seq(0);
+  rcvNxt: SeqNum = seq(0);
+  rcvWnd: number;
+
+  /** Bytes queued by the application, starting at sequence number `sndQueueSeq`. */
+  sndQueue: Uint8Array = new Uint8Array();
+  sndQueueSeq: SeqNum = seq(0);
+  /** The application called CLOSE: a FIN follows the queued data. */
+  finQueued = false;
+  /** The application will read no more (close, not shutdown): new data is answered with RST. */
+  appClosed = false;
+
+  /** In-order bytes waiting for the application. */
+  readable: Uint8Array = new Uint8Array();
+  outOfOrder: OutOfOrder[] = [];
+  /** The peer's FIN was received: after `readable`, the application reads end of stream. */
+  peerFinished = false;
+
+  timers: TimerTable = {};
+  rtt: RttState;
+  /** The segment being timed for an RTT sample: its end and when it was sent (Karn: first sends only). */
+  rttProbe: { end: SeqNum; sentUs: number } | undefined;
+  /** Retransmissions of the current oldest segment (SYN, data or FIN). */
+  retries = 0;
+  /** Backoff of the persist timer (zero-window probes). */
+  persistBackoff = 0;
+  /** Keep-alive probes sent without an answer. */
+  keepaliveProbes = 0;
+  /** When a segment last arrived (keep-alive idle time). */
+  lastReceivedUs = 0;
+
+  /** Full-sized segments received and not yet acknowledged (RFC 9293 §3.8.6.3, SHLD-19). */
+  unackedSegments = 0;
+  ackPending = false;
+  /** Challenge ACKs sent in the current second (RFC 5961 §7). */
+  challengeAcks = { windowStartUs: 0, count: 0 };
+
+  congestion: CongestionController;
+
+  constructor(
+    readonly id: string,
+    readonly local: Endpoint,
+    readonly options: EndpointOptions,
+    private readonly env: ConnectionEnv,
+  ) {
+    this.sndMss = options.mss;
+    this.rcvWnd = Math.min(options.rcvBuffer, MAX_WINDOW);
+    this.rtt = initialRtt(this.rttLimits());
+    this.congestion = new SlowStart(SlowStart.initial(options.initialWindow, options.mss));
+  }
+
+  rttLimits(): RttLimits {
+    return {
+      initialUs: this.options.rtoInitialMs * 1000,
+      minUs: this.options.rtoMinMs * 1000,
+      maxUs: this.options.rtoMaxMs * 1000,
+    };
+  }
+
+  /** All state changes go through here, traced as `from => to` with the cause. */
+  setState(to: TcpState, cause: string): void {
+    if (to === this.state) return;
+    const from = this.state;
+    this.state = to;
+    this.env.trace({ kind: 'state', endpointId: this.id, from, to, cause });
+    if (to === 'CLOSED' || to === 'TIME-WAIT') {
+      for (const kind of TIMER_ORDER) if (kind !== 'time-wait') this.cancelTimer(kind);
+    }
+  }
+
+  // --- user calls (RFC 9293 §3.10.1-3.10.6) ------------------------------------------------
+
+  /** OPEN, passive (§3.10.1): CLOSED -> LISTEN. */
+  listen(): void {
+    this.setState('LISTEN', 'passive OPEN');
+  }
+
+  /** OPEN, active (§3.10.1): choose ISS, send SYN, CLOSED -> SYN-SENT. */
+  connect(now: number, remote: Endpoint, iss: SeqNum): void {
+    this.remote = remote;
+    this.initSend(iss);
+    this.setState('SYN-SENT', 'active OPEN');
+    this.output(now);
+  }
+
+  /** A listener's SYN (§3.10.7.2, third check) turned into this new endpoint: send SYN-ACK. */
+  acceptSyn(now: number, remote: Endpoint, segment: TcpSegment, iss: SeqNum): void {
+    this.remote = remote;
+    this.passive = true;
+    this.irs = segment.seq;
+    this.rcvNxt = seqAdd(segment.seq, 1);
+    this.learnPeerMss(segment.options);
+    this.initSend(iss);
+    this.sndWnd = segment.window;
+    this.maxSndWnd = segment.window;
+    this.lastReceivedUs = now;
+    this.setState('SYN-RECEIVED', 'rcv SYN');
+    this.output(now);
+  }
+
+  private initSend(iss: SeqNum): void {
+    this.iss = iss;
+    this.sndUna = iss;
+    this.sndNxt = iss;
+    this.sndQueueSeq = seqAdd(iss, 1);
+  }
+
+  learnPeerMss(options: TcpOptions): void {
+    // RFC 9293 §3.7.1: the effective send MSS; 536 when the option is absent.
+    const peer = options.mss !== undefined && options.mss > 0 ? options.mss : DEFAULT_PEER_MSS;
+    this.sndMss = Math.min(this.options.mss, peer);
+  }
+
+  /** SEND (§3.10.2): queues what fits in the send buffer; returns the bytes accepted. */
+  send(now: number, data: Uint8Array): number {
+    const space = Math.max(0, this.options.sndBuffer - this.sndQueue.length);
+    const accepted = data.subarray(0, space);
+    this.sndQueue = concatBytes(this.sndQueue, accepted);
+    this.output(now);
+    return accepted.length;
+  }
+
+  /** RECEIVE (§3.10.3): takes up to `max` bytes; a window update follows if the window opened. */
+  receive(now: number, max: number): Uint8Array {
+    const taken = this.readable.slice(0, max);
+    this.readable = this.readable.slice(taken.length);
+    if (taken.length > 0 && this.windowUpdateWorthSending()) this.ackPending = true;
+    this.output(now);
+    return taken;
+  }
+
+  /** CLOSE (§3.10.4): no more data from us; a FIN follows what is queued. */
+  shutdown(now: number): void {
+    switch (this.state) {
+      case 'LISTEN':
+      case 'SYN-SENT':
+        this.setState('CLOSED', 'user CLOSE'); // any outstanding RECEIVEs return "closing"
+        return;
+      case 'SYN-RECEIVED':
+      case 'ESTABLISHED':
+        this.finQueued = true;
+        this.setState('FIN-WAIT-1', 'user CLOSE');
+        break;
+      case 'CLOSE-WAIT':
+        this.finQueued = true;
+        this.setState('LAST-ACK', 'user CLOSE');
+        break;
+      default:
+        return; // already closing: the RFC's "error: connection closing" is reported by the caller
+    }
+    this.output(now);
+  }
+
+  /**
+   * close() as a kernel does it: CLOSE, and the application reads no more. Unread data makes it
+   * an abort (RST), as in Linux and BSD (RFC 2525 §2.17).
+   */
+  close(now: number): void {
+    this.appClosed = true;
+    if (this.readable.length > 0 && this.state !== 'LISTEN' && this.state !== 'SYN-SENT') {
+      this.abort(now, 'close with unread data');
+      return;
+    }
+    this.shutdown(now);
+  }
+
+  /** ABORT (§3.10.5): RST in synchronized states, then CLOSED. */
+  abort(now: number, cause = 'user ABORT'): void {
+    const sendsReset =
+      this.state === 'SYN-RECEIVED' ||
+      this.state === 'ESTABLISHED' ||
+      this.state === 'FIN-WAIT-1' ||
+      this.state === 'FIN-WAIT-2' ||
+      this.state === 'CLOSE-WAIT';
+    if (sendsReset) this.emit(now, { flags: Flag.RST, seq: this.sndNxt, ack: seq(0), len: 0 });
+    this.sndQueue = new Uint8Array();
+    this.setState('CLOSED', cause);
+  }
+
+  /** Fails the connection with `error`: the application hears it, the TCB goes away. */
+  fail(error: AppError, cause: string): void {
+    this.error = error;
+    this.env.trace({
+      kind: 'app',
+      endpointId: this.id,
+      event: 'error',
+      bytes: undefined,
+      error,
+      detail: cause,
+    });
+    this.setState('CLOSED', cause);
+  }
+
+  /** Tells the application side what happened (bytes delivered, end of stream). */
+  traceApp(event: 'delivered' | 'eof', bytes: number | undefined): void {
+    this.env.trace({
+      kind: 'app',
+      endpointId: this.id,
+      event,
+      bytes,
+      error: undefined,
+      detail: undefined,
+    });
+  }
+
+  // --- timers (RFC 9293 §3.10.8) -----------------------------------------------------------
+
+  setTimer(kind: TimerKind, expiresUs: number): void {
+    this.timers[kind] = expiresUs;
+    this.env.trace({ kind: 'timer', endpointId: this.id, timer: kind, action: 'armed', expiresUs });
+  }
+
+  cancelTimer(kind: TimerKind): void {
+    if (this.timers[kind] === undefined) return;
+    delete this.timers[kind];
+    this.env.trace({
+      kind: 'timer',
+      endpointId: this.id,
+      timer: kind,
+      action: 'cancelled',
+      expiresUs: undefined,
+    });
+  }
+
+  /** The earliest armed timer, or undefined. */
+  nextDeadline(): number | undefined {
+    let earliest: number | undefined;
+    for (const kind of TIMER_ORDER) {
+      const at = this.timers[kind];
+      if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
+    }
+    return earliest;
+  }
+
+  /** Runs every timer due at `now`, in a fixed order. */
+  onTimers(now: number): void {
+    for (const kind of TIMER_ORDER) {
+      const at = this.timers[kind];
+      if (at === undefined || at > now) continue;
+      delete this.timers[kind];
+      this.env.trace({
+        kind: 'timer',
+        endpointId: this.id,
+        timer: kind,
+        action: 'fired',
+        expiresUs: at,
+      });
+      this.fire(now, kind);
+    }
+    this.output(now);
+  }
+
+  private fire(now: number, kind: TimerKind): void {
+    switch (kind) {
+      case 'time-wait':
+        this.setState('CLOSED', '2MSL timeout'); // RFC 9293 §3.10.8
+        return;
+      case 'retransmit':
+        this.onRetransmitTimeout(now);
+        return;
+      case 'persist':
+        this.sendWindowProbe(now);
+        return;
+      case 'delayed-ack':
+        this.ackPending = true;
+        return;
+      case 'keepalive':
+        this.onKeepaliveTimeout(now);
+        return;
+    }
+  }
+
+  private onRetransmitTimeout(now: number): void {
+    if (this.state === 'CLOSED' || this.state === 'LISTEN' || this.state === 'TIME-WAIT') return;
+    const handshaking = this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED';
+    const limit = handshaking ? this.options.synRetries : this.options.dataRetries;
+    if (this.retries >= limit) {
+      // RFC 9293 §3.8.3: R2 reached, the connection is closed.
+      if (this.state === 'SYN-RECEIVED' && this.passive) {
+        this.setState('CLOSED', 'SYN-ACK retries exhausted');
+      } else {
+        this.fail('ETIMEDOUT', handshaking ? 'SYN retries exhausted' : 'retransmissions exhausted');
+      }
+      return;
+    }
+    this.retries += 1;
+    this.rtt = backOff(this.rtt, this.rttLimits()); // RFC 6298 §5.5
+    this.rttProbe = undefined; // Karn (RFC 6298 §3): no sample from a retransmitted segment
+    this.congestion.onRto(seqDiff(this.sndNxt, this.sndUna), this.sndMss);
+    this.sndNxt = this.sndUna; // go back to the oldest unacknowledged octet (RFC 6298 §5.4)
+  }
+
+  private sendWindowProbe(now: number): void {
+    if (this.sndWnd > 0 || !this.hasUnsentData()) return;
+    // RFC 9293 §3.8.6.1: probe the zero window. Like Linux, the probe carries an already
+    // acknowledged sequence number, so the peer answers with an ACK that reports its window.
+    this.emit(now, { flags: Flag.ACK, seq: seqAdd(this.sndUna, -1), ack: this.rcvNxt, len: 0 });
+    this.persistBackoff += 1; // RFC 9293 §3.8.6.1, SHLD-30: exponential backoff
+    this.setTimer('persist', now + this.persistIntervalUs());
+  }
+
+  persistIntervalUs(): number {
+    const base = this.rtt.rtoUs; // SHLD-29: the first probe after one RTO
+    return Math.min(this.options.rtoMaxMs * 1000, base * 2 ** this.persistBackoff);
+  }
+
+  private onKeepaliveTimeout(now: number): void {
+    const keepalive = this.options.keepalive;
+    if (keepalive === false || this.state !== 'ESTABLISHED') return;
+    if (this.keepaliveProbes >= keepalive.probes) {
+      this.fail('ETIMEDOUT', 'keep-alive probes unanswered');
+      return;
+    }
+    // RFC 9293 §3.8.4: a probe with SEG.SEQ = SND.NXT - 1 and no data.
+    this.emit(now, { flags: Flag.ACK, seq: seqAdd(this.sndNxt, -1), ack: this.rcvNxt, len: 0 });
+    this.keepaliveProbes += 1;
+    this.setTimer('keepalive', now + keepalive.intervalMs * 1000);
+  }
+
+  /** (Re)arms the keep-alive idle timer after activity. */
+  restartKeepalive(now: number): void {
+    const keepalive = this.options.keepalive;
+    if (keepalive === false || this.state !== 'ESTABLISHED') return;
+    this.keepaliveProbes = 0;
+    this.setTimer('keepalive', now + keepalive.idleMs * 1000);
+  }
+
+  // --- output --------------------------------------------------------------------------------
+
+  hasUnsentData(): boolean {
+    return seqDiff(seqAdd(this.sndQueueSeq, this.sndQueue.length), this.sndNxt) > 0;
+  }
+
+  /** The sequence number of our FIN, once the application has closed. */
+  finSeq(): SeqNum | undefined {
+    return this.finQueued ? seqAdd(this.sndQueueSeq, this.sndQueue.length) : undefined;
+  }
+
+  /** Whether our FIN has been acknowledged. */
+  finAcked(): boolean {
+    const fin = this.finSeq();
+    return fin !== undefined && seqGt(this.sndUna, fin);
+  }
+
+  /** Sends whatever the state, the windows and the queues allow; arms the timers it needs. */
+  output(now: number): void {
+    if (this.state === 'CLOSED' || this.state === 'LISTEN') return;
+    let sent = false;
+    if (this.sndNxt === this.iss && (this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED')) {
+      const synAck = this.state === 'SYN-RECEIVED';
+      this.emit(now, {
+        flags: synAck ? Flag.SYN | Flag.ACK : Flag.SYN,
+        seq: this.iss,
+        ack: synAck ? this.rcvNxt : seq(0),
+        len: 0,
+        options: { mss: this.options.mss },
+        consumes: 1,
+      });
+      sent = true;
+    }
+    while (this.sendDataSegment(now)) sent = true;
+    if (this.sendFinIfDue(now)) sent = true;
+    if (!sent && (this.ackPending || this.unackedSegments >= 2)) {
+      this.emit(now, { flags: Flag.ACK, seq: this.sndNxt, ack: this.rcvNxt, len: 0 });
+    }
+    this.armSendTimers(now);
+  }
+
+  private synchronizedForData(): boolean {
+    return (
+      this.state === 'ESTABLISHED' ||
+      this.state === 'CLOSE-WAIT' ||
+      this.state === 'FIN-WAIT-1' ||
+      this.state === 'LAST-ACK' ||
+      this.state === 'CLOSING'
+    );
+  }
+
+  private sendDataSegment(now: number): boolean {
+    if (!this.synchronizedForData() || !this.hasUnsentData()) return false;
+    const offset = seqDiff(this.sndNxt, this.sndQueueSeq);
+    const available = this.sndQueue.length - offset;
+    const window = Math.min(this.sndWnd, this.congestion.window());
+    const usable = window - seqDiff(this.sndNxt, this.sndUna);
+    const len = Math.min(available, usable, this.sndMss);
+    if (len <= 0) return false;
+    const inFlight = seqDiff(this.sndNxt, this.sndUna) > 0;
+    // Sender SWS avoidance (RFC 9293 §3.8.6.2.1) and Nagle (§3.7.4): send a full segment, or
+    // all that is queued when nothing is unacknowledged (or Nagle is off), or half the largest
+    // window the peer offered.
+    const full = len >= this.sndMss;
+    const lastOfQueue = len === available && (!this.options.nagle || !inFlight);
+    const bigEnough = this.maxSndWnd > 0 && len >= this.maxSndWnd / 2;
+    if (!full && !lastOfQueue && !bigEnough) return false;
+    const data = this.sndQueue.subarray(offset, offset + len);
+    const push = len === available ? Flag.PSH : 0;
+    this.emit(now, {
+      flags: Flag.ACK | push,
+      seq: this.sndNxt,
+      ack: this.rcvNxt,
+      len,
+      payload: data,
+      consumes: len,
+    });
+    return true;
+  }
+
+  private sendFinIfDue(now: number): boolean {
+    const fin = this.finSeq();
+    if (fin === undefined || this.sndNxt !== fin) return false;
+    if (this.state !== 'FIN-WAIT-1' && this.state !== 'LAST-ACK' && this.state !== 'CLOSING') {
+      return false;
+    }
+    this.emit(now, { flags: Flag.FIN | Flag.ACK, seq: fin, ack: this.rcvNxt, len: 0, consumes: 1 });
+    return true;
+  }
+
+  /** Retransmission timer while anything is outstanding (RFC 6298 §5.1, §5.2); persist timer on a zero window. */
+  private armSendTimers(now: number): void {
+    const outstanding = seqDiff(this.sndNxt, this.sndUna) > 0;
+    if (!outstanding) {
+      this.cancelTimer('retransmit'); // RFC 6298 §5.2
+    } else if (this.timers.retransmit === undefined) {
+      this.setTimer('retransmit', now + this.rtt.rtoUs); // RFC 6298 §5.1
+    }
+    const blocked = this.sndWnd === 0 && this.hasUnsentData() && !outstanding;
+    if (blocked && this.synchronizedForData()) {
+      if (this.timers.persist === undefined)
+        this.setTimer('persist', now + this.persistIntervalUs());
+    } else if (this.timers.persist !== undefined) {
+      this.cancelTimer('persist');
+      this.persistBackoff = 0;
+    }
+  }
+
+  /** The window to advertise now, with receiver SWS avoidance (RFC 9293 §3.8.6.2.2). */
+  advertisedWindow(): number {
+    const free = Math.max(0, this.options.rcvBuffer - this.readable.length);
+    const candidate = Math.min(free, MAX_WINDOW);
+    const threshold = Math.min(this.options.rcvBuffer / 2, this.options.mss);
+    // Never move the right edge left; move it right only by at least min(buffer/2, MSS).
+    if (candidate - this.rcvWnd >= threshold || candidate <= this.rcvWnd) {
+      return Math.max(candidate, this.rcvWnd);
+    }
+    return this.rcvWnd;
+  }
+
+  private windowUpdateWorthSending(): boolean {
+    const free = Math.min(MAX_WINDOW, Math.max(0, this.options.rcvBuffer - this.readable.length));
+    return free - this.rcvWnd >= Math.min(this.options.rcvBuffer / 2, this.options.mss);
+  }
+
+  /** Builds, traces the timing of, and transmits one segment. */
+  emit(
+    now: number,
+    s: {
+      flags: number;
+      seq: SeqNum;
+      ack: SeqNum;
+      len: number;
+      payload?: Uint8Array;
+      options?: TcpOptions;
+      /** Sequence space it occupies: advances SND.NXT when it is new. */
+      consumes?: number;
+    },
+  ): void {
+    if (this.remote === undefined) return;
+    const carriesAck = (s.flags & Flag.ACK) !== 0;
+    if (carriesAck) {
+      this.rcvWnd = this.advertisedWindow();
+      this.ackPending = false;
+      this.unackedSegments = 0;
+      this.cancelTimer('delayed-ack');
+    }
+    const consumes = s.consumes ?? 0;
+    if (consumes > 0) {
+      const end = seqAdd(s.seq, consumes);
+      const isNew = seqGt(end, this.sndNxt);
+      // Time one segment at a time, and only a first transmission (Karn, RFC 6298 §3).
+      if (isNew && this.rttProbe === undefined && this.retries === 0) {
+        this.rttProbe = { end, sentUs: now };
+      }
+      if (isNew) this.sndNxt = end;
+    }
+    this.env.transmit(this, {
+      srcPort: this.local.port,
+      dstPort: this.remote.port,
+      seq: s.seq,
+      ack: carriesAck ? s.ack : seq(0),
+      flags: s.flags,
+      window: (s.flags & Flag.RST) !== 0 && !carriesAck ? 0 : this.rcvWnd,
+      urgent: 0,
+      options: s.options ?? {},
+      payload: s.payload ?? new Uint8Array(),
+    });
+  }
+}

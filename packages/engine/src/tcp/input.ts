@@ -1,0 +1,325 @@
+/**
+ * SEGMENT ARRIVES (RFC 9293 §3.10.7) for a connection in SYN-SENT or a synchronized state.
+ * CLOSED and LISTEN are handled by the host, which owns ports (see net/host.ts).
+ * The checks run in the RFC's order; each early return names the rule it applies.
+ */
+import { Flag, hasFlag } from '../wire/flags.js';
+import type { TcpSegment } from '../wire/segment.js';
+import { seqAdd, seqDiff, seqGt, seqInWindow, seqLe, seqLt, type SeqNum } from '../wire/seq.js';
+import { concatBytes, insertOutOfOrder, takeInOrder } from './buffers.js';
+import type { Connection } from './connection.js';
+import { sampleRtt } from './rtt.js';
+import { canReceiveData } from './state.js';
+
+/** SEG.LEN: data octets plus one for SYN and one for FIN. */
+export function segmentLength(segment: TcpSegment): number {
+  return (
+    segment.payload.length +
+    (hasFlag(segment.flags, Flag.SYN) ? 1 : 0) +
+    (hasFlag(segment.flags, Flag.FIN) ? 1 : 0)
+  );
+}
+
+export function segmentArrives(c: Connection, now: number, segment: TcpSegment): void {
+  c.lastReceivedUs = now;
+  if (c.state === 'SYN-SENT') synSent(c, now, segment);
+  else synchronized(c, now, segment);
+  c.output(now);
+}
+
+function ackNow(c: Connection): void {
+  c.ackPending = true;
+}
+
+/** RFC 9293 §3.10.7.3. */
+function synSent(c: Connection, now: number, s: TcpSegment): void {
+  const ack = hasFlag(s.flags, Flag.ACK);
+  const rst = hasFlag(s.flags, Flag.RST);
+  const syn = hasFlag(s.flags, Flag.SYN);
+  // First: the ACK must acknowledge our SYN: ISS < SEG.ACK =< SND.NXT.
+  if (ack && (seqLe(s.ack, c.iss) || seqGt(s.ack, c.sndNxt))) {
+    if (!rst) c.emit(now, { flags: Flag.RST, seq: s.ack, ack: s.ack, len: 0 }); // <SEQ=SEG.ACK><CTL=RST>
+    return;
+  }
+  // Second: a RST is accepted only with an acceptable ACK (RFC 5961 §3.2 for SYN-SENT).
+  if (rst) {
+    if (ack) c.fail('ECONNREFUSED', 'rcv RST'); // "error: connection reset"
+    return;
+  }
+  // Fourth: the SYN.
+  if (!syn) return; // neither SYN nor RST: drop
+  c.irs = s.seq;
+  c.rcvNxt = seqAdd(s.seq, 1);
+  c.learnPeerMss(s.options);
+  if (ack) {
+    acknowledge(c, now, s.ack);
+    // Our SYN is acknowledged: ESTABLISHED, with the window of this segment.
+    updateWindow(c, s, true);
+    c.setState('ESTABLISHED', 'rcv SYN,ACK');
+    c.restartKeepalive(now);
+    ackNow(c);
+    return;
+  }
+  // Simultaneous open (§3.5, Figure 8): SYN-SENT -> SYN-RECEIVED, send SYN,ACK for our ISS.
+  c.sndWnd = s.window;
+  c.maxSndWnd = Math.max(c.maxSndWnd, s.window);
+  c.sndNxt = c.iss; // output() sends <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>
+  c.cancelTimer('retransmit');
+  c.setState('SYN-RECEIVED', 'rcv SYN (simultaneous open)');
+}
+
+/** Table 6 of §3.10.7.4: is the segment (partly) inside the receive window? */
+export function acceptable(c: Connection, s: TcpSegment): boolean {
+  const len = segmentLength(s);
+  const wnd = c.rcvWnd;
+  const windowEnd = seqAdd(c.rcvNxt, wnd);
+  if (len === 0 && wnd === 0) return s.seq === c.rcvNxt;
+  if (len === 0) return seqInWindow(s.seq, c.rcvNxt, windowEnd);
+  if (wnd === 0) return false;
+  const last = seqAdd(s.seq, len - 1);
+  return seqInWindow(s.seq, c.rcvNxt, windowEnd) || seqInWindow(last, c.rcvNxt, windowEnd);
+}
+
+/** RFC 5961 §7: may another challenge ACK go out in this second? */
+function mayChallenge(c: Connection, now: number): boolean {
+  const limit = c.options.challengeAckLimit;
+  if (limit === 0) return true;
+  if (now - c.challengeAcks.windowStartUs >= 1_000_000)
+    c.challengeAcks = { windowStartUs: now, count: 0 };
+  if (c.challengeAcks.count >= limit) return false;
+  c.challengeAcks.count += 1;
+  return true;
+}
+
+function challengeAck(c: Connection, now: number): void {
+  if (mayChallenge(c, now)) c.emit(now, { flags: Flag.ACK, seq: c.sndNxt, ack: c.rcvNxt, len: 0 });
+}
+
+/** §3.10.7.4: SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT. */
+function synchronized(c: Connection, now: number, s: TcpSegment): void {
+  const rst = hasFlag(s.flags, Flag.RST);
+  const syn = hasFlag(s.flags, Flag.SYN);
+  const fin = hasFlag(s.flags, Flag.FIN);
+
+  // Simultaneous open, step 6 of Figure 8: in SYN-RECEIVED after our own SYN, the peer's
+  // SYN,ACK acknowledges our SYN. Its SYN lies just before RCV.NXT, so Table 6 would refuse it;
+  // Linux accepts exactly this segment (tcp_validate_incoming, under RFC 5961 §4.2), and so do we.
+  if (
+    c.state === 'SYN-RECEIVED' &&
+    !c.passive &&
+    syn &&
+    !rst &&
+    hasFlag(s.flags, Flag.ACK) &&
+    seqAdd(s.seq, 1) === c.rcvNxt &&
+    s.ack === c.sndNxt
+  ) {
+    acknowledge(c, now, s.ack);
+    updateWindow(c, s, true);
+    c.setState('ESTABLISHED', 'rcv SYN,ACK (simultaneous open)');
+    c.restartKeepalive(now);
+    return;
+  }
+
+  // TIME-WAIT: a retransmitted FIN means our last ACK was lost: ACK it again and restart the
+  // 2 MSL timer (§3.10.7.4, eighth step; Linux does the same in tcp_timewait_state_process).
+  if (c.state === 'TIME-WAIT' && fin && !rst && seqAdd(s.seq, segmentLength(s)) === c.rcvNxt) {
+    c.emit(now, { flags: Flag.ACK, seq: c.sndNxt, ack: c.rcvNxt, len: 0 });
+    c.setTimer('time-wait', now + 2 * c.options.mslMs * 1000);
+    return;
+  }
+
+  // First: sequence number check (Table 6).
+  if (!acceptable(c, s)) {
+    if (!rst) ackNow(c); // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, then drop
+    return;
+  }
+
+  // Second: RST (RFC 5961 §3.2 as adopted by §3.10.7.4).
+  if (rst) {
+    if (s.seq !== c.rcvNxt) {
+      challengeAck(c, now); // in the window but not exact: challenge ACK
+      return;
+    }
+    onReset(c);
+    return;
+  }
+
+  // Fourth: SYN in a synchronized state (RFC 5961 §4.2): challenge ACK.
+  if (syn) {
+    if (c.state === 'SYN-RECEIVED' && c.passive) {
+      // A passive open goes back to LISTEN: this endpoint was the listener's, so it just ends.
+      c.setState('CLOSED', 'rcv SYN in SYN-RECEIVED');
+      return;
+    }
+    challengeAck(c, now);
+    return;
+  }
+
+  // Fifth: the ACK field. Without ACK, drop.
+  if (!hasFlag(s.flags, Flag.ACK)) return;
+
+  if (c.state === 'SYN-RECEIVED') {
+    if (seqLt(c.sndUna, s.ack) && seqLe(s.ack, c.sndNxt)) {
+      c.setState('ESTABLISHED', 'rcv ACK of SYN');
+      c.restartKeepalive(now);
+      updateWindow(c, s, true);
+    } else {
+      c.emit(now, { flags: Flag.RST, seq: s.ack, ack: s.ack, len: 0 }); // <SEQ=SEG.ACK><CTL=RST>
+      return;
+    }
+  }
+
+  // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
+  const oldestAcceptable = seqAdd(c.sndUna, -c.maxSndWnd);
+  if (seqGt(s.ack, c.sndNxt) || seqLt(s.ack, oldestAcceptable)) {
+    challengeAck(c, now); // an ACK for something not yet sent, or far too old: ACK and drop
+    return;
+  }
+  if (seqGt(s.ack, c.sndUna)) acknowledge(c, now, s.ack);
+  updateWindow(c, s, false);
+  c.restartKeepalive(now);
+
+  switch (c.state) {
+    case 'FIN-WAIT-1':
+      if (c.finAcked()) c.setState('FIN-WAIT-2', 'rcv ACK of FIN');
+      break;
+    case 'CLOSING':
+      if (c.finAcked()) {
+        enterTimeWait(c, now, 'rcv ACK of FIN');
+        return;
+      }
+      break;
+    case 'LAST-ACK':
+      if (c.finAcked()) {
+        c.setState('CLOSED', 'rcv ACK of FIN');
+        return;
+      }
+      break;
+    case 'TIME-WAIT':
+      return; // only a retransmitted FIN matters here (handled above)
+    default:
+      break;
+  }
+
+  // Seventh: segment text.
+  receiveText(c, now, s);
+
+  // Eighth: FIN, processed only once everything before it has arrived.
+  if (fin && seqAdd(s.seq, segmentLength(s) - 1) === c.rcvNxt) onFin(c, now);
+}
+
+/** SND.UNA advances: drop acknowledged bytes, take an RTT sample, reset the retry count. */
+function acknowledge(c: Connection, now: number, ack: SeqNum): void {
+  c.sndUna = ack;
+  if (seqGt(ack, c.sndNxt)) c.sndNxt = ack;
+  const dataAcked = Math.max(0, Math.min(seqDiff(ack, c.sndQueueSeq), c.sndQueue.length));
+  if (dataAcked > 0) {
+    c.sndQueue = c.sndQueue.slice(dataAcked);
+    c.sndQueueSeq = seqAdd(c.sndQueueSeq, dataAcked);
+  }
+  if (c.rttProbe !== undefined && seqLe(c.rttProbe.end, ack)) {
+    c.rtt = sampleRtt(c.rtt, now - c.rttProbe.sentUs, c.rttLimits());
+    c.rttProbe = undefined;
+  }
+  c.retries = 0;
+  if (dataAcked > 0) c.congestion.onAck(dataAcked, c.sndMss);
+  // RFC 6298 §5.3: new data acknowledged: restart the timer (output() re-arms it if needed).
+  c.cancelTimer('retransmit');
+}
+
+/** The send window update rule of §3.10.7.4 (SND.WL1, SND.WL2). */
+function updateWindow(c: Connection, s: TcpSegment, force: boolean): void {
+  const newer = seqLt(c.sndWl1, s.seq) || (c.sndWl1 === s.seq && seqLe(c.sndWl2, s.ack));
+  if (!force && !newer) return;
+  c.sndWnd = s.window;
+  c.sndWl1 = s.seq;
+  c.sndWl2 = s.ack;
+  c.maxSndWnd = Math.max(c.maxSndWnd, s.window);
+}
+
+function onReset(c: Connection): void {
+  switch (c.state) {
+    case 'SYN-RECEIVED':
+      if (c.passive)
+        c.setState('CLOSED', 'rcv RST'); // the listener stays in LISTEN
+      else c.fail('ECONNREFUSED', 'rcv RST');
+      return;
+    case 'ESTABLISHED':
+    case 'FIN-WAIT-1':
+    case 'FIN-WAIT-2':
+    case 'CLOSE-WAIT':
+      c.fail('ECONNRESET', 'rcv RST');
+      return;
+    case 'TIME-WAIT':
+      if (c.options.rfc1337) return; // RFC 1337 §3 F1: ignore RST in TIME-WAIT
+      c.setState('CLOSED', 'rcv RST');
+      return;
+    default:
+      c.setState('CLOSED', 'rcv RST'); // CLOSING, LAST-ACK
+  }
+}
+
+function receiveText(c: Connection, now: number, s: TcpSegment): void {
+  if (s.payload.length === 0) return;
+  if (!canReceiveData(c.state)) return; // CLOSE-WAIT, CLOSING, LAST-ACK: the peer sent a FIN already
+  if (c.appClosed) {
+    // Data for an application that closed: it can never be read. Reset, as Linux does.
+    c.abort(now, 'data after close');
+    return;
+  }
+  // Keep only the part inside the window (§3.10.7.4: trim to the window).
+  const start = Math.max(0, seqDiff(c.rcvNxt, s.seq));
+  const room = seqDiff(seqAdd(c.rcvNxt, c.rcvWnd), s.seq);
+  const data = s.payload.subarray(start, Math.max(start, Math.min(s.payload.length, room)));
+  if (data.length === 0) {
+    ackNow(c); // a duplicate: ACK at once (RFC 5681 §4.2)
+    return;
+  }
+  const seqOfData = seqAdd(s.seq, start);
+  if (seqOfData !== c.rcvNxt) {
+    c.outOfOrder = insertOutOfOrder(c.outOfOrder, c.rcvNxt, seqOfData, data);
+    ackNow(c); // out of order: a duplicate ACK at once (RFC 5681 §4.2)
+    return;
+  }
+  const fillsGap = c.outOfOrder.length > 0;
+  const { data: following, rest } = takeInOrder(c.outOfOrder, seqAdd(c.rcvNxt, data.length));
+  c.outOfOrder = rest;
+  const delivered = concatBytes(data, following);
+  c.readable = concatBytes(c.readable, delivered);
+  c.rcvNxt = seqAdd(c.rcvNxt, delivered.length);
+  c.rcvWnd = Math.max(0, c.rcvWnd - delivered.length);
+  c.traceApp('delivered', delivered.length);
+  if (data.length >= c.options.mss) c.unackedSegments += 1;
+  if (fillsGap || c.options.delayedAckMs === 0 || c.unackedSegments >= 2) {
+    ackNow(c); // RFC 9293 §3.8.6.3: at least every second full-sized segment; gaps filled at once
+  } else if (c.timers['delayed-ack'] === undefined) {
+    c.setTimer('delayed-ack', now + c.options.delayedAckMs * 1000);
+  }
+}
+
+function onFin(c: Connection, now: number): void {
+  c.rcvNxt = seqAdd(c.rcvNxt, 1);
+  c.peerFinished = true;
+  c.traceApp('eof', undefined);
+  ackNow(c);
+  switch (c.state) {
+    case 'SYN-RECEIVED':
+    case 'ESTABLISHED':
+      c.setState('CLOSE-WAIT', 'rcv FIN');
+      return;
+    case 'FIN-WAIT-1':
+      if (c.finAcked()) enterTimeWait(c, now, 'rcv FIN');
+      else c.setState('CLOSING', 'rcv FIN (simultaneous close)');
+      return;
+    case 'FIN-WAIT-2':
+      enterTimeWait(c, now, 'rcv FIN');
+      return;
+    default:
+      return; // CLOSE-WAIT, CLOSING, LAST-ACK: remain
+  }
+}
+
+function enterTimeWait(c: Connection, now: number, cause: string): void {
+  c.setState('TIME-WAIT', cause);
+  c.setTimer('time-wait', now + 2 * c.options.mslMs * 1000); // 2 MSL (§3.10.7.4)
+}

@@ -1,0 +1,77 @@
+/**
+ * Endpoint options, with defaults that follow common practice. Where the RFCs leave a choice,
+ * the comment says which systems do what.
+ */
+
+export interface KeepaliveOptions {
+  idleMs: number;
+  intervalMs: number;
+  probes: number;
+}
+
+export interface EndpointOptions {
+  /** Fixed initial sequence number; by default drawn from the seeded PRNG (RFC 9293 §3.4.1). */
+  isn: number | undefined;
+  /** MSS to announce and the largest segment to send (RFC 9293 §3.7.1). */
+  mss: number;
+  /** Bytes the application may queue for sending. */
+  sndBuffer: number;
+  /** Bytes of received data held for the application; the advertised window comes from it. */
+  rcvBuffer: number;
+  /** Nagle's algorithm (RFC 9293 §3.7.4): on in Linux, BSD and smoltcp; ns-3 has it off. */
+  nagle: boolean;
+  /**
+   * Delayed ACK timer (RFC 9293 §3.8.6.3: less than 0.5 s); 0 acknowledges every segment at once.
+   * Linux delays 40-200 ms, Windows and BSD 100-200 ms; 40 ms is Linux's TCP_DELACK_MIN.
+   */
+  delayedAckMs: number;
+  /** Initial window in segments before any ACK (RFC 5681 §3.1 allows up to 4 for small MSS). */
+  initialWindow: number;
+  /** RFC 6298 §2.1: 1 s. */
+  rtoInitialMs: number;
+  /** RFC 6298 §2.4: 1 s (Linux uses 200 ms). */
+  rtoMinMs: number;
+  /** RFC 6298 §2.5: at least 60 s (Linux: 120 s). */
+  rtoMaxMs: number;
+  /** SYN (and SYN-ACK) retransmissions after the first, as Linux counts them (tcp_syn_retries 6). */
+  synRetries: number;
+  /** Data and FIN retransmissions before ETIMEDOUT (RFC 9293 §3.8.3 R2; Linux tcp_retries2 15). */
+  dataRetries: number;
+  /** Maximum segment lifetime; TIME-WAIT lasts 2*MSL (RFC 9293 §3.4.2: 2 minutes; Linux holds TIME-WAIT 60 s). */
+  mslMs: number;
+  /** RFC 1337 F1: ignore RST in TIME-WAIT (Linux: tcp_rfc1337, off by default). */
+  rfc1337: boolean;
+  /** Keep-alives (RFC 9293 §3.8.4: off by default, MUST-25); Linux: 7200 s, 75 s, 9 probes. */
+  keepalive: KeepaliveOptions | false;
+  /** Half-open connections (SYN-RECEIVED) a listener holds; further SYNs are dropped. */
+  backlog: number;
+  /** RFC 5961 §7: at most this many challenge ACKs per second (0 = no limit; Linux: 1000). */
+  challengeAckLimit: number;
+}
+
+export const DEFAULT_OPTIONS: EndpointOptions = {
+  isn: undefined,
+  mss: 1460,
+  sndBuffer: 65536,
+  rcvBuffer: 65535,
+  nagle: true,
+  delayedAckMs: 40,
+  initialWindow: 3,
+  rtoInitialMs: 1000,
+  rtoMinMs: 1000,
+  rtoMaxMs: 60_000,
+  synRetries: 6,
+  dataRetries: 15,
+  mslMs: 30_000,
+  rfc1337: false,
+  keepalive: false,
+  backlog: 128,
+  challengeAckLimit: 0,
+};
+
+export function resolveOptions(overrides: Partial<EndpointOptions> = {}): EndpointOptions {
+  const defined = Object.fromEntries(
+    Object.entries(overrides).filter(([, value]) => value !== undefined),
+  ) as Partial<EndpointOptions>;
+  return { ...DEFAULT_OPTIONS, ...defined };
+}

@@ -1,0 +1,54 @@
+/**
+ * What a simulation reports. Every event carries `eventId` (1, 2, 3, ... per simulation) and
+ * `timeUs` (virtual microseconds); the service converts them to the API's shapes.
+ */
+import type { TcpState } from '../tcp/state.js';
+import type { TcpOptions } from '../wire/options.js';
+
+export interface SocketAddress {
+  address: string;
+  port: number;
+}
+
+export type TimerKind = 'retransmit' | 'persist' | 'delayed-ack' | 'keepalive' | 'time-wait';
+
+export type SegmentFate = 'delivered' | 'dropped' | 'duplicated' | 'reordered' | 'corrupted';
+
+export type AppError = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT';
+
+export type TraceBody =
+  | { kind: 'state'; endpointId: string; from: TcpState; to: TcpState; cause: string }
+  | {
+      kind: 'segment';
+      /** The sending endpoint, when the segment came from one (not injected, not a host RST). */
+      endpointId: string | undefined;
+      src: SocketAddress;
+      dst: SocketAddress;
+      flags: string;
+      seq: number;
+      ack: number;
+      window: number;
+      len: number;
+      options: TcpOptions;
+      fate: SegmentFate;
+      reason: string | undefined;
+      /** When it reaches the receiver (undefined when dropped). */
+      arrivesUs: number | undefined;
+    }
+  | {
+      kind: 'timer';
+      endpointId: string;
+      timer: TimerKind;
+      action: 'armed' | 'fired' | 'cancelled';
+      expiresUs: number | undefined;
+    }
+  | {
+      kind: 'app';
+      endpointId: string;
+      event: 'delivered' | 'eof' | 'error' | 'accepted' | 'dropped-syn';
+      bytes: number | undefined;
+      error: AppError | undefined;
+      detail: string | undefined;
+    };
+
+export type TraceEvent = TraceBody & { eventId: number; timeUs: number };
