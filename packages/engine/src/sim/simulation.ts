@@ -127,7 +127,8 @@ export class Simulation {
   connect(id: string, remote: { address: string; port: number }): void {
     const address = parseAddress(remote.address);
     this.call(id, (c) => {
-      this.expectState(c, ['CLOSED'], 'connect');
+      // From LISTEN too: RFC 9293 §3.10.1 turns a passive OPEN into an active one.
+      this.expectState(c, ['CLOSED', 'LISTEN'], 'connect');
       c.connect(this.nowUs, { address, port: remote.port }, this.chooseIss(c));
     });
   }
@@ -294,7 +295,11 @@ export class Simulation {
       if (this.wakeAt.get(event.endpointId) === this.nowUs) this.wakeAt.delete(event.endpointId);
       const c = this.connections.get(event.endpointId);
       const due = c?.nextDeadline();
-      if (c === undefined || due === undefined || due > this.nowUs) return; // stale wake-up
+      if (c === undefined || due === undefined) return;
+      if (due > this.nowUs) {
+        this.wake(c); // the timer moved later: sleep until then
+        return;
+      }
       c.onTimers(this.nowUs);
       this.wake(c);
       return;
