@@ -40,6 +40,11 @@ export class EventQueue<T> {
     return this.heap[0]?.at;
   }
 
+  /** The earliest event, left in the queue. */
+  peek(): Scheduled<T> | undefined {
+    return this.heap[0];
+  }
+
   /** Removes and returns the earliest event. */
   pop(): Scheduled<T> | undefined {
     const top = this.heap[0];

@@ -4,7 +4,14 @@
  * send, receive, shutdown, close, abort, inject, advance); events run in time order; trace
  * events come out, numbered 1, 2, 3, ... Same seed + same commands = same trace.
  */
-import { carry, DEFAULT_LINK, type LinkSettings, type LinkState } from '../net/link.js';
+import { applyFaults, type FaultMatch, type FaultAction, type FaultRule } from '../net/faults.js';
+import {
+  carry,
+  DEFAULT_LINK,
+  type Carried,
+  type LinkSettings,
+  type LinkState,
+} from '../net/link.js';
 import { Connection, type ConnectionEnv, type Endpoint } from '../tcp/connection.js';
 import { segmentArrives, segmentLength } from '../tcp/input.js';
 import { resolveOptions, type EndpointOptions } from '../tcp/options.js';
@@ -76,6 +83,8 @@ export class Simulation {
   private readonly wakeAt = new Map<string, number>();
   private readonly linkSettings: LinkSettings;
   private readonly defaults: Partial<EndpointOptions>;
+  private readonly faults: FaultRule[] = [];
+  private nextFault = 1;
   private nextEndpoint = 1;
   private nextEventId = 1;
   private readonly trace: TraceEvent[] = [];
@@ -206,15 +215,37 @@ export class Simulation {
     );
   }
 
+  /** Adds a fault rule; returns its id. */
+  addFault(match: FaultMatch, action: FaultAction, delayMs?: number): string {
+    const id = `f${this.nextFault++}`;
+    this.faults.push({
+      id,
+      match,
+      action,
+      ...(delayMs === undefined ? {} : { delayMs }),
+      seen: 0,
+      applied: 0,
+    });
+    return id;
+  }
+
+  removeFault(id: string): boolean {
+    const index = this.faults.findIndex((f) => f.id === id);
+    if (index >= 0) this.faults.splice(index, 1);
+    return index >= 0;
+  }
+
   // --- the clock --------------------------------------------------------------------------------
 
   /** The time of the next event in microseconds, or undefined when nothing is pending. */
   nextEventTime(): number | undefined {
+    this.discardStaleWakes();
     return this.queue.peekTime();
   }
 
   /** Runs the next event (and moves the clock to it); false when there is none. */
   step(): boolean {
+    this.discardStaleWakes();
     const next = this.queue.pop();
     if (next === undefined) return false;
     this.nowUs = Math.max(this.nowUs, next.at);
@@ -225,7 +256,7 @@ export class Simulation {
   /** Runs every event up to `nowUs + ms`, then sets the clock there. */
   advance(ms: number): void {
     const until = this.nowUs + Math.round(ms * 1000);
-    for (let t = this.queue.peekTime(); t !== undefined && t <= until; t = this.queue.peekTime()) {
+    for (let t = this.nextEventTime(); t !== undefined && t <= until; t = this.nextEventTime()) {
       this.step();
     }
     this.nowUs = until;
@@ -234,7 +265,7 @@ export class Simulation {
   /** Runs until nothing is pending or `maxMs` of virtual time have passed; true when idle. */
   runUntilIdle(maxMs: number): boolean {
     const until = this.nowUs + Math.round(maxMs * 1000);
-    for (let t = this.queue.peekTime(); t !== undefined; t = this.queue.peekTime()) {
+    for (let t = this.nextEventTime(); t !== undefined; t = this.nextEventTime()) {
       if (t > until) {
         this.nowUs = until;
         return false;
@@ -290,16 +321,27 @@ export class Simulation {
     return result;
   }
 
+  /**
+   * Drops wake-ups whose timer was cancelled or moved later (re-arming the later one), so
+   * that the clock never jumps to a time where nothing happens.
+   */
+  private discardStaleWakes(): void {
+    for (let head = this.queue.peek(); head?.event.kind === 'wake'; head = this.queue.peek()) {
+      const { endpointId } = head.event;
+      const c = this.connections.get(endpointId);
+      const due = c?.nextDeadline();
+      if (c !== undefined && due !== undefined && due <= head.at) return; // a real timer
+      this.queue.pop();
+      if (this.wakeAt.get(endpointId) === head.at) this.wakeAt.delete(endpointId);
+      if (c !== undefined) this.wake(c);
+    }
+  }
+
   private run(event: SimEvent): void {
     if (event.kind === 'wake') {
       if (this.wakeAt.get(event.endpointId) === this.nowUs) this.wakeAt.delete(event.endpointId);
       const c = this.connections.get(event.endpointId);
-      const due = c?.nextDeadline();
-      if (c === undefined || due === undefined) return;
-      if (due > this.nowUs) {
-        this.wake(c); // the timer moved later: sleep until then
-        return;
-      }
+      if (c === undefined) return;
       c.onTimers(this.nowUs);
       this.wake(c);
       return;
@@ -324,15 +366,25 @@ export class Simulation {
       state = { departuresUs: [] };
       this.links.set(linkKey, state);
     }
-    const carried = hostExists
-      ? carry(this.nowUs, packetBytes, this.linkSettings, state, this.prng)
-      : { fate: 'dropped' as const, reason: 'no-host', arrivalsUs: [], corrupted: false };
+    const srcAddress = { address: formatIpv4(src), port: segment.srcPort };
+    const dstAddress = { address: formatIpv4(dst), port: segment.dstPort };
+    const flags = formatFlags(segment.flags);
+    const fault = applyFaults(this.faults, { src: srcAddress, dst: dstAddress, flags });
+    let carried: Carried;
+    if (!hostExists) {
+      carried = { fate: 'dropped', reason: 'no-host', arrivalsUs: [], corrupted: false };
+    } else if (fault?.action === 'drop') {
+      carried = { fate: 'dropped', reason: `fault ${fault.id}`, arrivalsUs: [], corrupted: false };
+    } else {
+      carried = carry(this.nowUs, packetBytes, this.linkSettings, state, this.prng);
+      carried = fault === undefined ? carried : applyFaultAction(carried, fault);
+    }
     this.record({
       kind: 'segment',
       endpointId,
-      src: { address: formatIpv4(src), port: segment.srcPort },
-      dst: { address: formatIpv4(dst), port: segment.dstPort },
-      flags: formatFlags(segment.flags),
+      src: srcAddress,
+      dst: dstAddress,
+      flags,
       seq: segment.seq,
       ack: segment.ack,
       window: segment.window,
@@ -433,6 +485,29 @@ export class Simulation {
     const remote: Endpoint = { address: src, port: s.srcPort };
     child.acceptSyn(this.nowUs, remote, s, this.chooseIss(child));
     this.wake(child);
+  }
+}
+
+/** What a fault rule (other than drop) does to a segment the link carries. */
+function applyFaultAction(carried: Carried, fault: FaultRule): Carried {
+  if (carried.fate === 'dropped') return carried;
+  const reason = `fault ${fault.id}`;
+  switch (fault.action) {
+    case 'delay': {
+      const extra = Math.round((fault.delayMs ?? 0) * 1000);
+      return { ...carried, reason, arrivalsUs: carried.arrivalsUs.map((t) => t + extra) };
+    }
+    case 'duplicate':
+      return {
+        ...carried,
+        fate: 'duplicated',
+        reason,
+        arrivalsUs: [...carried.arrivalsUs, carried.arrivalsUs[0] ?? 0],
+      };
+    case 'corrupt':
+      return { ...carried, fate: 'corrupted', reason, corrupted: true };
+    default:
+      return carried;
   }
 }
 

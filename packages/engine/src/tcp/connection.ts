@@ -297,6 +297,18 @@ export class Connection {
     return earliest;
   }
 
+  /**
+   * Called on entering ESTABLISHED. RFC 6298 §5.7: if the SYN (or SYN-ACK) had to be
+   * retransmitted and RTO is below 3 s, data transmission starts with RTO = 3 s.
+   */
+  onEstablished(now: number): void {
+    if (this.rtt.backoffs > 0 && this.rtt.srttUs === undefined && this.rtt.rtoUs < 3_000_000) {
+      this.rtt = { ...this.rtt, rtoUs: Math.min(3_000_000, this.options.rtoMaxMs * 1000) };
+    }
+    this.retries = 0;
+    this.restartKeepalive(now);
+  }
+
   /** Runs every timer due at `now`, in a fixed order. */
   onTimers(now: number): void {
     for (const kind of TIMER_ORDER) {

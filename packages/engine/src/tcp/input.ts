@@ -56,7 +56,7 @@ function synSent(c: Connection, now: number, s: TcpSegment): void {
     // Our SYN is acknowledged: ESTABLISHED, with the window of this segment.
     updateWindow(c, s, true);
     c.setState('ESTABLISHED', 'rcv SYN,ACK');
-    c.restartKeepalive(now);
+    c.onEstablished(now);
     ackNow(c);
     return;
   }
@@ -116,7 +116,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     acknowledge(c, now, s.ack);
     updateWindow(c, s, true);
     c.setState('ESTABLISHED', 'rcv SYN,ACK (simultaneous open)');
-    c.restartKeepalive(now);
+    c.onEstablished(now);
     return;
   }
 
@@ -161,7 +161,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
   if (c.state === 'SYN-RECEIVED') {
     if (seqLt(c.sndUna, s.ack) && seqLe(s.ack, c.sndNxt)) {
       c.setState('ESTABLISHED', 'rcv ACK of SYN');
-      c.restartKeepalive(now);
+      c.onEstablished(now);
       updateWindow(c, s, true);
     } else {
       c.emit(now, { flags: Flag.RST, seq: s.ack, ack: s.ack, len: 0 }); // <SEQ=SEG.ACK><CTL=RST>
