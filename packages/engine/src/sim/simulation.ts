@@ -12,7 +12,12 @@ import {
   type LinkSettings,
   type LinkState,
 } from '../net/link.js';
-import { Connection, type ConnectionEnv, type Endpoint } from '../tcp/connection.js';
+import {
+  Connection,
+  type ConnectionEnv,
+  type ConnectionState,
+  type Endpoint,
+} from '../tcp/connection.js';
 import { segmentArrives, segmentLength } from '../tcp/input.js';
 import { resolveOptions, type EndpointOptions } from '../tcp/options.js';
 import type { TcpState } from '../tcp/state.js';
@@ -22,8 +27,9 @@ import { formatIpv4, parseIpv4 } from '../wire/ipv4.js';
 import { encodeOptions } from '../wire/options.js';
 import type { TcpSegment } from '../wire/segment.js';
 import { seq, seqAdd } from '../wire/seq.js';
-import { EventQueue } from './event-queue.js';
-import { Prng } from './prng.js';
+import { base64ToBytes, bytesToBase64 } from './bytes.js';
+import { EventQueue, type EventQueueState } from './event-queue.js';
+import { Prng, type PrngState } from './prng.js';
 
 /** The states in which CLOSE (shutdown or close) means something. */
 const OPEN_STATES: TcpState[] = ['LISTEN', 'SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED', 'CLOSE-WAIT'];
@@ -34,6 +40,33 @@ const IP_TCP_HEADERS = 40;
 export type SimEvent =
   | { kind: 'deliver'; src: number; dst: number; segment: TcpSegment; corrupted: boolean }
   | { kind: 'wake'; endpointId: string };
+
+/** A segment inside a snapshot: the payload as base64. */
+type SegmentJson = Omit<TcpSegment, 'payload'> & { payload: string };
+type SimEventJson =
+  | { kind: 'deliver'; src: number; dst: number; segment: SegmentJson; corrupted: boolean }
+  | { kind: 'wake'; endpointId: string };
+
+/** The whole simulation as plain JSON: `Simulation.restore` continues exactly from here. */
+export interface SimulationSnapshot {
+  version: 1;
+  nowUs: number;
+  prng: PrngState;
+  queue: EventQueueState<SimEventJson>;
+  connections: ConnectionState[];
+  names: [string, string][];
+  parents: [string, string][];
+  links: [string, LinkState][];
+  wakeAt: [string, number][];
+  linkSettings: LinkSettings;
+  defaults: Partial<EndpointOptions>;
+  faults: FaultRule[];
+  nextFault: number;
+  nextEndpoint: number;
+  nextEventId: number;
+  /** Trace events recorded but not yet drained. */
+  trace: TraceEvent[];
+}
 
 export interface SimulationConfig {
   seed: number;
@@ -73,21 +106,21 @@ export interface EndpointInfo {
 
 export class Simulation {
   nowUs = 0;
-  private readonly prng: Prng;
-  private readonly queue = new EventQueue<SimEvent>();
+  private prng: Prng;
+  private queue = new EventQueue<SimEvent>();
   private readonly connections = new Map<string, Connection>();
   private readonly names = new Map<string, string>();
   private readonly parents = new Map<string, string>();
   private readonly links = new Map<string, LinkState>();
   /** The wake-up pending for each endpoint (at most one that matters: the earliest). */
   private readonly wakeAt = new Map<string, number>();
-  private readonly linkSettings: LinkSettings;
-  private readonly defaults: Partial<EndpointOptions>;
-  private readonly faults: FaultRule[] = [];
+  private linkSettings: LinkSettings;
+  private defaults: Partial<EndpointOptions>;
+  private faults: FaultRule[] = [];
   private nextFault = 1;
   private nextEndpoint = 1;
   private nextEventId = 1;
-  private readonly trace: TraceEvent[] = [];
+  private trace: TraceEvent[] = [];
   private readonly env: ConnectionEnv;
 
   constructor(config: SimulationConfig) {
@@ -105,6 +138,55 @@ export class Simulation {
       },
       trace: (body) => this.record(body),
     };
+  }
+
+  // --- snapshots -----------------------------------------------------------------------------
+
+  snapshot(): SimulationSnapshot {
+    const queue = this.queue.state();
+    return structuredClone({
+      version: 1 as const,
+      nowUs: this.nowUs,
+      prng: this.prng.state(),
+      queue: {
+        nextOrder: queue.nextOrder,
+        entries: queue.entries.map((e) => ({ ...e, event: eventToJson(e.event) })),
+      },
+      connections: [...this.connections.values()].map((c) => c.toState()),
+      names: [...this.names],
+      parents: [...this.parents],
+      links: [...this.links],
+      wakeAt: [...this.wakeAt],
+      linkSettings: this.linkSettings,
+      defaults: this.defaults,
+      faults: this.faults,
+      nextFault: this.nextFault,
+      nextEndpoint: this.nextEndpoint,
+      nextEventId: this.nextEventId,
+      trace: this.trace,
+    });
+  }
+
+  static restore(snapshot: SimulationSnapshot): Simulation {
+    const s = structuredClone(snapshot);
+    const sim = new Simulation({ seed: 0, link: s.linkSettings, defaults: s.defaults });
+    sim.nowUs = s.nowUs;
+    sim.prng = Prng.fromState(s.prng);
+    sim.queue = new EventQueue<SimEvent>({
+      nextOrder: s.queue.nextOrder,
+      entries: s.queue.entries.map((e) => ({ ...e, event: eventFromJson(e.event) })),
+    });
+    for (const c of s.connections) sim.connections.set(c.id, Connection.fromState(c, sim.env));
+    for (const [k, v] of s.names) sim.names.set(k, v);
+    for (const [k, v] of s.parents) sim.parents.set(k, v);
+    for (const [k, v] of s.links) sim.links.set(k, v);
+    for (const [k, v] of s.wakeAt) sim.wakeAt.set(k, v);
+    sim.faults = s.faults;
+    sim.nextFault = s.nextFault;
+    sim.nextEndpoint = s.nextEndpoint;
+    sim.nextEventId = s.nextEventId;
+    sim.trace = s.trace;
+    return sim;
   }
 
   // --- endpoints and user calls ---------------------------------------------------------------
@@ -486,6 +568,16 @@ export class Simulation {
     child.acceptSyn(this.nowUs, remote, s, this.chooseIss(child));
     this.wake(child);
   }
+}
+
+function eventToJson(event: SimEvent): SimEventJson {
+  if (event.kind === 'wake') return event;
+  return { ...event, segment: { ...event.segment, payload: bytesToBase64(event.segment.payload) } };
+}
+
+function eventFromJson(event: SimEventJson): SimEvent {
+  if (event.kind === 'wake') return event;
+  return { ...event, segment: { ...event.segment, payload: base64ToBytes(event.segment.payload) } };
 }
 
 /** What a fault rule (other than drop) does to a segment the link carries. */

@@ -16,7 +16,8 @@ import type { TcpOptions } from '../wire/options.js';
 import type { TcpSegment } from '../wire/segment.js';
 import { seq, seqAdd, seqDiff, seqGt, type SeqNum } from '../wire/seq.js';
 import { concatBytes, type OutOfOrder } from './buffers.js';
-import { SlowStart, type CongestionController } from './congestion.js';
+import { base64ToBytes, bytesToBase64 } from '../sim/bytes.js';
+import { SlowStart, type CongestionController, type CongestionState } from './congestion.js';
 import type { EndpointOptions } from './options.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
 import type { TcpState } from './state.js';
@@ -40,6 +41,47 @@ export interface ConnectionEnv {
 
 export type TimerTable = Partial<Record<TimerKind, number>>;
 
+/** Everything a connection holds, as plain JSON (byte arrays in base64). */
+export interface ConnectionState {
+  id: string;
+  local: Endpoint;
+  options: EndpointOptions;
+  state: TcpState;
+  remote: Endpoint | undefined;
+  passive: boolean;
+  error: AppError | undefined;
+  iss: number;
+  sndUna: number;
+  sndNxt: number;
+  sndMax: number;
+  sndWnd: number;
+  sndWl1: number;
+  sndWl2: number;
+  maxSndWnd: number;
+  sndMss: number;
+  irs: number;
+  rcvNxt: number;
+  rcvWnd: number;
+  sndQueue: string;
+  sndQueueSeq: number;
+  finQueued: boolean;
+  appClosed: boolean;
+  readable: string;
+  outOfOrder: { seq: number; data: string }[];
+  peerFinished: boolean;
+  timers: TimerTable;
+  rtt: RttState;
+  rttProbe: { end: number; sentUs: number } | undefined;
+  retries: number;
+  persistBackoff: number;
+  keepaliveProbes: number;
+  lastReceivedUs: number;
+  unackedSegments: number;
+  ackPending: boolean;
+  challengeAcks: { windowStartUs: number; count: number };
+  congestion: CongestionState;
+}
+
 const TIMER_ORDER: TimerKind[] = ['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive'];
 
 export class Connection {
@@ -53,7 +95,13 @@ export class Connection {
   // Send sequence variables (RFC 9293 §3.3.1).
   iss: SeqNum = seq(0);
   sndUna: SeqNum = seq(0);
+  /**
+   * SND.NXT: the next sequence number to transmit. After a retransmission timeout it goes back
+   * to SND.UNA while `sndMax` keeps the highest ever sent (BSD's snd_max), so that ACKs for data
+   * already sent stay acceptable and pure ACKs never carry a sequence number the peer is past.
+   */
   sndNxt: SeqNum = seq(0);
+  sndMax: SeqNum = seq(0);
   sndWnd = 0;
   sndWl1: SeqNum = seq(0);
   sndWl2: SeqNum = seq(0);
@@ -94,6 +142,8 @@ export class Connection {
   /** When a segment last arrived (keep-alive idle time). */
   lastReceivedUs = 0;
 
+  /** Set by the persist timer on a small open window: the next output ignores sender SWS. */
+  swsOverride = false;
   /** Full-sized segments received and not yet acknowledged (RFC 9293 §3.8.6.3, SHLD-19). */
   unackedSegments = 0;
   ackPending = false;
@@ -112,6 +162,89 @@ export class Connection {
     this.rcvWnd = Math.min(options.rcvBuffer, MAX_WINDOW);
     this.rtt = initialRtt(this.rttLimits());
     this.congestion = new SlowStart(SlowStart.initial(options.initialWindow, options.mss));
+  }
+
+  /** The whole connection as JSON-safe data. */
+  toState(): ConnectionState {
+    return {
+      id: this.id,
+      local: { ...this.local },
+      options: { ...this.options },
+      state: this.state,
+      remote: this.remote && { ...this.remote },
+      passive: this.passive,
+      error: this.error,
+      iss: this.iss,
+      sndUna: this.sndUna,
+      sndNxt: this.sndNxt,
+      sndMax: this.sndMax,
+      sndWnd: this.sndWnd,
+      sndWl1: this.sndWl1,
+      sndWl2: this.sndWl2,
+      maxSndWnd: this.maxSndWnd,
+      sndMss: this.sndMss,
+      irs: this.irs,
+      rcvNxt: this.rcvNxt,
+      rcvWnd: this.rcvWnd,
+      sndQueue: bytesToBase64(this.sndQueue),
+      sndQueueSeq: this.sndQueueSeq,
+      finQueued: this.finQueued,
+      appClosed: this.appClosed,
+      readable: bytesToBase64(this.readable),
+      outOfOrder: this.outOfOrder.map((o) => ({ seq: o.seq, data: bytesToBase64(o.data) })),
+      peerFinished: this.peerFinished,
+      timers: { ...this.timers },
+      rtt: { ...this.rtt },
+      rttProbe: this.rttProbe && { ...this.rttProbe },
+      retries: this.retries,
+      persistBackoff: this.persistBackoff,
+      keepaliveProbes: this.keepaliveProbes,
+      lastReceivedUs: this.lastReceivedUs,
+      unackedSegments: this.unackedSegments,
+      ackPending: this.ackPending,
+      challengeAcks: { ...this.challengeAcks },
+      congestion: this.congestion.state(),
+    };
+  }
+
+  /** Rebuilds a connection from `toState()`'s output. */
+  static fromState(s: ConnectionState, env: ConnectionEnv): Connection {
+    const c = new Connection(s.id, s.local, s.options, env);
+    c.state = s.state;
+    c.remote = s.remote;
+    c.passive = s.passive;
+    c.error = s.error;
+    c.iss = seq(s.iss);
+    c.sndUna = seq(s.sndUna);
+    c.sndNxt = seq(s.sndNxt);
+    c.sndMax = seq(s.sndMax);
+    c.sndWnd = s.sndWnd;
+    c.sndWl1 = seq(s.sndWl1);
+    c.sndWl2 = seq(s.sndWl2);
+    c.maxSndWnd = s.maxSndWnd;
+    c.sndMss = s.sndMss;
+    c.irs = seq(s.irs);
+    c.rcvNxt = seq(s.rcvNxt);
+    c.rcvWnd = s.rcvWnd;
+    c.sndQueue = base64ToBytes(s.sndQueue);
+    c.sndQueueSeq = seq(s.sndQueueSeq);
+    c.finQueued = s.finQueued;
+    c.appClosed = s.appClosed;
+    c.readable = base64ToBytes(s.readable);
+    c.outOfOrder = s.outOfOrder.map((o) => ({ seq: seq(o.seq), data: base64ToBytes(o.data) }));
+    c.peerFinished = s.peerFinished;
+    c.timers = { ...s.timers };
+    c.rtt = { ...s.rtt };
+    c.rttProbe = s.rttProbe && { end: seq(s.rttProbe.end), sentUs: s.rttProbe.sentUs };
+    c.retries = s.retries;
+    c.persistBackoff = s.persistBackoff;
+    c.keepaliveProbes = s.keepaliveProbes;
+    c.lastReceivedUs = s.lastReceivedUs;
+    c.unackedSegments = s.unackedSegments;
+    c.ackPending = s.ackPending;
+    c.challengeAcks = { ...s.challengeAcks };
+    c.congestion = new SlowStart(s.congestion);
+    return c;
   }
 
   rttLimits(): RttLimits {
@@ -167,6 +300,7 @@ export class Connection {
     this.iss = iss;
     this.sndUna = iss;
     this.sndNxt = iss;
+    this.sndMax = iss;
     this.sndQueueSeq = seqAdd(iss, 1);
   }
 
@@ -237,7 +371,7 @@ export class Connection {
       this.state === 'FIN-WAIT-1' ||
       this.state === 'FIN-WAIT-2' ||
       this.state === 'CLOSE-WAIT';
-    if (sendsReset) this.emit(now, { flags: Flag.RST, seq: this.sndNxt, ack: seq(0), len: 0 });
+    if (sendsReset) this.emit(now, { flags: Flag.RST, seq: this.sndMax, ack: seq(0), len: 0 });
     this.sndQueue = new Uint8Array();
     this.setState('CLOSED', cause);
   }
@@ -363,12 +497,18 @@ export class Connection {
     this.retries += 1;
     this.rtt = backOff(this.rtt, this.rttLimits()); // RFC 6298 §5.5
     this.rttProbe = undefined; // Karn (RFC 6298 §3): no sample from a retransmitted segment
-    this.congestion.onRto(seqDiff(this.sndNxt, this.sndUna), this.sndMss);
+    this.congestion.onRto(seqDiff(this.sndMax, this.sndUna), this.sndMss);
     this.sndNxt = this.sndUna; // go back to the oldest unacknowledged octet (RFC 6298 §5.4)
   }
 
   private sendWindowProbe(now: number): void {
-    if (this.sndWnd > 0 || !this.hasUnsentData()) return;
+    if (!this.hasUnsentData()) return;
+    if (this.sndWnd > 0) {
+      // RFC 9293 §3.8.6.2.1 (iv): the override timeout. The window is open but too small for
+      // sender SWS avoidance to send: send what fits now rather than wait for ever.
+      this.swsOverride = true;
+      return;
+    }
     // RFC 9293 §3.8.6.1: probe the zero window. Like Linux, the probe carries an already
     // acknowledged sequence number, so the peer answers with an ACK that reports its window.
     this.emit(now, { flags: Flag.ACK, seq: seqAdd(this.sndUna, -1), ack: this.rcvNxt, len: 0 });
@@ -389,7 +529,7 @@ export class Connection {
       return;
     }
     // RFC 9293 §3.8.4: a probe with SEG.SEQ = SND.NXT - 1 and no data.
-    this.emit(now, { flags: Flag.ACK, seq: seqAdd(this.sndNxt, -1), ack: this.rcvNxt, len: 0 });
+    this.emit(now, { flags: Flag.ACK, seq: seqAdd(this.sndMax, -1), ack: this.rcvNxt, len: 0 });
     this.keepaliveProbes += 1;
     this.setTimer('keepalive', now + keepalive.intervalMs * 1000);
   }
@@ -437,10 +577,13 @@ export class Connection {
     }
     while (this.sendDataSegment(now)) sent = true;
     if (this.sendFinIfDue(now)) sent = true;
-    if (!sent && (this.ackPending || this.unackedSegments >= 2)) {
-      this.emit(now, { flags: Flag.ACK, seq: this.sndNxt, ack: this.rcvNxt, len: 0 });
-    }
+    if (!sent && (this.ackPending || this.unackedSegments >= 2)) this.sendAck(now);
     this.armSendTimers(now);
+  }
+
+  /** A pure ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (with the highest SND.NXT sent). */
+  sendAck(now: number): void {
+    this.emit(now, { flags: Flag.ACK, seq: this.sndMax, ack: this.rcvNxt, len: 0 });
   }
 
   private synchronizedForData(): boolean {
@@ -468,7 +611,8 @@ export class Connection {
     const full = len >= this.sndMss;
     const lastOfQueue = len === available && (!this.options.nagle || !inFlight);
     const bigEnough = this.maxSndWnd > 0 && len >= this.maxSndWnd / 2;
-    if (!full && !lastOfQueue && !bigEnough) return false;
+    if (!full && !lastOfQueue && !bigEnough && !this.swsOverride) return false;
+    this.swsOverride = false;
     const data = this.sndQueue.subarray(offset, offset + len);
     const push = len === available ? Flag.PSH : 0;
     this.emit(now, {
@@ -494,13 +638,16 @@ export class Connection {
 
   /** Retransmission timer while anything is outstanding (RFC 6298 §5.1, §5.2); persist timer on a zero window. */
   private armSendTimers(now: number): void {
-    const outstanding = seqDiff(this.sndNxt, this.sndUna) > 0;
+    const outstanding = seqDiff(this.sndMax, this.sndUna) > 0;
     if (!outstanding) {
       this.cancelTimer('retransmit'); // RFC 6298 §5.2
     } else if (this.timers.retransmit === undefined) {
       this.setTimer('retransmit', now + this.rtt.rtoUs); // RFC 6298 §5.1
     }
-    const blocked = this.sndWnd === 0 && this.hasUnsentData() && !outstanding;
+    // Data waits and nothing is in flight to bring an ACK: a zero window, or one too small for
+    // sender SWS avoidance. The persist timer probes or overrides (Linux arms its probe timer
+    // in the same case).
+    const blocked = this.hasUnsentData() && !outstanding;
     if (blocked && this.synchronizedForData()) {
       if (this.timers.persist === undefined)
         this.setTimer('persist', now + this.persistIntervalUs());
@@ -552,12 +699,13 @@ export class Connection {
     const consumes = s.consumes ?? 0;
     if (consumes > 0) {
       const end = seqAdd(s.seq, consumes);
-      const isNew = seqGt(end, this.sndNxt);
+      const neverSent = seqGt(end, this.sndMax);
       // Time one segment at a time, and only a first transmission (Karn, RFC 6298 §3).
-      if (isNew && this.rttProbe === undefined && this.retries === 0) {
+      if (neverSent && this.rttProbe === undefined && this.retries === 0) {
         this.rttProbe = { end, sentUs: now };
       }
-      if (isNew) this.sndNxt = end;
+      if (seqGt(end, this.sndNxt)) this.sndNxt = end;
+      if (neverSent) this.sndMax = end;
     }
     this.env.transmit(this, {
       srcPort: this.local.port,

@@ -37,7 +37,7 @@ function synSent(c: Connection, now: number, s: TcpSegment): void {
   const rst = hasFlag(s.flags, Flag.RST);
   const syn = hasFlag(s.flags, Flag.SYN);
   // First: the ACK must acknowledge our SYN: ISS < SEG.ACK =< SND.NXT.
-  if (ack && (seqLe(s.ack, c.iss) || seqGt(s.ack, c.sndNxt))) {
+  if (ack && (seqLe(s.ack, c.iss) || seqGt(s.ack, c.sndMax))) {
     if (!rst) c.emit(now, { flags: Flag.RST, seq: s.ack, ack: s.ack, len: 0 }); // <SEQ=SEG.ACK><CTL=RST>
     return;
   }
@@ -92,7 +92,7 @@ function mayChallenge(c: Connection, now: number): boolean {
 }
 
 function challengeAck(c: Connection, now: number): void {
-  if (mayChallenge(c, now)) c.emit(now, { flags: Flag.ACK, seq: c.sndNxt, ack: c.rcvNxt, len: 0 });
+  if (mayChallenge(c, now)) c.sendAck(now);
 }
 
 /** §3.10.7.4: SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT. */
@@ -111,7 +111,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     !rst &&
     hasFlag(s.flags, Flag.ACK) &&
     seqAdd(s.seq, 1) === c.rcvNxt &&
-    s.ack === c.sndNxt
+    s.ack === c.sndMax
   ) {
     acknowledge(c, now, s.ack);
     updateWindow(c, s, true);
@@ -123,7 +123,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
   // TIME-WAIT: a retransmitted FIN means our last ACK was lost: ACK it again and restart the
   // 2 MSL timer (§3.10.7.4, eighth step; Linux does the same in tcp_timewait_state_process).
   if (c.state === 'TIME-WAIT' && fin && !rst && seqAdd(s.seq, segmentLength(s)) === c.rcvNxt) {
-    c.emit(now, { flags: Flag.ACK, seq: c.sndNxt, ack: c.rcvNxt, len: 0 });
+    c.sendAck(now);
     c.setTimer('time-wait', now + 2 * c.options.mslMs * 1000);
     return;
   }
@@ -159,7 +159,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
   if (!hasFlag(s.flags, Flag.ACK)) return;
 
   if (c.state === 'SYN-RECEIVED') {
-    if (seqLt(c.sndUna, s.ack) && seqLe(s.ack, c.sndNxt)) {
+    if (seqLt(c.sndUna, s.ack) && seqLe(s.ack, c.sndMax)) {
       c.setState('ESTABLISHED', 'rcv ACK of SYN');
       c.onEstablished(now);
       updateWindow(c, s, true);
@@ -171,7 +171,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
 
   // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
   const oldestAcceptable = seqAdd(c.sndUna, -c.maxSndWnd);
-  if (seqGt(s.ack, c.sndNxt) || seqLt(s.ack, oldestAcceptable)) {
+  if (seqGt(s.ack, c.sndMax) || seqLt(s.ack, oldestAcceptable)) {
     challengeAck(c, now); // an ACK for something not yet sent, or far too old: ACK and drop
     return;
   }
