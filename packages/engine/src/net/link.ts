@@ -7,6 +7,19 @@
 import type { Prng } from '../sim/prng.js';
 import type { SegmentFate } from '../trace/events.js';
 
+/**
+ * Bursty loss as a Gilbert-Elliott channel: a good and a bad state, P(good -> bad) = p and
+ * P(bad -> good) = r per packet, each state with its own loss rate.
+ */
+export interface BurstLoss {
+  p: number;
+  r: number;
+  /** Loss rate in the good state (default 0). */
+  lossGood?: number;
+  /** Loss rate in the bad state (default 1). */
+  lossBad?: number;
+}
+
 export interface LinkSettings {
   delayMs: number;
   jitterMs: number;
@@ -15,6 +28,8 @@ export interface LinkSettings {
   /** Packets the queue holds while the link is busy (drop-tail beyond). */
   queuePackets: number;
   lossRate: number;
+  /** Bursty loss on top of `lossRate`; undefined for none. */
+  burstLoss: BurstLoss | undefined;
   duplicateRate: number;
   reorderRate: number;
   corruptRate: number;
@@ -28,6 +43,7 @@ export const DEFAULT_LINK: LinkSettings = {
   rateMbps: 0,
   queuePackets: 100,
   lossRate: 0,
+  burstLoss: undefined,
   duplicateRate: 0,
   reorderRate: 0,
   corruptRate: 0,
@@ -37,6 +53,8 @@ export const DEFAULT_LINK: LinkSettings = {
 /** What is in flight on one direction: when each queued packet finishes serialising. */
 export interface LinkState {
   departuresUs: number[];
+  /** Gilbert-Elliott: the channel is in its bad state. */
+  bad: boolean;
 }
 
 export interface Carried {
@@ -72,6 +90,9 @@ export function carry(
     state.departuresUs.push(departUs);
   }
   if (prng.chance(settings.lossRate)) return dropped('loss');
+  if (settings.burstLoss !== undefined && burstLost(settings.burstLoss, state, prng)) {
+    return dropped('burst-loss');
+  }
 
   const propagation = () => {
     const jitter = settings.jitterMs > 0 ? prng.nextFloat() * settings.jitterMs * 1000 : 0;
@@ -92,4 +113,11 @@ export function carry(
     fate = corrupted ? fate : 'duplicated';
   }
   return { fate, reason: corrupted ? 'checksum' : undefined, arrivalsUs: arrivals, corrupted };
+}
+
+/** One packet through the Gilbert-Elliott channel: lost in the current state?, then move. */
+function burstLost(burst: BurstLoss, state: LinkState, prng: Prng): boolean {
+  const lost = prng.chance(state.bad ? (burst.lossBad ?? 1) : (burst.lossGood ?? 0));
+  state.bad = state.bad ? !prng.chance(burst.r) : prng.chance(burst.p);
+  return lost;
 }

@@ -57,6 +57,7 @@ export interface SimulationSnapshot {
   names: [string, string][];
   parents: [string, string][];
   links: [string, LinkState][];
+  pairLinks: [string, Partial<LinkSettings>][];
   wakeAt: [string, number][];
   linkSettings: LinkSettings;
   defaults: Partial<EndpointOptions>;
@@ -112,6 +113,8 @@ export class Simulation {
   private readonly names = new Map<string, string>();
   private readonly parents = new Map<string, string>();
   private readonly links = new Map<string, LinkState>();
+  /** Settings for one direction between two hosts, over the session's (`from>to` as numbers). */
+  private readonly pairLinks = new Map<string, Partial<LinkSettings>>();
   /** The wake-up pending for each endpoint (at most one that matters: the earliest). */
   private readonly wakeAt = new Map<string, number>();
   private linkSettings: LinkSettings;
@@ -156,6 +159,7 @@ export class Simulation {
       names: [...this.names],
       parents: [...this.parents],
       links: [...this.links],
+      pairLinks: [...this.pairLinks],
       wakeAt: [...this.wakeAt],
       linkSettings: this.linkSettings,
       defaults: this.defaults,
@@ -180,6 +184,7 @@ export class Simulation {
     for (const [k, v] of s.names) sim.names.set(k, v);
     for (const [k, v] of s.parents) sim.parents.set(k, v);
     for (const [k, v] of s.links) sim.links.set(k, v);
+    for (const [k, v] of s.pairLinks) sim.pairLinks.set(k, v);
     for (const [k, v] of s.wakeAt) sim.wakeAt.set(k, v);
     sim.faults = s.faults;
     sim.nextFault = s.nextFault;
@@ -295,6 +300,28 @@ export class Simulation {
       { ...segment, srcPort: src.port, dstPort: dst.port },
       undefined,
     );
+  }
+
+  /** Changes the link settings between every pair of hosts (those not set on their own). */
+  setLink(settings: Partial<LinkSettings>): void {
+    this.linkSettings = { ...this.linkSettings, ...settings };
+  }
+
+  /** Sets the link from `from` to `to` (and back, unless `oneWay`) apart from the rest. */
+  setPairLink(from: string, to: string, settings: Partial<LinkSettings>, oneWay = false): void {
+    const a = parseAddress(from);
+    const b = parseAddress(to);
+    const keys = oneWay ? [`${a}>${b}`] : [`${a}>${b}`, `${b}>${a}`];
+    for (const key of keys) this.pairLinks.set(key, { ...this.pairLinks.get(key), ...settings });
+  }
+
+  /** The settings in force from one host to another. */
+  linkBetween(from: string, to: string): LinkSettings {
+    return this.linkFor(`${parseAddress(from)}>${parseAddress(to)}`);
+  }
+
+  private linkFor(key: string): LinkSettings {
+    return { ...this.linkSettings, ...this.pairLinks.get(key) };
   }
 
   /** Adds a fault rule; returns its id. */
@@ -445,7 +472,7 @@ export class Simulation {
     const linkKey = `${src}>${dst}`;
     let state = this.links.get(linkKey);
     if (state === undefined) {
-      state = { departuresUs: [] };
+      state = { departuresUs: [], bad: false };
       this.links.set(linkKey, state);
     }
     const srcAddress = { address: formatIpv4(src), port: segment.srcPort };
@@ -458,7 +485,7 @@ export class Simulation {
     } else if (fault?.action === 'drop') {
       carried = { fate: 'dropped', reason: `fault ${fault.id}`, arrivalsUs: [], corrupted: false };
     } else {
-      carried = carry(this.nowUs, packetBytes, this.linkSettings, state, this.prng);
+      carried = carry(this.nowUs, packetBytes, this.linkFor(linkKey), state, this.prng);
       carried = fault === undefined ? carried : applyFaultAction(carried, fault);
     }
     this.record({
