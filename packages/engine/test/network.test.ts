@@ -11,7 +11,7 @@ const HOST = { address: '10.0.0.2', port: 80 };
 type SegmentEvent = Extract<TraceEvent, { kind: 'segment' }>;
 
 /** A host with a closed endpoint (it answers with RST), and a peer host that injects segments. */
-function network(link: SimulationConfig['link'], seed = 1) {
+function network(link: NonNullable<SimulationConfig['link']>, seed = 1) {
   const sim = new Simulation({ seed, link });
   sim.addEndpoint(HOST);
   sim.addEndpoint({ address: PEER.address, port: 1 }); // so that the peer's host exists

@@ -354,3 +354,21 @@ describe('flow control and ACK strategy', () => {
     expect(appEvents(p)).toEqual(['10 e3 accepted', '2520 e1 error ETIMEDOUT']);
   });
 });
+
+describe('metrics', () => {
+  it('report srtt after the handshake and cwnd growing by one SMSS per ACK in slow start', () => {
+    const { p } = connected({ server: { delayedAckMs: 0 } });
+    p.sim.sendData(p.client, new Uint8Array(1460 * 8));
+    p.run();
+    const metrics = p.trace.flatMap((e) =>
+      e.kind === 'metrics' && e.endpointId === p.client ? [e] : [],
+    );
+    const afterHandshake = metrics.find((m) => m.srttUs !== undefined);
+    expect(afterHandshake).toMatchObject({ srttUs: 20_000, rttvarUs: 10_000, rtoUs: 1_000_000 });
+    const cwnds = [...new Set(metrics.map((m) => m.cwnd))];
+    expect(cwnds).toEqual([4380, 5840, 7300, 8760, 10220, 11680, 13140, 14600, 16060]);
+    // Reported on change only: no two consecutive reports are equal.
+    const keys = metrics.map((m) => JSON.stringify({ ...m, eventId: 0, timeUs: 0 }));
+    expect(keys.every((k, i) => i === 0 || k !== keys[i - 1])).toBe(true);
+  });
+});

@@ -10,7 +10,7 @@
  * - every state change goes through `setState`, which traces `from => to` with its cause;
  * - time is an argument: nothing here reads a clock or draws randomness on its own.
  */
-import type { AppError, TimerKind, TraceBody } from '../trace/events.js';
+import type { AppError, Metrics, TimerKind, TraceBody } from '../trace/events.js';
 import { Flag } from '../wire/flags.js';
 import type { TcpOptions } from '../wire/options.js';
 import type { TcpSegment } from '../wire/segment.js';
@@ -80,6 +80,7 @@ export interface ConnectionState {
   ackPending: boolean;
   challengeAcks: { windowStartUs: number; count: number };
   congestion: CongestionState;
+  lastMetrics: Metrics | undefined;
 }
 
 const TIMER_ORDER: TimerKind[] = ['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive'];
@@ -151,6 +152,8 @@ export class Connection {
   challengeAcks = { windowStartUs: 0, count: 0 };
 
   congestion: CongestionController;
+  /** The metrics last reported, to report only changes. */
+  lastMetrics: Metrics | undefined;
 
   constructor(
     readonly id: string,
@@ -204,6 +207,7 @@ export class Connection {
       ackPending: this.ackPending,
       challengeAcks: { ...this.challengeAcks },
       congestion: this.congestion.state(),
+      lastMetrics: this.lastMetrics && { ...this.lastMetrics },
     };
   }
 
@@ -244,6 +248,7 @@ export class Connection {
     c.ackPending = s.ackPending;
     c.challengeAcks = { ...s.challengeAcks };
     c.congestion = new SlowStart(s.congestion);
+    c.lastMetrics = s.lastMetrics && { ...s.lastMetrics };
     return c;
   }
 
@@ -559,9 +564,40 @@ export class Connection {
     return fin !== undefined && seqGt(this.sndUna, fin);
   }
 
+  metrics(): Metrics {
+    const congestion = this.congestion.state();
+    return {
+      cwnd: congestion.cwnd,
+      ssthresh: congestion.ssthresh,
+      flightSize: seqDiff(this.sndMax, this.sndUna),
+      srttUs: this.rtt.srttUs,
+      rttvarUs: this.rtt.rttvarUs,
+      rtoUs: this.rtt.rtoUs,
+      sndWnd: this.sndWnd,
+      rcvWnd: this.rcvWnd,
+    };
+  }
+
+  /** Traces the metrics if any changed since they were last reported. */
+  private reportMetrics(): void {
+    const now = this.metrics();
+    const last = this.lastMetrics;
+    const same =
+      last !== undefined &&
+      (Object.keys(now) as (keyof Metrics)[]).every((key) => now[key] === last[key]);
+    if (same) return;
+    this.lastMetrics = now;
+    this.env.trace({ kind: 'metrics', endpointId: this.id, ...now });
+  }
+
   /** Sends whatever the state, the windows and the queues allow; arms the timers it needs. */
   output(now: number): void {
     if (this.state === 'CLOSED' || this.state === 'LISTEN') return;
+    this.transmitAll(now);
+    this.reportMetrics();
+  }
+
+  private transmitAll(now: number): void {
     let sent = false;
     if (this.sndNxt === this.iss && (this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED')) {
       const synAck = this.state === 'SYN-RECEIVED';

@@ -16,6 +16,19 @@ export type SegmentFate = 'delivered' | 'dropped' | 'duplicated' | 'reordered' |
 
 export type AppError = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT';
 
+/** The numbers students plot, reported by an endpoint whenever one of them changes. */
+export interface Metrics {
+  cwnd: number;
+  ssthresh: number;
+  /** Bytes sent and not yet acknowledged. */
+  flightSize: number;
+  srttUs: number | undefined;
+  rttvarUs: number | undefined;
+  rtoUs: number;
+  sndWnd: number;
+  rcvWnd: number;
+}
+
 export type TraceBody =
   | { kind: 'state'; endpointId: string; from: TcpState; to: TcpState; cause: string }
   | {
@@ -42,6 +55,7 @@ export type TraceBody =
       action: 'armed' | 'fired' | 'cancelled';
       expiresUs: number | undefined;
     }
+  | ({ kind: 'metrics'; endpointId: string } & Metrics)
   | {
       kind: 'app';
       endpointId: string;
