@@ -6,6 +6,11 @@ import type { Connection } from '../src/tcp/connection.js';
 import type { TraceEvent } from '../src/trace/events.js';
 import { seqAdd, seqDiff, seqGe, seqLe, type SeqNum } from '../src/wire/seq.js';
 
+// A fixed seed keeps the suite reproducible; FC_SEED=<n> replays another, FC_SEED=random explores.
+const fcSeed = process.env.FC_SEED;
+if (fcSeed !== 'random')
+  fc.configureGlobal({ seed: fcSeed === undefined ? 20261121 : Number(fcSeed) });
+
 const CLIENT = { address: '10.0.0.1', port: 40000 };
 const SERVER = { address: '10.0.0.2', port: 80 };
 

@@ -14,7 +14,7 @@ import type { AppError, Metrics, TimerKind, TraceBody } from '../trace/events.js
 import { Flag } from '../wire/flags.js';
 import type { TcpOptions } from '../wire/options.js';
 import type { TcpSegment } from '../wire/segment.js';
-import { seq, seqAdd, seqDiff, seqGt, type SeqNum } from '../wire/seq.js';
+import { seq, seqAdd, seqDiff, seqGt, seqLt, type SeqNum } from '../wire/seq.js';
 import { concatBytes, type OutOfOrder } from './buffers.js';
 import { base64ToBytes, bytesToBase64 } from '../sim/bytes.js';
 import { SlowStart, type CongestionController, type CongestionState } from './congestion.js';
@@ -647,7 +647,9 @@ export class Connection {
     const full = len >= this.sndMss;
     const lastOfQueue = len === available && (!this.options.nagle || !inFlight);
     const bigEnough = this.maxSndWnd > 0 && len >= this.maxSndWnd / 2;
-    if (!full && !lastOfQueue && !bigEnough && !this.swsOverride) return false;
+    // A retransmission (below the highest sequence sent) goes out as the window allows.
+    const retransmission = seqLt(this.sndNxt, this.sndMax);
+    if (!full && !lastOfQueue && !bigEnough && !retransmission && !this.swsOverride) return false;
     this.swsOverride = false;
     const data = this.sndQueue.subarray(offset, offset + len);
     const push = len === available ? Flag.PSH : 0;
