@@ -64,6 +64,8 @@ interface Driver {
   clientClosed: boolean;
   serverClosed: boolean;
   ticks: number;
+  /** Both sides are closed: the run is over. */
+  done: boolean;
 }
 
 function setup(p: Params): Simulation {
@@ -123,7 +125,7 @@ const LIMIT_US = 900_000_000; // 15 virtual minutes, far beyond any clean close 
 
 /** Runs the applications and the network until both sides are closed, checking invariants. */
 function run(sim: Simulation, p: Params, d: Driver, untilTicks = Infinity): void {
-  while (d.ticks < untilTicks && sim.nowUs < LIMIT_US) {
+  while (!d.done && d.ticks < untilTicks && sim.nowUs < LIMIT_US) {
     const next = sim.nowUs + 10_000;
     for (let t = sim.nextEventTime(); t !== undefined && t <= next; t = sim.nextEventTime()) {
       sim.step();
@@ -136,13 +138,13 @@ function run(sim: Simulation, p: Params, d: Driver, untilTicks = Infinity): void
       d.serverClosed &&
       states.every((s) => s === 'CLOSED' || s === 'LISTEN' || s === 'TIME-WAIT')
     ) {
-      return;
+      d.done = true;
     }
   }
 }
 
 function freshDriver(): Driver {
-  return { sent: 0, received: [], clientClosed: false, serverClosed: false, ticks: 0 };
+  return { sent: 0, received: [], clientClosed: false, serverClosed: false, ticks: 0, done: false };
 }
 
 describe('properties', () => {
