@@ -4,6 +4,7 @@
  * send, receive, shutdown, close, abort, inject, advance); events run in time order; trace
  * events come out, numbered 1, 2, 3, ... Same seed + same commands = same trace.
  */
+import { Demux } from '../net/demux.js';
 import { applyFaults, type FaultMatch, type FaultAction, type FaultRule } from '../net/faults.js';
 import {
   carry,
@@ -110,6 +111,7 @@ export class Simulation {
   private prng: Prng;
   private queue = new EventQueue<SimEvent>();
   private readonly connections = new Map<string, Connection>();
+  private readonly demux = new Demux();
   private readonly names = new Map<string, string>();
   private readonly parents = new Map<string, string>();
   private readonly links = new Map<string, LinkState>();
@@ -180,9 +182,13 @@ export class Simulation {
       nextOrder: s.queue.nextOrder,
       entries: s.queue.entries.map((e) => ({ ...e, event: eventFromJson(e.event) })),
     });
-    for (const c of s.connections) sim.connections.set(c.id, Connection.fromState(c, sim.env));
     for (const [k, v] of s.names) sim.names.set(k, v);
     for (const [k, v] of s.parents) sim.parents.set(k, v);
+    for (const state of s.connections) {
+      const c = Connection.fromState(state, sim.env);
+      sim.connections.set(c.id, c);
+      sim.demux.add(c, sim.parents.get(c.id));
+    }
     for (const [k, v] of s.links) sim.links.set(k, v);
     for (const [k, v] of s.pairLinks) sim.pairLinks.set(k, v);
     for (const [k, v] of s.wakeAt) sim.wakeAt.set(k, v);
@@ -198,17 +204,18 @@ export class Simulation {
 
   addEndpoint(spec: EndpointSpec): string {
     const address = parseAddress(spec.address);
-    for (const c of this.connections.values()) {
-      if (c.local.address === address && c.local.port === spec.port && c.state !== 'CLOSED') {
-        throw new SimulationError(
-          'PORT_IN_USE',
-          `${spec.address}:${spec.port} is in use by ${c.id}`,
-        );
-      }
+    const owner = this.demux.portOwner(address, spec.port);
+    if (owner !== undefined) {
+      throw new SimulationError(
+        'PORT_IN_USE',
+        `${spec.address}:${spec.port} is in use by ${owner.id}`,
+      );
     }
     const id = `e${this.nextEndpoint++}`;
     const options = resolveOptions({ ...this.defaults, ...spec.options });
-    this.connections.set(id, new Connection(id, { address, port: spec.port }, options, this.env));
+    const connection = new Connection(id, { address, port: spec.port }, options, this.env);
+    this.connections.set(id, connection);
+    this.demux.add(connection);
     this.names.set(id, spec.name ?? id);
     return id;
   }
@@ -410,6 +417,10 @@ export class Simulation {
 
   private record(body: TraceBody): void {
     this.trace.push({ ...body, eventId: this.nextEventId++, timeUs: this.nowUs });
+    if (body.kind === 'state') {
+      const c = this.connections.get(body.endpointId);
+      if (c !== undefined) this.demux.update(c);
+    }
   }
 
   /** Schedules a wake-up at the connection's earliest timer, unless one as early is pending. */
@@ -468,7 +479,7 @@ export class Simulation {
     const optionBytes = encodeOptions(segment.options);
     const packetBytes =
       IP_TCP_HEADERS + (optionBytes.ok ? optionBytes.value.length : 0) + segment.payload.length;
-    const hostExists = [...this.connections.values()].some((c) => c.local.address === dst);
+    const hostExists = this.demux.hostExists(dst);
     const linkKey = `${src}>${dst}`;
     let state = this.links.get(linkKey);
     if (state === undefined) {
@@ -511,22 +522,13 @@ export class Simulation {
   /** A segment reaches host `dst`: demultiplex it to a connection, a listener, or a closed port. */
   private deliver(src: number, dst: number, segment: TcpSegment, corrupted: boolean): void {
     if (corrupted) return; // the receiver's checksum fails: dropped (traced when sent)
-    const matches = [...this.connections.values()].filter(
-      (c) => c.local.address === dst && c.local.port === segment.dstPort,
-    );
-    const connected = matches.find(
-      (c) =>
-        c.state !== 'CLOSED' &&
-        c.state !== 'LISTEN' &&
-        c.remote?.address === src &&
-        c.remote.port === segment.srcPort,
-    );
+    const connected = this.demux.connection(dst, segment.dstPort, src, segment.srcPort);
     if (connected !== undefined) {
       segmentArrives(connected, this.nowUs, segment);
       this.wake(connected);
       return;
     }
-    const listener = matches.find((c) => c.state === 'LISTEN');
+    const listener = this.demux.listener(dst, segment.dstPort);
     if (listener !== undefined) {
       this.listenerArrives(listener, src, segment);
       return;
@@ -562,10 +564,7 @@ export class Simulation {
       return;
     }
     if (!hasFlag(s.flags, Flag.SYN)) return; // fourth: anything else is dropped
-    const halfOpen = [...this.parents.entries()].filter(
-      ([child, parent]) =>
-        parent === listener.id && this.connections.get(child)?.state === 'SYN-RECEIVED',
-    ).length;
+    const halfOpen = this.demux.halfOpenCount(listener.id);
     if (halfOpen >= listener.options.backlog) {
       this.record({
         kind: 'app',
@@ -583,6 +582,7 @@ export class Simulation {
     this.connections.set(id, child);
     this.names.set(id, `${this.names.get(listener.id) ?? listener.id}#${id}`);
     this.parents.set(id, listener.id);
+    this.demux.add(child, listener.id);
     this.record({
       kind: 'app',
       endpointId: id,
