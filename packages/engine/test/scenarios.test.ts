@@ -372,3 +372,29 @@ describe('metrics', () => {
     expect(keys.every((k, i) => i === 0 || k !== keys[i - 1])).toBe(true);
   });
 });
+
+describe('STATUS (RFC 9293 §3.10.6)', () => {
+  it('reports the state, the TCB, the timers and what the buffers hold', () => {
+    const { p, child } = connected({ client: { nagle: false } });
+    p.sim.addFault({ from: CLIENT, flags: 'P.' }, 'drop');
+    p.sim.sendData(p.client, text('hello'));
+    const status = p.sim.status(p.client);
+    expect(status).toMatchObject({
+      state: 'ESTABLISHED',
+      local: CLIENT,
+      remote: SERVER,
+      tcb: {
+        iss: 1000,
+        irs: 5000,
+        sndUna: 1001,
+        sndNxt: 1006,
+        sndWnd: 65535,
+        rcvNxt: 5001,
+        mss: 1460,
+      },
+      timers: [{ kind: 'retransmit', expiresUs: 1_030_000 }],
+      buffered: { send: 5, unsent: 0, received: 0, outOfOrder: 0 },
+    });
+    expect(p.sim.status(child).tcb).toMatchObject({ iss: 5000, irs: 1000, rcvNxt: 1001 });
+  });
+});

@@ -15,7 +15,7 @@ const portKey = (address: number, port: number) => `${address}:${port}`;
 
 export class Demux {
   private readonly hosts = new Set<number>();
-  private readonly bound = new Map<string, Set<Connection>>();
+  private readonly bound = new Map<string, Connection[]>();
   private readonly connected = new Map<string, Connection>();
   private readonly tupleOf = new Map<Connection, string>();
   private readonly listeners = new Map<string, Connection>();
@@ -26,9 +26,9 @@ export class Demux {
   add(c: Connection, parentId?: string): void {
     this.hosts.add(c.local.address);
     const key = portKey(c.local.address, c.local.port);
-    const set = this.bound.get(key) ?? new Set<Connection>();
-    set.add(c);
-    this.bound.set(key, set);
+    const list = this.bound.get(key);
+    if (list === undefined) this.bound.set(key, [c]);
+    else list.push(c);
     if (parentId !== undefined) this.parentOf.set(c.id, parentId);
     this.update(c);
   }
@@ -49,10 +49,10 @@ export class Demux {
     else if (this.listeners.get(listenKey) === c) this.listeners.delete(listenKey);
     const parent = this.parentOf.get(c.id);
     if (parent !== undefined) {
-      const set = this.halfOpen.get(parent) ?? new Set<string>();
+      let set = this.halfOpen.get(parent);
+      if (set === undefined) this.halfOpen.set(parent, (set = new Set<string>()));
       if (c.state === 'SYN-RECEIVED') set.add(c.id);
       else set.delete(c.id);
-      this.halfOpen.set(parent, set);
     }
   }
 

@@ -1,3 +1,5 @@
+import { EMPTY_BYTES } from '../tcp/buffers.js';
+
 /** Byte arrays as base64 text, so that snapshots are plain JSON. */
 
 export function bytesToBase64(bytes: Uint8Array): string {
@@ -9,6 +11,7 @@ export function bytesToBase64(bytes: Uint8Array): string {
 }
 
 export function base64ToBytes(text: string): Uint8Array {
+  if (text === '') return EMPTY_BYTES;
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

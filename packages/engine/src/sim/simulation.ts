@@ -22,12 +22,12 @@ import {
 import { segmentArrives, segmentLength } from '../tcp/input.js';
 import { resolveOptions, type EndpointOptions } from '../tcp/options.js';
 import type { TcpState } from '../tcp/state.js';
-import type { AppError, TraceBody, TraceEvent } from '../trace/events.js';
+import type { AppError, Metrics, TimerKind, TraceBody, TraceEvent } from '../trace/events.js';
 import { Flag, formatFlags, hasFlag } from '../wire/flags.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4.js';
 import { encodeOptions } from '../wire/options.js';
 import type { TcpSegment } from '../wire/segment.js';
-import { seq, seqAdd } from '../wire/seq.js';
+import { seq, seqAdd, seqDiff } from '../wire/seq.js';
 import { base64ToBytes, bytesToBase64 } from './bytes.js';
 import { EventQueue, type EventQueueState } from './event-queue.js';
 import { Prng, type PrngState } from './prng.js';
@@ -106,12 +106,40 @@ export interface EndpointInfo {
   error: AppError | undefined;
 }
 
+/** STATUS (RFC 9293 §3.10.6): the state, the TCB and what the buffers hold. */
+export interface EndpointStatus extends EndpointInfo {
+  tcb: {
+    iss: number;
+    irs: number;
+    sndUna: number;
+    sndNxt: number;
+    sndWnd: number;
+    rcvNxt: number;
+    rcvWnd: number;
+    /** The send MSS in use. */
+    mss: number;
+  };
+  metrics: Metrics;
+  timers: { kind: TimerKind; expiresUs: number }[];
+  buffered: {
+    /** Bytes queued to send and not yet acknowledged. */
+    send: number;
+    /** Of those, bytes not yet sent. */
+    unsent: number;
+    /** Bytes received, in order, not yet read by the application. */
+    received: number;
+    /** Bytes received out of order, waiting for a gap to fill. */
+    outOfOrder: number;
+  };
+}
+
 export class Simulation {
   nowUs = 0;
   private prng: Prng;
   private queue = new EventQueue<SimEvent>();
   private readonly connections = new Map<string, Connection>();
   private readonly demux = new Demux();
+  private readonly optionSets = new Map<string, EndpointOptions>();
   private readonly names = new Map<string, string>();
   private readonly parents = new Map<string, string>();
   private readonly links = new Map<string, LinkState>();
@@ -212,7 +240,7 @@ export class Simulation {
       );
     }
     const id = `e${this.nextEndpoint++}`;
-    const options = resolveOptions({ ...this.defaults, ...spec.options });
+    const options = this.internOptions(resolveOptions({ ...this.defaults, ...spec.options }));
     const connection = new Connection(id, { address, port: spec.port }, options, this.env);
     this.connections.set(id, connection);
     this.demux.add(connection);
@@ -286,6 +314,35 @@ export class Simulation {
     };
   }
 
+  /** STATUS (RFC 9293 §3.10.6). */
+  status(id: string): EndpointStatus {
+    const c = this.endpoint(id);
+    const sent = Math.max(0, seqDiff(c.sndNxt, c.sndQueueSeq));
+    return {
+      ...this.endpointInfo(id),
+      tcb: {
+        iss: c.iss,
+        irs: c.irs,
+        sndUna: c.sndUna,
+        sndNxt: c.sndMax,
+        sndWnd: c.sndWnd,
+        rcvNxt: c.rcvNxt,
+        rcvWnd: c.rcvWnd,
+        mss: c.sndMss,
+      },
+      metrics: c.metrics(),
+      timers: (Object.entries(c.timers) as [TimerKind, number][])
+        .map(([kind, expiresUs]) => ({ kind, expiresUs }))
+        .sort((a, b) => a.expiresUs - b.expiresUs),
+      buffered: {
+        send: c.sndQueue.length,
+        unsent: Math.max(0, c.sndQueue.length - sent),
+        received: c.readable.length,
+        outOfOrder: c.outOfOrder.reduce((sum, o) => sum + o.data.length, 0),
+      },
+    };
+  }
+
   /** The connection object, for tests and the status call (STATUS, §3.10.6). */
   connection(id: string): Connection {
     return this.endpoint(id);
@@ -325,6 +382,15 @@ export class Simulation {
   /** The settings in force from one host to another. */
   linkBetween(from: string, to: string): LinkSettings {
     return this.linkFor(`${parseAddress(from)}>${parseAddress(to)}`);
+  }
+
+  /** The queue and loss-channel state of one direction; kept only where the settings use it. */
+  private linkState(key: string, settings: LinkSettings): LinkState {
+    const known = this.links.get(key);
+    if (known !== undefined) return known;
+    const state: LinkState = { departuresUs: [], bad: false };
+    if (settings.rateMbps > 0 || settings.burstLoss !== undefined) this.links.set(key, state);
+    return state;
   }
 
   private linkFor(key: string): LinkSettings {
@@ -433,6 +499,15 @@ export class Simulation {
     this.queue.schedule(at, { kind: 'wake', endpointId: c.id });
   }
 
+  /** Endpoints with the same options share one (read-only) options object. */
+  private internOptions(options: EndpointOptions): EndpointOptions {
+    const key = JSON.stringify(options);
+    const known = this.optionSets.get(key);
+    if (known !== undefined) return known;
+    this.optionSets.set(key, options);
+    return options;
+  }
+
   /** Runs a user call on an endpoint, then schedules its next wake-up. */
   private call<T>(id: string, action: (c: Connection) => T): T {
     const c = this.endpoint(id);
@@ -481,11 +556,6 @@ export class Simulation {
       IP_TCP_HEADERS + (optionBytes.ok ? optionBytes.value.length : 0) + segment.payload.length;
     const hostExists = this.demux.hostExists(dst);
     const linkKey = `${src}>${dst}`;
-    let state = this.links.get(linkKey);
-    if (state === undefined) {
-      state = { departuresUs: [], bad: false };
-      this.links.set(linkKey, state);
-    }
     const srcAddress = { address: formatIpv4(src), port: segment.srcPort };
     const dstAddress = { address: formatIpv4(dst), port: segment.dstPort };
     const flags = formatFlags(segment.flags);
@@ -496,7 +566,14 @@ export class Simulation {
     } else if (fault?.action === 'drop') {
       carried = { fate: 'dropped', reason: `fault ${fault.id}`, arrivalsUs: [], corrupted: false };
     } else {
-      carried = carry(this.nowUs, packetBytes, this.linkFor(linkKey), state, this.prng);
+      const settings = this.linkFor(linkKey);
+      carried = carry(
+        this.nowUs,
+        packetBytes,
+        settings,
+        this.linkState(linkKey, settings),
+        this.prng,
+      );
       carried = fault === undefined ? carried : applyFaultAction(carried, fault);
     }
     this.record({

@@ -1,8 +1,15 @@
 /** The send and receive buffers of a connection, as plain byte arrays addressed by sequence number. */
 import { seqAdd, seqDiff, seqLe, type SeqNum } from '../wire/seq.js';
 
+/**
+ * The one empty byte array every empty buffer shares: buffers are never changed in place (they
+ * are replaced), so sharing is safe, and an idle connection costs no array of its own.
+ */
+export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
+
 /** Appends `more` to `bytes`. */
 export function concatBytes(bytes: Uint8Array, more: Uint8Array): Uint8Array {
+  if (more.length === 0) return bytes;
   if (bytes.length === 0) return more.slice();
   const out = new Uint8Array(bytes.length + more.length);
   out.set(bytes);
@@ -56,7 +63,7 @@ export function takeInOrder(
   rcvNxt: SeqNum,
 ): { data: Uint8Array; rest: OutOfOrder[] } {
   let next = rcvNxt;
-  let data: Uint8Array = new Uint8Array();
+  let data: Uint8Array = EMPTY_BYTES;
   const rest: OutOfOrder[] = [];
   for (const held of queue) {
     const end = seqAdd(held.seq, held.data.length);

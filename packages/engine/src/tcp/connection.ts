@@ -15,7 +15,7 @@ import { Flag } from '../wire/flags.js';
 import type { TcpOptions } from '../wire/options.js';
 import type { TcpSegment } from '../wire/segment.js';
 import { seq, seqAdd, seqDiff, seqGt, seqLt, type SeqNum } from '../wire/seq.js';
-import { concatBytes, type OutOfOrder } from './buffers.js';
+import { concatBytes, EMPTY_BYTES, type OutOfOrder } from './buffers.js';
 import { base64ToBytes, bytesToBase64 } from '../sim/bytes.js';
 import { SlowStart, type CongestionController, type CongestionState } from './congestion.js';
 import type { EndpointOptions } from './options.js';
@@ -117,7 +117,7 @@ export class Connection {
   rcvWnd: number;
 
   /** Bytes queued by the application, starting at sequence number `sndQueueSeq`. */
-  sndQueue: Uint8Array = new Uint8Array();
+  sndQueue: Uint8Array = EMPTY_BYTES;
   sndQueueSeq: SeqNum = seq(0);
   /** The application called CLOSE: a FIN follows the queued data. */
   finQueued = false;
@@ -125,7 +125,7 @@ export class Connection {
   appClosed = false;
 
   /** In-order bytes waiting for the application. */
-  readable: Uint8Array = new Uint8Array();
+  readable: Uint8Array = EMPTY_BYTES;
   outOfOrder: OutOfOrder[] = [];
   /** The peer's FIN was received: after `readable`, the application reads end of stream. */
   peerFinished = false;
@@ -327,7 +327,8 @@ export class Connection {
   /** RECEIVE (§3.10.3): takes up to `max` bytes; a window update follows if the window opened. */
   receive(now: number, max: number): Uint8Array {
     const taken = this.readable.slice(0, max);
-    this.readable = this.readable.slice(taken.length);
+    this.readable =
+      taken.length === this.readable.length ? EMPTY_BYTES : this.readable.slice(taken.length);
     if (taken.length > 0 && this.windowUpdateWorthSending()) this.ackPending = true;
     this.output(now);
     return taken;
@@ -377,7 +378,7 @@ export class Connection {
       this.state === 'FIN-WAIT-2' ||
       this.state === 'CLOSE-WAIT';
     if (sendsReset) this.emit(now, { flags: Flag.RST, seq: this.sndMax, ack: seq(0), len: 0 });
-    this.sndQueue = new Uint8Array();
+    this.sndQueue = EMPTY_BYTES;
     this.setState('CLOSED', cause);
   }
 
@@ -472,7 +473,7 @@ export class Connection {
         this.setState('CLOSED', '2MSL timeout'); // RFC 9293 §3.10.8
         return;
       case 'retransmit':
-        this.onRetransmitTimeout(now);
+        this.onRetransmitTimeout();
         return;
       case 'persist':
         this.sendWindowProbe(now);
@@ -486,7 +487,7 @@ export class Connection {
     }
   }
 
-  private onRetransmitTimeout(now: number): void {
+  private onRetransmitTimeout(): void {
     if (this.state === 'CLOSED' || this.state === 'LISTEN' || this.state === 'TIME-WAIT') return;
     const handshaking = this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED';
     const limit = handshaking ? this.options.synRetries : this.options.dataRetries;
@@ -754,7 +755,7 @@ export class Connection {
       window: (s.flags & Flag.RST) !== 0 && !carriesAck ? 0 : this.rcvWnd,
       urgent: 0,
       options: s.options ?? {},
-      payload: s.payload ?? new Uint8Array(),
+      payload: s.payload ?? EMPTY_BYTES,
     });
   }
 }

@@ -6,7 +6,7 @@
 import { Flag, hasFlag } from '../wire/flags.js';
 import type { TcpSegment } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt, seqInWindow, seqLe, seqLt, type SeqNum } from '../wire/seq.js';
-import { concatBytes, insertOutOfOrder, takeInOrder } from './buffers.js';
+import { concatBytes, EMPTY_BYTES, insertOutOfOrder, takeInOrder } from './buffers.js';
 import type { Connection } from './connection.js';
 import { sampleRtt } from './rtt.js';
 import { canReceiveData } from './state.js';
@@ -214,7 +214,7 @@ function acknowledge(c: Connection, now: number, ack: SeqNum): void {
   if (seqGt(ack, c.sndNxt)) c.sndNxt = ack;
   const dataAcked = Math.max(0, Math.min(seqDiff(ack, c.sndQueueSeq), c.sndQueue.length));
   if (dataAcked > 0) {
-    c.sndQueue = c.sndQueue.slice(dataAcked);
+    c.sndQueue = dataAcked === c.sndQueue.length ? EMPTY_BYTES : c.sndQueue.slice(dataAcked);
     c.sndQueueSeq = seqAdd(c.sndQueueSeq, dataAcked);
   }
   if (c.rttProbe !== undefined && seqLe(c.rttProbe.end, ack)) {
