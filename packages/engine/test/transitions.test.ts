@@ -91,6 +91,19 @@ describe('RFC 9293 Figure 5', () => {
     expect(t.replies()).toEqual([`F. ${ISS + 1}:${ISS + 1}(0) ack ${PEER_ISS + 1} win 65535`]);
   });
 
+  it('syn-received CLOSE, then the SYN,ACK is lost: both SYN,ACK and FIN are sent again', () => {
+    const t = synReceived();
+    t.sim.close(t.id);
+    t.replies();
+    t.wait(1000);
+    expect(t.replies()).toEqual([
+      `S. ${ISS}:${ISS}(0) ack ${PEER_ISS + 1} win 65535 <mss 1460>`,
+      `F. ${ISS + 1}:${ISS + 1}(0) ack ${PEER_ISS + 1} win 65535`,
+    ]);
+    t.send({ flags: '.', seq: PEER_ISS + 1, ack: ISS + 2 });
+    expect(t.state()).toBe('FIN-WAIT-2');
+  });
+
   it('syn-received rcv RST (passive) -> the endpoint ends, the listener stays in LISTEN', () => {
     const t = synReceived();
     t.send({ flags: 'R', seq: PEER_ISS + 1 });

@@ -600,8 +600,10 @@ export class Connection {
 
   private transmitAll(now: number): void {
     let sent = false;
-    if (this.sndNxt === this.iss && (this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED')) {
-      const synAck = this.state === 'SYN-RECEIVED';
+    // Our SYN is (re)sent while unacknowledged: from SYN-SENT, SYN-RECEIVED, or FIN-WAIT-1
+    // after a CLOSE in SYN-RECEIVED (§3.10.4). Once we hold the peer's SYN it is a SYN,ACK.
+    if (this.sndNxt === this.iss && this.sndUna === this.iss) {
+      const synAck = this.state !== 'SYN-SENT';
       this.emit(now, {
         flags: synAck ? Flag.SYN | Flag.ACK : Flag.SYN,
         seq: this.iss,
