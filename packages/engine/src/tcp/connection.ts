@@ -17,7 +17,15 @@ import type { TcpSegment } from '../wire/segment.js';
 import { seq, seqAdd, seqDiff, seqGt, seqLt, type SeqNum } from '../wire/seq.js';
 import { concatBytes, EMPTY_BYTES, type OutOfOrder } from './buffers.js';
 import { base64ToBytes, bytesToBase64 } from '../sim/bytes.js';
-import { SlowStart, type CongestionController, type CongestionState } from './congestion.js';
+import {
+  createController,
+  initialWindowBytes,
+  newController,
+  type AckInfo,
+  type CongestionAction,
+  type CongestionController,
+  type CongestionState,
+} from './congestion/index.js';
 import type { EndpointOptions } from './options.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
 import type { TcpState } from './state.js';
@@ -164,7 +172,11 @@ export class Connection {
     this.sndMss = options.mss;
     this.rcvWnd = Math.min(options.rcvBuffer, MAX_WINDOW);
     this.rtt = initialRtt(this.rttLimits());
-    this.congestion = new SlowStart(SlowStart.initial(options.initialWindow, options.mss));
+    this.congestion = newController(
+      options.congestion,
+      initialWindowBytes(options.initialWindow, options.mss),
+      options.mss,
+    );
   }
 
   /** The whole connection as JSON-safe data. */
@@ -247,7 +259,7 @@ export class Connection {
     c.unackedSegments = s.unackedSegments;
     c.ackPending = s.ackPending;
     c.challengeAcks = { ...s.challengeAcks };
-    c.congestion = new SlowStart(s.congestion);
+    c.congestion = createController(s.congestion);
     c.lastMetrics = s.lastMetrics && { ...s.lastMetrics };
     return c;
   }
@@ -446,7 +458,68 @@ export class Connection {
       this.rtt = { ...this.rtt, rtoUs: Math.min(3_000_000, this.options.rtoMaxMs * 1000) };
     }
     this.retries = 0;
+    // The initial window counts in the SMSS now agreed (RFC 5681 §3.1).
+    this.congestion = newController(
+      this.options.congestion,
+      initialWindowBytes(this.options.initialWindow, this.sndMss),
+      this.sndMss,
+    );
     this.restartKeepalive(now);
+  }
+
+  /** What a congestion controller needs to know about an ACK or a timeout. */
+  ackInfo(ack: SeqNum, ackedBytes: number): AckInfo {
+    return {
+      ack,
+      ackedBytes,
+      smss: this.sndMss,
+      flightSize: seqDiff(this.sndMax, this.sndUna),
+      sndMax: this.sndMax,
+    };
+  }
+
+  /** Runs a controller call and traces the congestion phase if it changed. */
+  congestionEvent(cause: string, call: () => CongestionAction | void): CongestionAction {
+    const from = this.congestion.state().phase;
+    const action = call() ?? 'none';
+    const to = this.congestion.state().phase;
+    if (from !== to) this.env.trace({ kind: 'congestion', endpointId: this.id, from, to, cause });
+    return action;
+  }
+
+  /** Carries out what the controller asked for after an ACK. */
+  applyCongestionAction(now: number, action: CongestionAction): void {
+    if (action === 'retransmit') this.retransmitFirst(now);
+    if (action === 'go-back') {
+      this.rttProbe = undefined;
+      this.sndNxt = this.sndUna;
+    }
+  }
+
+  /** Sends the first unacknowledged segment again, now (fast retransmit, partial ACK). */
+  retransmitFirst(now: number): void {
+    this.rttProbe = undefined; // Karn (RFC 6298 §3)
+    const offset = seqDiff(this.sndUna, this.sndQueueSeq);
+    const outstanding = seqDiff(this.sndMax, this.sndUna);
+    const len = Math.min(this.sndMss, outstanding, this.sndQueue.length - offset);
+    if (len > 0) {
+      this.emit(now, {
+        flags: Flag.ACK,
+        seq: this.sndUna,
+        ack: this.rcvNxt,
+        len,
+        payload: this.sndQueue.subarray(offset, offset + len),
+        consumes: len,
+      });
+    } else if (this.finSeq() === this.sndUna) {
+      this.emit(now, {
+        flags: Flag.FIN | Flag.ACK,
+        seq: this.sndUna,
+        ack: this.rcvNxt,
+        len: 0,
+        consumes: 1,
+      });
+    }
   }
 
   /** Runs every timer due at `now`, in a fixed order. */
@@ -500,10 +573,12 @@ export class Connection {
       }
       return;
     }
+    const repeated = this.retries > 0;
     this.retries += 1;
     this.rtt = backOff(this.rtt, this.rttLimits()); // RFC 6298 §5.5
     this.rttProbe = undefined; // Karn (RFC 6298 §3): no sample from a retransmitted segment
-    this.congestion.onRto(seqDiff(this.sndMax, this.sndUna), this.sndMss);
+    const info = this.ackInfo(this.sndUna, 0);
+    this.congestionEvent('retransmission timeout', () => this.congestion.onRto(info, repeated));
     this.sndNxt = this.sndUna; // go back to the oldest unacknowledged octet (RFC 6298 §5.4)
   }
 

@@ -19,7 +19,20 @@
  */
 export { DEFAULT_PEER_MSS, MAX_WINDOW, Connection } from './connection.js';
 export type { ConnectionEnv, ConnectionState, Endpoint, TimerTable } from './connection.js';
-export { SlowStart, type CongestionController, type CongestionState } from './congestion.js';
+export {
+  createController,
+  initialWindowBytes,
+  NewReno,
+  newController,
+  Reno,
+  Tahoe,
+  type AckInfo,
+  type CongestionAction,
+  type CongestionAlgorithm,
+  type CongestionController,
+  type CongestionPhase,
+  type CongestionState,
+} from './congestion/index.js';
 export { acceptable, segmentArrives, segmentLength } from './input.js';
 export {
   DEFAULT_OPTIONS,

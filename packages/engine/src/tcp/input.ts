@@ -175,7 +175,21 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     challengeAck(c, now); // an ACK for something not yet sent, or far too old: ACK and drop
     return;
   }
-  if (seqGt(s.ack, c.sndUna)) acknowledge(c, now, s.ack);
+  // RFC 5681 §2: a duplicate ACK acknowledges nothing new, carries no data, SYN or FIN,
+  // repeats the window, and arrives while data is outstanding.
+  const duplicate =
+    s.ack === c.sndUna &&
+    s.payload.length === 0 &&
+    !fin &&
+    s.window === c.sndWnd &&
+    seqGt(c.sndMax, c.sndUna);
+  if (seqGt(s.ack, c.sndUna)) {
+    acknowledge(c, now, s.ack);
+  } else if (duplicate && synchronizedForAcks(c)) {
+    const info = c.ackInfo(s.ack, 0);
+    const action = c.congestionEvent('duplicate ACKs', () => c.congestion.onDupAck(info));
+    c.applyCongestionAction(now, action);
+  }
   updateWindow(c, s, false);
   c.restartKeepalive(now);
 
@@ -210,6 +224,10 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
 
 /** SND.UNA advances: drop acknowledged bytes, take an RTT sample, reset the retry count. */
 function acknowledge(c: Connection, now: number, ack: SeqNum): void {
+  const info = c.ackInfo(
+    ack,
+    Math.max(0, Math.min(seqDiff(ack, c.sndQueueSeq), c.sndQueue.length)),
+  );
   c.sndUna = ack;
   if (seqGt(ack, c.sndNxt)) c.sndNxt = ack;
   const dataAcked = Math.max(0, Math.min(seqDiff(ack, c.sndQueueSeq), c.sndQueue.length));
@@ -222,9 +240,23 @@ function acknowledge(c: Connection, now: number, ack: SeqNum): void {
     c.rttProbe = undefined;
   }
   c.retries = 0;
-  if (dataAcked > 0) c.congestion.onAck(dataAcked, c.sndMss);
+  if (dataAcked > 0 || c.congestion.state().phase !== 'slow-start') {
+    const action = c.congestionEvent('new ACK', () => c.congestion.onAck(info));
+    c.applyCongestionAction(now, action);
+  }
   // RFC 6298 §5.3: new data acknowledged: restart the timer (output() re-arms it if needed).
   c.cancelTimer('retransmit');
+}
+
+/** Duplicate ACKs count once data flows: not during the handshake or after our FIN's ACK. */
+function synchronizedForAcks(c: Connection): boolean {
+  return (
+    c.state === 'ESTABLISHED' ||
+    c.state === 'CLOSE-WAIT' ||
+    c.state === 'FIN-WAIT-1' ||
+    c.state === 'CLOSING' ||
+    c.state === 'LAST-ACK'
+  );
 }
 
 /** The send window update rule of §3.10.7.4 (SND.WL1, SND.WL2). */

@@ -1,3 +1,5 @@
+import type { CongestionAlgorithm } from './congestion/index.js';
+
 /**
  * Endpoint options, with defaults that follow common practice. Where the RFCs leave a choice,
  * the comment says which systems do what.
@@ -25,8 +27,13 @@ export interface EndpointOptions {
    * Linux delays 40-200 ms, Windows and BSD 100-200 ms; 40 ms is Linux's TCP_DELACK_MIN.
    */
   delayedAckMs: number;
-  /** Initial window in segments before any ACK (RFC 5681 §3.1 allows up to 4 for small MSS). */
-  initialWindow: number;
+  /**
+   * Initial window in segments; undefined for RFC 5681 §3.1's min(4*SMSS, max(2*SMSS, 4380 B))
+   * (3 segments at MSS 1460). Linux and ns-3 use 10 (RFC 6928).
+   */
+  initialWindow: number | undefined;
+  /** Congestion control: NewReno (RFC 6582) by default; Reno (RFC 5681) and Tahoe to compare. */
+  congestion: CongestionAlgorithm;
   /** RFC 6298 §2.1: 1 s. */
   rtoInitialMs: number;
   /** RFC 6298 §2.4: 1 s (Linux uses 200 ms). */
@@ -56,7 +63,8 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   rcvBuffer: 65535,
   nagle: true,
   delayedAckMs: 40,
-  initialWindow: 3,
+  initialWindow: undefined,
+  congestion: 'newreno',
   rtoInitialMs: 1000,
   rtoMinMs: 1000,
   rtoMaxMs: 60_000,

@@ -2,6 +2,7 @@
  * What a simulation reports. Every event carries `eventId` (1, 2, 3, ... per simulation) and
  * `timeUs` (virtual microseconds); the service converts them to the API's shapes.
  */
+import type { CongestionPhase } from '../tcp/congestion/controller.js';
 import type { TcpState } from '../tcp/state.js';
 import type { TcpOptions } from '../wire/options.js';
 
@@ -56,6 +57,13 @@ export type TraceBody =
       expiresUs: number | undefined;
     }
   | ({ kind: 'metrics'; endpointId: string } & Metrics)
+  | {
+      kind: 'congestion';
+      endpointId: string;
+      from: CongestionPhase;
+      to: CongestionPhase;
+      cause: string;
+    }
   | {
       kind: 'app';
       endpointId: string;

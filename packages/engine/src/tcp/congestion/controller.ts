@@ -1,0 +1,72 @@
+/**
+ * Congestion control as a strategy (RFC 5681 and its successors): one interface, one file per
+ * algorithm. A controller sees new ACKs, duplicate ACKs and timeouts, says how much may be in
+ * flight, and tells the connection when to retransmit. Its state is plain data (snapshots).
+ */
+import type { SeqNum } from '../../wire/seq.js';
+
+export type CongestionAlgorithm = 'newreno' | 'reno' | 'tahoe';
+
+/** The phase students see on the plot. */
+export type CongestionPhase =
+  | 'slow-start'
+  | 'congestion-avoidance'
+  | 'fast-recovery'
+  /** After a retransmission timeout (or Tahoe's fast retransmit), until `recover` is acked. */
+  | 'loss-recovery';
+
+export interface CongestionState {
+  algorithm: CongestionAlgorithm;
+  cwnd: number;
+  ssthresh: number;
+  phase: CongestionPhase;
+  /** RFC 6582 `recover`: the highest sequence number sent when the loss was detected. */
+  recover: number | undefined;
+  /** Consecutive duplicate ACKs. */
+  dupAcks: number;
+  /** Bytes acknowledged in congestion avoidance towards the next +1 SMSS (byte counting). */
+  bytesAcked: number;
+  /** The sender's SMSS as last seen (Limited Transmit releases one per duplicate ACK). */
+  smss: number;
+}
+
+export interface AckInfo {
+  /** SEG.ACK */
+  ack: SeqNum;
+  /** New data octets this ACK acknowledges (0 for a duplicate). */
+  ackedBytes: number;
+  smss: number;
+  /** Bytes outstanding before this ACK (RFC 5681 FlightSize). */
+  flightSize: number;
+  /** The highest sequence number sent so far. */
+  sndMax: SeqNum;
+}
+
+/** What the connection must do after a controller saw an ACK. */
+export type CongestionAction =
+  /** Nothing beyond sending what the window now allows. */
+  | 'none'
+  /** Retransmit the first unacknowledged segment now (fast retransmit, partial ACK). */
+  | 'retransmit'
+  /** Go back to SND.UNA and resend from there in slow start (Tahoe). */
+  | 'go-back';
+
+export interface CongestionController {
+  state(): CongestionState;
+  /** Bytes the sender may have in flight now. */
+  window(): number;
+  /** SND.UNA advanced. */
+  onAck(info: AckInfo): CongestionAction;
+  /** A duplicate ACK (RFC 5681 §2). */
+  onDupAck(info: AckInfo): CongestionAction;
+  /** The retransmission timer expired; `repeated` when the same segment timed out before. */
+  onRto(info: AckInfo, repeated: boolean): void;
+  /** RFC 5681 §4.1: the connection was idle for more than an RTO; `initialWindow` in bytes. */
+  onIdleRestart(initialWindow: number): void;
+}
+
+/** RFC 5681 §3.1, equation (1): IW = min(4*SMSS, max(2*SMSS, 4380)) when not set in segments. */
+export function initialWindowBytes(segments: number | undefined, smss: number): number {
+  if (segments !== undefined) return segments * smss;
+  return Math.min(4 * smss, Math.max(2 * smss, 4380));
+}

@@ -1,0 +1,30 @@
+import type { CongestionAlgorithm, CongestionController, CongestionState } from './controller.js';
+import { NewReno } from './newreno.js';
+import { Reno } from './reno.js';
+import { Tahoe } from './tahoe.js';
+
+export * from './controller.js';
+export { NewReno } from './newreno.js';
+export { DUPACK_THRESHOLD, Reno } from './reno.js';
+export { Tahoe } from './tahoe.js';
+
+/** The controller for `state.algorithm`, continuing from `state`. */
+export function createController(state: CongestionState): CongestionController {
+  switch (state.algorithm) {
+    case 'newreno':
+      return new NewReno(state);
+    case 'reno':
+      return new Reno(state);
+    case 'tahoe':
+      return new Tahoe(state);
+  }
+}
+
+/** A fresh controller with the initial window. */
+export function newController(
+  algorithm: CongestionAlgorithm,
+  iwBytes: number,
+  smss: number,
+): CongestionController {
+  return createController(Reno.initial(algorithm, iwBytes, smss));
+}

@@ -1,0 +1,136 @@
+/**
+ * Reno (RFC 5681 §3): slow start, congestion avoidance, fast retransmit on the third duplicate
+ * ACK and fast recovery, which ends on the first ACK of new data. NewReno and Tahoe extend it.
+ */
+import { seqGe, seqGt, type SeqNum } from '../../wire/seq.js';
+import type {
+  AckInfo,
+  CongestionAction,
+  CongestionController,
+  CongestionPhase,
+  CongestionState,
+} from './controller.js';
+
+/** RFC 5681 §3.2: the duplicate ACK that triggers fast retransmit. */
+export const DUPACK_THRESHOLD = 3;
+
+export class Reno implements CongestionController {
+  protected s: CongestionState;
+
+  constructor(state: CongestionState) {
+    this.s = { ...state };
+  }
+
+  static initial(
+    algorithm: CongestionState['algorithm'],
+    iwBytes: number,
+    smss: number,
+  ): CongestionState {
+    // RFC 5681 §3.1: ssthresh starts arbitrarily high.
+    return {
+      algorithm,
+      cwnd: iwBytes,
+      ssthresh: Number.MAX_SAFE_INTEGER,
+      phase: 'slow-start',
+      recover: undefined,
+      dupAcks: 0,
+      bytesAcked: 0,
+      smss,
+    };
+  }
+
+  state(): CongestionState {
+    return { ...this.s };
+  }
+
+  window(): number {
+    // RFC 3042 Limited Transmit: the first two duplicate ACKs may each release one new segment.
+    if (
+      this.s.phase !== 'fast-recovery' &&
+      this.s.dupAcks > 0 &&
+      this.s.dupAcks < DUPACK_THRESHOLD
+    ) {
+      return this.s.cwnd + this.s.dupAcks * this.s.smss;
+    }
+    return this.s.cwnd;
+  }
+
+  onAck(info: AckInfo): CongestionAction {
+    this.s.dupAcks = 0;
+    this.s.smss = info.smss;
+    if (this.s.phase === 'fast-recovery') return this.onAckInRecovery(info);
+    if (this.s.phase === 'loss-recovery' && this.covers(info.ack))
+      this.s.phase = this.growthPhase();
+    this.grow(info);
+    return 'none';
+  }
+
+  /** RFC 5681 §3.2 step 6: the first new ACK ends fast recovery with cwnd = ssthresh. */
+  protected onAckInRecovery(_info: AckInfo): CongestionAction {
+    this.s.cwnd = this.s.ssthresh; // deflate
+    this.s.bytesAcked = 0;
+    this.s.phase = this.growthPhase();
+    return 'none';
+  }
+
+  onDupAck(info: AckInfo): CongestionAction {
+    this.s.smss = info.smss;
+    this.s.dupAcks += 1;
+    if (this.s.phase === 'fast-recovery') {
+      this.s.cwnd += info.smss; // RFC 5681 §3.2 step 5: inflate for each further duplicate
+      return 'none';
+    }
+    if (this.s.dupAcks !== DUPACK_THRESHOLD) return 'none';
+    // RFC 6582 §4 (and Reno alike here): no new fast retransmit for duplicates of data sent
+    // before the last loss was detected.
+    if (this.s.recover !== undefined && !seqGt(info.ack, this.s.recover as SeqNum)) return 'none';
+    return this.onThirdDupAck(info);
+  }
+
+  /** RFC 5681 §3.2 steps 2-4: halve, retransmit, and inflate by the three segments that left. */
+  protected onThirdDupAck(info: AckInfo): CongestionAction {
+    this.s.ssthresh = Math.max(Math.floor(info.flightSize / 2), 2 * info.smss); // equation (4)
+    this.s.cwnd = this.s.ssthresh + DUPACK_THRESHOLD * info.smss;
+    this.s.recover = info.sndMax;
+    this.s.phase = 'fast-recovery';
+    return 'retransmit';
+  }
+
+  onRto(info: AckInfo, repeated: boolean): void {
+    // RFC 5681 §3.1 (4); ssthresh is held when the same segment times out again.
+    if (!repeated) this.s.ssthresh = Math.max(Math.floor(info.flightSize / 2), 2 * info.smss);
+    this.s.cwnd = info.smss; // loss window LW = 1 SMSS
+    this.s.bytesAcked = 0;
+    this.s.dupAcks = 0;
+    this.s.recover = info.sndMax;
+    this.s.phase = 'loss-recovery';
+  }
+
+  onIdleRestart(initialWindow: number): void {
+    // RFC 5681 §4.1: restart window RW = min(IW, cwnd).
+    this.s.cwnd = Math.min(initialWindow, this.s.cwnd);
+    if (this.s.phase !== 'loss-recovery') this.s.phase = this.growthPhase();
+  }
+
+  /** Slow start (equation 2) or congestion avoidance with byte counting (+1 SMSS per cwnd acked). */
+  protected grow(info: AckInfo): void {
+    if (this.s.cwnd < this.s.ssthresh) {
+      this.s.cwnd += Math.min(info.ackedBytes, info.smss); // RFC 5681 §3.1, equation (2)
+    } else {
+      this.s.bytesAcked += info.ackedBytes; // RFC 5681 §3.1, byte counting (RFC 3465)
+      if (this.s.bytesAcked >= this.s.cwnd) {
+        this.s.bytesAcked -= this.s.cwnd;
+        this.s.cwnd += info.smss;
+      }
+    }
+    if (this.s.phase !== 'loss-recovery') this.s.phase = this.growthPhase();
+  }
+
+  protected growthPhase(): CongestionPhase {
+    return this.s.cwnd < this.s.ssthresh ? 'slow-start' : 'congestion-avoidance';
+  }
+
+  protected covers(ack: SeqNum): boolean {
+    return this.s.recover === undefined || seqGe(ack, this.s.recover as SeqNum);
+  }
+}
