@@ -2,7 +2,7 @@
  * Reno (RFC 5681 §3): slow start, congestion avoidance, fast retransmit on the third duplicate
  * ACK and fast recovery, which ends on the first ACK of new data. NewReno and Tahoe extend it.
  */
-import { seqGe, seqGt, type SeqNum } from '../../wire/seq.js';
+import { seqGe, type SeqNum } from '../../wire/seq.js';
 import type {
   AckInfo,
   CongestionAction,
@@ -45,11 +45,8 @@ export class Reno implements CongestionController {
 
   window(): number {
     // RFC 3042 Limited Transmit: the first two duplicate ACKs may each release one new segment.
-    if (
-      this.s.phase !== 'fast-recovery' &&
-      this.s.dupAcks > 0 &&
-      this.s.dupAcks < DUPACK_THRESHOLD
-    ) {
+    const growing = this.s.phase === 'slow-start' || this.s.phase === 'congestion-avoidance';
+    if (growing && this.s.dupAcks > 0 && this.s.dupAcks < DUPACK_THRESHOLD) {
       return this.s.cwnd + this.s.dupAcks * this.s.smss;
     }
     return this.s.cwnd;
@@ -80,11 +77,16 @@ export class Reno implements CongestionController {
       this.s.cwnd += info.smss; // RFC 5681 §3.2 step 5: inflate for each further duplicate
       return 'none';
     }
-    if (this.s.dupAcks !== DUPACK_THRESHOLD) return 'none';
-    // RFC 6582 §4 (and Reno alike here): no new fast retransmit for duplicates of data sent
-    // before the last loss was detected.
-    if (this.s.recover !== undefined && !seqGt(info.ack, this.s.recover as SeqNum)) return 'none';
+    // After a timeout (or Tahoe's go-back) the duplicates come from the resent window: no fast
+    // retransmit until that recovery is over (RFC 6582 §4 gives the reason).
+    if (this.s.phase === 'loss-recovery') return 'none';
+    if (this.s.dupAcks !== DUPACK_THRESHOLD || !this.mayFastRetransmit(info)) return 'none';
     return this.onThirdDupAck(info);
+  }
+
+  /** Classic Reno enters fast retransmit on every third duplicate ACK. */
+  protected mayFastRetransmit(_info: AckInfo): boolean {
+    return true;
   }
 
   /** RFC 5681 §3.2 steps 2-4: halve, retransmit, and inflate by the three segments that left. */
