@@ -109,10 +109,10 @@ export function listening(options?: Partial<EndpointOptions>): Lone {
 }
 
 /** A listener got <SEQ=100><CTL=SYN>; the endpoint under test is the one it made. */
-export function synReceived(options?: Partial<EndpointOptions>): Lone {
+export function synReceived(options?: Partial<EndpointOptions>, synOptions: TcpOptions = {}): Lone {
   const t = listening(options);
   const listener = t.id;
-  t.send({ flags: 'S', seq: PEER_ISS, options: { mss: 1460 } });
+  t.send({ flags: 'S', seq: PEER_ISS, options: { mss: 1460, ...synOptions } });
   const child = t.sim.endpointIds().find((id) => t.sim.endpointInfo(id).parentId === listener);
   if (child === undefined) throw new Error('no child endpoint');
   t.id = child;

@@ -70,6 +70,9 @@ export interface ConnectionState {
   irs: number;
   rcvNxt: number;
   rcvWnd: number;
+  sndShift: number;
+  rcvShift: number;
+  windowScaling: boolean;
   sndQueue: string;
   sndQueueSeq: number;
   finQueued: boolean;
@@ -123,6 +126,11 @@ export class Connection {
   irs: SeqNum = seq(0);
   rcvNxt: SeqNum = seq(0);
   rcvWnd: number;
+  /** Window scale shifts (RFC 7323 §2.3): applied to the peer's window field, and to ours. */
+  sndShift = 0;
+  rcvShift = 0;
+  /** Both sides sent the window scale option in their SYNs. */
+  windowScaling = false;
 
   /** Bytes queued by the application, starting at sequence number `sndQueueSeq`. */
   sndQueue: Uint8Array = EMPTY_BYTES;
@@ -201,6 +209,9 @@ export class Connection {
       irs: this.irs,
       rcvNxt: this.rcvNxt,
       rcvWnd: this.rcvWnd,
+      sndShift: this.sndShift,
+      rcvShift: this.rcvShift,
+      windowScaling: this.windowScaling,
       sndQueue: bytesToBase64(this.sndQueue),
       sndQueueSeq: this.sndQueueSeq,
       finQueued: this.finQueued,
@@ -242,6 +253,9 @@ export class Connection {
     c.irs = seq(s.irs);
     c.rcvNxt = seq(s.rcvNxt);
     c.rcvWnd = s.rcvWnd;
+    c.sndShift = s.sndShift;
+    c.rcvShift = s.rcvShift;
+    c.windowScaling = s.windowScaling;
     c.sndQueue = base64ToBytes(s.sndQueue);
     c.sndQueueSeq = seq(s.sndQueueSeq);
     c.finQueued = s.finQueued;
@@ -305,6 +319,7 @@ export class Connection {
     this.irs = segment.seq;
     this.rcvNxt = seqAdd(segment.seq, 1);
     this.learnPeerMss(segment.options);
+    this.negotiateWindowScale(segment.options, 'passive');
     this.initSend(iss);
     this.sndWnd = segment.window;
     this.maxSndWnd = segment.window;
@@ -319,6 +334,51 @@ export class Connection {
     this.sndNxt = iss;
     this.sndMax = iss;
     this.sndQueueSeq = seqAdd(iss, 1);
+  }
+
+  /** The shift we offer in our SYN, or undefined for none (see `EndpointOptions.windowScale`). */
+  offeredShift(): number | undefined {
+    const option = this.options.windowScale;
+    if (option === false) return undefined;
+    if (option !== undefined) return Math.min(14, Math.max(0, option));
+    let shift = 0;
+    while (shift < 14 && this.options.rcvBuffer >> shift > MAX_WINDOW) shift += 1;
+    return shift > 0 ? shift : undefined;
+  }
+
+  /**
+   * RFC 7323 §2.2-2.3: scaling is on only when both SYNs carried the option; the shift we apply
+   * to the peer's windows is its offer, at most 14. A passive side answers an offer with its
+   * own shift (0 if it wants none) unless scaling is switched off.
+   */
+  negotiateWindowScale(peer: TcpOptions, role: 'active' | 'passive'): void {
+    // An active opener's SYN already said whether it scales; a passive one may answer an offer.
+    const offered = this.offeredShift();
+    const ours =
+      role === 'active' || offered !== undefined || this.options.windowScale === false
+        ? offered
+        : 0;
+    if (peer.wscale === undefined || ours === undefined) {
+      this.windowScaling = false;
+      this.sndShift = 0;
+      this.rcvShift = 0;
+      return;
+    }
+    this.windowScaling = true;
+    this.sndShift = Math.min(14, peer.wscale); // RFC 7323 §2.3: a shift over 14 is taken as 14
+    this.rcvShift = ours;
+  }
+
+  /** The options of our SYN or SYN,ACK. */
+  private synOptions(synAck: boolean): TcpOptions {
+    const options: TcpOptions = { mss: this.options.mss };
+    if (!synAck) {
+      const shift = this.offeredShift();
+      if (shift !== undefined) options.wscale = shift;
+    } else if (this.windowScaling) {
+      options.wscale = this.rcvShift;
+    }
+    return options;
   }
 
   learnPeerMss(options: TcpOptions): void {
@@ -684,7 +744,7 @@ export class Connection {
         seq: this.iss,
         ack: synAck ? this.rcvNxt : seq(0),
         len: 0,
-        options: { mss: this.options.mss },
+        options: this.synOptions(synAck),
         consumes: 1,
       });
       sent = true;
@@ -773,10 +833,21 @@ export class Connection {
     }
   }
 
+  /** The largest window our window field can say: 65535 << RCV.Wind.Shift. */
+  maxReceiveWindow(): number {
+    return MAX_WINDOW * 2 ** this.rcvShift;
+  }
+
+  /** Free receive buffer, in what the window field can express (multiples of 2^shift). */
+  private freeWindow(): number {
+    const free = Math.max(0, this.options.rcvBuffer - this.readable.length);
+    const unit = 2 ** this.rcvShift;
+    return Math.floor(Math.min(free, this.maxReceiveWindow()) / unit) * unit;
+  }
+
   /** The window to advertise now, with receiver SWS avoidance (RFC 9293 §3.8.6.2.2). */
   advertisedWindow(): number {
-    const free = Math.max(0, this.options.rcvBuffer - this.readable.length);
-    const candidate = Math.min(free, MAX_WINDOW);
+    const candidate = this.freeWindow();
     const threshold = Math.min(this.options.rcvBuffer / 2, this.options.mss);
     // Never move the right edge left; move it right only by at least min(buffer/2, MSS).
     if (candidate - this.rcvWnd >= threshold || candidate <= this.rcvWnd) {
@@ -786,8 +857,16 @@ export class Connection {
   }
 
   private windowUpdateWorthSending(): boolean {
-    const free = Math.min(MAX_WINDOW, Math.max(0, this.options.rcvBuffer - this.readable.length));
-    return free - this.rcvWnd >= Math.min(this.options.rcvBuffer / 2, this.options.mss);
+    return (
+      this.freeWindow() - this.rcvWnd >= Math.min(this.options.rcvBuffer / 2, this.options.mss)
+    );
+  }
+
+  /** The window field: unscaled in a SYN (RFC 7323 §2.2), RCV.WND >> shift otherwise. */
+  private windowField(flags: number, carriesAck: boolean): number {
+    if ((flags & Flag.RST) !== 0 && !carriesAck) return 0;
+    if ((flags & Flag.SYN) !== 0) return Math.min(this.rcvWnd, MAX_WINDOW);
+    return Math.min(MAX_WINDOW, Math.floor(this.rcvWnd / 2 ** this.rcvShift));
   }
 
   /** Builds, traces the timing of, and transmits one segment. */
@@ -829,7 +908,7 @@ export class Connection {
       seq: s.seq,
       ack: carriesAck ? s.ack : seq(0),
       flags: s.flags,
-      window: (s.flags & Flag.RST) !== 0 && !carriesAck ? 0 : this.rcvWnd,
+      window: this.windowField(s.flags, carriesAck),
       urgent: 0,
       options: s.options ?? {},
       payload: s.payload ?? EMPTY_BYTES,

@@ -51,6 +51,7 @@ function synSent(c: Connection, now: number, s: TcpSegment): void {
   c.irs = s.seq;
   c.rcvNxt = seqAdd(s.seq, 1);
   c.learnPeerMss(s.options);
+  c.negotiateWindowScale(s.options, 'active'); // our SYN is out: its offer decides
   if (ack) {
     acknowledge(c, now, s.ack);
     // Our SYN is acknowledged: ESTABLISHED, with the window of this segment.
@@ -181,7 +182,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     s.ack === c.sndUna &&
     s.payload.length === 0 &&
     !fin &&
-    s.window === c.sndWnd &&
+    scaledWindow(c, s) === c.sndWnd &&
     seqGt(c.sndMax, c.sndUna);
   if (seqGt(s.ack, c.sndUna)) {
     acknowledge(c, now, s.ack);
@@ -259,11 +260,16 @@ function synchronizedForAcks(c: Connection): boolean {
   );
 }
 
+/** SEG.WND in bytes: shifted by the peer's scale except in a SYN (RFC 7323 §2.2-2.3). */
+function scaledWindow(c: Connection, s: TcpSegment): number {
+  return hasFlag(s.flags, Flag.SYN) ? s.window : s.window * 2 ** c.sndShift;
+}
+
 /** The send window update rule of §3.10.7.4 (SND.WL1, SND.WL2). */
 function updateWindow(c: Connection, s: TcpSegment, force: boolean): void {
   const newer = seqLt(c.sndWl1, s.seq) || (c.sndWl1 === s.seq && seqLe(c.sndWl2, s.ack));
   if (!force && !newer) return;
-  c.sndWnd = s.window;
+  c.sndWnd = scaledWindow(c, s);
   c.sndWl1 = s.seq;
   c.sndWl2 = s.ack;
   c.maxSndWnd = Math.max(c.maxSndWnd, s.window);

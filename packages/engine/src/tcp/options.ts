@@ -20,6 +20,12 @@ export interface EndpointOptions {
   sndBuffer: number;
   /** Bytes of received data held for the application; the advertised window comes from it. */
   rcvBuffer: number;
+  /**
+   * Window scaling (RFC 7323 §2): a shift to offer, false for none, or undefined to offer only
+   * when `rcvBuffer` exceeds 64 KB, with the smallest shift that covers it. Linux always offers
+   * (shift 7 with its default buffers).
+   */
+  windowScale: number | false | undefined;
   /** Nagle's algorithm (RFC 9293 §3.7.4): on in Linux, BSD and smoltcp; ns-3 has it off. */
   nagle: boolean;
   /**
@@ -61,6 +67,7 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   mss: 1460,
   sndBuffer: 65536,
   rcvBuffer: 65535,
+  windowScale: undefined,
   nagle: true,
   delayedAckMs: 40,
   initialWindow: undefined,
