@@ -64,6 +64,8 @@ export interface Carried {
   arrivalsUs: number[];
   /** The receiver gets damaged bytes: its checksum check will fail. */
   corrupted: boolean;
+  /** With a rate: the queue this packet found (undefined on an unlimited link). */
+  queue?: { packets: number; delayUs: number };
 }
 
 export function carry(
@@ -82,16 +84,23 @@ export function carry(
   if (packetBytes > settings.mtu) return dropped('mtu');
 
   let departUs = now;
+  let queue: Carried['queue'];
   if (settings.rateMbps > 0) {
     state.departuresUs = state.departuresUs.filter((t) => t > now);
     if (state.departuresUs.length > settings.queuePackets) return dropped('queue-full');
     const busyUntil = state.departuresUs.at(-1) ?? now;
-    departUs = Math.max(now, busyUntil) + Math.ceil((packetBytes * 8) / settings.rateMbps);
+    const startUs = Math.max(now, busyUntil);
+    departUs = startUs + Math.ceil((packetBytes * 8) / settings.rateMbps);
     state.departuresUs.push(departUs);
+    queue = { packets: state.departuresUs.length, delayUs: startUs - now };
   }
-  if (prng.chance(settings.lossRate)) return dropped('loss');
+  const droppedAfterQueue = (reason: string): Carried => ({
+    ...dropped(reason),
+    ...(queue && { queue }),
+  });
+  if (prng.chance(settings.lossRate)) return droppedAfterQueue('loss');
   if (settings.burstLoss !== undefined && burstLost(settings.burstLoss, state, prng)) {
-    return dropped('burst-loss');
+    return droppedAfterQueue('burst-loss');
   }
 
   const propagation = () => {
@@ -112,7 +121,13 @@ export function carry(
     arrivals.push(propagation());
     fate = corrupted ? fate : 'duplicated';
   }
-  return { fate, reason: corrupted ? 'checksum' : undefined, arrivalsUs: arrivals, corrupted };
+  return {
+    fate,
+    reason: corrupted ? 'checksum' : undefined,
+    arrivalsUs: arrivals,
+    corrupted,
+    ...(queue && { queue }),
+  };
 }
 
 /** One packet through the Gilbert-Elliott channel: lost in the current state?, then move. */

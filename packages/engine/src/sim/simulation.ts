@@ -576,6 +576,15 @@ export class Simulation {
       );
       carried = fault === undefined ? carried : applyFaultAction(carried, fault);
     }
+    if (carried.queue !== undefined) {
+      this.record({
+        kind: 'link',
+        from: srcAddress.address,
+        to: dstAddress.address,
+        queuePackets: carried.queue.packets,
+        queueDelayUs: carried.queue.delayUs,
+      });
+    }
     this.record({
       kind: 'segment',
       endpointId,

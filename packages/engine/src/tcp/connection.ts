@@ -87,6 +87,7 @@ export interface ConnectionState {
   persistBackoff: number;
   keepaliveProbes: number;
   lastReceivedUs: number;
+  lastDataSentUs: number;
   unackedSegments: number;
   ackPending: boolean;
   challengeAcks: { windowStartUs: number; count: number };
@@ -154,6 +155,8 @@ export class Connection {
   retries = 0;
   /** Backoff of the persist timer (zero-window probes). */
   persistBackoff = 0;
+  /** When new data was last sent (restart after idle, RFC 5681 §4.1). */
+  lastDataSentUs = 0;
   /** Keep-alive probes sent without an answer. */
   keepaliveProbes = 0;
   /** When a segment last arrived (keep-alive idle time). */
@@ -226,6 +229,7 @@ export class Connection {
       persistBackoff: this.persistBackoff,
       keepaliveProbes: this.keepaliveProbes,
       lastReceivedUs: this.lastReceivedUs,
+      lastDataSentUs: this.lastDataSentUs,
       unackedSegments: this.unackedSegments,
       ackPending: this.ackPending,
       challengeAcks: { ...this.challengeAcks },
@@ -270,6 +274,7 @@ export class Connection {
     c.persistBackoff = s.persistBackoff;
     c.keepaliveProbes = s.keepaliveProbes;
     c.lastReceivedUs = s.lastReceivedUs;
+    c.lastDataSentUs = s.lastDataSentUs;
     c.unackedSegments = s.unackedSegments;
     c.ackPending = s.ackPending;
     c.challengeAcks = { ...s.challengeAcks };
@@ -772,6 +777,12 @@ export class Connection {
 
   private sendDataSegment(now: number): boolean {
     if (!this.synchronizedForData() || !this.hasUnsentData()) return false;
+    const idle = this.sndMax === this.sndUna && now - this.lastDataSentUs > this.rtt.rtoUs;
+    if (idle && this.lastDataSentUs > 0) {
+      // RFC 5681 §4.1: after an idle period longer than an RTO, restart from RW = min(IW, cwnd).
+      const iw = initialWindowBytes(this.options.initialWindow, this.sndMss);
+      this.congestionEvent('restart after idle', () => this.congestion.onIdleRestart(iw));
+    }
     const offset = seqDiff(this.sndNxt, this.sndQueueSeq);
     const available = this.sndQueue.length - offset;
     const window = Math.min(this.sndWnd, this.congestion.window());
@@ -790,6 +801,7 @@ export class Connection {
     if (!full && !lastOfQueue && !bigEnough && !retransmission && !this.swsOverride) return false;
     this.swsOverride = false;
     const data = this.sndQueue.subarray(offset, offset + len);
+    this.lastDataSentUs = now;
     const push = len === available ? Flag.PSH : 0;
     this.emit(now, {
       flags: Flag.ACK | push,

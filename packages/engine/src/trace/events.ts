@@ -58,6 +58,16 @@ export type TraceBody =
     }
   | ({ kind: 'metrics'; endpointId: string } & Metrics)
   | {
+      /** A rate-limited link's queue as a packet joins it (bufferbloat shows here). */
+      kind: 'link';
+      from: string;
+      to: string;
+      /** Packets waiting or being serialised, this one included. */
+      queuePackets: number;
+      /** How long this packet waits before its serialisation starts. */
+      queueDelayUs: number;
+    }
+  | {
       kind: 'congestion';
       endpointId: string;
       from: CongestionPhase;
