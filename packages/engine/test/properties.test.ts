@@ -30,6 +30,8 @@ interface Params {
   nagle: boolean;
   delayedAckMs: number;
   rcvBuffer: number;
+  timestamps: boolean;
+  congestion: 'newreno' | 'reno' | 'tahoe';
 }
 
 const params: fc.Arbitrary<Params> = fc.record({
@@ -54,7 +56,10 @@ const params: fc.Arbitrary<Params> = fc.record({
   }),
   nagle: fc.boolean(),
   delayedAckMs: fc.constantFrom(0, 40, 200),
-  rcvBuffer: fc.integer({ min: 2000, max: 65535 }),
+  // Up to 256 KB: above 64 KB the window is scaled.
+  rcvBuffer: fc.integer({ min: 2000, max: 1 << 18 }),
+  timestamps: fc.boolean(),
+  congestion: fc.constantFrom('newreno' as const, 'reno' as const, 'tahoe' as const),
 });
 
 /** The application on both sides: what it has written, read, and closed so far. */
@@ -70,7 +75,13 @@ interface Driver {
 
 function setup(p: Params): Simulation {
   const sim = new Simulation({ seed: p.seed, link: p.link });
-  const options = { nagle: p.nagle, delayedAckMs: p.delayedAckMs, rcvBuffer: p.rcvBuffer };
+  const options = {
+    nagle: p.nagle,
+    delayedAckMs: p.delayedAckMs,
+    rcvBuffer: p.rcvBuffer,
+    timestamps: p.timestamps,
+    congestion: p.congestion,
+  };
   sim.addEndpoint({ ...CLIENT, options });
   sim.addEndpoint({ ...SERVER, options });
   sim.listen('e2');

@@ -30,6 +30,8 @@ import type { EndpointOptions } from './options.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
 import type { TcpState } from './state.js';
 
+/** The timestamps option with its two NOPs of padding: 12 bytes in every segment. */
+const TIMESTAMP_OPTION_SPACE = 12;
 /** RFC 9293 §3.7.1: the send MSS when the peer sent no MSS option. */
 export const DEFAULT_PEER_MSS = 536;
 /** The largest window the 16-bit field carries (window scaling is negotiated in a later step). */
@@ -73,6 +75,9 @@ export interface ConnectionState {
   sndShift: number;
   rcvShift: number;
   windowScaling: boolean;
+  timestamps: boolean;
+  tsRecent: number | undefined;
+  lastAckSent: number;
   sndQueue: string;
   sndQueueSeq: number;
   finQueued: boolean;
@@ -132,6 +137,12 @@ export class Connection {
   rcvShift = 0;
   /** Both sides sent the window scale option in their SYNs. */
   windowScaling = false;
+  /** Both SYNs carried timestamps (RFC 7323 §3.2): every non-RST segment carries them. */
+  timestamps = false;
+  /** TS.Recent (RFC 7323 §4.3): the timestamp to echo. */
+  tsRecent: number | undefined;
+  /** Last.ACK.sent (RFC 7323 §4.3). */
+  lastAckSent: SeqNum = seq(0);
 
   /** Bytes queued by the application, starting at sequence number `sndQueueSeq`. */
   sndQueue: Uint8Array = EMPTY_BYTES;
@@ -215,6 +226,9 @@ export class Connection {
       sndShift: this.sndShift,
       rcvShift: this.rcvShift,
       windowScaling: this.windowScaling,
+      timestamps: this.timestamps,
+      tsRecent: this.tsRecent,
+      lastAckSent: this.lastAckSent,
       sndQueue: bytesToBase64(this.sndQueue),
       sndQueueSeq: this.sndQueueSeq,
       finQueued: this.finQueued,
@@ -260,6 +274,9 @@ export class Connection {
     c.sndShift = s.sndShift;
     c.rcvShift = s.rcvShift;
     c.windowScaling = s.windowScaling;
+    c.timestamps = s.timestamps;
+    c.tsRecent = s.tsRecent;
+    c.lastAckSent = seq(s.lastAckSent);
     c.sndQueue = base64ToBytes(s.sndQueue);
     c.sndQueueSeq = seq(s.sndQueueSeq);
     c.finQueued = s.finQueued;
@@ -325,6 +342,7 @@ export class Connection {
     this.rcvNxt = seqAdd(segment.seq, 1);
     this.learnPeerMss(segment.options);
     this.negotiateWindowScale(segment.options, 'passive');
+    this.negotiateTimestamps(segment.options);
     this.initSend(iss);
     this.sndWnd = segment.window;
     this.maxSndWnd = segment.window;
@@ -374,6 +392,22 @@ export class Connection {
     this.rcvShift = ours;
   }
 
+  /**
+   * RFC 7323 §3.2: timestamps are on when both SYNs carry them; the first TSval becomes
+   * TS.Recent. With 12 bytes of option in every segment, a segment carries 12 bytes less data
+   * (RFC 9293 §3.7.1: the MSS excludes options).
+   */
+  negotiateTimestamps(peer: TcpOptions): void {
+    this.timestamps = this.options.timestamps && peer.ts !== undefined;
+    this.tsRecent = this.timestamps ? peer.ts?.val : undefined;
+    if (this.timestamps) this.sndMss -= TIMESTAMP_OPTION_SPACE;
+  }
+
+  /** The timestamp clock: virtual milliseconds (Linux ticks at 1 kHz too). */
+  static tsClock(now: number): number {
+    return Math.floor(now / 1000) % 0x1_0000_0000;
+  }
+
   /** The options of our SYN or SYN,ACK. */
   private synOptions(synAck: boolean): TcpOptions {
     const options: TcpOptions = { mss: this.options.mss };
@@ -383,6 +417,8 @@ export class Connection {
     } else if (this.windowScaling) {
       options.wscale = this.rcvShift;
     }
+    // Timestamps themselves are added by emit(): on an active SYN when enabled, on a SYN,ACK
+    // when negotiated.
     return options;
   }
 
@@ -914,6 +950,14 @@ export class Connection {
       if (seqGt(end, this.sndNxt)) this.sndNxt = end;
       if (neverSent) this.sndMax = end;
     }
+    const options: TcpOptions = { ...s.options };
+    const activeSyn = (s.flags & Flag.SYN) !== 0 && (s.flags & Flag.ACK) === 0;
+    const withTimestamps = activeSyn ? this.options.timestamps : this.timestamps;
+    if (withTimestamps && (s.flags & Flag.RST) === 0) {
+      // RFC 7323 §3.2: TSval from our clock, TSecr = TS.Recent (0 in a first SYN).
+      options.ts = { val: Connection.tsClock(now), ecr: activeSyn ? 0 : (this.tsRecent ?? 0) };
+    }
+    if (carriesAck) this.lastAckSent = s.ack;
     this.env.transmit(this, {
       srcPort: this.local.port,
       dstPort: this.remote.port,
@@ -922,7 +966,7 @@ export class Connection {
       flags: s.flags,
       window: this.windowField(s.flags, carriesAck),
       urgent: 0,
-      options: s.options ?? {},
+      options,
       payload: s.payload ?? EMPTY_BYTES,
     });
   }

@@ -5,9 +5,18 @@
  */
 import { Flag, hasFlag } from '../wire/flags.js';
 import type { TcpSegment } from '../wire/segment.js';
-import { seqAdd, seqDiff, seqGt, seqInWindow, seqLe, seqLt, type SeqNum } from '../wire/seq.js';
+import {
+  seq,
+  seqAdd,
+  seqDiff,
+  seqGt,
+  seqInWindow,
+  seqLe,
+  seqLt,
+  type SeqNum,
+} from '../wire/seq.js';
 import { concatBytes, EMPTY_BYTES, insertOutOfOrder, takeInOrder } from './buffers.js';
-import type { Connection } from './connection.js';
+import { Connection } from './connection.js';
 import { sampleRtt } from './rtt.js';
 import { canReceiveData } from './state.js';
 
@@ -52,6 +61,7 @@ function synSent(c: Connection, now: number, s: TcpSegment): void {
   c.rcvNxt = seqAdd(s.seq, 1);
   c.learnPeerMss(s.options);
   c.negotiateWindowScale(s.options, 'active'); // our SYN is out: its offer decides
+  c.negotiateTimestamps(s.options);
   if (ack) {
     acknowledge(c, now, s.ack);
     // Our SYN is acknowledged: ESTABLISHED, with the window of this segment.
@@ -129,10 +139,29 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     return;
   }
 
+  // RFC 7323 §5.3 R1 (PAWS): a segment whose timestamp is older than TS.Recent is an old
+  // duplicate: acknowledge and drop it (a RST is exempt).
+  const tsVal = s.options.ts?.val;
+  if (
+    c.timestamps &&
+    !rst &&
+    tsVal !== undefined &&
+    c.tsRecent !== undefined &&
+    tsOlder(tsVal, c.tsRecent)
+  ) {
+    ackNow(c);
+    return;
+  }
+
   // First: sequence number check (Table 6).
   if (!acceptable(c, s)) {
     if (!rst) ackNow(c); // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, then drop
     return;
+  }
+
+  // RFC 7323 §4.3: TS.Recent follows the segment that covers Last.ACK.sent.
+  if (c.timestamps && tsVal !== undefined && seqLe(s.seq, c.lastAckSent)) {
+    if (c.tsRecent === undefined || !tsOlder(tsVal, c.tsRecent)) c.tsRecent = tsVal;
   }
 
   // Second: RST (RFC 5961 §3.2 as adopted by §3.10.7.4).
@@ -185,7 +214,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     scaledWindow(c, s) === c.sndWnd &&
     seqGt(c.sndMax, c.sndUna);
   if (seqGt(s.ack, c.sndUna)) {
-    acknowledge(c, now, s.ack);
+    acknowledge(c, now, s.ack, s);
   } else if (duplicate && synchronizedForAcks(c)) {
     const info = c.ackInfo(s.ack, 0);
     const action = c.congestionEvent('duplicate ACKs', () => c.congestion.onDupAck(info));
@@ -224,7 +253,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
 }
 
 /** SND.UNA advances: drop acknowledged bytes, take an RTT sample, reset the retry count. */
-function acknowledge(c: Connection, now: number, ack: SeqNum): void {
+function acknowledge(c: Connection, now: number, ack: SeqNum, segment?: TcpSegment): void {
   const info = c.ackInfo(
     ack,
     Math.max(0, Math.min(seqDiff(ack, c.sndQueueSeq), c.sndQueue.length)),
@@ -236,7 +265,14 @@ function acknowledge(c: Connection, now: number, ack: SeqNum): void {
     c.sndQueue = dataAcked === c.sndQueue.length ? EMPTY_BYTES : c.sndQueue.slice(dataAcked);
     c.sndQueueSeq = seqAdd(c.sndQueueSeq, dataAcked);
   }
-  if (c.rttProbe !== undefined && seqLe(c.rttProbe.end, ack)) {
+  const echoed = segment?.options.ts?.ecr;
+  if (c.timestamps && echoed !== undefined && echoed !== 0) {
+    // RFC 7323 §4: every ACK of new data echoes the TSval of the segment it acknowledges;
+    // retransmissions included, so Karn's restriction is not needed.
+    const rttMs = Math.max(1, Connection.tsClock(now) - echoed);
+    c.rtt = sampleRtt(c.rtt, rttMs * 1000, c.rttLimits());
+    c.rttProbe = undefined;
+  } else if (c.rttProbe !== undefined && seqLe(c.rttProbe.end, ack)) {
     c.rtt = sampleRtt(c.rtt, now - c.rttProbe.sentUs, c.rttLimits());
     c.rttProbe = undefined;
   }
@@ -258,6 +294,11 @@ function synchronizedForAcks(c: Connection): boolean {
     c.state === 'CLOSING' ||
     c.state === 'LAST-ACK'
   );
+}
+
+/** Timestamps compare modulo 2^32 like sequence numbers (RFC 7323 §5.2). */
+function tsOlder(a: number, b: number): boolean {
+  return seqLt(seq(a), seq(b));
 }
 
 /** SEG.WND in bytes: shifted by the peer's scale except in a SYN (RFC 7323 §2.2-2.3). */

@@ -26,6 +26,11 @@ export interface EndpointOptions {
    * (shift 7 with its default buffers).
    */
   windowScale: number | false | undefined;
+  /**
+   * Timestamps (RFC 7323 §3-5): RTT measurement from echoed timestamps and PAWS. Off by default
+   * so that the ladder shows the plain RFC 9293 header; Linux, BSD and Windows turn them on.
+   */
+  timestamps: boolean;
   /** Nagle's algorithm (RFC 9293 §3.7.4): on in Linux, BSD and smoltcp; ns-3 has it off. */
   nagle: boolean;
   /**
@@ -68,6 +73,7 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   sndBuffer: 65536,
   rcvBuffer: 65535,
   windowScale: undefined,
+  timestamps: false,
   nagle: true,
   delayedAckMs: 40,
   initialWindow: undefined,
