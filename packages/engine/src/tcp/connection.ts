@@ -12,9 +12,9 @@
  */
 import type { AppError, Metrics, TimerKind, TraceBody } from '../trace/events.js';
 import { Flag } from '../wire/flags.js';
-import type { TcpOptions } from '../wire/options.js';
+import type { SackBlock, TcpOptions } from '../wire/options.js';
 import type { TcpSegment } from '../wire/segment.js';
-import { seq, seqAdd, seqDiff, seqGt, seqLt, type SeqNum } from '../wire/seq.js';
+import { seq, seqAdd, seqDiff, seqGt, seqLe, seqLt, type SeqNum } from '../wire/seq.js';
 import { concatBytes, EMPTY_BYTES, type OutOfOrder } from './buffers.js';
 import { base64ToBytes, bytesToBase64 } from '../sim/bytes.js';
 import {
@@ -76,6 +76,8 @@ export interface ConnectionState {
   rcvShift: number;
   windowScaling: boolean;
   timestamps: boolean;
+  sackPermitted: boolean;
+  lastOutOfOrderSeq: number | undefined;
   tsRecent: number | undefined;
   lastAckSent: number;
   sndQueue: string;
@@ -139,6 +141,10 @@ export class Connection {
   windowScaling = false;
   /** Both SYNs carried timestamps (RFC 7323 §3.2): every non-RST segment carries them. */
   timestamps = false;
+  /** Both SYNs carried SACK-permitted (RFC 2018 §2). */
+  sackPermitted = false;
+  /** Where the latest out-of-order segment began: its block is reported first (RFC 2018 §4). */
+  lastOutOfOrderSeq: SeqNum | undefined;
   /** TS.Recent (RFC 7323 §4.3): the timestamp to echo. */
   tsRecent: number | undefined;
   /** Last.ACK.sent (RFC 7323 §4.3). */
@@ -227,6 +233,8 @@ export class Connection {
       rcvShift: this.rcvShift,
       windowScaling: this.windowScaling,
       timestamps: this.timestamps,
+      sackPermitted: this.sackPermitted,
+      lastOutOfOrderSeq: this.lastOutOfOrderSeq,
       tsRecent: this.tsRecent,
       lastAckSent: this.lastAckSent,
       sndQueue: bytesToBase64(this.sndQueue),
@@ -275,6 +283,8 @@ export class Connection {
     c.rcvShift = s.rcvShift;
     c.windowScaling = s.windowScaling;
     c.timestamps = s.timestamps;
+    c.sackPermitted = s.sackPermitted;
+    c.lastOutOfOrderSeq = s.lastOutOfOrderSeq === undefined ? undefined : seq(s.lastOutOfOrderSeq);
     c.tsRecent = s.tsRecent;
     c.lastAckSent = seq(s.lastAckSent);
     c.sndQueue = base64ToBytes(s.sndQueue);
@@ -343,6 +353,7 @@ export class Connection {
     this.learnPeerMss(segment.options);
     this.negotiateWindowScale(segment.options, 'passive');
     this.negotiateTimestamps(segment.options);
+    this.negotiateSack(segment.options);
     this.initSend(iss);
     this.sndWnd = segment.window;
     this.maxSndWnd = segment.window;
@@ -403,6 +414,28 @@ export class Connection {
     if (this.timestamps) this.sndMss -= TIMESTAMP_OPTION_SPACE;
   }
 
+  /** RFC 2018 §2: SACK is used when both SYNs carry SACK-permitted. */
+  negotiateSack(peer: TcpOptions): void {
+    this.sackPermitted = this.options.sack && peer.sackOk === true;
+  }
+
+  /**
+   * RFC 2018 §4: the SACK blocks for an ACK: the block holding the latest out-of-order segment
+   * first, then the others, at most 4 (3 beside timestamps, for the 40 bytes of options).
+   */
+  sackBlocks(): SackBlock[] {
+    const blocks = this.outOfOrder.map((o) => ({
+      left: o.seq,
+      right: seqAdd(o.seq, o.data.length),
+    }));
+    const latest = this.lastOutOfOrderSeq;
+    const first = blocks.findIndex(
+      (b) => latest !== undefined && seqLe(b.left, latest) && seqLt(latest, b.right),
+    );
+    if (first > 0) blocks.unshift(...blocks.splice(first, 1));
+    return blocks.slice(0, this.timestamps ? 3 : 4);
+  }
+
   /** The timestamp clock: virtual milliseconds (Linux ticks at 1 kHz too). */
   static tsClock(now: number): number {
     return Math.floor(now / 1000) % 0x1_0000_0000;
@@ -414,8 +447,10 @@ export class Connection {
     if (!synAck) {
       const shift = this.offeredShift();
       if (shift !== undefined) options.wscale = shift;
-    } else if (this.windowScaling) {
-      options.wscale = this.rcvShift;
+      if (this.options.sack) options.sackOk = true;
+    } else {
+      if (this.windowScaling) options.wscale = this.rcvShift;
+      if (this.sackPermitted) options.sackOk = true;
     }
     // Timestamps themselves are added by emit(): on an active SYN when enabled, on a SYN,ACK
     // when negotiated.
@@ -958,6 +993,8 @@ export class Connection {
       options.ts = { val: Connection.tsClock(now), ecr: activeSyn ? 0 : (this.tsRecent ?? 0) };
     }
     if (carriesAck) this.lastAckSent = s.ack;
+    if (carriesAck && this.sackPermitted && this.outOfOrder.length > 0)
+      options.sack = this.sackBlocks();
     this.env.transmit(this, {
       srcPort: this.local.port,
       dstPort: this.remote.port,

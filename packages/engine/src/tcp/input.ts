@@ -62,6 +62,7 @@ function synSent(c: Connection, now: number, s: TcpSegment): void {
   c.learnPeerMss(s.options);
   c.negotiateWindowScale(s.options, 'active'); // our SYN is out: its offer decides
   c.negotiateTimestamps(s.options);
+  c.negotiateSack(s.options);
   if (ack) {
     acknowledge(c, now, s.ack);
     // Our SYN is acknowledged: ESTABLISHED, with the window of this segment.
@@ -357,6 +358,7 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
   const seqOfData = seqAdd(s.seq, start);
   if (seqOfData !== c.rcvNxt) {
     c.outOfOrder = insertOutOfOrder(c.outOfOrder, c.rcvNxt, seqOfData, data);
+    c.lastOutOfOrderSeq = seqOfData;
     ackNow(c); // out of order: a duplicate ACK at once (RFC 5681 §4.2)
     return;
   }

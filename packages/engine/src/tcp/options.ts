@@ -31,6 +31,11 @@ export interface EndpointOptions {
    * so that the ladder shows the plain RFC 9293 header; Linux, BSD and Windows turn them on.
    */
   timestamps: boolean;
+  /**
+   * SACK (RFC 2018): offer SACK-permitted and report out-of-order data in SACK blocks. Off by
+   * default like timestamps (Linux, BSD and Windows turn it on).
+   */
+  sack: boolean;
   /** Nagle's algorithm (RFC 9293 §3.7.4): on in Linux, BSD and smoltcp; ns-3 has it off. */
   nagle: boolean;
   /**
@@ -74,6 +79,7 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   rcvBuffer: 65535,
   windowScale: undefined,
   timestamps: false,
+  sack: false,
   nagle: true,
   delayedAckMs: 40,
   initialWindow: undefined,
