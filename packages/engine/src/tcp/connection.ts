@@ -15,7 +15,8 @@ import { Flag } from '../wire/flags.js';
 import type { SackBlock, TcpOptions } from '../wire/options.js';
 import type { TcpSegment } from '../wire/segment.js';
 import { seq, seqAdd, seqDiff, seqGt, seqLe, seqLt, type SeqNum } from '../wire/seq.js';
-import { concatBytes, EMPTY_BYTES, type OutOfOrder } from './buffers.js';
+import { EMPTY_BYTES, outOfOrderRanges, type OutOfOrder } from './buffers.js';
+import { ByteQueue } from './byte-queue.js';
 import { base64ToBytes, bytesToBase64 } from '../sim/bytes.js';
 import {
   createController,
@@ -151,7 +152,7 @@ export class Connection {
   lastAckSent: SeqNum = seq(0);
 
   /** Bytes queued by the application, starting at sequence number `sndQueueSeq`. */
-  sndQueue: Uint8Array = EMPTY_BYTES;
+  sndQueue = new ByteQueue();
   sndQueueSeq: SeqNum = seq(0);
   /** The application called CLOSE: a FIN follows the queued data. */
   finQueued = false;
@@ -159,7 +160,7 @@ export class Connection {
   appClosed = false;
 
   /** In-order bytes waiting for the application. */
-  readable: Uint8Array = EMPTY_BYTES;
+  readable = new ByteQueue();
   outOfOrder: OutOfOrder[] = [];
   /** The peer's FIN was received: after `readable`, the application reads end of stream. */
   peerFinished = false;
@@ -237,11 +238,11 @@ export class Connection {
       lastOutOfOrderSeq: this.lastOutOfOrderSeq,
       tsRecent: this.tsRecent,
       lastAckSent: this.lastAckSent,
-      sndQueue: bytesToBase64(this.sndQueue),
+      sndQueue: bytesToBase64(this.sndQueue.toBytes()),
       sndQueueSeq: this.sndQueueSeq,
       finQueued: this.finQueued,
       appClosed: this.appClosed,
-      readable: bytesToBase64(this.readable),
+      readable: bytesToBase64(this.readable.toBytes()),
       outOfOrder: this.outOfOrder.map((o) => ({ seq: o.seq, data: bytesToBase64(o.data) })),
       peerFinished: this.peerFinished,
       timers: { ...this.timers },
@@ -287,11 +288,11 @@ export class Connection {
     c.lastOutOfOrderSeq = s.lastOutOfOrderSeq === undefined ? undefined : seq(s.lastOutOfOrderSeq);
     c.tsRecent = s.tsRecent;
     c.lastAckSent = seq(s.lastAckSent);
-    c.sndQueue = base64ToBytes(s.sndQueue);
+    c.sndQueue = ByteQueue.from(base64ToBytes(s.sndQueue));
     c.sndQueueSeq = seq(s.sndQueueSeq);
     c.finQueued = s.finQueued;
     c.appClosed = s.appClosed;
-    c.readable = base64ToBytes(s.readable);
+    c.readable = ByteQueue.from(base64ToBytes(s.readable));
     c.outOfOrder = s.outOfOrder.map((o) => ({ seq: seq(o.seq), data: base64ToBytes(o.data) }));
     c.peerFinished = s.peerFinished;
     c.timers = { ...s.timers };
@@ -424,10 +425,7 @@ export class Connection {
    * first, then the others, at most 4 (3 beside timestamps, for the 40 bytes of options).
    */
   sackBlocks(): SackBlock[] {
-    const blocks = this.outOfOrder.map((o) => ({
-      left: o.seq,
-      right: seqAdd(o.seq, o.data.length),
-    }));
+    const blocks = outOfOrderRanges(this.outOfOrder);
     const latest = this.lastOutOfOrderSeq;
     const first = blocks.findIndex(
       (b) => latest !== undefined && seqLe(b.left, latest) && seqLt(latest, b.right),
@@ -467,16 +465,15 @@ export class Connection {
   send(now: number, data: Uint8Array): number {
     const space = Math.max(0, this.options.sndBuffer - this.sndQueue.length);
     const accepted = data.subarray(0, space);
-    this.sndQueue = concatBytes(this.sndQueue, accepted);
+    this.sndQueue.append(accepted);
     this.output(now);
     return accepted.length;
   }
 
   /** RECEIVE (§3.10.3): takes up to `max` bytes; a window update follows if the window opened. */
   receive(now: number, max: number): Uint8Array {
-    const taken = this.readable.slice(0, max);
-    this.readable =
-      taken.length === this.readable.length ? EMPTY_BYTES : this.readable.slice(taken.length);
+    const taken = this.readable.read(0, max);
+    this.readable.consume(taken.length);
     if (taken.length > 0 && this.windowUpdateWorthSending()) this.ackPending = true;
     this.output(now);
     return taken;
@@ -526,7 +523,7 @@ export class Connection {
       this.state === 'FIN-WAIT-2' ||
       this.state === 'CLOSE-WAIT';
     if (sendsReset) this.emit(now, { flags: Flag.RST, seq: this.sndMax, ack: seq(0), len: 0 });
-    this.sndQueue = EMPTY_BYTES;
+    this.sndQueue = new ByteQueue();
     this.setState('CLOSED', cause);
   }
 
@@ -644,7 +641,7 @@ export class Connection {
         seq: this.sndUna,
         ack: this.rcvNxt,
         len,
-        payload: this.sndQueue.subarray(offset, offset + len),
+        payload: this.sndQueue.read(offset, len),
         consumes: len,
       });
     } else if (this.finSeq() === this.sndUna) {
@@ -871,7 +868,7 @@ export class Connection {
     const retransmission = seqLt(this.sndNxt, this.sndMax);
     if (!full && !lastOfQueue && !bigEnough && !retransmission && !this.swsOverride) return false;
     this.swsOverride = false;
-    const data = this.sndQueue.subarray(offset, offset + len);
+    const data = this.sndQueue.read(offset, len);
     this.lastDataSentUs = now;
     const push = len === available ? Flag.PSH : 0;
     this.emit(now, {

@@ -15,7 +15,7 @@ import {
   seqLt,
   type SeqNum,
 } from '../wire/seq.js';
-import { concatBytes, EMPTY_BYTES, insertOutOfOrder, takeInOrder } from './buffers.js';
+import { concatBytes, insertOutOfOrder, takeInOrder } from './buffers.js';
 import { Connection } from './connection.js';
 import { sampleRtt } from './rtt.js';
 import { canReceiveData } from './state.js';
@@ -263,7 +263,7 @@ function acknowledge(c: Connection, now: number, ack: SeqNum, segment?: TcpSegme
   if (seqGt(ack, c.sndNxt)) c.sndNxt = ack;
   const dataAcked = Math.max(0, Math.min(seqDiff(ack, c.sndQueueSeq), c.sndQueue.length));
   if (dataAcked > 0) {
-    c.sndQueue = dataAcked === c.sndQueue.length ? EMPTY_BYTES : c.sndQueue.slice(dataAcked);
+    c.sndQueue.consume(dataAcked);
     c.sndQueueSeq = seqAdd(c.sndQueueSeq, dataAcked);
   }
   const echoed = segment?.options.ts?.ecr;
@@ -366,7 +366,7 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
   const { data: following, rest } = takeInOrder(c.outOfOrder, seqAdd(c.rcvNxt, data.length));
   c.outOfOrder = rest;
   const delivered = concatBytes(data, following);
-  c.readable = concatBytes(c.readable, delivered);
+  c.readable.append(delivered, false); // payloads are never changed after they are sent
   c.rcvNxt = seqAdd(c.rcvNxt, delivered.length);
   c.rcvWnd = Math.max(0, c.rcvWnd - delivered.length);
   c.traceApp('delivered', delivered.length);

@@ -1,0 +1,137 @@
+/**
+ * One bulk transfer in the engine alone (no service, no persistence), printed as one JSON line:
+ *   npm run bench:bulk -- --bytes=104857600 --rate-mbps=100 --delay-ms=10 --loss=0.001 --cc=newreno
+ * `segments` counts every segment put on the link, both directions; `sim_s` is the virtual
+ * time at which the receiver has read the last byte.
+ */
+import { parseArgs } from 'node:util';
+import { Simulation } from '../src/sim/simulation.js';
+import type { CongestionAlgorithm } from '../src/tcp/congestion/index.js';
+
+const ALGORITHMS: CongestionAlgorithm[] = ['newreno', 'reno', 'tahoe'];
+
+export interface BulkOptions {
+  bytes: number;
+  rateMbps: number;
+  delayMs: number;
+  loss: number;
+  cc: CongestionAlgorithm;
+  queuePackets: number;
+  seed: number;
+}
+
+export interface BulkResult {
+  bytes: number;
+  segments: number;
+  sim_s: number;
+  wall_s: number;
+  segments_per_s: number;
+  cc: CongestionAlgorithm;
+  retransmissions: number;
+}
+
+export function bulk(o: BulkOptions): BulkResult {
+  const started = performance.now();
+  const sim = new Simulation({
+    seed: o.seed,
+    link: {
+      rateMbps: o.rateMbps,
+      delayMs: o.delayMs,
+      lossRate: o.loss,
+      queuePackets: o.queuePackets,
+    },
+  });
+  const options = {
+    congestion: o.cc,
+    sndBuffer: 8 << 20,
+    rcvBuffer: 8 << 20,
+    timestamps: true,
+    sack: true,
+    nagle: false,
+  };
+  const client = sim.addEndpoint({ address: '10.0.0.1', port: 49152, options });
+  const server = sim.addEndpoint({ address: '10.0.0.2', port: 5001, options });
+  sim.listen(server);
+  sim.connect(client, { address: '10.0.0.2', port: 5001 });
+  let segments = 0;
+  let retransmissions = 0;
+  let highest = 0;
+  const count = () => {
+    for (const e of sim.drainTrace()) {
+      if (e.kind !== 'segment') continue;
+      segments += 1;
+      if (e.src.port === 49152 && e.len > 0) {
+        const offset = (e.seq - sim.status(client).tcb.iss + 0x1_0000_0000) % 0x1_0000_0000;
+        if (offset < highest) retransmissions += 1;
+        else highest = offset + e.len;
+      }
+    }
+  };
+  let child: string | undefined;
+  let sent = 0;
+  let received = 0;
+  const chunk = new Uint8Array(1 << 20);
+  while (received < o.bytes) {
+    if (sim.endpointInfo(client).state === 'ESTABLISHED' && sent < o.bytes) {
+      sent += sim.sendData(client, chunk.subarray(0, Math.min(chunk.length, o.bytes - sent)));
+    }
+    sim.advance(1);
+    child ??= sim.endpointIds().find((id) => sim.endpointInfo(id).parentId === server);
+    if (child !== undefined) received += sim.receive(child).data.length;
+    count();
+    if (sim.nowUs > 3600e6) throw new Error('no completion within an hour of virtual time');
+  }
+  const wall = (performance.now() - started) / 1000;
+  return {
+    bytes: o.bytes,
+    segments,
+    sim_s: sim.nowUs / 1e6,
+    wall_s: Math.round(wall * 1000) / 1000,
+    segments_per_s: Math.round(segments / wall),
+    cc: o.cc,
+    retransmissions,
+  };
+}
+
+function parse(argv: string[]): BulkOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      bytes: { type: 'string', default: String(100 << 20) },
+      'rate-mbps': { type: 'string', default: '100' },
+      'delay-ms': { type: 'string', default: '10' },
+      loss: { type: 'string', default: '0' },
+      cc: { type: 'string', default: 'newreno' },
+      queue: { type: 'string', default: '100' },
+      seed: { type: 'string', default: '1' },
+    },
+  });
+  const cc = values.cc as CongestionAlgorithm;
+  if (!ALGORITHMS.includes(cc)) {
+    throw new Error(`--cc must be one of ${ALGORITHMS.join(', ')} (got "${values.cc}")`);
+  }
+  const number = (name: string, text: string) => {
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < 0)
+      throw new Error(`--${name} must be a non-negative number (got "${text}")`);
+    return n;
+  };
+  return {
+    bytes: number('bytes', values.bytes),
+    rateMbps: number('rate-mbps', values['rate-mbps']),
+    delayMs: number('delay-ms', values['delay-ms']),
+    loss: number('loss', values.loss),
+    cc,
+    queuePackets: number('queue', values.queue),
+    seed: number('seed', values.seed),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    console.log(JSON.stringify(bulk(parse(process.argv.slice(2)))));
+  } catch (error) {
+    console.error(`bench:bulk: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  }
+}
