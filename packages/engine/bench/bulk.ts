@@ -56,12 +56,13 @@ export function bulk(o: BulkOptions): BulkResult {
   let segments = 0;
   let retransmissions = 0;
   let highest = 0;
+  const iss = sim.status(client).tcb.iss;
   const count = () => {
     for (const e of sim.drainTrace()) {
       if (e.kind !== 'segment') continue;
       segments += 1;
       if (e.src.port === 49152 && e.len > 0) {
-        const offset = (e.seq - sim.status(client).tcb.iss + 0x1_0000_0000) % 0x1_0000_0000;
+        const offset = (e.seq - iss + 0x1_0000_0000) % 0x1_0000_0000;
         if (offset < highest) retransmissions += 1;
         else highest = offset + e.len;
       }
