@@ -18,6 +18,7 @@ export interface BulkOptions {
   cc: CongestionAlgorithm;
   queuePackets: number;
   seed: number;
+  delayedAckMs: number;
 }
 
 export interface BulkResult {
@@ -48,6 +49,7 @@ export function bulk(o: BulkOptions): BulkResult {
     timestamps: true,
     sack: true,
     nagle: false,
+    delayedAckMs: o.delayedAckMs,
   };
   const client = sim.addEndpoint({ address: '10.0.0.1', port: 49152, options });
   const server = sim.addEndpoint({ address: '10.0.0.2', port: 5001, options });
@@ -105,6 +107,7 @@ function parse(argv: string[]): BulkOptions {
       cc: { type: 'string', default: 'newreno' },
       queue: { type: 'string', default: '100' },
       seed: { type: 'string', default: '1' },
+      'delayed-ack-ms': { type: 'string', default: '40' },
     },
   });
   const cc = values.cc as CongestionAlgorithm;
@@ -125,6 +128,7 @@ function parse(argv: string[]): BulkOptions {
     cc,
     queuePackets: number('queue', values.queue),
     seed: number('seed', values.seed),
+    delayedAckMs: number('delayed-ack-ms', values['delayed-ack-ms']),
   };
 }
 
