@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { Simulation } from '../src/sim/simulation.js';
 import type { CongestionAlgorithm } from '../src/tcp/congestion/index.js';
 
-const ALGORITHMS: CongestionAlgorithm[] = ['newreno', 'reno', 'tahoe'];
+const ALGORITHMS: CongestionAlgorithm[] = ['newreno', 'cubic', 'reno', 'tahoe'];
 
 export interface BulkOptions {
   bytes: number;

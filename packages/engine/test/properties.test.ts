@@ -31,7 +31,7 @@ interface Params {
   delayedAckMs: number;
   rcvBuffer: number;
   timestamps: boolean;
-  congestion: 'newreno' | 'reno' | 'tahoe';
+  congestion: 'newreno' | 'reno' | 'tahoe' | 'cubic';
 }
 
 const params: fc.Arbitrary<Params> = fc.record({
@@ -59,7 +59,12 @@ const params: fc.Arbitrary<Params> = fc.record({
   // Up to 256 KB: above 64 KB the window is scaled.
   rcvBuffer: fc.integer({ min: 2000, max: 1 << 18 }),
   timestamps: fc.boolean(),
-  congestion: fc.constantFrom('newreno' as const, 'reno' as const, 'tahoe' as const),
+  congestion: fc.constantFrom(
+    'newreno' as const,
+    'reno' as const,
+    'tahoe' as const,
+    'cubic' as const,
+  ),
 });
 
 /** The application on both sides: what it has written, read, and closed so far. */

@@ -601,13 +601,15 @@ export class Connection {
   }
 
   /** What a congestion controller needs to know about an ACK or a timeout. */
-  ackInfo(ack: SeqNum, ackedBytes: number): AckInfo {
+  ackInfo(ack: SeqNum, ackedBytes: number, nowUs: number): AckInfo {
     return {
       ack,
       ackedBytes,
       smss: this.sndMss,
       flightSize: seqDiff(this.sndMax, this.sndUna),
       sndMax: this.sndMax,
+      nowUs,
+      srttUs: this.rtt.srttUs,
     };
   }
 
@@ -679,7 +681,7 @@ export class Connection {
         this.setState('CLOSED', '2MSL timeout'); // RFC 9293 §3.10.8
         return;
       case 'retransmit':
-        this.onRetransmitTimeout();
+        this.onRetransmitTimeout(now);
         return;
       case 'persist':
         this.sendWindowProbe(now);
@@ -693,7 +695,7 @@ export class Connection {
     }
   }
 
-  private onRetransmitTimeout(): void {
+  private onRetransmitTimeout(now: number): void {
     if (this.state === 'CLOSED' || this.state === 'LISTEN' || this.state === 'TIME-WAIT') return;
     const handshaking = this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED';
     const limit = handshaking ? this.options.synRetries : this.options.dataRetries;
@@ -710,7 +712,7 @@ export class Connection {
     this.retries += 1;
     this.rtt = backOff(this.rtt, this.rttLimits()); // RFC 6298 §5.5
     this.rttProbe = undefined; // Karn (RFC 6298 §3): no sample from a retransmitted segment
-    const info = this.ackInfo(this.sndUna, 0);
+    const info = this.ackInfo(this.sndUna, 0, now);
     this.congestionEvent('retransmission timeout', () => this.congestion.onRto(info, repeated));
     this.sndNxt = this.sndUna; // go back to the oldest unacknowledged octet (RFC 6298 §5.4)
   }

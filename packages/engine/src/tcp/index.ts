@@ -20,6 +20,10 @@
 export { DEFAULT_PEER_MSS, MAX_WINDOW, Connection } from './connection.js';
 export type { ConnectionEnv, ConnectionState, Endpoint, TimerTable } from './connection.js';
 export {
+  Cubic,
+  CUBIC_BETA,
+  CUBIC_C,
+  wCubic,
   createController,
   initialWindowBytes,
   NewReno,

@@ -217,7 +217,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
   if (seqGt(s.ack, c.sndUna)) {
     acknowledge(c, now, s.ack, s);
   } else if (duplicate && synchronizedForAcks(c)) {
-    const info = c.ackInfo(s.ack, 0);
+    const info = c.ackInfo(s.ack, 0, now);
     const action = c.congestionEvent('duplicate ACKs', () => c.congestion.onDupAck(info));
     c.applyCongestionAction(now, action);
   }
@@ -258,6 +258,7 @@ function acknowledge(c: Connection, now: number, ack: SeqNum, segment?: TcpSegme
   const info = c.ackInfo(
     ack,
     Math.max(0, Math.min(seqDiff(ack, c.sndQueueSeq), c.sndQueue.length)),
+    now,
   );
   c.sndUna = ack;
   if (seqGt(ack, c.sndNxt)) c.sndNxt = ack;

@@ -48,7 +48,10 @@ export interface EndpointOptions {
    * (3 segments at MSS 1460). Linux and ns-3 use 10 (RFC 6928).
    */
   initialWindow: number | undefined;
-  /** Congestion control: NewReno (RFC 6582) by default; Reno (RFC 5681) and Tahoe to compare. */
+  /**
+   * Congestion control: NewReno (RFC 6582) by default; CUBIC (RFC 9438, the Linux and ns-3
+   * default); Reno (RFC 5681) and Tahoe to compare.
+   */
   congestion: CongestionAlgorithm;
   /** RFC 6298 §2.1: 1 s. */
   rtoInitialMs: number;

@@ -5,7 +5,7 @@
  */
 import type { SeqNum } from '../../wire/seq.js';
 
-export type CongestionAlgorithm = 'newreno' | 'reno' | 'tahoe';
+export type CongestionAlgorithm = 'newreno' | 'reno' | 'tahoe' | 'cubic';
 
 /** The phase students see on the plot. */
 export type CongestionPhase =
@@ -28,6 +28,23 @@ export interface CongestionState {
   bytesAcked: number;
   /** The sender's SMSS as last seen (Limited Transmit releases one per duplicate ACK). */
   smss: number;
+  /** CUBIC's own state (RFC 9438); absent for the Reno family. */
+  cubic?: CubicState;
+}
+
+export interface CubicState {
+  /** W_max: the window (segments) before the last reduction. */
+  wMax: number;
+  /** The W_max before that, for fast convergence (RFC 9438 §4.7). */
+  wLastMax: number;
+  /** When the current congestion avoidance epoch began (virtual µs); undefined outside one. */
+  epochStartUs: number | undefined;
+  /** K (seconds): when W_cubic climbs back to W_max (RFC 9438 §4.2, equation 2). */
+  k: number;
+  /** W_est (segments): the Reno-friendly estimate (RFC 9438 §4.3). */
+  wEst: number;
+  /** cwnd (segments) when the epoch began. */
+  cwndEpoch: number;
 }
 
 export interface AckInfo {
@@ -40,6 +57,9 @@ export interface AckInfo {
   flightSize: number;
   /** The highest sequence number sent so far. */
   sndMax: SeqNum;
+  /** Virtual time now (µs), and the smoothed RTT if known, for time-based growth (CUBIC). */
+  nowUs: number;
+  srttUs: number | undefined;
 }
 
 /** What the connection must do after a controller saw an ACK. */

@@ -1,9 +1,11 @@
 import type { CongestionAlgorithm, CongestionController, CongestionState } from './controller.js';
+import { Cubic } from './cubic.js';
 import { NewReno } from './newreno.js';
 import { Reno } from './reno.js';
 import { Tahoe } from './tahoe.js';
 
 export * from './controller.js';
+export { Cubic, CUBIC_BETA, CUBIC_C, wCubic } from './cubic.js';
 export { NewReno } from './newreno.js';
 export { DUPACK_THRESHOLD, Reno } from './reno.js';
 export { Tahoe } from './tahoe.js';
@@ -17,6 +19,8 @@ export function createController(state: CongestionState): CongestionController {
       return new Reno(state);
     case 'tahoe':
       return new Tahoe(state);
+    case 'cubic':
+      return new Cubic(state);
   }
 }
 

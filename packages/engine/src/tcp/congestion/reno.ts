@@ -18,7 +18,7 @@ export class Reno implements CongestionController {
   protected s: CongestionState;
 
   constructor(state: CongestionState) {
-    this.s = { ...state };
+    this.s = { ...state, ...(state.cubic && { cubic: { ...state.cubic } }) };
   }
 
   static initial(
@@ -40,7 +40,7 @@ export class Reno implements CongestionController {
   }
 
   state(): CongestionState {
-    return { ...this.s };
+    return { ...this.s, ...(this.s.cubic && { cubic: { ...this.s.cubic } }) };
   }
 
   window(): number {
