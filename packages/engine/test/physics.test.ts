@@ -1,6 +1,7 @@
 // TCP against the physics of its path: link utilisation at a bottleneck, bufferbloat and tail
 // drops, the receiver's window as a cap, and restart after idle.
 import { describe, expect, it } from 'vitest';
+import { bulk as bulkTransfer } from '../bench/bulk.js';
 import type { LinkSettings } from '../src/net/link.js';
 import { Simulation } from '../src/sim/simulation.js';
 import type { EndpointOptions } from '../src/tcp/options.js';
@@ -100,4 +101,28 @@ describe('restart after idle (RFC 5681 §4.1)', () => {
     );
     expect(burst).toHaveLength(3);
   });
+});
+
+describe('random loss (Mathis et al., 1997)', () => {
+  it.each([0.001, 0.005, 0.01])(
+    'NewReno at loss %f lies within 30 percent of MSS / (RTT * sqrt(2p/3))',
+    (p) => {
+      // An ACK per segment (the model's b = 1), no queueing: 20 ms RTT, no rate limit.
+      const r = bulkTransfer({
+        bytes: 50 << 20,
+        rateMbps: 0,
+        delayMs: 10,
+        loss: p,
+        cc: 'newreno',
+        queuePackets: 100,
+        seed: 1,
+        delayedAckMs: 0,
+      });
+      const throughput = (r.bytes * 8) / r.sim_s;
+      const mathis = (1448 * 8) / (0.02 * Math.sqrt((2 * p) / 3));
+      expect(throughput / mathis).toBeGreaterThan(0.7);
+      expect(throughput / mathis).toBeLessThan(1.3);
+    },
+    60_000,
+  );
 });
