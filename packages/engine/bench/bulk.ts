@@ -19,8 +19,6 @@ export interface BulkOptions {
   queuePackets: number;
   seed: number;
   delayedAckMs: number;
-  /** SACK at both ends (default on, as in ns-3 and Linux). */
-  sack?: boolean;
 }
 
 export interface BulkResult {
@@ -49,7 +47,7 @@ export function bulk(o: BulkOptions): BulkResult {
     sndBuffer: 8 << 20,
     rcvBuffer: 8 << 20,
     timestamps: true,
-    sack: o.sack ?? true,
+    sack: true,
     nagle: false,
     delayedAckMs: o.delayedAckMs,
   };

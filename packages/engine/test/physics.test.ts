@@ -117,7 +117,6 @@ describe('random loss (Mathis et al., 1997)', () => {
         queuePackets: 100,
         seed: 1,
         delayedAckMs: 0,
-        sack: false, // the model is Reno's recovery
       });
       const throughput = (r.bytes * 8) / r.sim_s;
       const mathis = (1448 * 8) / (0.02 * Math.sqrt((2 * p) / 3));

@@ -1,6 +1,5 @@
 // SACK (RFC 2018): SACK-permitted in the SYNs, and the receiver's blocks for out-of-order data.
 import { describe, expect, it } from 'vitest';
-import { CLIENT, pair, SERVER } from './harness.js';
 import { closed, ISS, PEER, PEER_ISS, synReceived, synSent } from './lone.js';
 
 const RCV = PEER_ISS + 1;
@@ -76,38 +75,5 @@ describe('SACK blocks (RFC 2018 §4)', () => {
     t.replies();
     t.send({ flags: 'P.', seq: RCV + 10, ack: SND, data: 'b' });
     expect(t.replies()).toEqual([`. ack ${RCV} win 65535`]);
-  });
-});
-
-describe('SACK loss recovery at the sender (RFC 6675, simplified NextSeg)', () => {
-  /** 30 segments, data segments 10 and 14 lost in the same window; returns retransmissions. */
-  function twoLosses(sack: boolean): string[] {
-    const p = pair({
-      client: { nagle: false, sack, sndBuffer: 1 << 20 },
-      server: { delayedAckMs: 0, rcvBuffer: 1 << 22, sack },
-    });
-    p.sim.listen(p.server);
-    p.sim.connect(p.client, SERVER);
-    p.run(100);
-    for (const n of [10, 14]) p.sim.addFault({ from: CLIENT, flags: '.', nth: n + 1 }, 'drop');
-    p.sim.sendData(p.client, new Uint8Array(1460 * 30));
-    p.run();
-    expect(p.sim.receive(p.accepted()).data.length).toBe(1460 * 30);
-    const seen = new Set<number>();
-    const out: string[] = [];
-    for (const e of p.trace) {
-      if (e.kind !== 'segment' || e.src.port !== CLIENT.port || e.len === 0) continue;
-      if (seen.has(e.seq)) out.push(`${e.timeUs / 1000} ${(e.seq - 1001) / 1460}`);
-      seen.add(e.seq);
-    }
-    return out;
-  }
-
-  it('repairs both losses of one window within the same round trip', () => {
-    expect(twoLosses(true)).toEqual(['90 10', '90 14']);
-  });
-
-  it('without SACK, NewReno needs one more round trip for the second loss', () => {
-    expect(twoLosses(false)).toEqual(['90 10', '110 14']);
   });
 });

@@ -79,8 +79,6 @@ export interface ConnectionState {
   timestamps: boolean;
   sackPermitted: boolean;
   lastOutOfOrderSeq: number | undefined;
-  sacked: { left: number; right: number }[];
-  highRxt: number;
   tsRecent: number | undefined;
   lastAckSent: number;
   sndQueue: string;
@@ -146,10 +144,6 @@ export class Connection {
   timestamps = false;
   /** Both SYNs carried SACK-permitted (RFC 2018 §2). */
   sackPermitted = false;
-  /** The sender's scoreboard: ranges above SND.UNA the peer reported in SACK blocks. */
-  sacked: SackBlock[] = [];
-  /** The highest sequence retransmitted in this recovery (RFC 6675 HighRxt). */
-  highRxt: SeqNum = seq(0);
   /** Where the latest out-of-order segment began: its block is reported first (RFC 2018 §4). */
   lastOutOfOrderSeq: SeqNum | undefined;
   /** TS.Recent (RFC 7323 §4.3): the timestamp to echo. */
@@ -241,8 +235,6 @@ export class Connection {
       windowScaling: this.windowScaling,
       timestamps: this.timestamps,
       sackPermitted: this.sackPermitted,
-      sacked: this.sacked.map((b) => ({ left: b.left, right: b.right })),
-      highRxt: this.highRxt,
       lastOutOfOrderSeq: this.lastOutOfOrderSeq,
       tsRecent: this.tsRecent,
       lastAckSent: this.lastAckSent,
@@ -293,8 +285,6 @@ export class Connection {
     c.windowScaling = s.windowScaling;
     c.timestamps = s.timestamps;
     c.sackPermitted = s.sackPermitted;
-    c.sacked = s.sacked.map((b) => ({ left: seq(b.left), right: seq(b.right) }));
-    c.highRxt = seq(s.highRxt);
     c.lastOutOfOrderSeq = s.lastOutOfOrderSeq === undefined ? undefined : seq(s.lastOutOfOrderSeq);
     c.tsRecent = s.tsRecent;
     c.lastAckSent = seq(s.lastAckSent);
@@ -634,78 +624,11 @@ export class Connection {
 
   /** Carries out what the controller asked for after an ACK. */
   applyCongestionAction(now: number, action: CongestionAction): void {
-    if (this.sackPermitted && this.congestion.state().phase === 'fast-recovery') {
-      // With SACK, every ACK in recovery may repair the next hole the scoreboard shows.
-      if (action === 'retransmit' && seqLt(this.highRxt, this.sndUna)) this.highRxt = this.sndUna;
-      this.retransmitNextHole(now);
-      return;
-    }
     if (action === 'retransmit') this.retransmitFirst(now);
     if (action === 'go-back') {
       this.rttProbe = undefined;
       this.sndNxt = this.sndUna;
     }
-  }
-
-  /**
-   * Records the SACK blocks of an ACK in the scoreboard (RFC 2018 §5): only what lies between
-   * SND.UNA and the highest sequence sent counts; ranges are merged.
-   */
-  updateScoreboard(blocks: SackBlock[] | undefined): void {
-    this.sacked = this.sacked.filter((b) => seqGt(b.right, this.sndUna));
-    for (const block of blocks ?? []) {
-      if (!seqLt(this.sndUna, block.right) || seqGt(block.right, this.sndMax)) continue;
-      const left = seqGt(block.left, this.sndUna) ? block.left : this.sndUna;
-      this.sacked.push({ left, right: block.right });
-    }
-    this.sacked.sort((a, b) => seqDiff(a.left, this.sndUna) - seqDiff(b.left, this.sndUna));
-    const merged: SackBlock[] = [];
-    for (const b of this.sacked) {
-      const last = merged.at(-1);
-      if (last !== undefined && seqLe(b.left, last.right)) {
-        if (seqGt(b.right, last.right)) last.right = b.right;
-      } else {
-        merged.push({ ...b });
-      }
-    }
-    this.sacked = merged;
-  }
-
-  /**
-   * RFC 6675 §5 (NextSeg, simplified): retransmit the first octets above HighRxt that the peer
-   * has not SACKed and that lie below the highest SACKed sequence, one segment per ACK.
-   */
-  retransmitNextHole(now: number): void {
-    const highestSacked = this.sacked.at(-1)?.right;
-    let start = seqGt(this.highRxt, this.sndUna) ? this.highRxt : this.sndUna;
-    for (const b of this.sacked) {
-      if (seqLe(b.left, start) && seqGt(b.right, start)) start = b.right;
-    }
-    if (highestSacked === undefined || !seqLt(start, highestSacked)) {
-      if (seqLt(this.highRxt, this.sndUna) || this.highRxt === this.sndUna) {
-        this.retransmitFirst(now); // no SACK information: as NewReno
-        this.highRxt = seqAdd(
-          this.sndUna,
-          Math.min(this.sndMss, seqDiff(this.sndMax, this.sndUna)),
-        );
-      }
-      return;
-    }
-    const nextSacked = this.sacked.find((b) => seqGt(b.left, start));
-    const holeEnd = nextSacked?.left ?? highestSacked;
-    const len = Math.min(this.sndMss, seqDiff(holeEnd, start));
-    const offset = seqDiff(start, this.sndQueueSeq);
-    if (len <= 0 || offset < 0 || offset + len > this.sndQueue.length) return;
-    this.rttProbe = undefined; // Karn (RFC 6298 §3)
-    this.emit(now, {
-      flags: Flag.ACK,
-      seq: start,
-      ack: this.rcvNxt,
-      len,
-      payload: this.sndQueue.read(offset, len),
-      consumes: len,
-    });
-    this.highRxt = seqAdd(start, len);
   }
 
   /** Sends the first unacknowledged segment again, now (fast retransmit, partial ACK). */

@@ -214,7 +214,6 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     !fin &&
     scaledWindow(c, s) === c.sndWnd &&
     seqGt(c.sndMax, c.sndUna);
-  if (c.sackPermitted) c.updateScoreboard(s.options.sack);
   if (seqGt(s.ack, c.sndUna)) {
     acknowledge(c, now, s.ack, s);
   } else if (duplicate && synchronizedForAcks(c)) {
