@@ -30,13 +30,7 @@ describe('negotiation (RFC 7323 §3.2)', () => {
   });
 
   it('once on, every non-RST segment carries the echo of TS.Recent; a RST does not', () => {
-    const t = synSent(ts);
-    t.send({
-      flags: 'S.',
-      seq: PEER_ISS,
-      ack: ISS + 1,
-      options: { mss: 1460, ts: { val: 500, ecr: 0 } },
-    });
+    const t = timestamped();
     expect(t.replies()).toEqual([`. ack ${RCV} win 65535 <TS val 0 ecr 500>`]);
     t.wait(10);
     t.sim.abort(t.id);
@@ -44,15 +38,15 @@ describe('negotiation (RFC 7323 §3.2)', () => {
   });
 });
 
-function timestamped() {
+/** Established with timestamps (the peer's SYN,ACK carried `peerTsVal`); our ACK not yet read. */
+function timestamped(peerTsVal = 500) {
   const t = synSent(ts);
   t.send({
     flags: 'S.',
     seq: PEER_ISS,
     ack: ISS + 1,
-    options: { mss: 1460, ts: { val: 500, ecr: 0 } },
+    options: { mss: 1460, ts: { val: peerTsVal, ecr: 0 } },
   });
-  t.replies();
   return t;
 }
 
@@ -73,6 +67,7 @@ describe('RTT measurement (RFC 7323 §4)', () => {
 describe('TS.Recent and PAWS (RFC 7323 §4.3, §5.3)', () => {
   it('TS.Recent follows segments that cover Last.ACK.sent', () => {
     const t = timestamped();
+    t.replies();
     t.send({ flags: 'P.', seq: RCV, ack: SND, data: 'abc', options: { ts: { val: 600, ecr: 0 } } });
     expect(t.sim.connection(t.id).tsRecent).toBe(600);
     expect(t.replies()).toEqual([`. ack ${RCV + 3} win 65532 <TS val 0 ecr 600>`]);
@@ -80,6 +75,7 @@ describe('TS.Recent and PAWS (RFC 7323 §4.3, §5.3)', () => {
 
   it('a segment with an older timestamp is an old duplicate: acknowledged and dropped', () => {
     const t = timestamped();
+    t.replies();
     t.send({ flags: 'P.', seq: RCV, ack: SND, data: 'old', options: { ts: { val: 400, ecr: 0 } } });
     expect(t.replies()).toEqual([`. ack ${RCV} win 65535 <TS val 0 ecr 500>`]);
     expect(t.sim.receive(t.id).data.length).toBe(0);
@@ -92,13 +88,7 @@ describe('TS.Recent and PAWS (RFC 7323 §4.3, §5.3)', () => {
   });
 
   it('timestamps compare modulo 2^32 across the wrap', () => {
-    const t = synSent(ts);
-    t.send({
-      flags: 'S.',
-      seq: PEER_ISS,
-      ack: ISS + 1,
-      options: { ts: { val: 0xffff_fff0, ecr: 0 } },
-    });
+    const t = timestamped(0xffff_fff0);
     t.replies();
     t.send({ flags: 'P.', seq: RCV, ack: SND, data: 'new', options: { ts: { val: 5, ecr: 0 } } });
     expect(new TextDecoder().decode(t.sim.receive(t.id).data)).toBe('new');

@@ -10,9 +10,14 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loggerOptions } from './logger.js';
-import { openDatabase, redactUrl } from './store/database.js';
-import { startEmbeddedPostgres } from './store/embedded-postgres.js';
-import { applyMigrations, DEFAULT_MIGRATIONS_DIR, readMigrations } from './store/migrations.js';
+import { DatabaseUnreachableError, openDatabase, redactUrl } from './store/database.js';
+import { EmbeddedPostgresError, startEmbeddedPostgres } from './store/embedded-postgres.js';
+import {
+  applyMigrations,
+  DEFAULT_MIGRATIONS_DIR,
+  MigrationError,
+  readMigrations,
+} from './store/migrations.js';
 
 const SHUTDOWN_DELAY_MS = 15_000;
 
@@ -95,17 +100,14 @@ class StartError extends Error {}
 
 main().catch(async (error: unknown) => {
   const message =
-    error instanceof ConfigError || error instanceof StartError || isKnownStartError(error)
+    error instanceof ConfigError ||
+    error instanceof StartError ||
+    error instanceof DatabaseUnreachableError ||
+    error instanceof MigrationError ||
+    error instanceof EmbeddedPostgresError
       ? error.message
       : String(error instanceof Error ? (error.stack ?? error.message) : error);
   await closeAll({ info: () => undefined, error: () => undefined });
   process.stderr.write(`tcplab: cannot start: ${message}\n`);
   process.exit(1);
 });
-
-function isKnownStartError(error: unknown): error is Error {
-  return (
-    error instanceof Error &&
-    ['DatabaseUnreachableError', 'MigrationError', 'EmbeddedPostgresError'].includes(error.name)
-  );
-}

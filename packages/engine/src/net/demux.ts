@@ -17,7 +17,6 @@ export class Demux {
   private readonly hosts = new Set<number>();
   private readonly bound = new Map<string, Connection[]>();
   private readonly connected = new Map<string, Connection>();
-  private readonly tupleOf = new Map<Connection, string>();
   private readonly listeners = new Map<string, Connection>();
   /** Half-open (SYN-RECEIVED) endpoints of each listener, for its backlog. */
   private readonly halfOpen = new Map<string, Set<string>>();
@@ -35,14 +34,11 @@ export class Demux {
 
   /** Re-files `c` after a state change. */
   update(c: Connection): void {
-    const old = this.tupleOf.get(c);
-    if (old !== undefined && this.connected.get(old) === c) this.connected.delete(old);
-    this.tupleOf.delete(c);
-    const synchronizing = c.state !== 'CLOSED' && c.state !== 'LISTEN' && c.remote !== undefined;
-    if (synchronizing && c.remote !== undefined) {
+    // A connection's four-tuple never changes once it has a remote; only its presence does.
+    if (c.remote !== undefined) {
       const key = tupleKey(c.local.address, c.local.port, c.remote.address, c.remote.port);
-      this.connected.set(key, c);
-      this.tupleOf.set(c, key);
+      if (c.state !== 'CLOSED' && c.state !== 'LISTEN') this.connected.set(key, c);
+      else if (this.connected.get(key) === c) this.connected.delete(key);
     }
     const listenKey = portKey(c.local.address, c.local.port);
     if (c.state === 'LISTEN') this.listeners.set(listenKey, c);

@@ -25,7 +25,7 @@ import type { TcpState } from '../tcp/state.js';
 import type { AppError, Metrics, TimerKind, TraceBody, TraceEvent } from '../trace/events.js';
 import { Flag, formatFlags, hasFlag } from '../wire/flags.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4.js';
-import { encodeOptions } from '../wire/options.js';
+import { encodedOptionsLength } from '../wire/options.js';
 import type { TcpSegment } from '../wire/segment.js';
 import { seq, seqAdd, seqDiff } from '../wire/seq.js';
 import { base64ToBytes, bytesToBase64 } from './bytes.js';
@@ -394,7 +394,8 @@ export class Simulation {
   }
 
   private linkFor(key: string): LinkSettings {
-    return { ...this.linkSettings, ...this.pairLinks.get(key) };
+    const pair = this.pairLinks.get(key);
+    return pair === undefined ? this.linkSettings : { ...this.linkSettings, ...pair };
   }
 
   /** Adds a fault rule; returns its id. */
@@ -551,9 +552,8 @@ export class Simulation {
     segment: TcpSegment,
     endpointId: string | undefined,
   ): void {
-    const optionBytes = encodeOptions(segment.options);
     const packetBytes =
-      IP_TCP_HEADERS + (optionBytes.ok ? optionBytes.value.length : 0) + segment.payload.length;
+      IP_TCP_HEADERS + encodedOptionsLength(segment.options) + segment.payload.length;
     const hostExists = this.demux.hostExists(dst);
     const linkKey = `${src}>${dst}`;
     const srcAddress = { address: formatIpv4(src), port: segment.srcPort };

@@ -29,7 +29,7 @@ import {
 } from './congestion/index.js';
 import type { EndpointOptions } from './options.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
-import type { TcpState } from './state.js';
+import { carriesOurData, type TcpState } from './state.js';
 
 /** The timestamps option with its two NOPs of padding: 12 bytes in every segment. */
 const TIMESTAMP_OPTION_SPACE = 12;
@@ -615,9 +615,9 @@ export class Connection {
 
   /** Runs a controller call and traces the congestion phase if it changed. */
   congestionEvent(cause: string, call: () => CongestionAction | void): CongestionAction {
-    const from = this.congestion.state().phase;
+    const from = this.congestion.phase;
     const action = call() ?? 'none';
-    const to = this.congestion.state().phase;
+    const to = this.congestion.phase;
     if (from !== to) this.env.trace({ kind: 'congestion', endpointId: this.id, from, to, cause });
     return action;
   }
@@ -835,18 +835,8 @@ export class Connection {
     this.emit(now, { flags: Flag.ACK, seq: this.sndMax, ack: this.rcvNxt, len: 0 });
   }
 
-  private synchronizedForData(): boolean {
-    return (
-      this.state === 'ESTABLISHED' ||
-      this.state === 'CLOSE-WAIT' ||
-      this.state === 'FIN-WAIT-1' ||
-      this.state === 'LAST-ACK' ||
-      this.state === 'CLOSING'
-    );
-  }
-
   private sendDataSegment(now: number): boolean {
-    if (!this.synchronizedForData() || !this.hasUnsentData()) return false;
+    if (!carriesOurData(this.state) || !this.hasUnsentData()) return false;
     const idle = this.sndMax === this.sndUna && now - this.lastDataSentUs > this.rtt.rtoUs;
     if (idle && this.lastDataSentUs > 0) {
       // RFC 5681 §4.1: after an idle period longer than an RTO, restart from RW = min(IW, cwnd).
@@ -906,7 +896,7 @@ export class Connection {
     // sender SWS avoidance. The persist timer probes or overrides (Linux arms its probe timer
     // in the same case).
     const blocked = this.hasUnsentData() && !outstanding;
-    if (blocked && this.synchronizedForData()) {
+    if (blocked && carriesOurData(this.state)) {
       if (this.timers.persist === undefined)
         this.setTimer('persist', now + this.persistIntervalUs());
     } else if (this.timers.persist !== undefined) {

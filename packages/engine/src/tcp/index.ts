@@ -45,4 +45,4 @@ export {
   type KeepaliveOptions,
 } from './options.js';
 export { backOff, initialRtt, sampleRtt, type RttLimits, type RttState } from './rtt.js';
-export { canReceiveData, canSendData, TCP_STATES, type TcpState } from './state.js';
+export { canReceiveData, carriesOurData, TCP_STATES, type TcpState } from './state.js';

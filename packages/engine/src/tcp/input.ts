@@ -18,7 +18,7 @@ import {
 import { concatBytes, insertOutOfOrder, takeInOrder } from './buffers.js';
 import { Connection } from './connection.js';
 import { sampleRtt } from './rtt.js';
-import { canReceiveData } from './state.js';
+import { canReceiveData, carriesOurData } from './state.js';
 
 /** SEG.LEN: data octets plus one for SYN and one for FIN. */
 export function segmentLength(segment: TcpSegment): number {
@@ -216,7 +216,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     seqGt(c.sndMax, c.sndUna);
   if (seqGt(s.ack, c.sndUna)) {
     acknowledge(c, now, s.ack, s);
-  } else if (duplicate && synchronizedForAcks(c)) {
+  } else if (duplicate && carriesOurData(c.state)) {
     const info = c.ackInfo(s.ack, 0, now);
     const action = c.congestionEvent('duplicate ACKs', () => c.congestion.onDupAck(info));
     c.applyCongestionAction(now, action);
@@ -279,23 +279,12 @@ function acknowledge(c: Connection, now: number, ack: SeqNum, segment?: TcpSegme
     c.rttProbe = undefined;
   }
   c.retries = 0;
-  if (dataAcked > 0 || c.congestion.state().phase !== 'slow-start') {
+  if (dataAcked > 0 || c.congestion.phase !== 'slow-start') {
     const action = c.congestionEvent('new ACK', () => c.congestion.onAck(info));
     c.applyCongestionAction(now, action);
   }
   // RFC 6298 §5.3: new data acknowledged: restart the timer (output() re-arms it if needed).
   c.cancelTimer('retransmit');
-}
-
-/** Duplicate ACKs count once data flows: not during the handshake or after our FIN's ACK. */
-function synchronizedForAcks(c: Connection): boolean {
-  return (
-    c.state === 'ESTABLISHED' ||
-    c.state === 'CLOSE-WAIT' ||
-    c.state === 'FIN-WAIT-1' ||
-    c.state === 'CLOSING' ||
-    c.state === 'LAST-ACK'
-  );
 }
 
 /** Timestamps compare modulo 2^32 like sequence numbers (RFC 7323 §5.2). */

@@ -27,9 +27,18 @@ export const TCP_STATES: readonly TcpState[] = [
   'TIME-WAIT',
 ];
 
-/** States in which the connection may still carry our data to the peer. */
-export function canSendData(state: TcpState): boolean {
-  return state === 'ESTABLISHED' || state === 'CLOSE-WAIT';
+/**
+ * States in which our data may still be (re)sent and acknowledged: after the handshake, until
+ * our FIN is acknowledged.
+ */
+export function carriesOurData(state: TcpState): boolean {
+  return (
+    state === 'ESTABLISHED' ||
+    state === 'CLOSE-WAIT' ||
+    state === 'FIN-WAIT-1' ||
+    state === 'CLOSING' ||
+    state === 'LAST-ACK'
+  );
 }
 
 /** States in which the peer's data is still accepted (RFC 9293 §3.10.7.4, seventh step). */

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { internetChecksum, tcpChecksum, verifyTcpChecksum } from './checksum.js';
 import { Flag, formatFlags, parseFlags } from './flags.js';
 import { formatIpv4, parseIpv4 } from './ipv4.js';
-import { decodeOptions, encodeOptions, formatOptions, type TcpOptions } from './options.js';
+import {
+  decodeOptions,
+  encodedOptionsLength,
+  encodeOptions,
+  formatOptions,
+  type TcpOptions,
+} from './options.js';
 import { decodeSegment, encodeSegment, type TcpSegment } from './segment.js';
 import { seq } from './seq.js';
 
@@ -76,6 +82,8 @@ describe('segment round trips', () => {
     expect(bytes.length).toBe(length);
     const decoded = decodeSegment(bytes, addresses);
     expect(decoded).toEqual({ ok: true, value: original });
+    const options = encodeOptions(original.options);
+    expect(options.ok && options.value.length).toBe(encodedOptionsLength(original.options));
   });
 });
 

@@ -18,6 +18,7 @@ export { Flag, formatFlags, hasFlag, parseFlags, type FlagName } from './flags.j
 export { formatIpv4, parseIpv4, type Ipv4Error } from './ipv4.js';
 export {
   decodeOptions,
+  encodedOptionsLength,
   encodeOptions,
   formatOptions,
   MAX_OPTIONS_LENGTH,

@@ -136,6 +136,21 @@ export function encodeOptions(options: TcpOptions): Result<Uint8Array, OptionErr
   return ok(Uint8Array.from(out));
 }
 
+/**
+ * The bytes `encodeOptions` writes for `options`, padding included, without encoding them
+ * (the simulation sizes every packet on the wire with it).
+ */
+export function encodedOptionsLength(options: TcpOptions): number {
+  let length = 0;
+  if (options.mss !== undefined) length += 4;
+  if (options.ts !== undefined)
+    length += 12; // SACK-permitted shares these 12 bytes
+  else if (options.sackOk === true) length += 4;
+  if (options.wscale !== undefined) length += 4;
+  if (options.sack !== undefined && options.sack.length > 0) length += 4 + 8 * options.sack.length;
+  return length;
+}
+
 /** tcpdump's rendering: `<mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7>`, '' when none. */
 export function formatOptions(options: TcpOptions): string {
   const parts: string[] = [];

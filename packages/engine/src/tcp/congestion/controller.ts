@@ -73,6 +73,8 @@ export type CongestionAction =
 
 export interface CongestionController {
   state(): CongestionState;
+  /** The current phase (without copying the state). */
+  readonly phase: CongestionPhase;
   /** Bytes the sender may have in flight now. */
   window(): number;
   /** SND.UNA advanced. */

@@ -39,6 +39,10 @@ export class Reno implements CongestionController {
     };
   }
 
+  get phase(): CongestionPhase {
+    return this.s.phase;
+  }
+
   state(): CongestionState {
     return { ...this.s, ...(this.s.cubic && { cubic: { ...this.s.cubic } }) };
   }
