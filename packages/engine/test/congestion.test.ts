@@ -7,11 +7,16 @@ import { CLIENT, pair, SERVER, type Pair } from './harness.js';
 
 const SMSS = 1460;
 
-function bulk(congestion: CongestionAlgorithm, segments: number, drops: number[] = []): Pair {
+function bulk(
+  congestion: CongestionAlgorithm,
+  segments: number,
+  drops: number[] = [],
+  { sack = false } = {},
+): Pair {
   const p = pair({
-    client: { nagle: false, congestion, sndBuffer: 1 << 20 },
+    client: { nagle: false, congestion, sndBuffer: 1 << 20, sack },
     // A receive buffer far larger than the 64 KB window field: the window stays fully open.
-    server: { delayedAckMs: 0, rcvBuffer: 1 << 22 },
+    server: { delayedAckMs: 0, rcvBuffer: 1 << 22, sack },
   });
   p.sim.listen(p.server);
   p.sim.connect(p.client, SERVER);
@@ -188,5 +193,60 @@ describe('retransmission timeout (RFC 5681 §3.1, RFC 6298)', () => {
       // The ACK of the retransmission makes cwnd 2 SMSS = ssthresh: congestion avoidance.
       '3090 loss-recovery -> congestion-avoidance',
     ]);
+  });
+});
+
+/** Bytes the server's application was handed, in order. */
+function delivered(p: Pair): number {
+  p.lines();
+  return p.trace.reduce(
+    (sum, e) =>
+      e.kind === 'app' && e.event === 'delivered' && e.endpointId !== p.client
+        ? sum + (e.bytes ?? 0)
+        : sum,
+    0,
+  );
+}
+
+describe('SACK loss recovery (RFC 6675)', () => {
+  it('repairs three losses in one window in one RTT, where NewReno needs an RTT per loss', () => {
+    const drops = [10, 12, 14];
+    const withSack = bulk('newreno', 40, drops, { sack: true });
+    withSack.run();
+    const withoutSack = bulk('newreno', 40, drops);
+    withoutSack.run();
+
+    // The same seed and the same losses. SACK names every hole at once; without it each partial
+    // ACK reveals only the next one.
+    expect(retransmissions(withSack)).toEqual(['90 10', '90 12', '90 14']);
+    expect(phases(withSack)).toEqual([
+      '90 slow-start -> fast-recovery',
+      '110 fast-recovery -> congestion-avoidance',
+    ]);
+    expect(retransmissions(withoutSack)).toEqual(['90 10', '110 12', '130 14']);
+    expect(phases(withoutSack)).toEqual([
+      '90 slow-start -> fast-recovery',
+      '150 fast-recovery -> congestion-avoidance',
+    ]);
+    expect(delivered(withSack)).toBe(40 * SMSS);
+    expect(delivered(withoutSack)).toBe(40 * SMSS);
+  });
+
+  it('keeps cwnd at ssthresh (no inflation) and sends only while cwnd - pipe >= 1 SMSS', () => {
+    const p = bulk('newreno', 40, [10, 12, 14, 16], { sack: true });
+    p.run();
+    const inRecovery = metrics(p).filter(
+      (e) => e.timeUs >= 90_000 && e.timeUs < 130_000 && e.ssthresh < 1e9,
+    );
+    // FlightSize was 15 segments: ssthresh = cwnd = 7.5 segments for the whole recovery.
+    expect(new Set(inRecovery.map((e) => e.cwnd / SMSS))).toEqual(new Set([7.5]));
+    // By the time the fourth hole counts as lost, the pipe (7 segments: 21-24 in flight and the
+    // three retransmissions) leaves less than one SMSS, so it waits for the next ACKs.
+    expect(retransmissions(p)).toEqual(['90 10', '90 12', '90 14', '110 16']);
+    expect(phases(p)).toEqual([
+      '90 slow-start -> fast-recovery',
+      '130 fast-recovery -> congestion-avoidance',
+    ]);
+    expect(delivered(p)).toBe(40 * SMSS);
   });
 });

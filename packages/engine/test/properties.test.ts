@@ -31,6 +31,7 @@ interface Params {
   delayedAckMs: number;
   rcvBuffer: number;
   timestamps: boolean;
+  sack: boolean;
   congestion: 'newreno' | 'reno' | 'tahoe' | 'cubic';
 }
 
@@ -59,6 +60,7 @@ const params: fc.Arbitrary<Params> = fc.record({
   // Up to 256 KB: above 64 KB the window is scaled.
   rcvBuffer: fc.integer({ min: 2000, max: 1 << 18 }),
   timestamps: fc.boolean(),
+  sack: fc.boolean(),
   congestion: fc.constantFrom(
     'newreno' as const,
     'reno' as const,
@@ -85,6 +87,7 @@ function setup(p: Params): Simulation {
     delayedAckMs: p.delayedAckMs,
     rcvBuffer: p.rcvBuffer,
     timestamps: p.timestamps,
+    sack: p.sack,
     congestion: p.congestion,
   };
   sim.addEndpoint({ ...CLIENT, options });

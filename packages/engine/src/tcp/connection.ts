@@ -29,6 +29,7 @@ import {
 } from './congestion/index.js';
 import type { EndpointOptions } from './options.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
+import { Scoreboard, type ScoreboardState } from './scoreboard.js';
 import { carriesOurData, type TcpState } from './state.js';
 
 /** The timestamps option with its two NOPs of padding: 12 bytes in every segment. */
@@ -79,6 +80,7 @@ export interface ConnectionState {
   timestamps: boolean;
   sackPermitted: boolean;
   lastOutOfOrderSeq: number | undefined;
+  scoreboard: ScoreboardState;
   tsRecent: number | undefined;
   lastAckSent: number;
   sndQueue: string;
@@ -146,6 +148,8 @@ export class Connection {
   sackPermitted = false;
   /** Where the latest out-of-order segment began: its block is reported first (RFC 2018 §4). */
   lastOutOfOrderSeq: SeqNum | undefined;
+  /** What the peer SACKed of our data, and HighRxt (RFC 6675). */
+  scoreboard = new Scoreboard();
   /** TS.Recent (RFC 7323 §4.3): the timestamp to echo. */
   tsRecent: number | undefined;
   /** Last.ACK.sent (RFC 7323 §4.3). */
@@ -236,6 +240,7 @@ export class Connection {
       timestamps: this.timestamps,
       sackPermitted: this.sackPermitted,
       lastOutOfOrderSeq: this.lastOutOfOrderSeq,
+      scoreboard: this.scoreboard.toState(),
       tsRecent: this.tsRecent,
       lastAckSent: this.lastAckSent,
       sndQueue: bytesToBase64(this.sndQueue.toBytes()),
@@ -286,6 +291,10 @@ export class Connection {
     c.timestamps = s.timestamps;
     c.sackPermitted = s.sackPermitted;
     c.lastOutOfOrderSeq = s.lastOutOfOrderSeq === undefined ? undefined : seq(s.lastOutOfOrderSeq);
+    c.scoreboard = Scoreboard.from({
+      sacked: s.scoreboard.sacked.map((b) => ({ left: seq(b.left), right: seq(b.right) })),
+      highRxt: s.scoreboard.highRxt === undefined ? undefined : seq(s.scoreboard.highRxt),
+    });
     c.tsRecent = s.tsRecent;
     c.lastAckSent = seq(s.lastAckSent);
     c.sndQueue = ByteQueue.from(base64ToBytes(s.sndQueue));
@@ -610,7 +619,15 @@ export class Connection {
       sndMax: this.sndMax,
       nowUs,
       srttUs: this.rtt.srttUs,
+      sackRecovery: this.sackPermitted,
+      firstSegmentLost:
+        this.sackPermitted && this.scoreboard.firstSegmentLost(this.sndUna, this.sndMss),
     };
+  }
+
+  /** RFC 6675 loss recovery is under way: the scoreboard and the pipe decide what is sent. */
+  inSackRecovery(): boolean {
+    return this.sackPermitted && this.congestion.phase === 'fast-recovery';
   }
 
   /** Runs a controller call and traces the congestion phase if it changed. */
@@ -618,43 +635,54 @@ export class Connection {
     const from = this.congestion.phase;
     const action = call() ?? 'none';
     const to = this.congestion.phase;
-    if (from !== to) this.env.trace({ kind: 'congestion', endpointId: this.id, from, to, cause });
+    if (from === to) return action;
+    // HighRxt belongs to one recovery episode (RFC 6675 §5 step 4.1 starts it at HighACK).
+    if (from === 'fast-recovery' || to === 'fast-recovery') this.scoreboard.highRxt = undefined;
+    this.env.trace({ kind: 'congestion', endpointId: this.id, from, to, cause });
     return action;
   }
 
   /** Carries out what the controller asked for after an ACK. */
   applyCongestionAction(now: number, action: CongestionAction): void {
-    if (action === 'retransmit') this.retransmitFirst(now);
+    if (action === 'retransmit') this.retransmitAt(now, this.sndUna, this.sndMss);
     if (action === 'go-back') {
       this.rttProbe = undefined;
       this.sndNxt = this.sndUna;
     }
   }
 
-  /** Sends the first unacknowledged segment again, now (fast retransmit, partial ACK). */
-  retransmitFirst(now: number): void {
+  /**
+   * Sends again, now, up to `maxLen` octets already sent from `at` (or the FIN if it is at
+   * `at`): fast retransmit and partial ACKs resend SND.UNA, SACK recovery its holes.
+   */
+  retransmitAt(now: number, at: SeqNum, maxLen: number): number {
     this.rttProbe = undefined; // Karn (RFC 6298 §3)
-    const offset = seqDiff(this.sndUna, this.sndQueueSeq);
-    const outstanding = seqDiff(this.sndMax, this.sndUna);
-    const len = Math.min(this.sndMss, outstanding, this.sndQueue.length - offset);
+    const offset = seqDiff(at, this.sndQueueSeq);
+    const outstanding = seqDiff(this.sndMax, at);
+    const len = Math.min(maxLen, outstanding, this.sndQueue.length - offset);
+    let sent = 0;
     if (len > 0) {
       this.emit(now, {
         flags: Flag.ACK,
-        seq: this.sndUna,
+        seq: at,
         ack: this.rcvNxt,
         len,
         payload: this.sndQueue.read(offset, len),
         consumes: len,
       });
-    } else if (this.finSeq() === this.sndUna) {
+      sent = len;
+    } else if (this.finSeq() === at) {
       this.emit(now, {
         flags: Flag.FIN | Flag.ACK,
-        seq: this.sndUna,
+        seq: at,
         ack: this.rcvNxt,
         len: 0,
         consumes: 1,
       });
+      sent = 1;
     }
+    if (sent > 0 && this.inSackRecovery()) this.scoreboard.retransmitted(seqAdd(at, sent));
+    return sent;
   }
 
   /** Runs every timer due at `now`, in a fixed order. */
@@ -714,6 +742,7 @@ export class Connection {
     this.rttProbe = undefined; // Karn (RFC 6298 §3): no sample from a retransmitted segment
     const info = this.ackInfo(this.sndUna, 0, now);
     this.congestionEvent('retransmission timeout', () => this.congestion.onRto(info, repeated));
+    this.scoreboard.clear(); // RFC 2018 §8: after a timeout, SACKed bits are turned off
     this.sndNxt = this.sndUna; // go back to the oldest unacknowledged octet (RFC 6298 §5.4)
   }
 
@@ -824,7 +853,11 @@ export class Connection {
       });
       sent = true;
     }
-    while (this.sendDataSegment(now)) sent = true;
+    if (this.inSackRecovery()) {
+      while (this.sendInSackRecovery(now)) sent = true;
+    } else {
+      while (this.sendDataSegment(now)) sent = true;
+    }
     if (this.sendFinIfDue(now)) sent = true;
     if (!sent && (this.ackPending || this.unackedSegments >= 2)) this.sendAck(now);
     this.armSendTimers(now);
@@ -835,7 +868,27 @@ export class Connection {
     this.emit(now, { flags: Flag.ACK, seq: this.sndMax, ack: this.rcvNxt, len: 0 });
   }
 
-  private sendDataSegment(now: number): boolean {
+  /**
+   * RFC 6675 §5 step (C): while cwnd - pipe >= 1 SMSS, send what NextSeg() names: a lost hole
+   * (rule 1), else new data the receive window allows (rule 2), else any unSACKed hole past
+   * HighRxt (rule 3). The optional rescue retransmission (rule 4) is not made.
+   */
+  private sendInSackRecovery(now: number): boolean {
+    const pipe = this.scoreboard.pipe(this.sndUna, this.sndMax, this.sndMss);
+    const room = this.congestion.window() - pipe;
+    if (room < this.sndMss) return false;
+    const hole = this.scoreboard.nextHole(this.sndUna, this.sndMax, this.sndMss);
+    if (hole?.lost === true) return this.retransmitAt(now, hole.seq, hole.len) > 0;
+    const receiveRoom = this.sndWnd - seqDiff(this.sndNxt, this.sndUna);
+    if (this.sendDataSegment(now, Math.min(room, receiveRoom))) return true;
+    return hole !== undefined && this.retransmitAt(now, hole.seq, hole.len) > 0;
+  }
+
+  /**
+   * Sends one new segment if the windows, sender SWS avoidance and Nagle allow; `budget`
+   * replaces the usable window when SACK recovery computed it from the pipe.
+   */
+  private sendDataSegment(now: number, budget?: number): boolean {
     if (!carriesOurData(this.state) || !this.hasUnsentData()) return false;
     const idle = this.sndMax === this.sndUna && now - this.lastDataSentUs > this.rtt.rtoUs;
     if (idle && this.lastDataSentUs > 0) {
@@ -845,8 +898,8 @@ export class Connection {
     }
     const offset = seqDiff(this.sndNxt, this.sndQueueSeq);
     const available = this.sndQueue.length - offset;
-    const window = Math.min(this.sndWnd, this.congestion.window());
-    const usable = window - seqDiff(this.sndNxt, this.sndUna);
+    const usable =
+      budget ?? Math.min(this.sndWnd, this.congestion.window()) - seqDiff(this.sndNxt, this.sndUna);
     const len = Math.min(available, usable, this.sndMss);
     if (len <= 0) return false;
     const inFlight = seqDiff(this.sndNxt, this.sndUna) > 0;

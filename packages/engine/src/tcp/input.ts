@@ -206,6 +206,10 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     challengeAck(c, now); // an ACK for something not yet sent, or far too old: ACK and drop
     return;
   }
+  // RFC 6675 §5: the scoreboard takes in the SACK blocks before the ACK is acted on.
+  if (c.sackPermitted) {
+    c.scoreboard.update(s.options.sack, seqGt(s.ack, c.sndUna) ? s.ack : c.sndUna, c.sndMax);
+  }
   // RFC 5681 §2: a duplicate ACK acknowledges nothing new, carries no data, SYN or FIN,
   // repeats the window, and arrives while data is outstanding.
   const duplicate =

@@ -60,6 +60,13 @@ export interface AckInfo {
   /** Virtual time now (µs), and the smoothed RTT if known, for time-based growth (CUBIC). */
   nowUs: number;
   srttUs: number | undefined;
+  /**
+   * SACK was negotiated, so losses are repaired from the scoreboard (RFC 6675): no window
+   * inflation in fast recovery, and partial ACKs leave the retransmissions to NextSeg().
+   */
+  sackRecovery: boolean;
+  /** RFC 6675 IsLost(SND.UNA + 1): the scoreboard already shows the first segment lost. */
+  firstSegmentLost: boolean;
 }
 
 /** What the connection must do after a controller saw an ACK. */

@@ -2,7 +2,8 @@
  * CUBIC (RFC 9438): after a reduction the window follows W_cubic(t) = C (t - K)^3 + W_max,
  * concave up to the old maximum, then convex beyond it; in the Reno-friendly region it grows
  * at least as fast as Reno would (W_est). Reductions use beta = 0.7 and fast convergence.
- * Loss recovery itself is NewReno's (RFC 9438 §4.6 allows any standard recovery).
+ * Loss recovery itself is NewReno's, or RFC 6675's with SACK (RFC 9438 §4.6 allows any
+ * standard recovery).
  */
 import type { AckInfo, CongestionAction, CongestionState, CubicState } from './controller.js';
 import { NewReno } from './newreno.js';
@@ -48,10 +49,7 @@ export class Cubic extends NewReno {
 
   protected override onThirdDupAck(info: AckInfo): CongestionAction {
     this.reduce(info);
-    this.s.cwnd = this.s.ssthresh + 3 * info.smss; // NewReno-style recovery from the new ssthresh
-    this.s.recover = info.sndMax;
-    this.s.phase = 'fast-recovery';
-    return 'retransmit';
+    return this.enterFastRecovery(info); // NewReno's or SACK's recovery from the new ssthresh
   }
 
   override onRto(info: AckInfo, repeated: boolean): void {

@@ -59,7 +59,9 @@ export class Reno implements CongestionController {
   onAck(info: AckInfo): CongestionAction {
     this.s.dupAcks = 0;
     this.s.smss = info.smss;
-    if (this.s.phase === 'fast-recovery') return this.onAckInRecovery(info);
+    if (this.s.phase === 'fast-recovery') {
+      return info.sackRecovery ? this.onAckInSackRecovery(info) : this.onAckInRecovery(info);
+    }
     if (this.s.phase === 'loss-recovery' && this.covers(info.ack))
       this.s.phase = this.growthPhase();
     this.grow(info);
@@ -74,17 +76,35 @@ export class Reno implements CongestionController {
     return 'none';
   }
 
+  /**
+   * RFC 6675 §5: with SACK, recovery lasts until the ACK covers RecoveryPoint (`recover`);
+   * cwnd stays at ssthresh meanwhile and the scoreboard decides what is sent.
+   */
+  private onAckInSackRecovery(info: AckInfo): CongestionAction {
+    if (!this.covers(info.ack)) return 'none';
+    this.s.cwnd = this.s.ssthresh;
+    this.s.bytesAcked = 0;
+    this.s.phase = this.growthPhase();
+    return 'none';
+  }
+
   onDupAck(info: AckInfo): CongestionAction {
     this.s.smss = info.smss;
     this.s.dupAcks += 1;
     if (this.s.phase === 'fast-recovery') {
-      this.s.cwnd += info.smss; // RFC 5681 §3.2 step 5: inflate for each further duplicate
+      // RFC 5681 §3.2 step 5: inflate for each further duplicate. RFC 6675 counts the pipe
+      // instead and leaves cwnd alone.
+      if (!info.sackRecovery) this.s.cwnd += info.smss;
       return 'none';
     }
     // After a timeout (or Tahoe's go-back) the duplicates come from the resent window: no fast
     // retransmit until that recovery is over (RFC 6582 §4 gives the reason).
     if (this.s.phase === 'loss-recovery') return 'none';
-    if (this.s.dupAcks !== DUPACK_THRESHOLD || !this.mayFastRetransmit(info)) return 'none';
+    // RFC 6675 §5 step 2: the third duplicate ACK, or the scoreboard saying the first
+    // segment is lost before that.
+    const third = this.s.dupAcks === DUPACK_THRESHOLD;
+    const sackSaysLost = info.firstSegmentLost && this.s.dupAcks < DUPACK_THRESHOLD;
+    if (!(third || sackSaysLost) || !this.mayFastRetransmit(info)) return 'none';
     return this.onThirdDupAck(info);
   }
 
@@ -96,7 +116,16 @@ export class Reno implements CongestionController {
   /** RFC 5681 §3.2 steps 2-4: halve, retransmit, and inflate by the three segments that left. */
   protected onThirdDupAck(info: AckInfo): CongestionAction {
     this.s.ssthresh = Math.max(Math.floor(info.flightSize / 2), 2 * info.smss); // equation (4)
-    this.s.cwnd = this.s.ssthresh + DUPACK_THRESHOLD * info.smss;
+    return this.enterFastRecovery(info);
+  }
+
+  /**
+   * cwnd = ssthresh + 3*SMSS for the segments that left the network (RFC 5681 §3.2 step 3),
+   * or cwnd = ssthresh with SACK, whose pipe counts them instead (RFC 6675 §5 step 4.2).
+   * `recover` (RecoveryPoint) is the highest sequence number sent.
+   */
+  protected enterFastRecovery(info: AckInfo): CongestionAction {
+    this.s.cwnd = this.s.ssthresh + (info.sackRecovery ? 0 : DUPACK_THRESHOLD * info.smss);
     this.s.recover = info.sndMax;
     this.s.phase = 'fast-recovery';
     return 'retransmit';
