@@ -5,18 +5,15 @@
  */
 import type { Connection } from '../tcp/connection.js';
 
-const tupleKey = (
-  localAddress: number,
-  localPort: number,
-  remoteAddress: number,
-  remotePort: number,
-) => `${localAddress}:${localPort}:${remoteAddress}:${remotePort}`;
+/** One number per address and port (below 2^48, exact in a double): no string per segment. */
+const endpointKey = (address: number, port: number) => address * 65536 + port;
 const portKey = (address: number, port: number) => `${address}:${port}`;
 
 export class Demux {
   private readonly hosts = new Set<number>();
   private readonly bound = new Map<string, Connection[]>();
-  private readonly connected = new Map<string, Connection>();
+  /** Connections by local endpoint, then by remote endpoint. */
+  private readonly connected = new Map<number, Map<number, Connection>>();
   private readonly listeners = new Map<string, Connection>();
   /** Half-open (SYN-RECEIVED) endpoints of each listener, for its backlog. */
   private readonly halfOpen = new Map<string, Set<string>>();
@@ -36,9 +33,16 @@ export class Demux {
   update(c: Connection): void {
     // A connection's four-tuple never changes once it has a remote; only its presence does.
     if (c.remote !== undefined) {
-      const key = tupleKey(c.local.address, c.local.port, c.remote.address, c.remote.port);
-      if (c.state !== 'CLOSED' && c.state !== 'LISTEN') this.connected.set(key, c);
-      else if (this.connected.get(key) === c) this.connected.delete(key);
+      const local = endpointKey(c.local.address, c.local.port);
+      const remote = endpointKey(c.remote.address, c.remote.port);
+      let peers = this.connected.get(local);
+      if (c.state !== 'CLOSED' && c.state !== 'LISTEN') {
+        if (peers === undefined) this.connected.set(local, (peers = new Map<number, Connection>()));
+        peers.set(remote, c);
+      } else if (peers?.get(remote) === c) {
+        peers.delete(remote);
+        if (peers.size === 0) this.connected.delete(local);
+      }
     }
     const listenKey = portKey(c.local.address, c.local.port);
     if (c.state === 'LISTEN') this.listeners.set(listenKey, c);
@@ -64,7 +68,7 @@ export class Demux {
   }
 
   connection(dst: number, dstPort: number, src: number, srcPort: number): Connection | undefined {
-    return this.connected.get(tupleKey(dst, dstPort, src, srcPort));
+    return this.connected.get(endpointKey(dst, dstPort))?.get(endpointKey(src, srcPort));
   }
 
   listener(address: number, port: number): Connection | undefined {

@@ -75,39 +75,27 @@ export function carry(
   state: LinkState,
   prng: Prng,
 ): Carried {
-  const dropped = (reason: string): Carried => ({
-    fate: 'dropped',
-    reason,
-    arrivalsUs: [],
-    corrupted: false,
-  });
-  if (packetBytes > settings.mtu) return dropped('mtu');
+  if (packetBytes > settings.mtu) return dropped('mtu', undefined);
 
   let departUs = now;
   let queue: Carried['queue'];
   if (settings.rateMbps > 0) {
-    state.departuresUs = state.departuresUs.filter((t) => t > now);
-    if (state.departuresUs.length > settings.queuePackets) return dropped('queue-full');
-    const busyUntil = state.departuresUs.at(-1) ?? now;
-    const startUs = Math.max(now, busyUntil);
+    const departures = state.departuresUs;
+    let gone = 0;
+    while (gone < departures.length && departures[gone]! <= now) gone += 1;
+    if (gone > 0) departures.splice(0, gone);
+    if (departures.length > settings.queuePackets) return dropped('queue-full', undefined);
+    const startUs = Math.max(now, departures.at(-1) ?? now);
     departUs = startUs + Math.ceil((packetBytes * 8) / settings.rateMbps);
-    state.departuresUs.push(departUs);
-    queue = { packets: state.departuresUs.length, delayUs: startUs - now };
+    departures.push(departUs);
+    queue = { packets: departures.length, delayUs: startUs - now };
   }
-  const droppedAfterQueue = (reason: string): Carried => ({
-    ...dropped(reason),
-    ...(queue && { queue }),
-  });
-  if (prng.chance(settings.lossRate)) return droppedAfterQueue('loss');
+  if (prng.chance(settings.lossRate)) return dropped('loss', queue);
   if (settings.burstLoss !== undefined && burstLost(settings.burstLoss, state, prng)) {
-    return droppedAfterQueue('burst-loss');
+    return dropped('burst-loss', queue);
   }
 
-  const propagation = () => {
-    const jitter = settings.jitterMs > 0 ? prng.nextFloat() * settings.jitterMs * 1000 : 0;
-    return departUs + Math.round(settings.delayMs * 1000 + jitter);
-  };
-  let arrival = propagation();
+  let arrival = propagation(departUs, settings, prng);
   let fate: SegmentFate = 'delivered';
   const corrupted = prng.chance(settings.corruptRate);
   if (corrupted) fate = 'corrupted';
@@ -118,7 +106,7 @@ export function carry(
   }
   const arrivals = [arrival];
   if (prng.chance(settings.duplicateRate)) {
-    arrivals.push(propagation());
+    arrivals.push(propagation(departUs, settings, prng));
     fate = corrupted ? fate : 'duplicated';
   }
   return {
@@ -128,6 +116,19 @@ export function carry(
     corrupted,
     ...(queue && { queue }),
   };
+}
+
+/** A packet the link does not deliver; `queue` when it was counted in the queue first. */
+function dropped(reason: string, queue: Carried['queue']): Carried {
+  const carried: Carried = { fate: 'dropped', reason, arrivalsUs: [], corrupted: false };
+  if (queue !== undefined) carried.queue = queue;
+  return carried;
+}
+
+/** When a packet that leaves the queue at `departUs` reaches the far end (with jitter). */
+function propagation(departUs: number, settings: LinkSettings, prng: Prng): number {
+  const jitter = settings.jitterMs > 0 ? prng.nextFloat() * settings.jitterMs * 1000 : 0;
+  return departUs + Math.round(settings.delayMs * 1000 + jitter);
 }
 
 /** One packet through the Gilbert-Elliott channel: lost in the current state?, then move. */

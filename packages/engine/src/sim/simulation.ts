@@ -140,6 +140,8 @@ export class Simulation {
   private readonly connections = new Map<string, Connection>();
   private readonly demux = new Demux();
   private readonly optionSets = new Map<string, EndpointOptions>();
+  private readonly addressTexts = new Map<number, string>();
+  private readonly linkKeys = new Map<number, Map<number, string>>();
   private readonly names = new Map<string, string>();
   private readonly parents = new Map<string, string>();
   private readonly links = new Map<string, LinkState>();
@@ -188,7 +190,7 @@ export class Simulation {
       connections: [...this.connections.values()].map((c) => c.toState()),
       names: [...this.names],
       parents: [...this.parents],
-      links: [...this.links],
+      links: [...this.links].map(([key, state]) => [key, copyLinkState(state)]),
       pairLinks: [...this.pairLinks],
       wakeAt: [...this.wakeAt],
       linkSettings: this.linkSettings,
@@ -217,7 +219,7 @@ export class Simulation {
       sim.connections.set(c.id, c);
       sim.demux.add(c, sim.parents.get(c.id));
     }
-    for (const [k, v] of s.links) sim.links.set(k, v);
+    for (const [k, v] of s.links) sim.links.set(k, copyLinkState(v));
     for (const [k, v] of s.pairLinks) sim.pairLinks.set(k, v);
     for (const [k, v] of s.wakeAt) sim.wakeAt.set(k, v);
     sim.faults = s.faults;
@@ -393,6 +395,15 @@ export class Simulation {
     return state;
   }
 
+  /** `src>dst`, one string per pair of hosts (a Map hashes a string it has seen once). */
+  private linkKey(src: number, dst: number): string {
+    let keys = this.linkKeys.get(src);
+    if (keys === undefined) this.linkKeys.set(src, (keys = new Map<number, string>()));
+    let key = keys.get(dst);
+    if (key === undefined) keys.set(dst, (key = `${src}>${dst}`));
+    return key;
+  }
+
   private linkFor(key: string): LinkSettings {
     const pair = this.pairLinks.get(key);
     return pair === undefined ? this.linkSettings : { ...this.linkSettings, ...pair };
@@ -483,11 +494,26 @@ export class Simulation {
   }
 
   private record(body: TraceBody): void {
-    this.trace.push({ ...body, eventId: this.nextEventId++, timeUs: this.nowUs });
+    // Every body is a fresh literal made for this call: stamping it in place saves a copy of
+    // each event, the hottest allocation of a bulk transfer.
+    const event = body as TraceEvent;
+    event.eventId = this.nextEventId++;
+    event.timeUs = this.nowUs;
+    this.trace.push(event);
     if (body.kind === 'state') {
       const c = this.connections.get(body.endpointId);
       if (c !== undefined) this.demux.update(c);
     }
+  }
+
+  /** Dotted-quad text of a host address, formatted once per address. */
+  private addressText(address: number): string {
+    let text = this.addressTexts.get(address);
+    if (text === undefined) {
+      text = formatIpv4(address);
+      this.addressTexts.set(address, text);
+    }
+    return text;
   }
 
   /** Schedules a wake-up at the connection's earliest timer, unless one as early is pending. */
@@ -555,9 +581,9 @@ export class Simulation {
     const packetBytes =
       IP_TCP_HEADERS + encodedOptionsLength(segment.options) + segment.payload.length;
     const hostExists = this.demux.hostExists(dst);
-    const linkKey = `${src}>${dst}`;
-    const srcAddress = { address: formatIpv4(src), port: segment.srcPort };
-    const dstAddress = { address: formatIpv4(dst), port: segment.dstPort };
+    const linkKey = this.linkKey(src, dst);
+    const srcAddress = { address: this.addressText(src), port: segment.srcPort };
+    const dstAddress = { address: this.addressText(dst), port: segment.dstPort };
     const flags = formatFlags(segment.flags);
     const fault = applyFaults(this.faults, { src: srcAddress, dst: dstAddress, flags });
     let carried: Carried;
@@ -681,6 +707,11 @@ export class Simulation {
     child.acceptSyn(this.nowUs, remote, s, this.chooseIss(child));
     this.wake(child);
   }
+}
+
+/** Link state is changed in place as packets pass: snapshots take their own copy. */
+function copyLinkState(state: LinkState): LinkState {
+  return { ...state, departuresUs: [...state.departuresUs] };
 }
 
 function eventToJson(event: SimEvent): SimEventJson {

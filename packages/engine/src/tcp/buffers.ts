@@ -93,6 +93,7 @@ export function takeInOrder(
   queue: OutOfOrder[],
   rcvNxt: SeqNum,
 ): { data: Uint8Array; rest: OutOfOrder[] } {
+  if (queue.length === 0) return { data: EMPTY_BYTES, rest: queue };
   let next = rcvNxt;
   const pieces: Uint8Array[] = [];
   let taken = 0;

@@ -2,11 +2,16 @@
  * A byte FIFO made of immutable chunks: appending copies the new bytes once, consuming drops
  * whole chunks, and reading a range inside one chunk is a view, not a copy. Views stay valid
  * because no chunk is ever written after it is added: segments in flight can point into it.
+ *
+ * A sender's queue may hold hundreds of chunks (one per write), so the chunk holding an offset
+ * is found by binary search over where each chunk starts, not by walking from the front.
  */
 export class ByteQueue {
   private chunks: Uint8Array[] = [];
-  /** Bytes of chunks[0] already consumed. */
-  private head = 0;
+  /** Where each chunk starts, counted from the first byte ever queued. */
+  private starts: number[] = [];
+  /** The first byte not yet consumed, counted the same way. */
+  private front = 0;
   length = 0;
 
   static from(bytes: Uint8Array): ByteQueue {
@@ -19,58 +24,65 @@ export class ByteQueue {
   append(bytes: Uint8Array, copy = true): void {
     if (bytes.length === 0) return;
     this.chunks.push(copy ? bytes.slice() : bytes);
+    this.starts.push(this.front + this.length);
     this.length += bytes.length;
   }
 
   /** Bytes [offset, offset + len): a view when they lie in one chunk, a copy otherwise. */
   read(offset: number, len: number): Uint8Array {
-    const end = Math.min(this.length, offset + len);
-    if (end <= offset) return new Uint8Array(0);
-    let position = offset + this.head;
-    let index = 0;
-    while (index < this.chunks.length && position >= (this.chunks[index]?.length ?? 0)) {
-      position -= this.chunks[index]?.length ?? 0;
-      index += 1;
-    }
-    const first = this.chunks[index] ?? new Uint8Array(0);
-    const wanted = end - offset;
+    const wanted = Math.min(this.length, offset + len) - offset;
+    if (wanted <= 0) return new Uint8Array(0);
+    const at = this.front + offset;
+    let index = this.chunkAt(at);
+    let position = at - this.starts[index]!;
+    const first = this.chunks[index]!;
     if (position + wanted <= first.length) return first.subarray(position, position + wanted);
     const out = new Uint8Array(wanted);
-    let written = 0;
-    for (let i = index; written < wanted; i++) {
-      const chunk = this.chunks[i] ?? new Uint8Array(0);
-      const start = i === index ? position : 0;
-      const piece = chunk.subarray(start, Math.min(chunk.length, start + wanted - written));
-      out.set(piece, written);
-      written += piece.length;
+    for (let written = 0; written < wanted; index++, position = 0) {
+      const chunk = this.chunks[index]!;
+      const end = Math.min(chunk.length, position + wanted - written);
+      // A view costs more than the copy of a segment: whole chunks are copied without one.
+      out.set(
+        position === 0 && end === chunk.length ? chunk : chunk.subarray(position, end),
+        written,
+      );
+      written += end - position;
     }
     return out;
   }
 
   /** Removes the first `n` bytes. */
   consume(n: number): void {
-    let left = Math.min(n, this.length);
-    this.length -= left;
-    while (left > 0) {
-      const first = this.chunks[0];
-      if (first === undefined) break;
-      const available = first.length - this.head;
-      if (left < available) {
-        this.head += left;
-        return;
-      }
-      left -= available;
-      this.chunks.shift();
-      this.head = 0;
-    }
+    const taken = Math.min(n, this.length);
+    this.length -= taken;
+    this.front += taken;
     if (this.length === 0) {
       this.chunks = [];
-      this.head = 0;
+      this.starts = [];
+      return;
+    }
+    let gone = 0;
+    while (this.starts[gone]! + this.chunks[gone]!.length <= this.front) gone += 1;
+    if (gone > 0) {
+      this.chunks.splice(0, gone);
+      this.starts.splice(0, gone);
     }
   }
 
   /** Everything queued, as one array (for snapshots). */
   toBytes(): Uint8Array {
     return this.read(0, this.length).slice();
+  }
+
+  /** The index of the chunk holding absolute position `at` (which must be queued). */
+  private chunkAt(at: number): number {
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1;
+      if (this.starts[mid]! <= at) low = mid;
+      else high = mid - 1;
+    }
+    return low;
   }
 }

@@ -105,6 +105,20 @@ export interface ConnectionState {
   lastMetrics: Metrics | undefined;
 }
 
+/** Field by field: this runs after every segment, so no key list or closure. */
+function sameMetrics(a: Metrics, b: Metrics): boolean {
+  return (
+    a.cwnd === b.cwnd &&
+    a.ssthresh === b.ssthresh &&
+    a.flightSize === b.flightSize &&
+    a.srttUs === b.srttUs &&
+    a.rttvarUs === b.rttvarUs &&
+    a.rtoUs === b.rtoUs &&
+    a.sndWnd === b.sndWnd &&
+    a.rcvWnd === b.rcvWnd
+  );
+}
+
 const TIMER_ORDER: TimerKind[] = ['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive'];
 
 export class Connection {
@@ -805,10 +819,9 @@ export class Connection {
   }
 
   metrics(): Metrics {
-    const congestion = this.congestion.state();
     return {
-      cwnd: congestion.cwnd,
-      ssthresh: congestion.ssthresh,
+      cwnd: this.congestion.cwnd,
+      ssthresh: this.congestion.ssthresh,
       flightSize: seqDiff(this.sndMax, this.sndUna),
       srttUs: this.rtt.srttUs,
       rttvarUs: this.rtt.rttvarUs,
@@ -822,10 +835,7 @@ export class Connection {
   private reportMetrics(): void {
     const now = this.metrics();
     const last = this.lastMetrics;
-    const same =
-      last !== undefined &&
-      (Object.keys(now) as (keyof Metrics)[]).every((key) => now[key] === last[key]);
-    if (same) return;
+    if (last !== undefined && sameMetrics(now, last)) return;
     this.lastMetrics = now;
     this.env.trace({ kind: 'metrics', endpointId: this.id, ...now });
   }
@@ -1027,7 +1037,7 @@ export class Connection {
       if (seqGt(end, this.sndNxt)) this.sndNxt = end;
       if (neverSent) this.sndMax = end;
     }
-    const options: TcpOptions = { ...s.options };
+    const options: TcpOptions = s.options === undefined ? {} : { ...s.options };
     const activeSyn = (s.flags & Flag.SYN) !== 0 && (s.flags & Flag.ACK) === 0;
     const withTimestamps = activeSyn ? this.options.timestamps : this.timestamps;
     if (withTimestamps && (s.flags & Flag.RST) === 0) {

@@ -344,7 +344,8 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
   // Keep only the part inside the window (§3.10.7.4: trim to the window).
   const start = Math.max(0, seqDiff(c.rcvNxt, s.seq));
   const room = seqDiff(seqAdd(c.rcvNxt, c.rcvWnd), s.seq);
-  const data = s.payload.subarray(start, Math.max(start, Math.min(s.payload.length, room)));
+  const end = Math.max(start, Math.min(s.payload.length, room));
+  const data = start === 0 && end === s.payload.length ? s.payload : s.payload.subarray(start, end);
   if (data.length === 0) {
     ackNow(c); // a duplicate: ACK at once (RFC 5681 §4.2)
     return;
@@ -364,7 +365,9 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
   c.rcvNxt = seqAdd(c.rcvNxt, delivered.length);
   c.rcvWnd = Math.max(0, c.rcvWnd - delivered.length);
   c.traceApp('delivered', delivered.length);
-  if (data.length >= c.options.mss) c.unackedSegments += 1;
+  // Full-sized: the MSS both SYNs agreed less the options in every segment (c.sndMss), which is
+  // what the peer's full segments carry (Linux estimates the same size as rcv_mss).
+  if (data.length >= c.sndMss) c.unackedSegments += 1;
   if (fillsGap || c.options.delayedAckMs === 0 || c.unackedSegments >= 2) {
     ackNow(c); // RFC 9293 §3.8.6.3: at least every second full-sized segment; gaps filled at once
   } else if (c.timers['delayed-ack'] === undefined) {

@@ -26,6 +26,13 @@ const LETTERS: [number, string][] = [
 
 /** tcpdump's flags field: 'S', 'S.', '.', 'F.', 'P.', 'R', 'R.'. */
 export function formatFlags(flags: number): string {
+  return (FLAG_TEXTS[flags & 0xff] ??= flagText(flags & 0xff));
+}
+
+/** The 256 flag combinations, each spelled once when first seen. */
+const FLAG_TEXTS: (string | undefined)[] = [];
+
+function flagText(flags: number): string {
   let text = '';
   for (const [bit, letter] of LETTERS) if (flags & bit) text += letter;
   if (flags & Flag.ACK) text += '.';

@@ -80,8 +80,10 @@ export type CongestionAction =
 
 export interface CongestionController {
   state(): CongestionState;
-  /** The current phase (without copying the state). */
+  /** The current phase, cwnd and ssthresh (without copying the state). */
   readonly phase: CongestionPhase;
+  readonly cwnd: number;
+  readonly ssthresh: number;
   /** Bytes the sender may have in flight now. */
   window(): number;
   /** SND.UNA advanced. */

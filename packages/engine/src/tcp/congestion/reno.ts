@@ -43,6 +43,14 @@ export class Reno implements CongestionController {
     return this.s.phase;
   }
 
+  get cwnd(): number {
+    return this.s.cwnd;
+  }
+
+  get ssthresh(): number {
+    return this.s.ssthresh;
+  }
+
   state(): CongestionState {
     return { ...this.s, ...(this.s.cubic && { cubic: { ...this.s.cubic } }) };
   }

@@ -1,0 +1,60 @@
+// The send and receive queues against a plain array model: any mix of appends, reads and
+// consumes reads back exactly the bytes a flat buffer would hold.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ByteQueue } from '../src/tcp/byte-queue.js';
+
+type Op =
+  | { op: 'append'; bytes: Uint8Array; copy: boolean }
+  | { op: 'read'; offset: number; len: number }
+  | { op: 'consume'; n: number };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({
+    op: fc.constant('append' as const),
+    bytes: fc.uint8Array({ minLength: 0, maxLength: 40 }),
+    copy: fc.boolean(),
+  }),
+  fc.record({
+    op: fc.constant('read' as const),
+    offset: fc.nat(120),
+    len: fc.nat(120),
+  }),
+  fc.record({ op: fc.constant('consume' as const), n: fc.nat(60) }),
+);
+
+describe('ByteQueue', () => {
+  it('reads what a flat buffer holds, across chunk boundaries and after consumes', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const queue = new ByteQueue();
+        let model: number[] = [];
+        for (const o of ops) {
+          if (o.op === 'append') {
+            queue.append(o.bytes, o.copy);
+            model = model.concat([...o.bytes]);
+          } else if (o.op === 'consume') {
+            queue.consume(o.n);
+            model = model.slice(o.n);
+          } else {
+            expect([...queue.read(o.offset, o.len)]).toEqual(
+              model.slice(o.offset, o.offset + o.len),
+            );
+          }
+          expect(queue.length).toBe(model.length);
+        }
+        expect([...queue.toBytes()]).toEqual(model);
+      }),
+      { seed: 20261121, numRuns: 500 },
+    );
+  });
+
+  it('gives a view, not a copy, for a range inside one chunk', () => {
+    const queue = new ByteQueue();
+    const chunk = Uint8Array.from([1, 2, 3, 4]);
+    queue.append(chunk, false);
+    queue.append(Uint8Array.from([5, 6]));
+    expect(queue.read(1, 2).buffer).toBe(chunk.buffer);
+    expect([...queue.read(3, 2)]).toEqual([4, 5]);
+  });
+});
