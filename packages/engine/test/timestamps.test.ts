@@ -39,8 +39,8 @@ describe('negotiation (RFC 7323 §3.2)', () => {
 });
 
 /** Established with timestamps (the peer's SYN,ACK carried `peerTsVal`); our ACK not yet read. */
-function timestamped(peerTsVal = 500) {
-  const t = synSent(ts);
+function timestamped(peerTsVal = 500, options: { delayedAckMs?: number } = {}) {
+  const t = synSent({ ...ts, ...options });
   t.send({
     flags: 'S.',
     seq: PEER_ISS,
@@ -100,5 +100,18 @@ describe('established without timestamps is unchanged', () => {
     const t = established();
     t.send({ flags: 'P.', seq: RCV, ack: SND, data: 'x' });
     expect(t.replies()).toEqual([`. ack ${RCV + 1} win 65534`]);
+  });
+});
+
+describe('delayed ACK with timestamps (RFC 9293 §3.8.6.3)', () => {
+  it('acknowledges every second full-sized segment: full means the 1448 bytes left beside the option', () => {
+    const t = timestamped(500, { delayedAckMs: 40 });
+    t.replies();
+    const full = 'x'.repeat(1448);
+    const options = { ts: { val: 501, ecr: 0 } };
+    t.send({ flags: '.', seq: RCV, ack: SND, data: full, options });
+    expect(t.replies()).toEqual([]); // the first waits for the delayed-ACK timer
+    t.send({ flags: '.', seq: RCV + 1448, ack: SND, data: full, options });
+    expect(t.replies()).toEqual([`. ack ${RCV + 2896} win 62639 <TS val 0 ecr 501>`]);
   });
 });
