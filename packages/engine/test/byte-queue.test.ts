@@ -58,3 +58,22 @@ describe('ByteQueue', () => {
     expect([...queue.read(3, 2)]).toEqual([4, 5]);
   });
 });
+
+describe('ByteQueue reads across chunks', () => {
+  it('returns one view, without copying, over chunks that lie end to end in one buffer', () => {
+    const written = Uint8Array.from({ length: 30 }, (_, i) => i);
+    const queue = new ByteQueue();
+    // As the receiver queues segments: views of consecutive parts of the sender's buffer.
+    queue.append(written.subarray(0, 10), false);
+    queue.append(written.subarray(10, 20), false);
+    queue.append(written.subarray(20, 30), false);
+    const read = queue.read(5, 20);
+    expect(read.buffer).toBe(written.buffer);
+    expect([...read]).toEqual([...written.subarray(5, 25)]);
+    // A chunk from elsewhere breaks the run: the bytes are copied instead.
+    queue.append(Uint8Array.from([99]), false);
+    const copied = queue.read(25, 6);
+    expect(copied.buffer).not.toBe(written.buffer);
+    expect([...copied]).toEqual([25, 26, 27, 28, 29, 99]);
+  });
+});

@@ -585,7 +585,10 @@ export class Simulation {
     const srcAddress = { address: this.addressText(src), port: segment.srcPort };
     const dstAddress = { address: this.addressText(dst), port: segment.dstPort };
     const flags = formatFlags(segment.flags);
-    const fault = applyFaults(this.faults, { src: srcAddress, dst: dstAddress, flags });
+    const fault =
+      this.faults.length === 0
+        ? undefined
+        : applyFaults(this.faults, { src: srcAddress, dst: dstAddress, flags });
     let carried: Carried;
     if (!hostExists) {
       carried = { fate: 'dropped', reason: 'no-host', arrivalsUs: [], corrupted: false };

@@ -28,7 +28,7 @@ export class ByteQueue {
     this.length += bytes.length;
   }
 
-  /** Bytes [offset, offset + len): a view when they lie in one chunk, a copy otherwise. */
+  /** Bytes [offset, offset + len): a view when they lie in one chunk or in chunks that lie end to end in one buffer, a copy otherwise. */
   read(offset: number, len: number): Uint8Array {
     const wanted = Math.min(this.length, offset + len) - offset;
     if (wanted <= 0) return new Uint8Array(0);
@@ -37,6 +37,8 @@ export class ByteQueue {
     let position = at - this.starts[index]!;
     const first = this.chunks[index]!;
     if (position + wanted <= first.length) return first.subarray(position, position + wanted);
+    const joined = this.contiguousView(index, position, wanted);
+    if (joined !== undefined) return joined;
     const out = new Uint8Array(wanted);
     for (let written = 0; written < wanted; index++, position = 0) {
       const chunk = this.chunks[index]!;
@@ -72,6 +74,22 @@ export class ByteQueue {
   /** Everything queued, as one array (for snapshots). */
   toBytes(): Uint8Array {
     return this.read(0, this.length).slice();
+  }
+
+  /**
+   * One view over several chunks when they lie end to end in the same buffer, as the segments
+   * of one write do in the receiver's queue: reading them back costs no copy.
+   */
+  private contiguousView(index: number, position: number, wanted: number): Uint8Array | undefined {
+    const first = this.chunks[index]!;
+    let end = first.byteOffset + first.length;
+    for (let covered = first.length - position, i = index + 1; covered < wanted; i++) {
+      const next = this.chunks[i]!;
+      if (next.buffer !== first.buffer || next.byteOffset !== end) return undefined;
+      end += next.length;
+      covered += next.length;
+    }
+    return new Uint8Array(first.buffer, first.byteOffset + position, wanted);
   }
 
   /** The index of the chunk holding absolute position `at` (which must be queued). */

@@ -24,13 +24,19 @@ export function seq(value: number): SeqNum {
 
 /** `a + n` modulo 2^32; `n` may be negative. */
 export function seqAdd(a: SeqNum, n: number): SeqNum {
-  return seq(a + n);
+  // The common case, an integer step that stays in range or wraps once, without division.
+  const sum = a + n;
+  if (Number.isInteger(sum) && sum > -MODULUS && sum < 2 * MODULUS) {
+    return (sum < 0 ? sum + MODULUS : sum >= MODULUS ? sum - MODULUS : sum) as SeqNum;
+  }
+  return seq(sum);
 }
 
 /** The signed distance from `a` to `b` in (-2^31, 2^31]: how far `b` is ahead of `a`. */
 export function seqDiff(b: SeqNum, a: SeqNum): number {
-  const forward = (b - a + MODULUS) % MODULUS;
-  return forward > HALF ? forward - MODULUS : forward;
+  // Both lie in [0, 2^32), so their difference is in (-2^32, 2^32): one correction at most.
+  const d = b - a;
+  return d > HALF ? d - MODULUS : d <= -HALF ? d + MODULUS : d;
 }
 
 /** `a < b` in sequence space (RFC 9293 §3.4: "=<" and "<" are modulo 2^32). */
