@@ -9,6 +9,9 @@ import { Simulation } from '../src/sim/simulation.js';
 import type { CongestionAlgorithm } from '../src/tcp/congestion/index.js';
 
 const ALGORITHMS: CongestionAlgorithm[] = ['newreno', 'cubic', 'reno', 'tahoe'];
+const SEND_BUFFER = 8 << 20;
+const WRITE_BYTES = 1 << 16;
+const CLIENT_PORT = 49152;
 
 export interface BulkOptions {
   bytes: number;
@@ -29,6 +32,8 @@ export interface BulkResult {
   segments_per_s: number;
   cc: CongestionAlgorithm;
   retransmissions: number;
+  /** Retransmission timeouts at the sender. */
+  timeouts: number;
 }
 
 export function bulk(o: BulkOptions): BulkResult {
@@ -44,26 +49,31 @@ export function bulk(o: BulkOptions): BulkResult {
   });
   const options = {
     congestion: o.cc,
-    sndBuffer: 8 << 20,
+    sndBuffer: SEND_BUFFER,
     rcvBuffer: 8 << 20,
     timestamps: true,
     sack: true,
     nagle: false,
     delayedAckMs: o.delayedAckMs,
   };
-  const client = sim.addEndpoint({ address: '10.0.0.1', port: 49152, options });
+  const client = sim.addEndpoint({ address: '10.0.0.1', port: CLIENT_PORT, options });
   const server = sim.addEndpoint({ address: '10.0.0.2', port: 5001, options });
   sim.listen(server);
   sim.connect(client, { address: '10.0.0.2', port: 5001 });
   let segments = 0;
   let retransmissions = 0;
+  let timeouts = 0;
+  /** The end of the highest data the sender has sent, and how much of it is unacknowledged. */
   let highest = 0;
+  let flight = 0;
   const iss = sim.status(client).tcb.iss;
   const count = () => {
     for (const e of sim.drainTrace()) {
+      if (e.kind === 'timer' && e.timer === 'retransmit' && e.action === 'fired') timeouts += 1;
+      if (e.kind === 'metrics' && e.endpointId === client) flight = e.flightSize;
       if (e.kind !== 'segment') continue;
       segments += 1;
-      if (e.src.port === 49152 && e.len > 0) {
+      if (e.src.port === CLIENT_PORT && e.len > 0) {
         const offset = (e.seq - iss + 0x1_0000_0000) % 0x1_0000_0000;
         if (offset < highest) retransmissions += 1;
         else highest = offset + e.len;
@@ -73,10 +83,19 @@ export function bulk(o: BulkOptions): BulkResult {
   let child: string | undefined;
   let sent = 0;
   let received = 0;
-  const chunk = new Uint8Array(1 << 20);
+  // The application writes 64 KB at a time while the send buffer has room for it, as a write
+  // with a low-water mark does (what is queued: written, less what the sender's metrics say
+  // is acknowledged), and reads everything that has arrived every millisecond.
+  const chunk = new Uint8Array(WRITE_BYTES);
   while (received < o.bytes) {
-    if (sim.endpointInfo(client).state === 'ESTABLISHED' && sent < o.bytes) {
-      sent += sim.sendData(client, chunk.subarray(0, Math.min(chunk.length, o.bytes - sent)));
+    if (sim.endpointInfo(client).state === 'ESTABLISHED') {
+      const acked = Math.max(0, highest - flight - 1); // the SYN takes one sequence number
+      while (sent < o.bytes && SEND_BUFFER - (sent - acked) >= WRITE_BYTES) {
+        const piece = chunk.subarray(0, Math.min(WRITE_BYTES, o.bytes - sent));
+        const accepted = sim.sendData(client, piece);
+        sent += accepted;
+        if (accepted < piece.length) break; // never expected: the estimate is exact
+      }
     }
     sim.advance(1);
     child ??= sim.endpointIds().find((id) => sim.endpointInfo(id).parentId === server);
@@ -93,6 +112,7 @@ export function bulk(o: BulkOptions): BulkResult {
     segments_per_s: Math.round(segments / wall),
     cc: o.cc,
     retransmissions,
+    timeouts,
   };
 }
 

@@ -23,6 +23,7 @@ uint64_t g_bytes = 0;
 uint64_t g_received = 0;
 uint64_t g_segments = 0;
 uint64_t g_retransmissions = 0;
+uint64_t g_timeouts = 0;
 uint32_t g_highest = 0;
 bool g_started = false;
 double g_doneAt = 0;
@@ -65,10 +66,21 @@ OnSocketTx(Ptr<const Packet> packet, const TcpHeader& header, Ptr<const TcpSocke
     }
 }
 
+// Entering CA_LOSS is what a retransmission timeout does in ns-3.
+void
+OnCongState(TcpSocketState::TcpCongState_t, TcpSocketState::TcpCongState_t to)
+{
+    if (to == TcpSocketState::CA_LOSS)
+    {
+        g_timeouts += 1;
+    }
+}
+
 void
 HookSenderSocket(Ptr<BulkSendApplication> app)
 {
     app->GetSocket()->TraceConnectWithoutContext("Tx", MakeCallback(&OnSocketTx));
+    app->GetSocket()->TraceConnectWithoutContext("CongState", MakeCallback(&OnCongState));
 }
 } // namespace
 
@@ -182,7 +194,7 @@ main(int argc, char* argv[])
     }
     std::printf("{\"bytes\":%llu,\"segments\":%llu,\"sim_s\":%.3f,\"wall_s\":%.3f,"
                 "\"segments_per_s\":%.0f,\"cc\":\"%s\",\"retransmissions\":%llu,"
-                "\"recovery\":\"%s\"}\n",
+                "\"timeouts\":%llu,\"recovery\":\"%s\"}\n",
                 static_cast<unsigned long long>(bytes),
                 static_cast<unsigned long long>(g_segments),
                 g_doneAt,
@@ -190,6 +202,7 @@ main(int argc, char* argv[])
                 g_segments / wall,
                 cc.c_str(),
                 static_cast<unsigned long long>(g_retransmissions),
+                static_cast<unsigned long long>(g_timeouts),
                 recovery.c_str());
     return 0;
 }

@@ -310,8 +310,8 @@ export class Simulation {
       name: this.names.get(id) ?? id,
       parentId: this.parents.get(id),
       state: c.state,
-      local: { address: formatIpv4(c.local.address), port: c.local.port },
-      remote: c.remote && { address: formatIpv4(c.remote.address), port: c.remote.port },
+      local: { address: this.addressText(c.local.address), port: c.local.port },
+      remote: c.remote && { address: this.addressText(c.remote.address), port: c.remote.port },
       error: c.error,
     };
   }

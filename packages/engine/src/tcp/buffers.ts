@@ -7,10 +7,17 @@ import { seqAdd, seqDiff, seqLe, type SeqNum } from '../wire/seq.js';
  */
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
 
+/** A copy of `bytes` in a buffer of its own (allocate and set: several times faster than slice()). */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return copy;
+}
+
 /** Appends `more` to `bytes`. */
 export function concatBytes(bytes: Uint8Array, more: Uint8Array): Uint8Array {
   if (more.length === 0) return bytes;
-  if (bytes.length === 0) return more.slice();
+  if (bytes.length === 0) return copyBytes(more);
   const out = new Uint8Array(bytes.length + more.length);
   out.set(bytes);
   out.set(more, bytes.length);

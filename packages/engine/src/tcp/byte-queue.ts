@@ -6,10 +6,14 @@
  * A sender's queue may hold hundreds of chunks (one per write), so the chunk holding an offset
  * is found by binary search over where each chunk starts, not by walking from the front.
  */
+import { copyBytes } from './buffers.js';
+
 export class ByteQueue {
+  /** chunks[first..] hold the bytes; consumed chunks before `first` are dropped in batches. */
   private chunks: Uint8Array[] = [];
   /** Where each chunk starts, counted from the first byte ever queued. */
   private starts: number[] = [];
+  private first = 0;
   /** The first byte not yet consumed, counted the same way. */
   private front = 0;
   length = 0;
@@ -23,7 +27,7 @@ export class ByteQueue {
   /** Adds `bytes` at the end; `copy: false` keeps the array itself (it must never change). */
   append(bytes: Uint8Array, copy = true): void {
     if (bytes.length === 0) return;
-    this.chunks.push(copy ? bytes.slice() : bytes);
+    this.chunks.push(copy ? copyBytes(bytes) : bytes);
     this.starts.push(this.front + this.length);
     this.length += bytes.length;
   }
@@ -35,8 +39,8 @@ export class ByteQueue {
     const at = this.front + offset;
     let index = this.chunkAt(at);
     let position = at - this.starts[index]!;
-    const first = this.chunks[index]!;
-    if (position + wanted <= first.length) return first.subarray(position, position + wanted);
+    const chunk = this.chunks[index]!;
+    if (position + wanted <= chunk.length) return chunk.subarray(position, position + wanted);
     const joined = this.contiguousView(index, position, wanted);
     if (joined !== undefined) return joined;
     const out = new Uint8Array(wanted);
@@ -61,19 +65,23 @@ export class ByteQueue {
     if (this.length === 0) {
       this.chunks = [];
       this.starts = [];
+      this.first = 0;
       return;
     }
-    let gone = 0;
-    while (this.starts[gone]! + this.chunks[gone]!.length <= this.front) gone += 1;
-    if (gone > 0) {
-      this.chunks.splice(0, gone);
-      this.starts.splice(0, gone);
+    while (this.starts[this.first]! + this.chunks[this.first]!.length <= this.front)
+      this.first += 1;
+    // Dropping chunks from the front one by one would move the whole array each time (a send
+    // queue may hold thousands): they go once they are half of it.
+    if (this.first >= 64 && this.first * 2 >= this.chunks.length) {
+      this.chunks.splice(0, this.first);
+      this.starts.splice(0, this.first);
+      this.first = 0;
     }
   }
 
   /** Everything queued, as one array (for snapshots). */
   toBytes(): Uint8Array {
-    return this.read(0, this.length).slice();
+    return copyBytes(this.read(0, this.length));
   }
 
   /**
@@ -81,20 +89,20 @@ export class ByteQueue {
    * of one write do in the receiver's queue: reading them back costs no copy.
    */
   private contiguousView(index: number, position: number, wanted: number): Uint8Array | undefined {
-    const first = this.chunks[index]!;
-    let end = first.byteOffset + first.length;
-    for (let covered = first.length - position, i = index + 1; covered < wanted; i++) {
+    const start = this.chunks[index]!;
+    let end = start.byteOffset + start.length;
+    for (let covered = start.length - position, i = index + 1; covered < wanted; i++) {
       const next = this.chunks[i]!;
-      if (next.buffer !== first.buffer || next.byteOffset !== end) return undefined;
+      if (next.buffer !== start.buffer || next.byteOffset !== end) return undefined;
       end += next.length;
       covered += next.length;
     }
-    return new Uint8Array(first.buffer, first.byteOffset + position, wanted);
+    return new Uint8Array(start.buffer, start.byteOffset + position, wanted);
   }
 
   /** The index of the chunk holding absolute position `at` (which must be queued). */
   private chunkAt(at: number): number {
-    let low = 0;
+    let low = this.first;
     let high = this.starts.length - 1;
     while (low < high) {
       const mid = (low + high + 1) >>> 1;

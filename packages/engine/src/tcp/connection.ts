@@ -105,20 +105,6 @@ export interface ConnectionState {
   lastMetrics: Metrics | undefined;
 }
 
-/** Field by field: this runs after every segment, so no key list or closure. */
-function sameMetrics(a: Metrics, b: Metrics): boolean {
-  return (
-    a.cwnd === b.cwnd &&
-    a.ssthresh === b.ssthresh &&
-    a.flightSize === b.flightSize &&
-    a.srttUs === b.srttUs &&
-    a.rttvarUs === b.rttvarUs &&
-    a.rtoUs === b.rtoUs &&
-    a.sndWnd === b.sndWnd &&
-    a.rcvWnd === b.rcvWnd
-  );
-}
-
 const TIMER_ORDER: TimerKind[] = ['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive'];
 
 export class Connection {
@@ -831,11 +817,28 @@ export class Connection {
     };
   }
 
+  /**
+   * Whether `metrics()` would equal `last` (the same eight fields): checked after every
+   * segment, so without building the object.
+   */
+  private metricsUnchanged(last: Metrics): boolean {
+    return (
+      last.cwnd === this.congestion.cwnd &&
+      last.ssthresh === this.congestion.ssthresh &&
+      last.flightSize === seqDiff(this.sndMax, this.sndUna) &&
+      last.srttUs === this.rtt.srttUs &&
+      last.rttvarUs === this.rtt.rttvarUs &&
+      last.rtoUs === this.rtt.rtoUs &&
+      last.sndWnd === this.sndWnd &&
+      last.rcvWnd === this.rcvWnd
+    );
+  }
+
   /** Traces the metrics if any changed since they were last reported. */
   private reportMetrics(): void {
-    const now = this.metrics();
     const last = this.lastMetrics;
-    if (last !== undefined && sameMetrics(now, last)) return;
+    if (last !== undefined && this.metricsUnchanged(last)) return;
+    const now = this.metrics();
     this.lastMetrics = now;
     this.env.trace({ kind: 'metrics', endpointId: this.id, ...now });
   }
