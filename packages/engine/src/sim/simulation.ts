@@ -266,12 +266,20 @@ export class Simulation {
     });
   }
 
-  /** SEND: returns the bytes accepted into the send buffer. */
-  sendData(id: string, data: Uint8Array): number {
+  /**
+   * SEND: returns the bytes accepted into the send buffer. The bytes are copied, unless
+   * `transfer` says the caller hands them over and will never change them (a buffer made for
+   * this call, such as a decoded request body): then they are queued without a copy.
+   */
+  sendData(
+    id: string,
+    data: Uint8Array,
+    { transfer = false }: { transfer?: boolean } = {},
+  ): number {
     return this.call(id, (c) => {
       if (c.finQueued) throw new SimulationError('CONNECTION_CLOSING', `${id}: connection closing`);
       this.expectState(c, ['SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED', 'CLOSE-WAIT'], 'send');
-      return c.send(this.nowUs, data);
+      return c.send(this.nowUs, data, transfer);
     });
   }
 

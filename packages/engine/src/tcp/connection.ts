@@ -470,11 +470,15 @@ export class Connection {
     this.sndMss = Math.min(this.options.mss, peer);
   }
 
-  /** SEND (§3.10.2): queues what fits in the send buffer; returns the bytes accepted. */
-  send(now: number, data: Uint8Array): number {
+  /**
+   * SEND (§3.10.2): queues what fits in the send buffer; returns the bytes accepted. With
+   * `transfer` the bytes are kept as they are instead of copied: the caller must never change
+   * them (segments in flight point into them).
+   */
+  send(now: number, data: Uint8Array, transfer = false): number {
     const space = Math.max(0, this.options.sndBuffer - this.sndQueue.length);
-    const accepted = data.subarray(0, space);
-    this.sndQueue.append(accepted);
+    const accepted = space >= data.length ? data : data.subarray(0, space);
+    this.sndQueue.append(accepted, !transfer);
     this.output(now);
     return accepted.length;
   }
