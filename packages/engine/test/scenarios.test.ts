@@ -294,6 +294,27 @@ describe('flow control and ACK strategy', () => {
     ]);
   });
 
+  it('a read sends a window update only once the window the peer knows has halved', () => {
+    const { p, child } = connected({
+      server: { rcvBuffer: 8000, mss: 1000 },
+      client: { mss: 1000, nagle: false },
+    });
+    p.sim.sendData(p.client, new Uint8Array(3000));
+    p.run();
+    const before = timeline(p).length;
+    // 5000 of 8000 still open: reading the 3000 bytes sends nothing of its own.
+    expect(p.sim.receive(child).data.length).toBe(3000);
+    p.run();
+    expect(timeline(p).length).toBe(before);
+    p.sim.sendData(p.client, new Uint8Array(5000));
+    p.run();
+    // Now 3000 are open, less than half of 8000: the read that frees 5000 more is announced.
+    expect(timeline(p).at(-1)).toMatch(/^\d+ < \. ack 9001 win 3000$/);
+    expect(p.sim.receive(child).data.length).toBe(5000);
+    p.run();
+    expect(timeline(p).at(-1)).toMatch(/^\d+ < \. ack 9001 win 8000$/);
+  });
+
   it('delayed ACK: one small segment is acknowledged after 40 ms, every second full segment at once', () => {
     const { p } = connected();
     p.sim.sendData(p.client, text('a'));

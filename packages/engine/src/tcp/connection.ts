@@ -998,9 +998,19 @@ export class Connection {
     return this.rcvWnd;
   }
 
+  /**
+   * After a read: a window update is sent when the window the peer knows has shrunk to half
+   * the largest we can offer or less, and the read at least doubles it (Linux's rule, in
+   * tcp_cleanup_rbuf), by no less than the SWS threshold (RFC 9293 §3.8.6.2.2). A read that
+   * only nudges a wide-open window waits for the next ACK instead of sending one of its own.
+   */
   private windowUpdateWorthSending(): boolean {
+    const free = this.freeWindow();
+    const largest = Math.min(this.options.rcvBuffer, this.maxReceiveWindow());
     return (
-      this.freeWindow() - this.rcvWnd >= Math.min(this.options.rcvBuffer / 2, this.options.mss)
+      2 * this.rcvWnd <= largest &&
+      free >= 2 * this.rcvWnd &&
+      free - this.rcvWnd >= Math.min(this.options.rcvBuffer / 2, this.options.mss)
     );
   }
 
