@@ -330,6 +330,18 @@ describe('flow control and ACK strategy', () => {
     ]);
   });
 
+  it('delayed ACK: a read that empties the receive buffer sends the waiting ACK at once', () => {
+    const { p, child } = connected();
+    p.sim.sendData(p.client, text('a'));
+    p.advance(15); // arrived at 40 ms; its ACK waits for the timer (80 ms)
+    expect(decode(p.sim.receive(child).data)).toBe('a');
+    p.run();
+    expect(timeline(p).slice(3)).toEqual([
+      '30 > P. 1001:1002(1) ack 5001 win 65535',
+      '45 < . ack 1002 win 65534', // one octet more is too little to advertise (receiver SWS)
+    ]);
+  });
+
   it('Nagle: small writes wait for the ACK of what is in flight, then go as one segment', () => {
     const { p } = connected();
     for (let i = 0; i < 5; i++) {

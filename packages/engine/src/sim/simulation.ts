@@ -141,7 +141,6 @@ export class Simulation {
   private readonly demux = new Demux();
   private readonly optionSets = new Map<string, EndpointOptions>();
   private readonly addressTexts = new Map<number, string>();
-  private readonly linkKeys = new Map<number, Map<number, string>>();
   private readonly names = new Map<string, string>();
   private readonly parents = new Map<string, string>();
   private readonly links = new Map<string, LinkState>();
@@ -341,7 +340,7 @@ export class Simulation {
         mss: c.sndMss,
       },
       metrics: c.metrics(),
-      timers: (Object.entries(c.timers) as [TimerKind, number][])
+      timers: (Object.entries(c.armedTimers()) as [TimerKind, number][])
         .map(([kind, expiresUs]) => ({ kind, expiresUs }))
         .sort((a, b) => a.expiresUs - b.expiresUs),
       buffered: {
@@ -403,16 +402,8 @@ export class Simulation {
     return state;
   }
 
-  /** `src>dst`, one string per pair of hosts (a Map hashes a string it has seen once). */
-  private linkKey(src: number, dst: number): string {
-    let keys = this.linkKeys.get(src);
-    if (keys === undefined) this.linkKeys.set(src, (keys = new Map<number, string>()));
-    let key = keys.get(dst);
-    if (key === undefined) keys.set(dst, (key = `${src}>${dst}`));
-    return key;
-  }
-
   private linkFor(key: string): LinkSettings {
+    if (this.pairLinks.size === 0) return this.linkSettings;
     const pair = this.pairLinks.get(key);
     return pair === undefined ? this.linkSettings : { ...this.linkSettings, ...pair };
   }
@@ -589,7 +580,6 @@ export class Simulation {
     const packetBytes =
       IP_TCP_HEADERS + encodedOptionsLength(segment.options) + segment.payload.length;
     const hostExists = this.demux.hostExists(dst);
-    const linkKey = this.linkKey(src, dst);
     const srcAddress = { address: this.addressText(src), port: segment.srcPort };
     const dstAddress = { address: this.addressText(dst), port: segment.dstPort };
     const flags = formatFlags(segment.flags);
@@ -603,6 +593,7 @@ export class Simulation {
     } else if (fault?.action === 'drop') {
       carried = { fate: 'dropped', reason: `fault ${fault.id}`, arrivalsUs: [], corrupted: false };
     } else {
+      const linkKey = `${src}>${dst}`;
       const settings = this.linkFor(linkKey);
       carried = carry(
         this.nowUs,

@@ -8,11 +8,18 @@
  */
 import { copyBytes } from './buffers.js';
 
+/**
+ * An empty queue holds these two shared arrays (never written: append replaces them), so the
+ * two idle queues of an idle connection cost no arrays of their own.
+ */
+const NO_CHUNKS: Uint8Array[] = [];
+const NO_STARTS: number[] = [];
+
 export class ByteQueue {
   /** chunks[first..] hold the bytes; consumed chunks before `first` are dropped in batches. */
-  private chunks: Uint8Array[] = [];
+  private chunks = NO_CHUNKS;
   /** Where each chunk starts, counted from the first byte ever queued. */
-  private starts: number[] = [];
+  private starts = NO_STARTS;
   private first = 0;
   /** The first byte not yet consumed, counted the same way. */
   private front = 0;
@@ -27,6 +34,10 @@ export class ByteQueue {
   /** Adds `bytes` at the end; `copy: false` keeps the array itself (it must never change). */
   append(bytes: Uint8Array, copy = true): void {
     if (bytes.length === 0) return;
+    if (this.chunks === NO_CHUNKS) {
+      this.chunks = [];
+      this.starts = [];
+    }
     this.chunks.push(copy ? copyBytes(bytes) : bytes);
     this.starts.push(this.front + this.length);
     this.length += bytes.length;
@@ -63,8 +74,8 @@ export class ByteQueue {
     this.length -= taken;
     this.front += taken;
     if (this.length === 0) {
-      this.chunks = [];
-      this.starts = [];
+      this.chunks = NO_CHUNKS;
+      this.starts = NO_STARTS;
       this.first = 0;
       return;
     }

@@ -105,6 +105,16 @@ export interface ConnectionState {
   lastMetrics: Metrics | undefined;
 }
 
+function noTimers(): Record<TimerKind, number | undefined> {
+  return {
+    'time-wait': undefined,
+    retransmit: undefined,
+    persist: undefined,
+    'delayed-ack': undefined,
+    keepalive: undefined,
+  };
+}
+
 const TIMER_ORDER: TimerKind[] = ['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive'];
 
 export class Connection {
@@ -169,7 +179,8 @@ export class Connection {
   /** The peer's FIN was received: after `readable`, the application reads end of stream. */
   peerFinished = false;
 
-  timers: TimerTable = {};
+  /** Every kind always present (undefined when not armed): a fixed shape, fast to read. */
+  timers: Record<TimerKind, number | undefined> = noTimers();
   rtt: RttState;
   /** The segment being timed for an RTT sample: its end and when it was sent (Karn: first sends only). */
   rttProbe: { end: SeqNum; sentUs: number } | undefined;
@@ -250,7 +261,7 @@ export class Connection {
       readable: bytesToBase64(this.readable.toBytes()),
       outOfOrder: this.outOfOrder.map((o) => ({ seq: o.seq, data: bytesToBase64(o.data) })),
       peerFinished: this.peerFinished,
-      timers: { ...this.timers },
+      timers: this.armedTimers(),
       rtt: { ...this.rtt },
       rttProbe: this.rttProbe && { ...this.rttProbe },
       retries: this.retries,
@@ -304,7 +315,7 @@ export class Connection {
     c.readable = ByteQueue.from(base64ToBytes(s.readable));
     c.outOfOrder = s.outOfOrder.map((o) => ({ seq: seq(o.seq), data: base64ToBytes(o.data) }));
     c.peerFinished = s.peerFinished;
-    c.timers = { ...s.timers };
+    c.timers = { ...noTimers(), ...s.timers };
     c.rtt = { ...s.rtt };
     c.rttProbe = s.rttProbe && { end: seq(s.rttProbe.end), sentUs: s.rttProbe.sentUs };
     c.retries = s.retries;
@@ -487,7 +498,12 @@ export class Connection {
   receive(now: number, max: number): Uint8Array {
     const taken = this.readable.read(0, max);
     this.readable.consume(taken.length);
-    if (taken.length > 0 && this.windowUpdateWorthSending()) this.ackPending = true;
+    if (taken.length > 0) {
+      // A delayed ACK has no reason to wait once the application has read everything (Linux
+      // sends it then too, in tcp_cleanup_rbuf); otherwise only a worthwhile window update.
+      const drained = this.readable.length === 0 && this.timers['delayed-ack'] !== undefined;
+      if (drained || this.windowUpdateWorthSending()) this.ackPending = true;
+    }
     this.output(now);
     return taken;
   }
@@ -575,7 +591,7 @@ export class Connection {
 
   cancelTimer(kind: TimerKind): void {
     if (this.timers[kind] === undefined) return;
-    delete this.timers[kind];
+    this.timers[kind] = undefined;
     this.env.trace({
       kind: 'timer',
       endpointId: this.id,
@@ -583,6 +599,16 @@ export class Connection {
       action: 'cancelled',
       expiresUs: undefined,
     });
+  }
+
+  /** The armed timers and when they expire. */
+  armedTimers(): TimerTable {
+    const armed: TimerTable = {};
+    for (const kind of TIMER_ORDER) {
+      const at = this.timers[kind];
+      if (at !== undefined) armed[kind] = at;
+    }
+    return armed;
   }
 
   /** The earliest armed timer, or undefined. */
@@ -694,7 +720,7 @@ export class Connection {
     for (const kind of TIMER_ORDER) {
       const at = this.timers[kind];
       if (at === undefined || at > now) continue;
-      delete this.timers[kind];
+      this.timers[kind] = undefined;
       this.env.trace({
         kind: 'timer',
         endpointId: this.id,
