@@ -143,7 +143,10 @@ export class Simulation {
   private readonly addressTexts = new Map<number, string>();
   private readonly names = new Map<string, string>();
   private readonly parents = new Map<string, string>();
-  private readonly links = new Map<string, LinkState>();
+  /** Queue and loss-channel state by pair of hosts (see linkId), kept where settings use it. */
+  private readonly links = new Map<number, { src: number; dst: number; state: LinkState }>();
+  /** A small number per host address that has a link state, so that a pair is one number. */
+  private readonly hostNumbers = new Map<number, number>();
   /** Settings for one direction between two hosts, over the session's (`from>to` as numbers). */
   private readonly pairLinks = new Map<string, Partial<LinkSettings>>();
   /** The wake-up pending for each endpoint (at most one that matters: the earliest). */
@@ -189,7 +192,7 @@ export class Simulation {
       connections: [...this.connections.values()].map((c) => c.toState()),
       names: [...this.names],
       parents: [...this.parents],
-      links: [...this.links].map(([key, state]) => [key, copyLinkState(state)]),
+      links: [...this.links.values()].map((l) => [`${l.src}>${l.dst}`, copyLinkState(l.state)]),
       pairLinks: [...this.pairLinks],
       wakeAt: [...this.wakeAt],
       linkSettings: this.linkSettings,
@@ -218,7 +221,10 @@ export class Simulation {
       sim.connections.set(c.id, c);
       sim.demux.add(c, sim.parents.get(c.id));
     }
-    for (const [k, v] of s.links) sim.links.set(k, copyLinkState(v));
+    for (const [key, state] of s.links) {
+      const [src, dst] = key.split('>').map(Number) as [number, number];
+      sim.links.set(sim.linkId(src, dst), { src, dst, state: copyLinkState(state) });
+    }
     for (const [k, v] of s.pairLinks) sim.pairLinks.set(k, v);
     for (const [k, v] of s.wakeAt) sim.wakeAt.set(k, v);
     sim.faults = s.faults;
@@ -394,16 +400,32 @@ export class Simulation {
   }
 
   /** The queue and loss-channel state of one direction; kept only where the settings use it. */
-  private linkState(key: string, settings: LinkSettings): LinkState {
-    const known = this.links.get(key);
-    if (known !== undefined) return known;
-    const state: LinkState = { departuresUs: [], bad: false };
-    if (settings.rateMbps > 0 || settings.burstLoss !== undefined) this.links.set(key, state);
-    return state;
+  private linkState(src: number, dst: number, settings: LinkSettings): LinkState {
+    if (settings.rateMbps === 0 && settings.burstLoss === undefined) return STATELESS_LINK;
+    const id = this.linkId(src, dst);
+    let link = this.links.get(id);
+    if (link === undefined) {
+      link = { src, dst, state: { departuresUs: [], bad: false } };
+      this.links.set(id, link);
+    }
+    return link.state;
+  }
+
+  /** One exact number per ordered pair of hosts (up to 2^26 hosts), without building a string. */
+  private linkId(src: number, dst: number): number {
+    return this.hostNumber(src) * 2 ** 26 + this.hostNumber(dst);
+  }
+
+  private hostNumber(address: number): number {
+    let n = this.hostNumbers.get(address);
+    if (n === undefined) {
+      n = this.hostNumbers.size;
+      this.hostNumbers.set(address, n);
+    }
+    return n;
   }
 
   private linkFor(key: string): LinkSettings {
-    if (this.pairLinks.size === 0) return this.linkSettings;
     const pair = this.pairLinks.get(key);
     return pair === undefined ? this.linkSettings : { ...this.linkSettings, ...pair };
   }
@@ -593,13 +615,13 @@ export class Simulation {
     } else if (fault?.action === 'drop') {
       carried = { fate: 'dropped', reason: `fault ${fault.id}`, arrivalsUs: [], corrupted: false };
     } else {
-      const linkKey = `${src}>${dst}`;
-      const settings = this.linkFor(linkKey);
+      const settings =
+        this.pairLinks.size === 0 ? this.linkSettings : this.linkFor(`${src}>${dst}`);
       carried = carry(
         this.nowUs,
         packetBytes,
         settings,
-        this.linkState(linkKey, settings),
+        this.linkState(src, dst, settings),
         this.prng,
       );
       carried = fault === undefined ? carried : applyFaultAction(carried, fault);
@@ -710,6 +732,12 @@ export class Simulation {
     this.wake(child);
   }
 }
+
+/** What a link without rate or bursty loss is given: carry() reads nothing from it. */
+const STATELESS_LINK: LinkState = Object.freeze({
+  departuresUs: Object.freeze([]) as unknown as number[],
+  bad: false,
+});
 
 /** Link state is changed in place as packets pass: snapshots take their own copy. */
 function copyLinkState(state: LinkState): LinkState {

@@ -10,7 +10,13 @@
  * - every state change goes through `setState`, which traces `from => to` with its cause;
  * - time is an argument: nothing here reads a clock or draws randomness on its own.
  */
-import type { AppError, Metrics, TimerKind, TraceBody } from '../trace/events.js';
+import {
+  metricsEvent,
+  type AppError,
+  type Metrics,
+  type TimerKind,
+  type TraceBody,
+} from '../trace/events.js';
 import { Flag } from '../wire/flags.js';
 import type { SackBlock, TcpOptions } from '../wire/options.js';
 import type { TcpSegment } from '../wire/segment.js';
@@ -870,7 +876,7 @@ export class Connection {
     if (last !== undefined && this.metricsUnchanged(last)) return;
     const now = this.metrics();
     this.lastMetrics = now;
-    this.env.trace({ kind: 'metrics', endpointId: this.id, ...now });
+    this.env.trace(metricsEvent(this.id, now));
   }
 
   /** Sends whatever the state, the windows and the queues allow; arms the timers it needs. */
