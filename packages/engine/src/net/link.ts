@@ -109,13 +109,14 @@ export function carry(
     arrivals.push(propagation(departUs, settings, prng));
     fate = corrupted ? fate : 'duplicated';
   }
-  return {
+  const carried: Carried = {
     fate,
     reason: corrupted ? 'checksum' : undefined,
     arrivalsUs: arrivals,
     corrupted,
-    ...(queue && { queue }),
   };
+  if (queue !== undefined) carried.queue = queue;
+  return carried;
 }
 
 /** A packet the link does not deliver; `queue` when it was counted in the queue first. */
