@@ -2,7 +2,13 @@
 // RTT the Reno-friendly estimate W_est leads instead.
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../src/sim/simulation.js';
-import { CUBIC_BETA, wCubic, type CongestionState } from '../src/tcp/congestion/index.js';
+import {
+  CUBIC_BETA,
+  wCubic,
+  type CongestionState,
+  type CubicState,
+} from '../src/tcp/congestion/index.js';
+import type { TraceEvent } from '../src/trace/events.js';
 
 const SMSS = 1460;
 
@@ -33,6 +39,41 @@ function afterOneLoss(delayMs: number, lossAt: number, bytes: number, sampleEver
     samples.push({ nowUs: sim.nowUs, state: sim.connection(client).congestion.state() });
   }
   return samples;
+}
+
+/** The same run, as the sender's metrics events, with the epoch that began after the loss. */
+function metricsAfterOneLoss() {
+  const sim = new Simulation({ seed: 1, link: { delayMs: 100 } });
+  const options = {
+    congestion: 'cubic' as const,
+    sndBuffer: 16 << 20,
+    rcvBuffer: 16 << 20,
+    nagle: false,
+    delayedAckMs: 0,
+  };
+  const client = sim.addEndpoint({ address: '10.0.0.1', port: 40000, options });
+  const server = sim.addEndpoint({ address: '10.0.0.2', port: 80, options });
+  sim.listen(server);
+  sim.connect(client, { address: '10.0.0.2', port: 80 });
+  sim.runUntilIdle(2000);
+  sim.addFault({ from: { address: '10.0.0.1', port: 40000 }, flags: '.', nth: 301 }, 'drop');
+  sim.sendData(client, new Uint8Array(12 << 20));
+  const child = sim.endpointIds().find((id) => sim.endpointInfo(id).parentId === server) ?? '';
+  const events: Extract<TraceEvent, { kind: 'metrics' }>[] = [];
+  let epoch: (CubicState & { epochStartUs: number }) | undefined;
+  for (let t = 0; t < 20_000 && sim.status(client).buffered.send > 0; t += 10) {
+    sim.advance(10);
+    sim.receive(child);
+    for (const e of sim.drainTrace()) {
+      if (e.kind === 'metrics' && e.endpointId === client) events.push(e);
+    }
+    const cubic = sim.connection(client).congestion.state().cubic;
+    if (epoch === undefined && cubic?.epochStartUs !== undefined) {
+      epoch = { ...cubic, epochStartUs: cubic.epochStartUs };
+    }
+  }
+  if (epoch === undefined) throw new Error('no congestion avoidance epoch began');
+  return { events, epoch };
 }
 
 describe('CUBIC (RFC 9438)', () => {
@@ -72,6 +113,26 @@ describe('CUBIC (RFC 9438)', () => {
     // Where the curve is flat (less than a segment per RTT), cwnd sits on it.
     const flat = compared.filter((s) => Math.abs(s.oneRttLater - s.expected) < 1);
     expect(flat.length).toBeGreaterThan(5);
+  });
+
+  it('moves cwnd by (target - cwnd) / cwnd per ACK, target = W_cubic(t + RTT) (RFC 9438 §4.4)', () => {
+    const { events, epoch } = metricsAfterOneLoss();
+    let checked = 0;
+    for (let i = 1; i < events.length; i++) {
+      const before = events[i - 1]!;
+      const after = events[i]!;
+      const t = (after.timeUs - epoch.epochStartUs) / 1e6;
+      // At t = 0 both W_cubic and the Reno-friendly W_est start from cwnd, and W_est is ahead.
+      if (t <= 0 || t > 6 || after.cwnd === before.cwnd || before.srttUs === undefined) continue;
+      const cwnd = before.cwnd / SMSS;
+      // The RTT is the smoothed one from before this ACK's own sample.
+      const rtt = before.srttUs / 1e6;
+      const target = Math.min(Math.max(wCubic(epoch, t + rtt), cwnd), 1.5 * cwnd);
+      // One segment acknowledged per ACK here (no delayed ACK).
+      expect(after.cwnd).toBe(Math.round((cwnd + (target - cwnd) / cwnd) * SMSS));
+      checked += 1;
+    }
+    expect(checked).toBeGreaterThan(1000);
   });
 
   it('on a short RTT the Reno-friendly estimate leads: cwnd runs above W_cubic', () => {

@@ -413,7 +413,7 @@ export class Simulation {
 
   /** One exact number per ordered pair of hosts (up to 2^26 hosts), without building a string. */
   private linkId(src: number, dst: number): number {
-    return this.hostNumber(src) * 2 ** 26 + this.hostNumber(dst);
+    return this.hostNumber(src) * HOST_PAIR_FACTOR + this.hostNumber(dst);
   }
 
   private hostNumber(address: number): number {
@@ -732,6 +732,9 @@ export class Simulation {
     this.wake(child);
   }
 }
+
+/** 2^26: host numbers stay below it, so a pair of them is exact in a double. */
+const HOST_PAIR_FACTOR = 67_108_864;
 
 /** What a link without rate or bursty loss is given: carry() reads nothing from it. */
 const STATELESS_LINK: LinkState = Object.freeze({

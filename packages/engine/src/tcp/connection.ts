@@ -1009,13 +1009,13 @@ export class Connection {
 
   /** The largest window our window field can say: 65535 << RCV.Wind.Shift. */
   maxReceiveWindow(): number {
-    return MAX_WINDOW * 2 ** this.rcvShift;
+    return MAX_WINDOW * (1 << this.rcvShift); // shifts are at most 14 (RFC 7323 §2.3)
   }
 
   /** Free receive buffer, in what the window field can express (multiples of 2^shift). */
   private freeWindow(): number {
     const free = Math.max(0, this.options.rcvBuffer - this.readable.length);
-    const unit = 2 ** this.rcvShift;
+    const unit = 1 << this.rcvShift;
     return Math.floor(Math.min(free, this.maxReceiveWindow()) / unit) * unit;
   }
 
@@ -1050,7 +1050,7 @@ export class Connection {
   private windowField(flags: number, carriesAck: boolean): number {
     if ((flags & Flag.RST) !== 0 && !carriesAck) return 0;
     if ((flags & Flag.SYN) !== 0) return Math.min(this.rcvWnd, MAX_WINDOW);
-    return Math.min(MAX_WINDOW, Math.floor(this.rcvWnd / 2 ** this.rcvShift));
+    return Math.min(MAX_WINDOW, Math.floor(this.rcvWnd / (1 << this.rcvShift)));
   }
 
   /** Builds, traces the timing of, and transmits one segment. */

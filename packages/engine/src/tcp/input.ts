@@ -298,7 +298,7 @@ function tsOlder(a: number, b: number): boolean {
 
 /** SEG.WND in bytes: shifted by the peer's scale except in a SYN (RFC 7323 §2.2-2.3). */
 function scaledWindow(c: Connection, s: TcpSegment): number {
-  return hasFlag(s.flags, Flag.SYN) ? s.window : s.window * 2 ** c.sndShift;
+  return hasFlag(s.flags, Flag.SYN) ? s.window : s.window * (1 << c.sndShift); // shift <= 14
 }
 
 /** The send window update rule of §3.10.7.4 (SND.WL1, SND.WL2). */
