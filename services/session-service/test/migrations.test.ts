@@ -13,6 +13,9 @@ import {
 import { createTestDatabase, type TestDatabase } from './databases.js';
 
 const INIT = '20261121230000_init';
+const ENDPOINT_IDS = '20261122020000_engine_endpoint_ids';
+/** Every migration in prisma/migrations, in order. */
+const ALL = [INIT, ENDPOINT_IDS];
 const MODEL_TABLES = [
   'api_keys',
   'commands',
@@ -64,7 +67,7 @@ describe('applyMigrations on an empty database', () => {
     const migrations = await readMigrations(DEFAULT_MIGRATIONS_DIR);
     const report = await applyMigrations(pool, migrations);
 
-    expect(report).toEqual({ applied: [INIT], alreadyApplied: 0, modified: [] });
+    expect(report).toEqual({ applied: ALL, alreadyApplied: 0, modified: [] });
     expect(await tables()).toEqual(['_prisma_migrations', ...MODEL_TABLES]);
   });
 
@@ -75,7 +78,7 @@ describe('applyMigrations on an empty database', () => {
 
     const report = await applyMigrations(pool, migrations);
 
-    expect(report).toEqual({ applied: [], alreadyApplied: 1, modified: [] });
+    expect(report).toEqual({ applied: [], alreadyApplied: ALL.length, modified: [] });
     expect(await ledger()).toEqual(before);
   });
 
@@ -83,8 +86,9 @@ describe('applyMigrations on an empty database', () => {
     await applyMigrations(pool, await readMigrations(DEFAULT_MIGRATIONS_DIR));
     const bytes = await readFile(join(DEFAULT_MIGRATIONS_DIR, INIT, 'migration.sql'));
 
-    const [row, ...others] = await ledger();
-    expect(others).toEqual([]);
+    const rows = await ledger();
+    expect(rows.map((r) => r.migration_name)).toEqual(ALL);
+    const row = rows[0];
     expect(row).toMatchObject({
       migration_name: INIT,
       checksum: createHash('sha256').update(bytes).digest('hex'),
@@ -192,7 +196,7 @@ describe('a migration that fails', () => {
       `migration ${BROKEN} failed: relation "no_such_table" does not exist`,
     );
     expect(await tables()).not.toContain('half_done');
-    expect((await ledger()).map((row) => row.migration_name)).toEqual([INIT]);
+    expect((await ledger()).map((row) => row.migration_name)).toEqual(ALL);
   });
 
   it('applies once fixed, after the migrations before it', async () => {
@@ -204,7 +208,7 @@ describe('a migration that fails', () => {
 
     const report = await applyMigrations(pool, await readMigrations(dir));
 
-    expect(report).toEqual({ applied: [BROKEN], alreadyApplied: 1, modified: [] });
+    expect(report).toEqual({ applied: [BROKEN], alreadyApplied: ALL.length, modified: [] });
     expect(await tables()).toContain('half_done');
   });
 });
@@ -231,8 +235,8 @@ describe('a ledger written by prisma migrate', () => {
 
     expect(await applyMigrations(pool, migrations)).toEqual({
       applied: [],
-      alreadyApplied: 1,
-      modified: [INIT],
+      alreadyApplied: ALL.length,
+      modified: ALL,
     });
   });
 });

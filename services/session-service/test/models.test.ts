@@ -79,11 +79,12 @@ describe('generated client against the migrated schema', () => {
     expect(session.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('writes and reads endpoints, an accepted one pointing at its listener', async () => {
+  it("writes and reads endpoints by the engine's names, an accepted one naming its listener", async () => {
     const session = await seedSession('uni-c');
-    const listener = await prisma.endpoint.create({
+    await prisma.endpoint.create({
       data: {
         sessionId: session.id,
+        id: 'e1',
         name: 'server',
         address: '10.0.0.2',
         port: 80,
@@ -93,8 +94,9 @@ describe('generated client against the migrated schema', () => {
     await prisma.endpoint.create({
       data: {
         sessionId: session.id,
-        parentId: listener.id,
-        name: 'server#1',
+        id: 'e3',
+        parentId: 'e1',
+        name: 'server#e3',
         address: '10.0.0.2',
         port: 80,
         options: { mss: 1460 },
@@ -102,13 +104,17 @@ describe('generated client against the migrated schema', () => {
       },
     });
 
-    const read = await prisma.endpoint.findUniqueOrThrow({
-      where: { sessionId_name: { sessionId: session.id, name: 'server' } },
-      include: { accepted: true },
+    const accepted = await prisma.endpoint.findMany({
+      where: { sessionId: session.id, parentId: 'e1' },
     });
-    expect(read.accepted.map((e) => [e.name, e.state, e.options])).toEqual([
-      ['server#1', 'SYN-RECEIVED', { mss: 1460 }],
+    expect(accepted.map((e) => [e.id, e.name, e.state, e.options])).toEqual([
+      ['e3', 'server#e3', 'SYN-RECEIVED', { mss: 1460 }],
     ]);
+    await expect(
+      prisma.endpoint.create({
+        data: { sessionId: session.id, id: 'e1', name: 'other', address: '10.0.0.9', port: 1 },
+      }),
+    ).rejects.toThrow(/Unique constraint/);
   });
 
   it('writes and reads the command log in order', async () => {
@@ -201,7 +207,7 @@ describe('generated client against the migrated schema', () => {
   it('deleting a session deletes everything that belongs to it', async () => {
     const session = await seedSession('uni-g');
     await prisma.endpoint.create({
-      data: { sessionId: session.id, name: 'a', address: '10.0.0.1', port: 1 },
+      data: { sessionId: session.id, id: 'e1', name: 'a', address: '10.0.0.1', port: 1 },
     });
     await prisma.command.create({
       data: { sessionId: session.id, seq: 1, kind: 'listen', payload: {}, atUs: 0n },
