@@ -6,7 +6,8 @@ import { openDatabase } from '../src/store/database.js';
 import { DEFAULT_MIGRATIONS_DIR, readMigrations } from '../src/store/migrations.js';
 import { createMigratedDatabase, createTestDatabase, type MigratedDatabase } from './databases.js';
 
-const INIT = '20261121230000_init';
+/** Every migration on disk, in order: what a ready service has applied. */
+const ALL = (await readMigrations(DEFAULT_MIGRATIONS_DIR)).map((m) => m.name);
 const cleanups: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
@@ -35,7 +36,7 @@ describe('GET /healthz and /readyz', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
       status: 'ready',
-      checks: { database: 'up', migrations: { applied: 1, pending: [] } },
+      checks: { database: 'up', migrations: { applied: ALL.length, pending: [] } },
     });
   });
 
@@ -57,9 +58,9 @@ describe('GET /healthz and /readyz', () => {
       title: 'Service not ready',
       status: 503,
       code: 'NOT_READY',
-      detail: `migrations not applied: ${INIT}`,
+      detail: `migrations not applied: ${ALL.join(', ')}`,
       instance: '/readyz',
-      checks: { database: 'up', migrations: { applied: 0, pending: [INIT] } },
+      checks: { database: 'up', migrations: { applied: 0, pending: ALL } },
     });
   });
 
@@ -74,7 +75,7 @@ describe('GET /healthz and /readyz', () => {
     expect(response.json()).toMatchObject({
       code: 'NOT_READY',
       detail: 'the database does not answer',
-      checks: { database: 'down', migrations: { applied: 0, pending: [INIT] } },
+      checks: { database: 'down', migrations: { applied: 0, pending: ALL } },
     });
   });
 });
