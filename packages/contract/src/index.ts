@@ -1,2 +1,44 @@
-export { ErrorCode, Problem, ProblemFieldError, PROBLEM_MEDIA_TYPE } from './problem.js';
+export {
+  ErrorCode,
+  Problem,
+  ProblemFieldError,
+  PROBLEM_MEDIA_TYPE,
+  SocketProblem,
+} from './problem.js';
 export { Health, NotReadyProblem, Readiness, ReadinessChecks } from './health.js';
+export {
+  BurstLoss,
+  ClockAction,
+  ClockResult,
+  CreateSession,
+  EndpointOptions,
+  LinkSettings,
+  Session,
+  SessionId,
+  SessionList,
+  SessionParams,
+  UpdateSession,
+} from './sessions.js';
+export {
+  Connect,
+  CreateEndpoint,
+  Endpoint,
+  EndpointId,
+  EndpointList,
+  EndpointParams,
+  Receive,
+  ReceiveResult,
+  Send,
+  SendResult,
+  SocketAddress,
+} from './endpoints.js';
+export {
+  EventList,
+  EventQuery,
+  PageQuery,
+  Segment,
+  SegmentList,
+  TcpOptionsView,
+  TraceEvent,
+  TraceKind,
+} from './trace.js';

@@ -21,6 +21,23 @@ export const ErrorCode = {
   NotReady: 'NOT_READY',
   /** A bug in tcplab: the request may be retried, and the log says more. */
   Internal: 'INTERNAL',
+  /** No API key, or one that is unknown or revoked (401, with WWW-Authenticate: Bearer). */
+  Unauthorized: 'UNAUTHORIZED',
+  /** The key's role does not allow this request (a viewer changing something). */
+  Forbidden: 'FORBIDDEN',
+  // Calls TCP refuses, named like the socket errors a program would see (409).
+  /** The address and port are taken by another endpoint of the session. */
+  AddressInUse: 'EADDRINUSE',
+  /** connect on an endpoint that is already connected. */
+  IsConnected: 'EISCONN',
+  /** connect while a connection attempt is under way. */
+  Already: 'EALREADY',
+  /** A call that needs a connection on an endpoint that has none. */
+  NotConnected: 'ENOTCONN',
+  /** send after the endpoint has shut down its sending side. */
+  BrokenPipe: 'EPIPE',
+  /** A call the endpoint's state does not allow (listen on a connected endpoint). */
+  Invalid: 'EINVAL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -62,3 +79,25 @@ export type Problem = Static<typeof Problem>;
 
 /** The media type of every error response (RFC 9457 §3). */
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+
+/** 409: a call TCP refuses, with the endpoint's state when the refusal depends on it. */
+export const SocketProblem = Type.Object(
+  {
+    ...Problem.properties,
+    state: Type.Optional(Type.String({ description: "The endpoint's state when it refused" })),
+  },
+  {
+    $id: 'SocketProblem',
+    examples: [
+      {
+        type: 'urn:tcplab:problem:ENOTCONN',
+        title: 'Not connected',
+        status: 409,
+        code: 'ENOTCONN',
+        detail: 'send is not possible in CLOSED (e2)',
+        instance: '/v1/sessions/0b6f.../endpoints/e2/send',
+        state: 'CLOSED',
+      },
+    ],
+  },
+);

@@ -7,7 +7,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import databasePlugin from './plugins/database.js';
 import openapiPlugin from './plugins/openapi.js';
 import problemDetailsPlugin from './plugins/problem-details.js';
+import authPlugin, { type AuthOptions } from './plugins/auth.js';
+import runtimePlugin, { type RuntimePluginOptions } from './plugins/runtime.js';
+import endpointRoutes from './routes/endpoints.js';
 import healthRoutes from './routes/health.js';
+import sessionRoutes from './routes/sessions.js';
+import traceRoutes from './routes/trace.js';
 import type { Database } from './store/database.js';
 import type { Migration } from './store/migrations.js';
 import { SERVICE_VERSION } from './version.js';
@@ -18,6 +23,10 @@ export interface AppOptions {
   migrations: readonly Migration[];
   /** The service's pino logger; tests leave it out and get a silent app. */
   loggerInstance?: FastifyBaseLogger;
+  /** API keys required (the default) or one local user (loopback only; config.ts checks). */
+  auth?: AuthOptions;
+  /** Session runtime options (tests fix the seed a session gets when it names none). */
+  runtime?: RuntimePluginOptions;
 }
 
 export async function buildApp(options: AppOptions) {
@@ -27,15 +36,32 @@ export async function buildApp(options: AppOptions) {
       : { loggerInstance: options.loggerInstance }),
     // Lets the graceful shutdown finish while keep-alive clients (dashboards) stay connected.
     forceCloseConnections: 'idle',
+    // Unknown fields are refused (400 naming them), not silently dropped; dropping them would
+    // also break bodies that are one of several shapes (ajv strips while trying each).
+    ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // An empty body sent as application/json (curl -H 'content-type: application/json' with no
+  // -d) is no body, as the action routes (listen, close, ...) expect; anything else is parsed
+  // by fastify's own JSON parser, prototype poisoning refused.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') done(null, undefined);
+    else void parseJson(request, text, done);
+  });
   await app.register(problemDetailsPlugin);
   await app.register(openapiPlugin, { version: SERVICE_VERSION });
   await app.register(databasePlugin, {
     database: options.database,
     migrations: options.migrations,
   });
+  await app.register(authPlugin, options.auth ?? { mode: 'keys' });
+  await app.register(runtimePlugin, options.runtime ?? {});
   await app.register(healthRoutes);
+  await app.register(sessionRoutes);
+  await app.register(endpointRoutes);
+  await app.register(traceRoutes);
   return app;
 }
 

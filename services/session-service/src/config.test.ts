@@ -19,7 +19,17 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       dataDir: '/srv/tcplab/.tcplab',
       logLevel: 'info',
+      auth: 'keys',
+      bootstrapKey: undefined,
     });
+  });
+
+  it('runs without keys only on loopback', () => {
+    expect(loadConfig({ TCPLAB_AUTH: 'disabled' }, '/srv').auth).toBe('disabled');
+    expect(loadConfig({ TCPLAB_AUTH: 'disabled', HOST: '::1' }, '/srv').auth).toBe('disabled');
+    expect(loadConfig({ TCPLAB_AUTH: 'disabled', HOST: 'localhost' }, '/srv').auth).toBe(
+      'disabled',
+    );
   });
 
   it('reads every variable', () => {
@@ -31,6 +41,7 @@ describe('loadConfig', () => {
           DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/test',
           TCPLAB_DATA_DIR: '/var/lib/tcplab',
           LOG_LEVEL: 'DEBUG',
+          TCPLAB_BOOTSTRAP_KEY: 'a-long-enough-bootstrap-secret',
         },
         '/srv/tcplab',
       ),
@@ -40,6 +51,8 @@ describe('loadConfig', () => {
       databaseUrl: 'postgresql://postgres@127.0.0.1:5432/test',
       dataDir: '/var/lib/tcplab',
       logLevel: 'debug',
+      auth: 'keys',
+      bootstrapKey: 'a-long-enough-bootstrap-secret',
     });
   });
 
@@ -50,6 +63,16 @@ describe('loadConfig', () => {
     [
       { LOG_LEVEL: 'loud' },
       'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    ],
+    [{ TCPLAB_AUTH: 'off' }, 'TCPLAB_AUTH must be "disabled" or unset (got "off")'],
+    [
+      { TCPLAB_AUTH: 'disabled', HOST: '0.0.0.0' },
+      'TCPLAB_AUTH=disabled serves anyone who can reach the port, so HOST must be a loopback ' +
+        'address such as 127.0.0.1 (got "0.0.0.0")',
+    ],
+    [
+      { TCPLAB_BOOTSTRAP_KEY: 'short' },
+      'TCPLAB_BOOTSTRAP_KEY must be at least 24 characters (got 5)',
     ],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(problemsOf(env)).toEqual([message]);

@@ -17,6 +17,18 @@ export interface Config {
   /** Local state: the embedded database cluster and its credentials. */
   dataDir: string;
   logLevel: LogLevel;
+  /** `keys`: every /v1 request carries an API key; `disabled`: one local user (loopback only). */
+  auth: 'keys' | 'disabled';
+  /** TCPLAB_BOOTSTRAP_KEY: an admin key with this secret is ensured at start. */
+  bootstrapKey: string | undefined;
+}
+
+/** The shortest bootstrap key accepted: it is a password, and guessable ones are refused. */
+export const MIN_BOOTSTRAP_KEY_LENGTH = 24;
+
+/** Loopback addresses: a server bound to one is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 export class ConfigError extends Error {
@@ -64,8 +76,27 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${rawLevel}")`);
   }
 
+  const rawAuth = value('TCPLAB_AUTH');
+  const auth = rawAuth === 'disabled' ? 'disabled' : 'keys';
+  if (rawAuth !== undefined && rawAuth !== 'disabled') {
+    problems.push(`TCPLAB_AUTH must be "disabled" or unset (got "${rawAuth}")`);
+  } else if (auth === 'disabled' && !isLoopback(host)) {
+    problems.push(
+      `TCPLAB_AUTH=disabled serves anyone who can reach the port, so HOST must be a loopback ` +
+        `address such as 127.0.0.1 (got "${host}")`,
+    );
+  }
+
+  const bootstrapKey = value('TCPLAB_BOOTSTRAP_KEY');
+  if (bootstrapKey !== undefined && bootstrapKey.length < MIN_BOOTSTRAP_KEY_LENGTH) {
+    problems.push(
+      `TCPLAB_BOOTSTRAP_KEY must be at least ${MIN_BOOTSTRAP_KEY_LENGTH} characters ` +
+        `(got ${bootstrapKey.length})`,
+    );
+  }
+
   if (problems.length > 0 || logLevel === undefined) throw new ConfigError(problems);
-  return { host, port, databaseUrl, dataDir, logLevel };
+  return { host, port, databaseUrl, dataDir, logLevel, auth, bootstrapKey };
 }
 
 function isPostgresUrl(text: string): boolean {

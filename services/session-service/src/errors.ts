@@ -31,6 +31,14 @@ export const Problems = {
   notFound: { code: ErrorCode.NotFound, status: 404, title: 'Not found' },
   notReady: { code: ErrorCode.NotReady, status: 503, title: 'Service not ready' },
   internal: { code: ErrorCode.Internal, status: 500, title: 'Internal error' },
+  unauthorized: { code: ErrorCode.Unauthorized, status: 401, title: 'API key required' },
+  forbidden: { code: ErrorCode.Forbidden, status: 403, title: 'Not allowed for this role' },
+  addressInUse: { code: ErrorCode.AddressInUse, status: 409, title: 'Address in use' },
+  isConnected: { code: ErrorCode.IsConnected, status: 409, title: 'Already connected' },
+  already: { code: ErrorCode.Already, status: 409, title: 'Connection attempt in progress' },
+  notConnected: { code: ErrorCode.NotConnected, status: 409, title: 'Not connected' },
+  brokenPipe: { code: ErrorCode.BrokenPipe, status: 409, title: 'Sending side shut down' },
+  invalid: { code: ErrorCode.Invalid, status: 409, title: 'Not possible in this state' },
 } as const satisfies Record<string, ProblemInit>;
 
 /** An error a route throws on purpose; the error handler sends it as its problem. */

@@ -8,6 +8,7 @@
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
+import { ensureKey } from './auth/keys.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loggerOptions } from './logger.js';
 import { DatabaseUnreachableError, openDatabase, redactUrl } from './store/database.js';
@@ -20,6 +21,8 @@ import {
 } from './store/migrations.js';
 
 const SHUTDOWN_DELAY_MS = 15_000;
+/** The tenant TCPLAB_BOOTSTRAP_KEY's admin key belongs to. */
+const BOOTSTRAP_TENANT = 'default';
 
 /** What has been opened so far, closed last-opened first. */
 const closers: { what: string; close: () => Promise<void> }[] = [];
@@ -79,7 +82,20 @@ async function main(): Promise<void> {
     logger.warn(`migration ${name} was modified after it was applied (checksum differs)`);
   }
 
-  const app = await buildApp({ database, migrations, loggerInstance: logger });
+  if (config.bootstrapKey !== undefined) {
+    await ensureKey(database.prisma, {
+      key: config.bootstrapKey,
+      tenantId: BOOTSTRAP_TENANT,
+      role: 'admin',
+      name: 'bootstrap (TCPLAB_BOOTSTRAP_KEY)',
+    });
+  }
+  const app = await buildApp({
+    database,
+    migrations,
+    loggerInstance: logger,
+    auth: { mode: config.auth },
+  });
   closers.push({ what: 'the HTTP server', close: () => app.close() });
   try {
     await app.listen({ host: config.host, port: config.port });

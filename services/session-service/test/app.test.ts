@@ -14,10 +14,15 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** A migrated database and an app on it; auth disabled (API keys are tested in auth.test.ts). */
 async function readyApp(): Promise<{ app: App; db: MigratedDatabase }> {
   const db = await createMigratedDatabase();
   cleanups.push(() => db.dispose());
-  const app = await buildApp({ database: db.database, migrations: db.migrations });
+  const app = await buildApp({
+    database: db.database,
+    migrations: db.migrations,
+    auth: { mode: 'disabled' },
+  });
   cleanups.push(() => app.close());
   return { app, db };
 }
@@ -90,7 +95,24 @@ describe('OpenAPI and Swagger UI', () => {
       paths: Record<string, { get?: { responses: Record<string, unknown> } }>;
     }>();
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths).sort()).toEqual(['/healthz', '/readyz']);
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/healthz',
+      '/readyz',
+      '/v1/sessions',
+      '/v1/sessions/{sid}',
+      '/v1/sessions/{sid}/clock',
+      '/v1/sessions/{sid}/endpoints',
+      '/v1/sessions/{sid}/endpoints/{eid}',
+      '/v1/sessions/{sid}/endpoints/{eid}/abort',
+      '/v1/sessions/{sid}/endpoints/{eid}/close',
+      '/v1/sessions/{sid}/endpoints/{eid}/connect',
+      '/v1/sessions/{sid}/endpoints/{eid}/listen',
+      '/v1/sessions/{sid}/endpoints/{eid}/receive',
+      '/v1/sessions/{sid}/endpoints/{eid}/send',
+      '/v1/sessions/{sid}/endpoints/{eid}/shutdown',
+      '/v1/sessions/{sid}/events',
+      '/v1/sessions/{sid}/segments',
+    ]);
     expect(Object.keys(document.paths['/readyz']?.get?.responses ?? {})).toEqual(['200', '503']);
   });
 

@@ -24,10 +24,14 @@ function send(
 
 function fieldErrors(error: FastifyError): Static<typeof ProblemFieldError>[] {
   const context = error.validationContext ?? 'body';
-  return (error.validation ?? []).map((issue) => ({
-    path: `/${context}${issue.instancePath}`,
-    message: issue.message ?? 'is invalid',
-  }));
+  return (error.validation ?? []).map((issue) => {
+    // An unknown field: point at it, not at the object that holds it.
+    const extra = (issue.params as { additionalProperty?: unknown }).additionalProperty;
+    if (issue.keyword === 'additionalProperties' && typeof extra === 'string') {
+      return { path: `/${context}${issue.instancePath}/${extra}`, message: 'is not a known field' };
+    }
+    return { path: `/${context}${issue.instancePath}`, message: issue.message ?? 'is invalid' };
+  });
 }
 
 /** Which catalogue entry a fastify or plugin error belongs to. */

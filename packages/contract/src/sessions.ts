@@ -1,0 +1,234 @@
+/**
+ * Sessions, their link settings and endpoint defaults, and the clock (REST v1). Times in the
+ * API are milliseconds of virtual time.
+ */
+import { Type, type Static } from 'typebox';
+
+const Rate = (description: string) =>
+  Type.Number({ minimum: 0, maximum: 1, description: `${description} (0 to 1)` });
+
+/** Bursty loss as a Gilbert-Elliott channel. */
+export const BurstLoss = Type.Object(
+  {
+    p: Rate('P(good -> bad) per packet'),
+    r: Rate('P(bad -> good) per packet'),
+    lossGood: Type.Optional(Rate('Loss rate in the good state (default 0)')),
+    lossBad: Type.Optional(Rate('Loss rate in the bad state (default 1)')),
+  },
+  { additionalProperties: false },
+);
+
+/** One direction of a link (or both, where a session sets its default). All fields optional. */
+export const LinkSettings = Type.Object(
+  {
+    delayMs: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 60_000, description: 'One-way delay' }),
+    ),
+    jitterMs: Type.Optional(Type.Number({ minimum: 0, maximum: 60_000 })),
+    rateMbps: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 100_000, description: 'Link rate; 0 = unlimited' }),
+    ),
+    queuePackets: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100_000, description: 'Drop-tail queue at the rate' }),
+    ),
+    lossRate: Type.Optional(Rate('Random loss')),
+    burstLoss: Type.Optional(BurstLoss),
+    duplicateRate: Type.Optional(Rate('Duplication')),
+    reorderRate: Type.Optional(Rate('Reordering')),
+    corruptRate: Type.Optional(Rate('Corruption (the receiver drops the segment)')),
+    mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 65_535 })),
+  },
+  { $id: 'LinkSettings', additionalProperties: false, examples: [{ delayMs: 10, lossRate: 0.01 }] },
+);
+export type LinkSettings = Static<typeof LinkSettings>;
+
+/** Endpoint options (DESIGN.md); omitted ones take the documented defaults. */
+export const EndpointOptions = Type.Object(
+  {
+    isn: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 0xffff_ffff,
+        description: 'Fixed initial sequence number',
+      }),
+    ),
+    mss: Type.Optional(Type.Integer({ minimum: 64, maximum: 65_495 })),
+    sndBuffer: Type.Optional(Type.Integer({ minimum: 1, maximum: 1 << 30 })),
+    rcvBuffer: Type.Optional(Type.Integer({ minimum: 1, maximum: 1 << 30 })),
+    windowScale: Type.Optional(
+      Type.Union([Type.Literal(false), Type.Integer({ minimum: 0, maximum: 14 })]),
+    ),
+    sack: Type.Optional(Type.Boolean()),
+    timestamps: Type.Optional(Type.Boolean()),
+    nagle: Type.Optional(Type.Boolean()),
+    delayedAckMs: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 500, description: '0 turns delayed ACK off' }),
+    ),
+    congestion: Type.Optional(
+      Type.Union([
+        Type.Literal('newreno'),
+        Type.Literal('reno'),
+        Type.Literal('tahoe'),
+        Type.Literal('cubic'),
+      ]),
+    ),
+    initialWindow: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, description: 'Segments' }),
+    ),
+    rtoInitialMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
+    rtoMinMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
+    rtoMaxMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 3_600_000 })),
+    synRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+    dataRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+    mslMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
+    rfc1337: Type.Optional(Type.Boolean()),
+    keepalive: Type.Optional(
+      Type.Union([
+        Type.Literal(false),
+        Type.Object(
+          {
+            idleMs: Type.Integer({ minimum: 1 }),
+            intervalMs: Type.Integer({ minimum: 1 }),
+            probes: Type.Integer({ minimum: 1, maximum: 100 }),
+          },
+          { additionalProperties: false },
+        ),
+      ]),
+    ),
+    backlog: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    challengeAckLimit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+  },
+  { $id: 'EndpointOptions', additionalProperties: false, examples: [{ sack: true, mss: 1460 }] },
+);
+export type EndpointOptions = Static<typeof EndpointOptions>;
+
+export const SessionId = Type.String({ format: 'uuid', description: 'A session id' });
+
+/** The path parameters of every /v1/sessions/:sid route. */
+export const SessionParams = Type.Object({ sid: SessionId }, { additionalProperties: false });
+
+/** POST /v1/sessions */
+export const CreateSession = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    seed: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 0xffff_ffff,
+        description: 'PRNG seed; random if left out',
+      }),
+    ),
+    clock: Type.Optional(
+      Type.Object(
+        {
+          mode: Type.Literal('manual', {
+            description: 'manual: the clock moves only when told (POST .../clock)',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    defaults: Type.Optional(EndpointOptions),
+    link: Type.Optional(LinkSettings),
+  },
+  {
+    $id: 'CreateSession',
+    additionalProperties: false,
+    examples: [{ name: 'handshake', seed: 42, link: { delayMs: 10 } }],
+  },
+);
+export type CreateSession = Static<typeof CreateSession>;
+
+/** PATCH /v1/sessions/:sid */
+export const UpdateSession = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    link: Type.Optional(LinkSettings),
+  },
+  { $id: 'UpdateSession', additionalProperties: false, examples: [{ link: { lossRate: 0.05 } }] },
+);
+export type UpdateSession = Static<typeof UpdateSession>;
+
+export const Session = Type.Object(
+  {
+    id: SessionId,
+    name: Type.String(),
+    seed: Type.Integer(),
+    clock: Type.Object({
+      mode: Type.Literal('manual'),
+      nowMs: Type.Number({ description: 'Virtual time now' }),
+    }),
+    link: LinkSettings,
+    defaults: EndpointOptions,
+    lastEventId: Type.Integer({ description: 'The last trace event so far (0 before any)' }),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  {
+    $id: 'Session',
+    examples: [
+      {
+        id: '0b6f4c1e-1111-4c4c-8c8c-000000000001',
+        name: 'handshake',
+        seed: 42,
+        clock: { mode: 'manual', nowMs: 0 },
+        link: { delayMs: 10 },
+        defaults: {},
+        lastEventId: 0,
+        createdAt: '2026-11-22T09:00:00.000Z',
+      },
+    ],
+  },
+);
+export type Session = Static<typeof Session>;
+
+export const SessionList = Type.Object({ items: Type.Array(Session) }, { $id: 'SessionList' });
+export type SessionList = Static<typeof SessionList>;
+
+/** POST /v1/sessions/:sid/clock */
+export const ClockAction = Type.Union(
+  [
+    Type.Object(
+      { action: Type.Literal('step', { description: 'Run the next event' }) },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        action: Type.Literal('advance', { description: 'Run every event up to now + ms' }),
+        ms: Type.Number({ exclusiveMinimum: 0, maximum: 86_400_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        action: Type.Literal('run', { description: 'Run until no event is left, within maxMs' }),
+        untilIdle: Type.Literal(true),
+        maxMs: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 86_400_000,
+          description: 'The bound: a run never goes further than now + maxMs',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    $id: 'ClockAction',
+    examples: [
+      { action: 'step' },
+      { action: 'advance', ms: 100 },
+      { action: 'run', untilIdle: true, maxMs: 60_000 },
+    ],
+  },
+);
+export type ClockAction = Static<typeof ClockAction>;
+
+export const ClockResult = Type.Object(
+  {
+    nowMs: Type.Number(),
+    events: Type.Integer({ description: 'Trace events this move produced' }),
+    idle: Type.Boolean({ description: 'No event is left to run' }),
+    nextEventMs: Type.Optional(Type.Number({ description: 'When the next event is due' })),
+  },
+  { $id: 'ClockResult', examples: [{ nowMs: 30, events: 12, idle: false, nextEventMs: 1030 }] },
+);
+export type ClockResult = Static<typeof ClockResult>;

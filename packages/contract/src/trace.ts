@@ -1,0 +1,110 @@
+/** The trace of a session as the REST API lists it: segments and events, paged by eventId. */
+import { Type, type Static } from 'typebox';
+import { SocketAddress } from './endpoints.js';
+
+export const TraceKind = Type.Union(
+  ['state', 'segment', 'timer', 'metrics', 'congestion', 'link', 'app'].map((k) => Type.Literal(k)),
+);
+
+/** `?after=&limit=`: items with eventId > after, at most limit of them. */
+export const PageQuery = Type.Object(
+  {
+    after: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+export const EventQuery = Type.Object(
+  { ...PageQuery.properties, kind: Type.Optional(TraceKind) },
+  { additionalProperties: false },
+);
+export type EventQuery = Static<typeof EventQuery>;
+
+export const TcpOptionsView = Type.Object({
+  mss: Type.Optional(Type.Integer()),
+  wscale: Type.Optional(Type.Integer()),
+  sackOk: Type.Optional(Type.Boolean()),
+  sack: Type.Optional(Type.Array(Type.Object({ left: Type.Integer(), right: Type.Integer() }))),
+  ts: Type.Optional(Type.Object({ val: Type.Integer(), ecr: Type.Integer() })),
+});
+
+/** A segment on a link and what became of it. */
+export const Segment = Type.Object(
+  {
+    eventId: Type.Integer(),
+    timeMs: Type.Number(),
+    endpointId: Type.Optional(Type.String({ description: 'The sender, when an endpoint sent it' })),
+    src: SocketAddress,
+    dst: SocketAddress,
+    flags: Type.String({ description: 'As tcpdump writes them: S, S., ., P., F., R' }),
+    seq: Type.Integer(),
+    ack: Type.Integer(),
+    window: Type.Integer({ description: 'The window field as sent (before scaling)' }),
+    len: Type.Integer(),
+    options: TcpOptionsView,
+    fate: Type.Enum(['delivered', 'dropped', 'duplicated', 'reordered', 'corrupted']),
+    reason: Type.Optional(Type.String({ description: 'Why it was dropped or changed' })),
+  },
+  {
+    $id: 'Segment',
+    examples: [
+      {
+        eventId: 4,
+        timeMs: 0,
+        endpointId: 'e2',
+        src: { address: '10.0.0.1', port: 49152 },
+        dst: { address: '10.0.0.2', port: 80 },
+        flags: 'S',
+        seq: 1000,
+        ack: 0,
+        window: 65535,
+        len: 0,
+        options: { mss: 1460 },
+        fate: 'delivered',
+      },
+    ],
+  },
+);
+export type Segment = Static<typeof Segment>;
+
+/** Any trace event: its kind decides the other fields (DESIGN.md, the engine in one paragraph). */
+export const TraceEvent = Type.Object(
+  {
+    eventId: Type.Integer(),
+    timeMs: Type.Number(),
+    kind: TraceKind,
+    endpointId: Type.Optional(Type.String()),
+  },
+  {
+    $id: 'TraceEvent',
+    additionalProperties: true,
+    examples: [
+      {
+        eventId: 1,
+        timeMs: 0,
+        kind: 'state',
+        endpointId: 'e1',
+        from: 'CLOSED',
+        to: 'LISTEN',
+        cause: 'user LISTEN',
+      },
+    ],
+  },
+);
+export type TraceEvent = Static<typeof TraceEvent>;
+
+export const SegmentList = Type.Object(
+  {
+    items: Type.Array(Segment),
+    nextAfter: Type.Integer({ description: 'Pass as `after` for the next page' }),
+  },
+  { $id: 'SegmentList' },
+);
+export type SegmentList = Static<typeof SegmentList>;
+
+export const EventList = Type.Object(
+  { items: Type.Array(TraceEvent), nextAfter: Type.Integer() },
+  { $id: 'EventList' },
+);
+export type EventList = Static<typeof EventList>;

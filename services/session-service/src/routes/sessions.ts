@@ -1,0 +1,133 @@
+/** /v1/sessions: create, list, read, rename or relink, delete; and the session's clock. */
+import {
+  ClockAction,
+  ClockResult,
+  CreateSession,
+  Problem,
+  Session,
+  SessionList,
+  SessionParams,
+  UpdateSession,
+} from '@tcplab/contract';
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { SessionCommand } from '../runtime/commands.js';
+
+const errors = { 400: Problem, 404: Problem, 503: Problem };
+
+const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
+  app.post(
+    '/v1/sessions',
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Create a session (a simulated network with its own clock)',
+        body: CreateSession,
+        response: { 201: Session, 400: Problem },
+      },
+    },
+    async (request, reply) => {
+      const session = await app.runtime.create(request.tenantId, request.body);
+      return reply.code(201).send(session.view());
+    },
+  );
+
+  app.get(
+    '/v1/sessions',
+    { schema: { tags: ['sessions'], summary: 'List sessions', response: { 200: SessionList } } },
+    async (request) => ({
+      items: (await app.runtime.list(request.tenantId)).map((s) => s.view()),
+    }),
+  );
+
+  app.get(
+    '/v1/sessions/:sid',
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Read a session',
+        params: SessionParams,
+        response: { 200: Session, ...errors },
+      },
+    },
+    async (request) => (await app.runtime.get(request.tenantId, request.params.sid)).view(),
+  );
+
+  app.patch(
+    '/v1/sessions/:sid',
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Rename a session or change its link settings (from now on, in virtual time)',
+        params: SessionParams,
+        body: UpdateSession,
+        response: { 200: Session, ...errors },
+      },
+    },
+    async (request) => {
+      const session = await app.runtime.get(request.tenantId, request.params.sid);
+      const { name, link } = request.body;
+      if (link !== undefined) {
+        await app.runtime.execute(session, { kind: 'setLink', link }, (error) => {
+          throw error;
+        });
+      }
+      if (name !== undefined) await app.runtime.rename(session, name);
+      return session.view();
+    },
+  );
+
+  app.delete(
+    '/v1/sessions/:sid',
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: 'Delete a session with its log and trace',
+        params: SessionParams,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const session = await app.runtime.get(request.tenantId, request.params.sid);
+      await app.runtime.remove(session);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/sessions/:sid/clock',
+    {
+      schema: {
+        tags: ['clock'],
+        summary: 'Move the virtual clock: one event, a span of time, or until idle (bounded)',
+        params: SessionParams,
+        body: ClockAction,
+        response: { 200: ClockResult, ...errors },
+      },
+    },
+    async (request) => {
+      const session = await app.runtime.get(request.tenantId, request.params.sid);
+      const body = request.body;
+      const command: SessionCommand =
+        body.action === 'step'
+          ? { kind: 'step' }
+          : body.action === 'advance'
+            ? { kind: 'advance', ms: body.ms }
+            : { kind: 'run', maxMs: body.maxMs };
+      const result = await app.runtime.execute(session, command, (error) => {
+        throw error;
+      });
+      const next = session.sim.nextEventTime();
+      return {
+        nowMs: session.sim.nowUs / 1000,
+        events: result.events,
+        idle: next === undefined,
+        ...(next === undefined ? {} : { nextEventMs: next / 1000 }),
+      };
+    },
+  );
+
+  done();
+};
+
+export default sessions;

@@ -1,0 +1,101 @@
+/**
+ * The commands of a session's log and how each is applied to its simulation. Applying the same
+ * commands in the same order to a simulation made from the same settings gives the same trace,
+ * byte for byte: that is how a session is rebuilt after a restart.
+ */
+import type { LinkSettings, Simulation } from '@tcplab/engine';
+import type { CreateEndpoint, Send } from '@tcplab/contract';
+
+export type SessionCommand =
+  | { kind: 'addEndpoint'; spec: CreateEndpoint }
+  | { kind: 'listen'; endpointId: string }
+  | { kind: 'connect'; endpointId: string; remote: { address: string; port: number } }
+  | { kind: 'send'; endpointId: string; data: Send }
+  | { kind: 'receive'; endpointId: string; max: number }
+  | { kind: 'shutdown'; endpointId: string }
+  | { kind: 'close'; endpointId: string }
+  | { kind: 'abort'; endpointId: string }
+  | { kind: 'step' }
+  | { kind: 'advance'; ms: number }
+  | { kind: 'run'; maxMs: number }
+  | { kind: 'setLink'; link: Partial<LinkSettings> };
+
+export type CommandResult =
+  | { kind: 'endpoint'; endpointId: string }
+  | { kind: 'sent'; accepted: number }
+  | { kind: 'received'; data: Uint8Array; eof: boolean }
+  | { kind: 'clock'; idle: boolean }
+  | { kind: 'done' };
+
+const ALPHABET = 26;
+const LOWER_A = 0x61;
+
+/**
+ * `{bytes: n}`: the repeating a-z pattern, only as much of it as the send buffer takes now
+ * (a request for a gigabyte allocates what fits, not a gigabyte).
+ */
+function generatedBytes(sim: Simulation, endpointId: string, requested: number): Uint8Array {
+  const c = sim.connection(endpointId);
+  const room = Math.max(0, c.options.sndBuffer - c.sndQueue.length);
+  const bytes = new Uint8Array(Math.min(requested, room));
+  for (let i = 0; i < bytes.length; i++) bytes[i] = LOWER_A + (i % ALPHABET);
+  return bytes;
+}
+
+function payloadOf(sim: Simulation, endpointId: string, data: Send): Uint8Array {
+  if ('data' in data) return new TextEncoder().encode(data.data);
+  if ('base64' in data) return Uint8Array.from(Buffer.from(data.base64, 'base64'));
+  return generatedBytes(sim, endpointId, data.bytes);
+}
+
+/** Applies one command; throws the engine's SimulationError, before any change, if refused. */
+export function applyCommand(sim: Simulation, command: SessionCommand): CommandResult {
+  switch (command.kind) {
+    case 'addEndpoint': {
+      const { name, address, port, options } = command.spec;
+      const endpointId = sim.addEndpoint({
+        address,
+        port,
+        ...(name === undefined ? {} : { name }),
+        ...(options === undefined ? {} : { options }),
+      });
+      return { kind: 'endpoint', endpointId };
+    }
+    case 'listen':
+      sim.listen(command.endpointId);
+      return { kind: 'done' };
+    case 'connect':
+      sim.connect(command.endpointId, command.remote);
+      return { kind: 'done' };
+    case 'send': {
+      const payload = payloadOf(sim, command.endpointId, command.data);
+      // The payload was made for this call: the engine may keep it without a copy.
+      const accepted = sim.sendData(command.endpointId, payload, { transfer: true });
+      return { kind: 'sent', accepted };
+    }
+    case 'receive': {
+      const { data, eof } = sim.receive(command.endpointId, command.max);
+      return { kind: 'received', data, eof };
+    }
+    case 'shutdown':
+      sim.shutdown(command.endpointId);
+      return { kind: 'done' };
+    case 'close':
+      sim.close(command.endpointId);
+      return { kind: 'done' };
+    case 'abort':
+      sim.abort(command.endpointId);
+      return { kind: 'done' };
+    case 'step':
+      sim.step();
+      return { kind: 'clock', idle: sim.nextEventTime() === undefined };
+    case 'advance':
+      sim.advance(command.ms);
+      return { kind: 'clock', idle: sim.nextEventTime() === undefined };
+    case 'run':
+      return { kind: 'clock', idle: sim.runUntilIdle(command.maxMs) };
+    case 'setLink':
+      sim.setLink(command.link);
+      return { kind: 'done' };
+  }
+}

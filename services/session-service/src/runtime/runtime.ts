@@ -1,0 +1,249 @@
+/**
+ * The live sessions of this process. Each session's simulation lives here and nowhere else;
+ * every command runs against it one at a time, and is written to Postgres with the trace it
+ * produced before its caller hears of it. A session not in memory (after a restart, or after
+ * a write that failed) is rebuilt on first use by replaying its command log: the engine is
+ * deterministic, so the replay ends exactly where the session was.
+ *
+ * Scale-out (DESIGN.md) adds a lease per session around `load`: the owner replays, the others
+ * route commands to it.
+ */
+import type { CreateSession, Session as SessionView } from '@tcplab/contract';
+import { Simulation, type LinkSettings } from '@tcplab/engine';
+import type { FastifyBaseLogger } from 'fastify';
+import { ApiProblem, Problems } from '../errors.js';
+import type { Database } from '../store/database.js';
+import { applyCommand, type CommandResult, type SessionCommand } from './commands.js';
+import {
+  deleteSession,
+  ensureTenant,
+  findSession,
+  insertSession,
+  listSessionIds,
+  loadCommands,
+  renameSession,
+  writeCommand,
+  type NewEndpointRow,
+  type SessionRecord,
+} from './store.js';
+
+/** One session in memory: its simulation, and where its log stands. */
+export class LiveSession {
+  /** The link settings in force (the session's, changed by setLink commands). */
+  link: Partial<LinkSettings>;
+  commandSeq = 0;
+  lastEventId = 0;
+  readonly knownEndpoints = new Set<string>();
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly record: SessionRecord,
+    readonly sim: Simulation,
+  ) {
+    this.link = { ...(record.settings.link as Partial<LinkSettings>) };
+  }
+
+  /** Runs `work` after every earlier call on this session has finished. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work, work);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Applies a command to the simulation and collects what it produced. */
+  apply(command: SessionCommand) {
+    const atUs = this.sim.nowUs;
+    const result = applyCommand(this.sim, command);
+    if (command.kind === 'setLink') this.link = { ...this.link, ...command.link };
+    const events = this.sim.drainTrace();
+    const last = events.at(-1);
+    if (last !== undefined) this.lastEventId = last.eventId;
+    const newEndpoints: NewEndpointRow[] = [];
+    for (const id of this.sim.endpointIds()) {
+      if (this.knownEndpoints.has(id)) continue;
+      this.knownEndpoints.add(id);
+      const info = this.sim.endpointInfo(id);
+      newEndpoints.push({
+        id,
+        parentId: info.parentId,
+        name: info.name,
+        address: info.local.address,
+        port: info.local.port,
+        options: command.kind === 'addEndpoint' ? (command.spec.options ?? {}) : {},
+      });
+    }
+    this.commandSeq += 1;
+    return { atUs, result, events, newEndpoints };
+  }
+
+  view(): SessionView {
+    return {
+      id: this.record.id,
+      name: this.record.name,
+      seed: this.record.seed,
+      clock: { mode: 'manual', nowMs: this.sim.nowUs / 1000 },
+      link: this.link as SessionView['link'],
+      defaults: this.record.settings.defaults,
+      lastEventId: this.lastEventId,
+      createdAt: this.record.createdAt.toISOString(),
+    };
+  }
+}
+
+export interface RuntimeOptions {
+  /** Draws a seed for a session created without one (tests pass a fixed one). */
+  randomSeed?: () => number;
+}
+
+export class SessionRuntime {
+  private readonly live = new Map<string, LiveSession>();
+  private readonly loading = new Map<string, Promise<LiveSession | undefined>>();
+  /** Tenants known to have their row (a session row points at its tenant's). */
+  private readonly tenants = new Map<string, Promise<void>>();
+  private readonly randomSeed: () => number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly log: FastifyBaseLogger,
+    options: RuntimeOptions = {},
+  ) {
+    this.randomSeed = options.randomSeed ?? (() => Math.floor(Math.random() * 0x1_0000_0000));
+  }
+
+  async create(tenantId: string, body: CreateSession): Promise<LiveSession> {
+    let tenant = this.tenants.get(tenantId);
+    if (tenant === undefined) {
+      tenant = ensureTenant(this.db.prisma, tenantId, tenantId);
+      this.tenants.set(tenantId, tenant);
+      tenant.catch(() => this.tenants.delete(tenantId));
+    }
+    await tenant;
+    const record = await insertSession(this.db.prisma, {
+      tenantId,
+      name: body.name ?? 'session',
+      seed: body.seed ?? this.randomSeed(),
+      settings: { link: body.link ?? {}, defaults: body.defaults ?? {} },
+    });
+    const session = new LiveSession(record, simulationFor(record));
+    this.live.set(record.id, session);
+    return session;
+  }
+
+  /** The session, from memory or rebuilt from its log; 404 for another tenant's or none. */
+  async get(tenantId: string, id: string): Promise<LiveSession> {
+    const session = this.live.get(id) ?? (await this.load(id));
+    if (session?.record.tenantId !== tenantId) {
+      throw new ApiProblem(Problems.notFound, `no session ${id}`);
+    }
+    return session;
+  }
+
+  async list(tenantId: string): Promise<LiveSession[]> {
+    const ids = await listSessionIds(this.db.prisma, tenantId);
+    const sessions = await Promise.all(
+      ids.map((id) => this.get(tenantId, id).catch(() => undefined)),
+    );
+    return sessions.filter((s): s is LiveSession => s !== undefined);
+  }
+
+  async rename(session: LiveSession, name: string): Promise<void> {
+    await session.exclusive(async () => {
+      await renameSession(this.db.prisma, session.record.id, name);
+      session.record.name = name;
+    });
+  }
+
+  async remove(session: LiveSession): Promise<void> {
+    await session.exclusive(async () => {
+      await deleteSession(this.db.prisma, session.record.id);
+      this.live.delete(session.record.id);
+    });
+  }
+
+  /**
+   * Runs `check` (which may refuse the command with an ApiProblem), applies the command, and
+   * writes it with its trace. A refused command changes nothing; a command the database did
+   * not take is undone by dropping the session from memory (the next use replays the log).
+   */
+  execute(
+    session: LiveSession,
+    command: SessionCommand,
+    refuse: (error: unknown) => never,
+    check: () => void = () => undefined,
+  ): Promise<CommandResult & { events: number }> {
+    return session.exclusive(async () => {
+      if (this.live.get(session.record.id) !== session) {
+        throw new ApiProblem(Problems.notFound, `no session ${session.record.id}`);
+      }
+      check();
+      let applied: ReturnType<LiveSession['apply']>;
+      try {
+        applied = session.apply(command);
+      } catch (error) {
+        refuse(error);
+      }
+      try {
+        await writeCommand(this.db.pool, {
+          sessionId: session.record.id,
+          seq: session.commandSeq,
+          command,
+          atUs: applied.atUs,
+          events: applied.events,
+          newEndpoints: applied.newEndpoints,
+          nowUs: session.sim.nowUs,
+          lastEventId: session.lastEventId,
+        });
+      } catch (error) {
+        this.live.delete(session.record.id);
+        this.log.error({ err: error, sessionId: session.record.id }, 'command not persisted');
+        throw new ApiProblem(
+          Problems.notReady,
+          'the database did not take the command, so it was not applied; retry',
+        );
+      }
+      return { ...applied.result, events: applied.events.length };
+    });
+  }
+
+  /** Rebuilds a session from its log, once even when several requests ask at the same time. */
+  private load(id: string): Promise<LiveSession | undefined> {
+    let pending = this.loading.get(id);
+    if (pending === undefined) {
+      pending = this.replay(id).finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async replay(id: string): Promise<LiveSession | undefined> {
+    const row = await this.db.prisma.session.findUnique({ where: { id } });
+    if (row === null) return undefined;
+    const record = await findSession(this.db.prisma, row.tenantId, id);
+    if (record === undefined) return undefined;
+    const session = new LiveSession(record, simulationFor(record));
+    const started = performance.now();
+    for (const command of await loadCommands(this.db.prisma, id)) session.apply(command);
+    if (session.lastEventId !== Number(row.lastEventId) || session.commandSeq !== row.lastCommand) {
+      // The engine is deterministic; a different end means the log or the engine changed.
+      this.log.error(
+        { sessionId: id, replayed: session.lastEventId, stored: Number(row.lastEventId) },
+        'replay diverged from the stored trace',
+      );
+      throw new ApiProblem(Problems.internal, `session ${id} could not be rebuilt from its log`);
+    }
+    this.log.info(
+      { sessionId: id, commands: session.commandSeq, ms: Math.round(performance.now() - started) },
+      'session rebuilt from its log',
+    );
+    this.live.set(id, session);
+    return session;
+  }
+}
+
+function simulationFor(record: SessionRecord): Simulation {
+  return new Simulation({
+    seed: record.seed,
+    link: record.settings.link,
+    defaults: record.settings.defaults,
+  });
+}

@@ -1,0 +1,226 @@
+/**
+ * A session's rows in Postgres: the session itself, its command log, the trace events each
+ * command produced (and the segments among them again as columns), and its endpoints. A
+ * command and everything it produced are written in one transaction, before the response.
+ */
+import type { TraceEvent } from '@tcplab/engine';
+import type { Pool } from 'pg';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { SessionCommand } from './commands.js';
+
+export interface SessionSettings {
+  link: Prisma.JsonObject;
+  defaults: Prisma.JsonObject;
+}
+
+export interface SessionRecord {
+  id: string;
+  tenantId: string;
+  name: string;
+  seed: number;
+  settings: SessionSettings;
+  createdAt: Date;
+}
+
+export interface NewEndpointRow {
+  id: string;
+  parentId: string | undefined;
+  name: string;
+  address: string;
+  port: number;
+  options: Record<string, unknown>;
+}
+
+/** What one accepted command leaves in the database. */
+export interface CommandWrite {
+  sessionId: string;
+  seq: number;
+  command: SessionCommand;
+  /** Virtual time when the command was applied (µs). */
+  atUs: number;
+  events: readonly TraceEvent[];
+  newEndpoints: readonly NewEndpointRow[];
+  /** Virtual time and last event id after the command. */
+  nowUs: number;
+  lastEventId: number;
+}
+
+function toRecord(row: {
+  id: string;
+  tenantId: string;
+  name: string;
+  seed: bigint;
+  settings: Prisma.JsonValue;
+  createdAt: Date;
+}): SessionRecord {
+  const settings = (row.settings ?? {}) as Partial<SessionSettings>;
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    name: row.name,
+    seed: Number(row.seed),
+    settings: { link: settings.link ?? {}, defaults: settings.defaults ?? {} },
+    createdAt: row.createdAt,
+  };
+}
+
+export async function ensureTenant(prisma: PrismaClient, id: string, name: string): Promise<void> {
+  await prisma.tenant.upsert({ where: { id }, create: { id, name }, update: {} });
+}
+
+export async function insertSession(
+  prisma: PrismaClient,
+  session: Omit<SessionRecord, 'id' | 'createdAt'>,
+): Promise<SessionRecord> {
+  const row = await prisma.session.create({
+    data: {
+      tenantId: session.tenantId,
+      name: session.name,
+      seed: BigInt(session.seed),
+      settings: { link: session.settings.link, defaults: session.settings.defaults },
+    },
+  });
+  return toRecord(row);
+}
+
+export async function findSession(
+  prisma: PrismaClient,
+  tenantId: string,
+  id: string,
+): Promise<SessionRecord | undefined> {
+  const row = await prisma.session.findFirst({ where: { id, tenantId } });
+  return row === null ? undefined : toRecord(row);
+}
+
+export async function listSessionIds(prisma: PrismaClient, tenantId: string): Promise<string[]> {
+  const rows = await prisma.session.findMany({
+    where: { tenantId },
+    orderBy: { createdAt: 'asc' },
+    select: { id: true },
+  });
+  return rows.map((row) => row.id);
+}
+
+export async function renameSession(prisma: PrismaClient, id: string, name: string): Promise<void> {
+  await prisma.session.update({ where: { id }, data: { name } });
+}
+
+export async function deleteSession(prisma: PrismaClient, id: string): Promise<void> {
+  await prisma.session.delete({ where: { id } });
+}
+
+/** The command log, in order. */
+export async function loadCommands(
+  prisma: PrismaClient,
+  sessionId: string,
+): Promise<SessionCommand[]> {
+  const rows = await prisma.command.findMany({
+    where: { sessionId },
+    orderBy: { seq: 'asc' },
+    select: { payload: true },
+  });
+  return rows.map((row) => row.payload as unknown as SessionCommand);
+}
+
+/** Writes a command with the trace events, segments and endpoints it produced, atomically. */
+export async function writeCommand(pool: Pool, write: CommandWrite): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `INSERT INTO commands (session_id, seq, kind, payload, at_us) VALUES ($1, $2, $3, $4, $5)`,
+      [write.sessionId, write.seq, write.command.kind, JSON.stringify(write.command), write.atUs],
+    );
+    if (write.events.length > 0) await insertEvents(client, write.sessionId, write.events);
+    for (const e of write.newEndpoints) {
+      await client.query(
+        `INSERT INTO endpoints (session_id, id, parent_id, name, address, port, options)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          write.sessionId,
+          e.id,
+          e.parentId ?? null,
+          e.name,
+          e.address,
+          e.port,
+          JSON.stringify(e.options),
+        ],
+      );
+    }
+    const states = new Map<string, string>();
+    for (const e of write.events) if (e.kind === 'state') states.set(e.endpointId, e.to);
+    for (const [endpointId, state] of states) {
+      await client.query(`UPDATE endpoints SET state = $3 WHERE session_id = $1 AND id = $2`, [
+        write.sessionId,
+        endpointId,
+        state,
+      ]);
+    }
+    await client.query(
+      `UPDATE sessions SET last_command = $2, last_event_id = $3, now_us = $4, updated_at = now()
+       WHERE id = $1`,
+      [write.sessionId, write.seq, write.lastEventId, write.nowUs],
+    );
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Trace events as rows (one multi-row insert per table, from arrays). */
+async function insertEvents(
+  client: { query: Pool['query'] },
+  sessionId: string,
+  events: readonly TraceEvent[],
+): Promise<void> {
+  const ids: number[] = [];
+  const times: number[] = [];
+  const kinds: string[] = [];
+  const endpoints: (string | null)[] = [];
+  const payloads: string[] = [];
+  for (const e of events) {
+    const { eventId, timeUs, kind, ...rest } = e;
+    ids.push(eventId);
+    times.push(timeUs);
+    kinds.push(kind);
+    endpoints.push('endpointId' in rest && rest.endpointId !== undefined ? rest.endpointId : null);
+    payloads.push(JSON.stringify(rest));
+  }
+  await client.query(
+    `INSERT INTO trace_events (session_id, event_id, time_us, kind, endpoint_id, payload)
+     SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::trace_event_kind[], $5::text[], $6::jsonb[])`,
+    [sessionId, ids, times, kinds, endpoints, payloads],
+  );
+  const segments = events.filter(
+    (e): e is Extract<TraceEvent, { kind: 'segment' }> => e.kind === 'segment',
+  );
+  if (segments.length === 0) return;
+  await client.query(
+    `INSERT INTO segments (session_id, event_id, time_us, endpoint_id, src_address, src_port,
+       dst_address, dst_port, flags, seq, ack, len, "window", options, fate, reason)
+     SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[],
+       $7::text[], $8::int[], $9::text[], $10::bigint[], $11::bigint[], $12::int[], $13::int[],
+       $14::jsonb[], $15::segment_fate[], $16::text[])`,
+    [
+      sessionId,
+      segments.map((s) => s.eventId),
+      segments.map((s) => s.timeUs),
+      segments.map((s) => s.endpointId ?? null),
+      segments.map((s) => s.src.address),
+      segments.map((s) => s.src.port),
+      segments.map((s) => s.dst.address),
+      segments.map((s) => s.dst.port),
+      segments.map((s) => s.flags),
+      segments.map((s) => s.seq),
+      segments.map((s) => s.ack),
+      segments.map((s) => s.len),
+      segments.map((s) => s.window),
+      segments.map((s) => JSON.stringify(s.options)),
+      segments.map((s) => s.fate),
+      segments.map((s) => s.reason ?? null),
+    ],
+  );
+}

@@ -1,0 +1,83 @@
+/** The engine's state and the stored trace as the REST contract shows them (times in ms). */
+import type {
+  Endpoint as EndpointView,
+  Segment as SegmentView,
+  TraceEvent as TraceEventView,
+} from '@tcplab/contract';
+import type { Simulation } from '@tcplab/engine';
+
+const ms = (us: number) => us / 1000;
+
+export function endpointView(sim: Simulation, id: string): EndpointView {
+  const s = sim.status(id);
+  return {
+    id: s.id,
+    name: s.name,
+    ...(s.parentId === undefined ? {} : { parentId: s.parentId }),
+    state: s.state,
+    local: s.local,
+    ...(s.remote === undefined ? {} : { remote: s.remote }),
+    ...(s.error === undefined ? {} : { error: s.error }),
+    tcb: {
+      ...s.tcb,
+      cwnd: s.metrics.cwnd,
+      ssthresh: s.metrics.ssthresh,
+      flightSize: s.metrics.flightSize,
+      ...(s.metrics.srttUs === undefined ? {} : { srttMs: ms(s.metrics.srttUs) }),
+      ...(s.metrics.rttvarUs === undefined ? {} : { rttvarMs: ms(s.metrics.rttvarUs) }),
+      rtoMs: ms(s.metrics.rtoUs),
+    },
+    timers: s.timers.map((t) => ({ kind: t.kind, expiresMs: ms(t.expiresUs) })),
+    buffered: s.buffered,
+  };
+}
+
+/** A row of `segments` as the API lists it. */
+export function segmentView(row: {
+  eventId: bigint;
+  timeUs: bigint;
+  endpointId: string | null;
+  srcAddress: string;
+  srcPort: number;
+  dstAddress: string;
+  dstPort: number;
+  flags: string;
+  seq: bigint;
+  ack: bigint;
+  len: number;
+  window: number;
+  options: unknown;
+  fate: SegmentView['fate'];
+  reason: string | null;
+}): SegmentView {
+  return {
+    eventId: Number(row.eventId),
+    timeMs: Number(row.timeUs) / 1000,
+    ...(row.endpointId === null ? {} : { endpointId: row.endpointId }),
+    src: { address: row.srcAddress, port: row.srcPort },
+    dst: { address: row.dstAddress, port: row.dstPort },
+    flags: row.flags,
+    seq: Number(row.seq),
+    ack: Number(row.ack),
+    window: row.window,
+    len: row.len,
+    options: row.options as SegmentView['options'],
+    fate: row.fate,
+    ...(row.reason === null ? {} : { reason: row.reason }),
+  };
+}
+
+/** A row of `trace_events` as the API lists it: the stored payload with id, time and kind. */
+export function eventView(row: {
+  eventId: bigint;
+  timeUs: bigint;
+  kind: string;
+  payload: unknown;
+}): TraceEventView {
+  return {
+    ...(row.payload as Record<string, unknown>),
+    eventId: Number(row.eventId),
+    timeMs: Number(row.timeUs) / 1000,
+    kind: row.kind as TraceEventView['kind'],
+  };
+}
