@@ -42,3 +42,4 @@ export {
   TraceEvent,
   TraceKind,
 } from './trace.js';
+export { CreateFault, Fault, FaultId, FaultList, FaultParams, Inject } from './faults.js';

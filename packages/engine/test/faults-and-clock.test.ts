@@ -66,6 +66,22 @@ describe('fault rules', () => {
     expect(dataFates(p)).toEqual(['1 corrupted fault f1', '1 delivered']);
   });
 
+  it('lists the rules with the segments each has seen and affected', () => {
+    const p = connected();
+    p.sim.addFault({ from: CLIENT, flags: 'P.', count: 1 }, 'drop');
+    p.sim.sendData(p.client, text('once'));
+    p.run();
+    expect(p.sim.faultRules()).toEqual([
+      {
+        id: 'f1',
+        match: { from: CLIENT, flags: 'P.', count: 1 },
+        action: 'drop',
+        seen: 2,
+        applied: 1,
+      },
+    ]);
+  });
+
   it('a removed rule stops applying', () => {
     const p = connected();
     const id = p.sim.addFault({ from: CLIENT, flags: 'P.', count: 10 }, 'drop');

@@ -10,6 +10,7 @@ import problemDetailsPlugin from './plugins/problem-details.js';
 import authPlugin, { type AuthOptions } from './plugins/auth.js';
 import runtimePlugin, { type RuntimePluginOptions } from './plugins/runtime.js';
 import endpointRoutes from './routes/endpoints.js';
+import faultRoutes from './routes/faults.js';
 import healthRoutes from './routes/health.js';
 import sessionRoutes from './routes/sessions.js';
 import traceRoutes from './routes/trace.js';
@@ -61,6 +62,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(healthRoutes);
   await app.register(sessionRoutes);
   await app.register(endpointRoutes);
+  await app.register(faultRoutes);
   await app.register(traceRoutes);
   return app;
 }

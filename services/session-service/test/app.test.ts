@@ -111,6 +111,9 @@ describe('OpenAPI and Swagger UI', () => {
       '/v1/sessions/{sid}/endpoints/{eid}/send',
       '/v1/sessions/{sid}/endpoints/{eid}/shutdown',
       '/v1/sessions/{sid}/events',
+      '/v1/sessions/{sid}/faults',
+      '/v1/sessions/{sid}/faults/{fid}',
+      '/v1/sessions/{sid}/inject',
       '/v1/sessions/{sid}/segments',
     ]);
     expect(Object.keys(document.paths['/readyz']?.get?.responses ?? {})).toEqual(['200', '503']);

@@ -444,6 +444,11 @@ export class Simulation {
     return id;
   }
 
+  /** The fault rules in force, with how many segments each has seen and affected. */
+  faultRules(): FaultRule[] {
+    return this.faults.map((rule) => ({ ...rule, match: { ...rule.match } }));
+  }
+
   removeFault(id: string): boolean {
     const index = this.faults.findIndex((f) => f.id === id);
     if (index >= 0) this.faults.splice(index, 1);

@@ -3,8 +3,28 @@
  * commands in the same order to a simulation made from the same settings gives the same trace,
  * byte for byte: that is how a session is rebuilt after a restart.
  */
-import type { LinkSettings, Simulation } from '@tcplab/engine';
+import {
+  parseFlags,
+  seq,
+  type FaultAction,
+  type FaultMatch,
+  type LinkSettings,
+  type Simulation,
+  type TcpOptions,
+} from '@tcplab/engine';
 import type { CreateEndpoint, Send } from '@tcplab/contract';
+
+/** A hand-made segment as the log keeps it: flags as tcpdump writes them, payload in base64. */
+export interface InjectedSegment {
+  src: { address: string; port: number };
+  dst: { address: string; port: number };
+  flags: string;
+  seq: number;
+  ack: number;
+  window: number;
+  base64: string;
+  options: TcpOptions;
+}
 
 export type SessionCommand =
   | { kind: 'addEndpoint'; spec: CreateEndpoint }
@@ -18,13 +38,18 @@ export type SessionCommand =
   | { kind: 'step' }
   | { kind: 'advance'; ms: number }
   | { kind: 'run'; maxMs: number }
-  | { kind: 'setLink'; link: Partial<LinkSettings> };
+  | { kind: 'setLink'; link: Partial<LinkSettings> }
+  /** `match` with endpoint ids already resolved to addresses (the log must not depend on them). */
+  | { kind: 'addFault'; match: FaultMatch; action: FaultAction; delayMs?: number }
+  | { kind: 'removeFault'; faultId: string }
+  | { kind: 'inject'; segment: InjectedSegment };
 
 export type CommandResult =
   | { kind: 'endpoint'; endpointId: string }
   | { kind: 'sent'; accepted: number }
   | { kind: 'received'; data: Uint8Array; eof: boolean }
   | { kind: 'clock'; idle: boolean }
+  | { kind: 'fault'; faultId: string }
   | { kind: 'done' };
 
 const ALPHABET = 26;
@@ -97,5 +122,27 @@ export function applyCommand(sim: Simulation, command: SessionCommand): CommandR
     case 'setLink':
       sim.setLink(command.link);
       return { kind: 'done' };
+    case 'addFault':
+      return {
+        kind: 'fault',
+        faultId: sim.addFault(command.match, command.action, command.delayMs),
+      };
+    case 'removeFault':
+      sim.removeFault(command.faultId);
+      return { kind: 'done' };
+    case 'inject': {
+      const s = command.segment;
+      sim.inject(s.src, s.dst, {
+        seq: seq(s.seq),
+        ack: seq(s.ack),
+        // The route checked the flags; the log holds only ones that parse.
+        flags: parseFlags(s.flags) ?? 0,
+        window: s.window,
+        urgent: 0,
+        options: s.options,
+        payload: Uint8Array.from(Buffer.from(s.base64, 'base64')),
+      });
+      return { kind: 'done' };
+    }
   }
 }
