@@ -25,6 +25,8 @@ export const ErrorCode = {
   Unauthorized: 'UNAUTHORIZED',
   /** The key's role does not allow this request (a viewer changing something). */
   Forbidden: 'FORBIDDEN',
+  /** A clock action the session's clock does not take now (step while a realtime clock plays). */
+  ClockConflict: 'CLOCK_CONFLICT',
   // Calls TCP refuses, named like the socket errors a program would see (409).
   /** The address and port are taken by another endpoint of the session. */
   AddressInUse: 'EADDRINUSE',

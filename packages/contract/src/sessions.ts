@@ -102,6 +102,13 @@ export const EndpointOptions = Type.Object(
 );
 export type EndpointOptions = Static<typeof EndpointOptions>;
 
+/** Virtual seconds per wall second of a realtime session. */
+const Speed = Type.Number({
+  minimum: 0.01,
+  maximum: 100,
+  description: 'Virtual time per wall time',
+});
+
 export const SessionId = Type.String({ format: 'uuid', description: 'A session id' });
 
 /** The path parameters of every /v1/sessions/:sid route. */
@@ -121,9 +128,12 @@ export const CreateSession = Type.Object(
     clock: Type.Optional(
       Type.Object(
         {
-          mode: Type.Literal('manual', {
-            description: 'manual: the clock moves only when told (POST .../clock)',
+          mode: Type.Enum(['manual', 'realtime'], {
+            description:
+              'manual: the clock moves only when told; realtime: it runs at speed x wall time ' +
+              'once played (sessions start paused)',
           }),
+          speed: Type.Optional(Speed),
         },
         { additionalProperties: false },
       ),
@@ -155,8 +165,10 @@ export const Session = Type.Object(
     name: Type.String(),
     seed: Type.Integer(),
     clock: Type.Object({
-      mode: Type.Literal('manual'),
+      mode: Type.Enum(['manual', 'realtime']),
       nowMs: Type.Number({ description: 'Virtual time now' }),
+      speed: Type.Number({ description: 'Virtual time per wall time (realtime)' }),
+      running: Type.Boolean({ description: 'A realtime clock is playing' }),
     }),
     link: LinkSettings,
     defaults: EndpointOptions,
@@ -170,7 +182,7 @@ export const Session = Type.Object(
         id: '0b6f4c1e-1111-4c4c-8c8c-000000000001',
         name: 'handshake',
         seed: 42,
-        clock: { mode: 'manual', nowMs: 0 },
+        clock: { mode: 'manual', nowMs: 0, speed: 1, running: false },
         link: { delayMs: 10 },
         defaults: {},
         lastEventId: 0,
@@ -208,6 +220,17 @@ export const ClockAction = Type.Union(
           description: 'The bound: a run never goes further than now + maxMs',
         }),
       },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        action: Type.Literal('play', { description: 'Run a realtime clock at speed x wall time' }),
+        speed: Type.Optional(Speed),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      { action: Type.Literal('pause', { description: 'Stop a realtime clock where it is' }) },
       { additionalProperties: false },
     ),
   ],

@@ -33,6 +33,11 @@ export const Problems = {
   internal: { code: ErrorCode.Internal, status: 500, title: 'Internal error' },
   unauthorized: { code: ErrorCode.Unauthorized, status: 401, title: 'API key required' },
   forbidden: { code: ErrorCode.Forbidden, status: 403, title: 'Not allowed for this role' },
+  clockConflict: {
+    code: ErrorCode.ClockConflict,
+    status: 409,
+    title: 'Not possible with this clock now',
+  },
   addressInUse: { code: ErrorCode.AddressInUse, status: 409, title: 'Address in use' },
   isConnected: { code: ErrorCode.IsConnected, status: 409, title: 'Already connected' },
   already: { code: ErrorCode.Already, status: 409, title: 'Connection attempt in progress' },

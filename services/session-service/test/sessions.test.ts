@@ -327,3 +327,103 @@ describe('sessions', () => {
     expect(String(read.body?.data).slice(0, 28)).toBe('abcdefghijklmnopqrstuvwxyzab');
   });
 });
+
+describe('realtime sessions', () => {
+  it('at speed 10 a handshake (30 ms of virtual time) finishes in a few wall milliseconds', async () => {
+    const { app } = await freshApp();
+    const created = await call(app, 'POST', '/v1/sessions', {
+      seed: 1,
+      clock: { mode: 'realtime', speed: 10 },
+    });
+    expect(created.body).toMatchObject({ clock: { mode: 'realtime', speed: 10, running: false } });
+    const base = `/v1/sessions/${String(created.body?.id)}`;
+    await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.2', port: 80 });
+    await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.1', port: 49152 });
+    await call(app, 'POST', `${base}/endpoints/e1/listen`);
+    await call(app, 'POST', `${base}/endpoints/e2/connect`, {
+      remote: { address: '10.0.0.2', port: 80 },
+    });
+    const started = performance.now();
+    const played = await call(app, 'POST', `${base}/clock`, { action: 'play' });
+    expect(played.status).toBe(200);
+
+    let state = '';
+    while (state !== 'ESTABLISHED' && performance.now() - started < 5000) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      state = String((await call(app, 'GET', `${base}/endpoints/e3`)).body?.state);
+    }
+    const wallMs = performance.now() - started;
+    expect(state).toBe('ESTABLISHED');
+    // 30 ms of virtual time at speed 10 is 3 ms of wall time; ticks and requests add a little.
+    expect(wallMs).toBeGreaterThanOrEqual(3);
+    const segments = await call(app, 'GET', `${base}/segments`);
+    expect(
+      (segments.body?.items as { flags: string; timeMs: number }[]).map((s) => [s.flags, s.timeMs]),
+    ).toEqual([
+      ['S', 0],
+      ['S.', 10],
+      ['.', 20],
+    ]);
+
+    // While it plays, the clock is not moved by hand; paused, it stays where it is.
+    const step = await call(app, 'POST', `${base}/clock`, { action: 'step' });
+    expect(step.body).toMatchObject({ status: 409, code: 'CLOCK_CONFLICT' });
+    await call(app, 'POST', `${base}/clock`, { action: 'pause' });
+    const pausedAt = (await call(app, 'GET', base)).body?.clock as {
+      nowMs: number;
+      running: boolean;
+    };
+    expect(pausedAt.running).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect((await call(app, 'GET', base)).body?.clock).toMatchObject({ nowMs: pausedAt.nowMs });
+  });
+
+  it('play and pause are for realtime sessions only', async () => {
+    const { app } = await freshApp();
+    const { base } = await labSession(app);
+    const play = await call(app, 'POST', `${base}/clock`, { action: 'play', speed: 2 });
+    expect(play.body).toMatchObject({ status: 409, code: 'CLOCK_CONFLICT' });
+    const tooFast = await call(app, 'POST', `${base}/clock`, { action: 'play', speed: 1000 });
+    expect(tooFast.status).toBe(400);
+  });
+});
+
+describe('realtime sessions after a restart', () => {
+  it('are rebuilt at the virtual times their commands ran, and play on where they were', async () => {
+    const db = await createMigratedDatabase();
+    cleanups.push(() => db.dispose());
+    const first = await appOn(db);
+    const created = await call(first, 'POST', '/v1/sessions', {
+      seed: 3,
+      clock: { mode: 'realtime', speed: 20 },
+    });
+    const base = `/v1/sessions/${String(created.body?.id)}`;
+    await call(first, 'POST', `${base}/endpoints`, { address: '10.0.0.2', port: 80 });
+    await call(first, 'POST', `${base}/endpoints`, { address: '10.0.0.1', port: 49152 });
+    await call(first, 'POST', `${base}/endpoints/e1/listen`);
+    await call(first, 'POST', `${base}/clock`, { action: 'play' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The connect happens at whatever virtual time the clock has reached.
+    await call(first, 'POST', `${base}/endpoints/e2/connect`, {
+      remote: { address: '10.0.0.2', port: 80 },
+    });
+    let state = '';
+    while (state !== 'ESTABLISHED') {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      state = String((await call(first, 'GET', `${base}/endpoints/e3`)).body?.state);
+    }
+    const segmentsBefore = (await call(first, 'GET', `${base}/segments`)).body;
+    const endpointsBefore = (await call(first, 'GET', `${base}/endpoints`)).body;
+    await first.close();
+
+    const second = await appOn(db);
+    await second.ready();
+    expect((await call(second, 'GET', `${base}/segments`)).body).toEqual(segmentsBefore);
+    const endpointsAfter = (await call(second, 'GET', `${base}/endpoints`)).body;
+    expect((endpointsAfter?.items as { tcb: unknown }[]).map((e) => e.tcb)).toEqual(
+      (endpointsBefore?.items as { tcb: unknown }[]).map((e) => e.tcb),
+    );
+    expect((await call(second, 'GET', base)).body?.clock).toMatchObject({ running: true });
+    await call(second, 'POST', `${base}/clock`, { action: 'pause' });
+  });
+});

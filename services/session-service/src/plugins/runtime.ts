@@ -12,7 +12,18 @@ declare module 'fastify' {
 export type RuntimePluginOptions = RuntimeOptions;
 
 function runtime(app: FastifyInstance, options: RuntimePluginOptions, done: () => void) {
-  app.decorate('runtime', new SessionRuntime(app.db, app.log, options));
+  const sessions = new SessionRuntime(app.db, app.log, options);
+  app.decorate('runtime', sessions);
+  // Realtime sessions that were playing when the service stopped play on.
+  app.addHook('onReady', async () => {
+    await sessions.resumePlaying().catch((error: unknown) => {
+      app.log.warn({ err: error }, 'could not look for playing sessions (database not ready?)');
+    });
+  });
+  app.addHook('onClose', (_instance, next) => {
+    sessions.close();
+    next();
+  });
   done();
 }
 

@@ -11,9 +11,21 @@ import {
 } from '@tcplab/contract';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { ApiProblem, Problems } from '../errors.js';
 import type { SessionCommand } from '../runtime/commands.js';
+import type { LiveSession } from '../runtime/runtime.js';
 
 const errors = { 400: Problem, 404: Problem, 503: Problem };
+
+function clockResult(session: LiveSession, events: number) {
+  const next = session.sim.nextEventTime();
+  return {
+    nowMs: session.virtualNowUs() / 1000,
+    events,
+    idle: next === undefined,
+    ...(next === undefined ? {} : { nextEventMs: next / 1000 }),
+  };
+}
 
 const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.post(
@@ -102,12 +114,30 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
         summary: 'Move the virtual clock: one event, a span of time, or until idle (bounded)',
         params: SessionParams,
         body: ClockAction,
-        response: { 200: ClockResult, ...errors },
+        response: { 200: ClockResult, 409: Problem, ...errors },
       },
     },
     async (request) => {
       const session = await app.runtime.get(request.tenantId, request.params.sid);
       const body = request.body;
+      const realtime = session.record.clock.mode === 'realtime';
+      if (body.action === 'play' || body.action === 'pause') {
+        if (!realtime) {
+          throw new ApiProblem(
+            Problems.clockConflict,
+            `${body.action} is for realtime sessions; a manual clock moves with step, advance and run`,
+          );
+        }
+        if (body.action === 'play') await app.runtime.play(session, body.speed);
+        else await app.runtime.pause(session);
+        return clockResult(session, 0);
+      }
+      if (session.anchor !== undefined) {
+        throw new ApiProblem(
+          Problems.clockConflict,
+          `the realtime clock is playing; pause it before moving it by hand (${body.action})`,
+        );
+      }
       const command: SessionCommand =
         body.action === 'step'
           ? { kind: 'step' }
@@ -117,13 +147,7 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
       const result = await app.runtime.execute(session, command, (error) => {
         throw error;
       });
-      const next = session.sim.nextEventTime();
-      return {
-        nowMs: session.sim.nowUs / 1000,
-        events: result.events,
-        idle: next === undefined,
-        ...(next === undefined ? {} : { nextEventMs: next / 1000 }),
-      };
+      return clockResult(session, result.events);
     },
   );
 

@@ -42,7 +42,9 @@ export type SessionCommand =
   /** `match` with endpoint ids already resolved to addresses (the log must not depend on them). */
   | { kind: 'addFault'; match: FaultMatch; action: FaultAction; delayMs?: number }
   | { kind: 'removeFault'; faultId: string }
-  | { kind: 'inject'; segment: InjectedSegment };
+  | { kind: 'inject'; segment: InjectedSegment }
+  /** A realtime clock's tick: the session was brought to the command's time, nothing more. */
+  | { kind: 'tick' };
 
 export type CommandResult =
   | { kind: 'endpoint'; endpointId: string }
@@ -130,6 +132,8 @@ export function applyCommand(sim: Simulation, command: SessionCommand): CommandR
     case 'removeFault':
       sim.removeFault(command.faultId);
       return { kind: 'done' };
+    case 'tick':
+      return { kind: 'clock', idle: sim.nextEventTime() === undefined };
     case 'inject': {
       const s = command.segment;
       sim.inject(s.src, s.dst, {

@@ -19,13 +19,18 @@ import {
   ensureTenant,
   findSession,
   insertSession,
+  listPlayingSessionIds,
   listSessionIds,
   loadCommands,
   renameSession,
+  updateClock,
   writeCommand,
   type NewEndpointRow,
   type SessionRecord,
 } from './store.js';
+
+/** How often a playing realtime clock looks for due events (wall ms). */
+const TICK_MS = 10;
 
 /** One session in memory: its simulation, and where its log stands. */
 export class LiveSession {
@@ -34,6 +39,12 @@ export class LiveSession {
   commandSeq = 0;
   lastEventId = 0;
   readonly knownEndpoints = new Set<string>();
+  /**
+   * A playing realtime clock: virtual time is `virtualUs` plus speed x the wall time since
+   * `wallMs`. Undefined while paused, and always for a manual clock.
+   */
+  anchor: { wallMs: number; virtualUs: number } | undefined;
+  timer: NodeJS.Timeout | undefined;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -50,9 +61,19 @@ export class LiveSession {
     return run;
   }
 
-  /** Applies a command to the simulation and collects what it produced. */
-  apply(command: SessionCommand) {
-    const atUs = this.sim.nowUs;
+  /** Virtual time now: the simulation's, or where a playing realtime clock has got to. */
+  virtualNowUs(wallMs = performance.now()): number {
+    if (this.anchor === undefined) return this.sim.nowUs;
+    const elapsed = (wallMs - this.anchor.wallMs) * 1000 * this.record.clock.speed;
+    return Math.max(this.sim.nowUs, Math.floor(this.anchor.virtualUs + elapsed));
+  }
+
+  /**
+   * Applies a command at virtual time `atUs` (the clock first runs there: a realtime clock's
+   * due events, or a replayed command's time) and collects what it produced.
+   */
+  apply(command: SessionCommand, atUs = this.sim.nowUs) {
+    if (atUs > this.sim.nowUs) this.sim.advance((atUs - this.sim.nowUs) / 1000);
     const result = applyCommand(this.sim, command);
     if (command.kind === 'setLink') this.link = { ...this.link, ...command.link };
     const events = this.sim.drainTrace();
@@ -81,7 +102,12 @@ export class LiveSession {
       id: this.record.id,
       name: this.record.name,
       seed: this.record.seed,
-      clock: { mode: 'manual', nowMs: this.sim.nowUs / 1000 },
+      clock: {
+        mode: this.record.clock.mode,
+        nowMs: this.virtualNowUs() / 1000,
+        speed: this.record.clock.speed,
+        running: this.anchor !== undefined,
+      },
       link: this.link as SessionView['link'],
       defaults: this.record.settings.defaults,
       lastEventId: this.lastEventId,
@@ -123,6 +149,7 @@ export class SessionRuntime {
       name: body.name ?? 'session',
       seed: body.seed ?? this.randomSeed(),
       settings: { link: body.link ?? {}, defaults: body.defaults ?? {} },
+      clock: { mode: body.clock?.mode ?? 'manual', speed: body.clock?.speed ?? 1, paused: true },
     });
     const session = new LiveSession(record, simulationFor(record));
     this.live.set(record.id, session);
@@ -156,6 +183,7 @@ export class SessionRuntime {
   async remove(session: LiveSession): Promise<void> {
     await session.exclusive(async () => {
       await deleteSession(this.db.prisma, session.record.id);
+      this.stopTicking(session);
       this.live.delete(session.record.id);
     });
   }
@@ -176,9 +204,11 @@ export class SessionRuntime {
         throw new ApiProblem(Problems.notFound, `no session ${session.record.id}`);
       }
       check();
+      // A playing realtime clock first catches up with the wall clock: the command happens now.
+      const atUs = session.virtualNowUs();
       let applied: ReturnType<LiveSession['apply']>;
       try {
-        applied = session.apply(command);
+        applied = session.apply(command, atUs);
       } catch (error) {
         refuse(error);
       }
@@ -194,6 +224,7 @@ export class SessionRuntime {
           lastEventId: session.lastEventId,
         });
       } catch (error) {
+        this.stopTicking(session);
         this.live.delete(session.record.id);
         this.log.error({ err: error, sessionId: session.record.id }, 'command not persisted');
         throw new ApiProblem(
@@ -222,7 +253,13 @@ export class SessionRuntime {
     if (record === undefined) return undefined;
     const session = new LiveSession(record, simulationFor(record));
     const started = performance.now();
-    for (const command of await loadCommands(this.db.prisma, id)) session.apply(command);
+    for (const { command, atUs } of await loadCommands(this.db.prisma, id)) {
+      session.apply(command, atUs);
+    }
+    // A clock paused (or stopped by a restart) after its last command: only time passed.
+    if (Number(row.nowUs) > session.sim.nowUs) {
+      session.sim.advance((Number(row.nowUs) - session.sim.nowUs) / 1000);
+    }
     if (session.lastEventId !== Number(row.lastEventId) || session.commandSeq !== row.lastCommand) {
       // The engine is deterministic; a different end means the log or the engine changed.
       this.log.error(
@@ -236,7 +273,78 @@ export class SessionRuntime {
       'session rebuilt from its log',
     );
     this.live.set(id, session);
+    if (record.clock.mode === 'realtime' && !record.clock.paused) this.startTicking(session);
     return session;
+  }
+
+  /** Plays a realtime clock (at a new speed, if given) from where it is. */
+  async play(session: LiveSession, speed: number | undefined): Promise<void> {
+    await session.exclusive(async () => {
+      const clock = { speed: speed ?? session.record.clock.speed, paused: false };
+      await updateClock(this.db.prisma, session.record.id, clock);
+      session.record.clock = { ...session.record.clock, ...clock };
+      this.stopTicking(session);
+      this.startTicking(session);
+    });
+  }
+
+  /** Pauses a realtime clock where it has got to, running the events due until then. */
+  async pause(session: LiveSession): Promise<void> {
+    if (session.anchor === undefined) return;
+    await this.execute(session, { kind: 'tick' }, (error) => {
+      throw error;
+    });
+    await session.exclusive(async () => {
+      this.stopTicking(session);
+      const clock = { speed: session.record.clock.speed, paused: true };
+      await updateClock(this.db.prisma, session.record.id, { ...clock, nowUs: session.sim.nowUs });
+      session.record.clock = { ...session.record.clock, ...clock };
+    });
+  }
+
+  /** After a restart: the realtime sessions that were playing play on, from their last time. */
+  async resumePlaying(): Promise<void> {
+    for (const id of await listPlayingSessionIds(this.db.prisma)) {
+      await this.load(id).catch((error: unknown) => {
+        this.log.error({ err: error, sessionId: id }, 'could not resume a playing session');
+      });
+    }
+  }
+
+  /** Stops every clock (the service is closing). */
+  close(): void {
+    for (const session of this.live.values()) this.stopTicking(session);
+  }
+
+  private startTicking(session: LiveSession): void {
+    session.anchor = { wallMs: performance.now(), virtualUs: session.sim.nowUs };
+    const tick = () => {
+      session.timer = undefined;
+      if (this.live.get(session.record.id) !== session || session.anchor === undefined) return;
+      const due = session.sim.nextEventTime();
+      const done =
+        due !== undefined && due <= session.virtualNowUs()
+          ? this.execute(session, { kind: 'tick' }, (error) => {
+              throw error;
+            })
+          : Promise.resolve();
+      done
+        .catch((error: unknown) => {
+          this.log.error({ err: error, sessionId: session.record.id }, 'realtime tick failed');
+        })
+        .finally(() => {
+          if (session.anchor !== undefined && this.live.get(session.record.id) === session) {
+            session.timer = setTimeout(tick, TICK_MS);
+          }
+        });
+    };
+    session.timer = setTimeout(tick, TICK_MS);
+  }
+
+  private stopTicking(session: LiveSession): void {
+    if (session.timer !== undefined) clearTimeout(session.timer);
+    session.timer = undefined;
+    session.anchor = undefined;
   }
 }
 

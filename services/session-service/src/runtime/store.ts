@@ -13,13 +13,28 @@ export interface SessionSettings {
   defaults: Prisma.JsonObject;
 }
 
+export interface ClockSettings {
+  mode: 'manual' | 'realtime';
+  /** Virtual time per wall time, for realtime. */
+  speed: number;
+  /** A realtime clock that is not playing. */
+  paused: boolean;
+}
+
 export interface SessionRecord {
   id: string;
   tenantId: string;
   name: string;
   seed: number;
   settings: SessionSettings;
+  clock: ClockSettings;
   createdAt: Date;
+}
+
+export interface LoggedCommand {
+  command: SessionCommand;
+  /** Virtual time the command was applied at (µs). */
+  atUs: number;
 }
 
 export interface NewEndpointRow {
@@ -51,6 +66,9 @@ function toRecord(row: {
   name: string;
   seed: bigint;
   settings: Prisma.JsonValue;
+  clockMode: 'manual' | 'realtime';
+  speed: number;
+  paused: boolean;
   createdAt: Date;
 }): SessionRecord {
   const settings = (row.settings ?? {}) as Partial<SessionSettings>;
@@ -60,6 +78,7 @@ function toRecord(row: {
     name: row.name,
     seed: Number(row.seed),
     settings: { link: settings.link ?? {}, defaults: settings.defaults ?? {} },
+    clock: { mode: row.clockMode, speed: row.speed, paused: row.paused },
     createdAt: row.createdAt,
   };
 }
@@ -78,6 +97,9 @@ export async function insertSession(
       name: session.name,
       seed: BigInt(session.seed),
       settings: { link: session.settings.link, defaults: session.settings.defaults },
+      clockMode: session.clock.mode,
+      speed: session.clock.speed,
+      paused: session.clock.paused,
     },
   });
   return toRecord(row);
@@ -109,17 +131,44 @@ export async function deleteSession(prisma: PrismaClient, id: string): Promise<v
   await prisma.session.delete({ where: { id } });
 }
 
-/** The command log, in order. */
+export async function updateClock(
+  prisma: PrismaClient,
+  id: string,
+  clock: { speed: number; paused: boolean; nowUs?: number },
+): Promise<void> {
+  await prisma.session.update({
+    where: { id },
+    data: {
+      speed: clock.speed,
+      paused: clock.paused,
+      ...(clock.nowUs === undefined ? {} : { nowUs: BigInt(clock.nowUs) }),
+    },
+  });
+}
+
+/** Realtime sessions whose clock was playing: they play on after a restart. */
+export async function listPlayingSessionIds(prisma: PrismaClient): Promise<string[]> {
+  const rows = await prisma.session.findMany({
+    where: { clockMode: 'realtime', paused: false },
+    select: { id: true },
+  });
+  return rows.map((row) => row.id);
+}
+
+/** The command log, in order, with the virtual time of each command. */
 export async function loadCommands(
   prisma: PrismaClient,
   sessionId: string,
-): Promise<SessionCommand[]> {
+): Promise<LoggedCommand[]> {
   const rows = await prisma.command.findMany({
     where: { sessionId },
     orderBy: { seq: 'asc' },
-    select: { payload: true },
+    select: { payload: true, atUs: true },
   });
-  return rows.map((row) => row.payload as unknown as SessionCommand);
+  return rows.map((row) => ({
+    command: row.payload as unknown as SessionCommand,
+    atUs: Number(row.atUs),
+  }));
 }
 
 /** Writes a command with the trace events, segments and endpoints it produced, atomically. */
