@@ -199,9 +199,9 @@ const endpoints: FastifyPluginCallbackTypebox = (app, _options, done) => {
         body: Receive,
         response: { 200: ReceiveResult, ...errors },
       },
-      // No body at all means the defaults, like an empty object.
+      // No body at all means the defaults, like an empty object (a JSON null is refused).
       preValidation: (request, _reply, next) => {
-        request.body ??= {};
+        if (request.body === undefined) request.body = {};
         next();
       },
     },
