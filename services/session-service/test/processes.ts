@@ -66,3 +66,10 @@ export function envWithoutDatabase(extra: Record<string, string>): NodeJS.Proces
   delete env.DATABASE_URL;
   return env;
 }
+
+/** Kills (SIGKILL) the children a test left running and forgets them. */
+export function killLeftovers(children: Child[]): void {
+  for (const child of children.splice(0)) {
+    if (child.process.exitCode === null) child.process.kill('SIGKILL');
+  }
+}

@@ -3,16 +3,14 @@
 // where it was, and continuing it must give the trace of a session that was never killed.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMigratedDatabase } from './databases.js';
-import { runTs, type Child } from './processes.js';
+import { killLeftovers, runTs, type Child } from './processes.js';
 
 const KEY = 'recovery-test-admin-key-0123456789';
 const children: Child[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.process.exitCode === null) child.process.kill('SIGKILL');
-  }
+  killLeftovers(children);
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 

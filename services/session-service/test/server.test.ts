@@ -7,15 +7,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isRunning } from '../src/store/processes.js';
 import pg from 'pg';
 import { createMigratedDatabase, createTestDatabase } from './databases.js';
-import { envWithoutDatabase, runTs, type Child } from './processes.js';
+import { envWithoutDatabase, killLeftovers, runTs, type Child } from './processes.js';
 
 const children: Child[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.process.exitCode === null) child.process.kill('SIGKILL');
-  }
+  killLeftovers(children);
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
