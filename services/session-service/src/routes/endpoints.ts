@@ -94,7 +94,9 @@ const endpoints: FastifyPluginCallbackTypebox = (app, _options, done) => {
     },
     async (request) => {
       const session = await app.runtime.get(request.tenantId, request.params.sid);
-      return { items: session.sim.endpointIds().map((id) => endpointView(session.sim, id)) };
+      return app.runtime.read(session, () => ({
+        items: session.sim.endpointIds().map((id) => endpointView(session.sim, id)),
+      }));
     },
   );
 
@@ -110,8 +112,10 @@ const endpoints: FastifyPluginCallbackTypebox = (app, _options, done) => {
     },
     async (request) => {
       const session = await app.runtime.get(request.tenantId, request.params.sid);
-      stateOf(session, request.params.eid);
-      return endpointView(session.sim, request.params.eid);
+      return app.runtime.read(session, () => {
+        stateOf(session, request.params.eid);
+        return endpointView(session.sim, request.params.eid);
+      });
     },
   );
 

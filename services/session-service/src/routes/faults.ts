@@ -109,7 +109,7 @@ const faults: FastifyPluginCallbackTypebox = (app, _options, done) => {
     },
     async (request) => {
       const session = await app.runtime.get(request.tenantId, request.params.sid);
-      return { items: session.sim.faultRules().map(faultView) };
+      return app.runtime.read(session, () => ({ items: session.sim.faultRules().map(faultView) }));
     },
   );
 

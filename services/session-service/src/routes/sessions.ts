@@ -48,7 +48,9 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
     '/v1/sessions',
     { schema: { tags: ['sessions'], summary: 'List sessions', response: { 200: SessionList } } },
     async (request) => ({
-      items: (await app.runtime.list(request.tenantId)).map((s) => s.view()),
+      items: await Promise.all(
+        (await app.runtime.list(request.tenantId)).map((s) => app.runtime.read(s, () => s.view())),
+      ),
     }),
   );
 
@@ -62,7 +64,10 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
         response: { 200: Session, ...errors },
       },
     },
-    async (request) => (await app.runtime.get(request.tenantId, request.params.sid)).view(),
+    async (request) => {
+      const session = await app.runtime.get(request.tenantId, request.params.sid);
+      return app.runtime.read(session, () => session.view());
+    },
   );
 
   app.patch(

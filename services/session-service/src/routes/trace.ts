@@ -28,11 +28,13 @@ const trace: FastifyPluginCallbackTypebox = (app, _options, done) => {
     async (request) => {
       const session = await app.runtime.get(request.tenantId, request.params.sid);
       const after = request.query.after ?? 0;
-      const rows = await app.db.prisma.segment.findMany({
-        where: { sessionId: session.record.id, eventId: { gt: BigInt(after) } },
-        orderBy: { eventId: 'asc' },
-        take: request.query.limit ?? DEFAULT_LIMIT,
-      });
+      const rows = await app.runtime.read(session, () =>
+        app.db.prisma.segment.findMany({
+          where: { sessionId: session.record.id, eventId: { gt: BigInt(after) } },
+          orderBy: { eventId: 'asc' },
+          take: request.query.limit ?? DEFAULT_LIMIT,
+        }),
+      );
       const items = rows.map(segmentView);
       return { items, nextAfter: items.at(-1)?.eventId ?? after };
     },
@@ -52,15 +54,17 @@ const trace: FastifyPluginCallbackTypebox = (app, _options, done) => {
     async (request) => {
       const session = await app.runtime.get(request.tenantId, request.params.sid);
       const after = request.query.after ?? 0;
-      const rows = await app.db.prisma.traceEvent.findMany({
-        where: {
-          sessionId: session.record.id,
-          eventId: { gt: BigInt(after) },
-          ...(request.query.kind === undefined ? {} : { kind: request.query.kind }),
-        },
-        orderBy: { eventId: 'asc' },
-        take: request.query.limit ?? DEFAULT_LIMIT,
-      });
+      const rows = await app.runtime.read(session, () =>
+        app.db.prisma.traceEvent.findMany({
+          where: {
+            sessionId: session.record.id,
+            eventId: { gt: BigInt(after) },
+            ...(request.query.kind === undefined ? {} : { kind: request.query.kind }),
+          },
+          orderBy: { eventId: 'asc' },
+          take: request.query.limit ?? DEFAULT_LIMIT,
+        }),
+      );
       const items = rows.map(eventView);
       return { items, nextAfter: items.at(-1)?.eventId ?? after };
     },

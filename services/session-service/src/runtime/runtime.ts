@@ -165,6 +165,14 @@ export class SessionRuntime {
     return session;
   }
 
+  /**
+   * Runs a read after every command queued before it has been written: what a read shows of
+   * the engine is never ahead of what the trace routes can list.
+   */
+  read<T>(session: LiveSession, look: () => T | Promise<T>): Promise<T> {
+    return session.exclusive(async () => look());
+  }
+
   async list(tenantId: string): Promise<LiveSession[]> {
     const ids = await listSessionIds(this.db.prisma, tenantId);
     const sessions = await Promise.all(
