@@ -25,6 +25,10 @@ export const ErrorCode = {
   Unauthorized: 'UNAUTHORIZED',
   /** The key's role does not allow this request (a viewer changing something). */
   Forbidden: 'FORBIDDEN',
+  /** Too many requests for this key (429, with Retry-After). */
+  RateLimited: 'RATE_LIMITED',
+  /** The service sheds load (503, with Retry-After): its event loop is too busy. */
+  Overloaded: 'OVERLOADED',
   /** A clock action the session's clock does not take now (step while a realtime clock plays). */
   ClockConflict: 'CLOCK_CONFLICT',
   // Calls TCP refuses, named like the socket errors a program would see (409).

@@ -8,6 +8,7 @@ import databasePlugin from './plugins/database.js';
 import openapiPlugin from './plugins/openapi.js';
 import problemDetailsPlugin from './plugins/problem-details.js';
 import authPlugin, { type AuthOptions } from './plugins/auth.js';
+import protectionPlugin, { NO_LIMITS, type ProtectionOptions } from './plugins/protection.js';
 import runtimePlugin, { type RuntimePluginOptions } from './plugins/runtime.js';
 import endpointRoutes from './routes/endpoints.js';
 import faultRoutes from './routes/faults.js';
@@ -28,6 +29,8 @@ export interface AppOptions {
   auth?: AuthOptions;
   /** Session runtime options (tests fix the seed a session gets when it names none). */
   runtime?: RuntimePluginOptions;
+  /** Rate limits, load shedding, CORS; left out: none of them (the server passes its own). */
+  protection?: Partial<ProtectionOptions>;
 }
 
 export async function buildApp(options: AppOptions) {
@@ -52,6 +55,7 @@ export async function buildApp(options: AppOptions) {
     else void parseJson(request, text, done);
   });
   await app.register(problemDetailsPlugin);
+  await app.register(protectionPlugin, { ...NO_LIMITS, ...options.protection });
   await app.register(openapiPlugin, { version: SERVICE_VERSION });
   await app.register(databasePlugin, {
     database: options.database,

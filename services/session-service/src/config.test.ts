@@ -21,6 +21,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       auth: 'keys',
       bootstrapKey: undefined,
+      rateLimitPerMinute: 1200,
+      corsOrigins: [],
     });
   });
 
@@ -42,6 +44,8 @@ describe('loadConfig', () => {
           TCPLAB_DATA_DIR: '/var/lib/tcplab',
           LOG_LEVEL: 'DEBUG',
           TCPLAB_BOOTSTRAP_KEY: 'a-long-enough-bootstrap-secret',
+          TCPLAB_RATE_LIMIT: '60',
+          TCPLAB_CORS_ORIGINS: 'https://lab.example.org, http://localhost:5173',
         },
         '/srv/tcplab',
       ),
@@ -53,6 +57,8 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       auth: 'keys',
       bootstrapKey: 'a-long-enough-bootstrap-secret',
+      rateLimitPerMinute: 60,
+      corsOrigins: ['https://lab.example.org', 'http://localhost:5173'],
     });
   });
 

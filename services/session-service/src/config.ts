@@ -21,6 +21,10 @@ export interface Config {
   auth: 'keys' | 'disabled';
   /** TCPLAB_BOOTSTRAP_KEY: an admin key with this secret is ensured at start. */
   bootstrapKey: string | undefined;
+  /** TCPLAB_RATE_LIMIT: requests per minute for one API key. */
+  rateLimitPerMinute: number;
+  /** TCPLAB_CORS_ORIGINS: origins allowed to call the API from a browser. */
+  corsOrigins: string[];
 }
 
 /** The shortest bootstrap key accepted: it is a password, and guessable ones are refused. */
@@ -95,8 +99,41 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     );
   }
 
+  let rateLimitPerMinute = 1200;
+  const rawRate = value('TCPLAB_RATE_LIMIT');
+  if (rawRate !== undefined) {
+    rateLimitPerMinute = Number(rawRate);
+    if (!/^\d+$/.test(rawRate) || rateLimitPerMinute < 1) {
+      problems.push(
+        `TCPLAB_RATE_LIMIT must be a positive integer (requests per minute; got "${rawRate}")`,
+      );
+    }
+  }
+
+  const corsOrigins = (value('TCPLAB_CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      problems.push(
+        `TCPLAB_CORS_ORIGINS must list origins such as https://lab.example.org, comma-separated (got "${origin}")`,
+      );
+    }
+  }
+
   if (problems.length > 0 || logLevel === undefined) throw new ConfigError(problems);
-  return { host, port, databaseUrl, dataDir, logLevel, auth, bootstrapKey };
+  return {
+    host,
+    port,
+    databaseUrl,
+    dataDir,
+    logLevel,
+    auth,
+    bootstrapKey,
+    rateLimitPerMinute,
+    corsOrigins,
+  };
 }
 
 function isPostgresUrl(text: string): boolean {

@@ -33,6 +33,8 @@ export const Problems = {
   internal: { code: ErrorCode.Internal, status: 500, title: 'Internal error' },
   unauthorized: { code: ErrorCode.Unauthorized, status: 401, title: 'API key required' },
   forbidden: { code: ErrorCode.Forbidden, status: 403, title: 'Not allowed for this role' },
+  rateLimited: { code: ErrorCode.RateLimited, status: 429, title: 'Too many requests' },
+  overloaded: { code: ErrorCode.Overloaded, status: 503, title: 'Service overloaded' },
   clockConflict: {
     code: ErrorCode.ClockConflict,
     status: 409,

@@ -9,6 +9,7 @@ import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ensureKey } from './auth/keys.js';
+import { SERVICE_PROTECTION } from './plugins/protection.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loggerOptions } from './logger.js';
 import { DatabaseUnreachableError, openDatabase, redactUrl } from './store/database.js';
@@ -95,6 +96,11 @@ async function main(): Promise<void> {
     migrations,
     loggerInstance: logger,
     auth: { mode: config.auth },
+    protection: {
+      ...SERVICE_PROTECTION,
+      rateLimitPerMinute: config.rateLimitPerMinute,
+      corsOrigins: config.corsOrigins,
+    },
   });
   closers.push({ what: 'the HTTP server', close: () => app.close() });
   try {

@@ -1,0 +1,87 @@
+/**
+ * What keeps one client from hurting the others: a request budget per API key (429 with
+ * Retry-After), load shedding while the event loop lags (503 with Retry-After), security
+ * headers, and CORS for the origins an operator lists (none by default).
+ */
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { keyPrefix } from '../auth/keys.js';
+import { ApiProblem, Problems } from '../errors.js';
+
+export interface ProtectionOptions {
+  /** Requests per minute for one API key (or one client address without a key). */
+  rateLimitPerMinute: number;
+  /** Origins allowed to call the API from a browser; empty: no CORS headers. */
+  corsOrigins: readonly string[];
+  /** Event loop delay (ms) above which /v1 requests are refused until it recovers; 0: never. */
+  maxEventLoopDelayMs: number;
+  /** How often the event loop is sampled (ms). */
+  sampleIntervalMs?: number;
+}
+
+/** What the service runs with (server.ts); its configuration may change the first two. */
+export const SERVICE_PROTECTION: ProtectionOptions = {
+  rateLimitPerMinute: 1200,
+  corsOrigins: [],
+  maxEventLoopDelayMs: 1000,
+};
+
+/** What an app built without options gets (tests): headers only, no budgets, no shedding. */
+export const NO_LIMITS: ProtectionOptions = {
+  rateLimitPerMinute: Number.MAX_SAFE_INTEGER,
+  corsOrigins: [],
+  maxEventLoopDelayMs: 0,
+};
+
+const RETRY_AFTER_S = 10;
+
+/** The budget a request draws on: its key (by prefix, never the key itself), else its address. */
+function budgetOf(request: FastifyRequest): string {
+  const match = /^Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '');
+  return match?.[1] === undefined ? `ip:${request.ip}` : `key:${keyPrefix(match[1])}`;
+}
+
+async function protection(app: FastifyInstance, options: ProtectionOptions) {
+  // Swagger UI's page runs inline scripts; the API answers JSON, where a CSP does nothing.
+  await app.register(helmet, { contentSecurityPolicy: false });
+  if (options.corsOrigins.length > 0) {
+    await app.register(cors, { origin: [...options.corsOrigins], exposedHeaders: ['retry-after'] });
+  }
+  await app.register(rateLimit, {
+    max: options.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    keyGenerator: budgetOf,
+    // Health checks and the API description are not budgeted.
+    allowList: (request) => !request.url.startsWith('/v1/'),
+    errorResponseBuilder: (_request, context) =>
+      new ApiProblem(
+        Problems.rateLimited,
+        `more than ${context.max} requests in a minute; retry in ${context.after}`,
+      ),
+  });
+  // Sampling only: the check below sheds /v1 requests, never health checks (a liveness probe
+  // that failed under load would get a busy service restarted).
+  await app.register(underPressure, {
+    sampleInterval: options.sampleIntervalMs ?? 250,
+    exposeStatusRoute: false,
+  });
+  if (options.maxEventLoopDelayMs > 0) {
+    app.addHook('onRequest', async (request, reply) => {
+      if (!request.url.startsWith('/v1/')) return;
+      const delay = app.memoryUsage().eventLoopDelay;
+      if (delay <= options.maxEventLoopDelayMs) return;
+      reply.header('retry-after', String(RETRY_AFTER_S));
+      throw new ApiProblem(
+        Problems.overloaded,
+        `the service is shedding load (event loop ${Math.round(delay)} ms behind); ` +
+          `retry in ${RETRY_AFTER_S} s`,
+      );
+    });
+  }
+}
+
+export default fp(protection, { name: 'tcplab-protection', fastify: '5.x' });

@@ -1,0 +1,91 @@
+// Protection: a request budget per API key, load shedding, security headers, CORS.
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp, type App } from '../src/app.js';
+import { ensureKey, generateKey } from '../src/auth/keys.js';
+import type { ProtectionOptions } from '../src/plugins/protection.js';
+import { createMigratedDatabase, type MigratedDatabase } from './databases.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function appWith(
+  protection: Partial<ProtectionOptions>,
+): Promise<{ app: App; db: MigratedDatabase }> {
+  const db = await createMigratedDatabase();
+  cleanups.push(() => db.dispose());
+  const app = await buildApp({ database: db.database, migrations: db.migrations, protection });
+  cleanups.push(() => app.close());
+  return { app, db };
+}
+
+async function key(db: MigratedDatabase): Promise<string> {
+  const k = generateKey();
+  await ensureKey(db.database.prisma, { key: k, tenantId: 'uni-a', role: 'instructor', name: 'k' });
+  return k;
+}
+
+describe('rate limits', () => {
+  it('gives each key its own budget per minute, then answers 429 with Retry-After', async () => {
+    const { app, db } = await appWith({ rateLimitPerMinute: 3 });
+    const [a, b] = [await key(db), await key(db)];
+    const get = (k: string) =>
+      app.inject({ method: 'GET', url: '/v1/sessions', headers: { authorization: `Bearer ${k}` } });
+    for (let i = 0; i < 3; i++) expect((await get(a)).statusCode).toBe(200);
+    const limited = await get(a);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    expect((await get(b)).statusCode).toBe(200); // another key, another budget
+    // Health checks are never budgeted.
+    for (let i = 0; i < 5; i++) {
+      expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    }
+  });
+});
+
+describe('load shedding', () => {
+  it('answers 503 OVERLOADED with Retry-After while the event loop lags', async () => {
+    const { app, db } = await appWith({ maxEventLoopDelayMs: 20, sampleIntervalMs: 5 });
+    const k = await key(db);
+    await app.ready();
+    // Block the event loop well past the limit, then let the sampler see it.
+    const until = performance.now() + 200;
+    while (performance.now() < until) {
+      /* busy: the lag the service must notice */
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    const response = await app.inject({
+      method: 'GET',
+      url: '/v1/sessions',
+      headers: { authorization: `Bearer ${k}` },
+    });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('10');
+    expect(response.json()).toMatchObject({ code: 'OVERLOADED' });
+  });
+});
+
+describe('headers', () => {
+  it('sends security headers, and CORS only for the listed origins', async () => {
+    const { app } = await appWith({ corsOrigins: ['https://lab.example.org'] });
+    const health = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(health.headers['x-content-type-options']).toBe('nosniff');
+    expect(health.headers['x-frame-options']).toBe('SAMEORIGIN');
+    const allowed = await app.inject({
+      method: 'OPTIONS',
+      url: '/v1/sessions',
+      headers: { origin: 'https://lab.example.org', 'access-control-request-method': 'POST' },
+    });
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://lab.example.org');
+    const other = await app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { origin: 'https://elsewhere.example' },
+    });
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
