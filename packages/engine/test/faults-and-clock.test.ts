@@ -1,6 +1,6 @@
 // Fault rules (what a lesson does on purpose) and the clock controls of the Simulation.
 import { describe, expect, it } from 'vitest';
-import { CLIENT, pair, SERVER, text, type Pair } from './harness.js';
+import { CLIENT, decode, pair, SERVER, text, type Pair } from './harness.js';
 
 function connected(): Pair {
   const p = pair({ client: { nagle: false }, server: { delayedAckMs: 0 } });
@@ -137,5 +137,33 @@ describe('the clock', () => {
     const p = connected();
     p.lines();
     expect(p.trace.map((e) => e.eventId)).toEqual(p.trace.map((_, i) => i + 1));
+  });
+});
+
+describe('counters', () => {
+  it('count segments, retransmissions, duplicate ACKs and bytes, as a lab asks for them', () => {
+    const p = connected();
+    p.sim.addFault({ from: CLIENT, flags: 'P.' }, 'drop');
+    p.sim.sendData(p.client, text('hello'));
+    p.run();
+    const server = p.accepted();
+    expect(decode(p.sim.receive(server).data)).toBe('hello');
+    const lines = p.lines();
+    const sent = (prefix: string) => lines.filter((l) => l.startsWith(prefix)).length;
+    expect(p.sim.status(p.client).counters).toEqual({
+      segmentsSent: sent('>'),
+      segmentsReceived: sent('<'),
+      retransmissions: 1, // the dropped P. again, after the RTO
+      duplicateAcks: 0,
+      bytesSent: 5,
+      bytesDelivered: 0,
+      bytesRead: 0,
+    });
+    expect(p.sim.status(server).counters).toMatchObject({
+      segmentsSent: sent('<'),
+      retransmissions: 0,
+      bytesDelivered: 5,
+      bytesRead: 5,
+    });
   });
 });

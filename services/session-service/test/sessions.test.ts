@@ -126,7 +126,16 @@ describe('a lab through HTTP only', () => {
     expect((await call(app, 'POST', `${base}/endpoints/e3/close`)).body?.state).toBe('LAST-ACK');
     await call(app, 'POST', `${base}/clock`, { action: 'advance', ms: 100 });
     const client = await call(app, 'GET', `${base}/endpoints/e2`);
-    expect(client.body).toMatchObject({ state: 'TIME-WAIT' });
+    expect(client.body).toMatchObject({
+      state: 'TIME-WAIT',
+      counters: {
+        segmentsSent: 6,
+        retransmissions: 0,
+        bytesSent: 5,
+        bytesDelivered: 2,
+        bytesRead: 2,
+      },
+    });
     expect((await call(app, 'GET', `${base}/endpoints/e3`)).body).toMatchObject({
       state: 'CLOSED',
     });

@@ -17,6 +17,7 @@ import {
   Connection,
   type ConnectionEnv,
   type ConnectionState,
+  type Counters,
   type Endpoint,
 } from '../tcp/connection.js';
 import { segmentArrives, segmentLength } from '../tcp/input.js';
@@ -120,6 +121,7 @@ export interface EndpointStatus extends EndpointInfo {
     mss: number;
   };
   metrics: Metrics;
+  counters: Counters;
   timers: { kind: TimerKind; expiresUs: number }[];
   buffered: {
     /** Bytes queued to send and not yet acknowledged. */
@@ -346,6 +348,7 @@ export class Simulation {
         mss: c.sndMss,
       },
       metrics: c.metrics(),
+      counters: { ...c.counters },
       timers: (Object.entries(c.armedTimers()) as [TimerKind, number][])
         .map(([kind, expiresUs]) => ({ kind, expiresUs }))
         .sort((a, b) => a.expiresUs - b.expiresUs),

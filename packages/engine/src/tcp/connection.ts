@@ -109,6 +109,35 @@ export interface ConnectionState {
   challengeAcks: { windowStartUs: number; count: number };
   congestion: CongestionState;
   lastMetrics: Metrics | undefined;
+  counters: Counters;
+}
+
+/** What an endpoint has done so far: the numbers a lab asks about. */
+export interface Counters {
+  segmentsSent: number;
+  segmentsReceived: number;
+  /** Segments that carried sequence space (SYN, data, FIN) sent before: every retransmission. */
+  retransmissions: number;
+  /** Duplicate ACKs received (RFC 5681 §2). */
+  duplicateAcks: number;
+  /** New data bytes sent (each byte once, retransmissions not counted again). */
+  bytesSent: number;
+  /** Bytes received in order and handed to the receive buffer. */
+  bytesDelivered: number;
+  /** Bytes the application has read. */
+  bytesRead: number;
+}
+
+function noCounters(): Counters {
+  return {
+    segmentsSent: 0,
+    segmentsReceived: 0,
+    retransmissions: 0,
+    duplicateAcks: 0,
+    bytesSent: 0,
+    bytesDelivered: 0,
+    bytesRead: 0,
+  };
 }
 
 function noTimers(): Record<TimerKind, number | undefined> {
@@ -212,6 +241,7 @@ export class Connection {
   congestion: CongestionController;
   /** The metrics last reported, to report only changes. */
   lastMetrics: Metrics | undefined;
+  counters: Counters = noCounters();
 
   constructor(
     readonly id: string,
@@ -280,6 +310,7 @@ export class Connection {
       challengeAcks: { ...this.challengeAcks },
       congestion: this.congestion.state(),
       lastMetrics: this.lastMetrics && { ...this.lastMetrics },
+      counters: { ...this.counters },
     };
   }
 
@@ -334,6 +365,7 @@ export class Connection {
     c.challengeAcks = { ...s.challengeAcks };
     c.congestion = createController(s.congestion);
     c.lastMetrics = s.lastMetrics && { ...s.lastMetrics };
+    c.counters = { ...s.counters };
     return c;
   }
 
@@ -504,6 +536,7 @@ export class Connection {
   receive(now: number, max: number): Uint8Array {
     const taken = this.readable.read(0, max);
     this.readable.consume(taken.length);
+    this.counters.bytesRead += taken.length;
     if (taken.length > 0) {
       // A delayed ACK has no reason to wait once the application has read everything (Linux
       // sends it then too, in tcp_cleanup_rbuf); otherwise only a worthwhile window update.
@@ -1076,9 +1109,14 @@ export class Connection {
       this.cancelTimer('delayed-ack');
     }
     const consumes = s.consumes ?? 0;
+    this.counters.segmentsSent += 1;
     if (consumes > 0) {
       const end = seqAdd(s.seq, consumes);
       const neverSent = seqGt(end, this.sndMax);
+      if (seqLt(s.seq, this.sndMax)) this.counters.retransmissions += 1;
+      if (neverSent && s.len > 0) {
+        this.counters.bytesSent += Math.min(s.len, seqDiff(end, this.sndMax));
+      }
       // Time one segment at a time, and only a first transmission (Karn, RFC 6298 §3).
       if (neverSent && this.rttProbe === undefined && this.retries === 0) {
         this.rttProbe = { end, sentUs: now };

@@ -18,7 +18,13 @@
  * - A connection serialises to JSON (`toState`) and back (`fromState`) with nothing lost.
  */
 export { DEFAULT_PEER_MSS, MAX_WINDOW, Connection } from './connection.js';
-export type { ConnectionEnv, ConnectionState, Endpoint, TimerTable } from './connection.js';
+export type {
+  ConnectionEnv,
+  ConnectionState,
+  Counters,
+  Endpoint,
+  TimerTable,
+} from './connection.js';
 export {
   Cubic,
   CUBIC_BETA,

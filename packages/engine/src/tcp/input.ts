@@ -31,6 +31,7 @@ export function segmentLength(segment: TcpSegment): number {
 
 export function segmentArrives(c: Connection, now: number, segment: TcpSegment): void {
   c.lastReceivedUs = now;
+  c.counters.segmentsReceived += 1;
   if (c.state === 'SYN-SENT') synSent(c, now, segment);
   else synchronized(c, now, segment);
   c.output(now);
@@ -221,6 +222,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
   if (seqGt(s.ack, c.sndUna)) {
     acknowledge(c, now, s.ack, s);
   } else if (duplicate && carriesOurData(c.state)) {
+    c.counters.duplicateAcks += 1;
     const info = c.ackInfo(s.ack, 0, now);
     const action = c.congestionEvent('duplicate ACKs', () => c.congestion.onDupAck(info));
     c.applyCongestionAction(now, action);
@@ -363,6 +365,7 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
   const delivered = concatBytes(data, following);
   c.readable.append(delivered, false); // payloads are never changed after they are sent
   c.rcvNxt = seqAdd(c.rcvNxt, delivered.length);
+  c.counters.bytesDelivered += delivered.length;
   c.rcvWnd = Math.max(0, c.rcvWnd - delivered.length);
   c.traceApp('delivered', delivered.length);
   // Full-sized: the MSS both SYNs agreed less the options in every segment (c.sndMss), which is

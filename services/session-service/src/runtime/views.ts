@@ -28,6 +28,7 @@ export function endpointView(sim: Simulation, id: string): EndpointView {
       rtoMs: ms(s.metrics.rtoUs),
     },
     timers: s.timers.map((t) => ({ kind: t.kind, expiresMs: ms(t.expiresUs) })),
+    counters: s.counters,
     buffered: s.buffered,
   };
 }
