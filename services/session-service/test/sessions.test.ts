@@ -11,12 +11,15 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function appOn(db: MigratedDatabase): Promise<App> {
+async function appOn(db: MigratedDatabase, snapshotEveryEvents?: number): Promise<App> {
   const app = await buildApp({
     database: db.database,
     migrations: db.migrations,
     auth: { mode: 'disabled' },
-    runtime: { randomSeed: () => 7 },
+    runtime: {
+      randomSeed: () => 7,
+      ...(snapshotEveryEvents === undefined ? {} : { snapshotEveryEvents }),
+    },
   });
   cleanups.push(() => app.close());
   return app;
@@ -313,22 +316,31 @@ describe('sessions', () => {
     expect(await db.database.prisma.traceEvent.count({ where: { sessionId: sid } })).toBe(0);
   });
 
-  it('is rebuilt from its command log by another process on the same database', async () => {
+  it.each([
+    ['its whole command log', undefined],
+    ['its latest snapshot and the commands after it', 10],
+  ])('is rebuilt by another process on the same database from %s', async (_how, every) => {
     const db = await createMigratedDatabase();
     cleanups.push(() => db.dispose());
-    const first = await appOn(db);
-    const { base } = await labSession(first);
+    const first = await appOn(db, every);
+    const { sid, base } = await labSession(first);
     await call(first, 'POST', `${base}/endpoints/e1/listen`);
     await call(first, 'POST', `${base}/endpoints/e2/connect`, {
       remote: { address: '10.0.0.2', port: 80 },
     });
     await call(first, 'POST', `${base}/endpoints/e2/send`, { bytes: 3000 });
     await call(first, 'POST', `${base}/clock`, { action: 'advance', ms: 25 });
+    await call(first, 'PATCH', base, { link: { delayMs: 20 } });
+    await call(first, 'POST', `${base}/clock`, { action: 'advance', ms: 5 });
     const before = await call(first, 'GET', `${base}/endpoints`);
+    const sessionBefore = await call(first, 'GET', base);
     await first.close();
+    const snapshots = await db.database.prisma.snapshot.count({ where: { sessionId: sid } });
+    expect(snapshots).toBe(every === undefined ? 0 : 1); // older ones are dropped
 
-    const second = await appOn(db);
+    const second = await appOn(db, every);
     expect((await call(second, 'GET', `${base}/endpoints`)).body).toEqual(before.body);
+    expect((await call(second, 'GET', base)).body).toEqual(sessionBefore.body);
     // It continues where it was: the rest of the transfer arrives.
     await call(second, 'POST', `${base}/clock`, { action: 'run', untilIdle: true, maxMs: 5000 });
     const read = await call(second, 'POST', `${base}/endpoints/e3/receive`, {});

@@ -9,7 +9,8 @@
  * route commands to it.
  */
 import type { CreateSession, Session as SessionView } from '@tcplab/contract';
-import { Simulation, type LinkSettings } from '@tcplab/engine';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { Simulation, type LinkSettings, type SimulationSnapshot } from '@tcplab/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import { ApiProblem, Problems } from '../errors.js';
 import type { Database } from '../store/database.js';
@@ -19,12 +20,14 @@ import {
   ensureTenant,
   findSession,
   insertSession,
+  latestSnapshot,
   listPlayingSessionIds,
   listSessionIds,
   loadCommands,
   renameSession,
   updateClock,
   writeCommand,
+  writeSnapshot,
   type NewEndpointRow,
   type SessionRecord,
 } from './store.js';
@@ -39,6 +42,8 @@ export class LiveSession {
   commandSeq = 0;
   lastEventId = 0;
   readonly knownEndpoints = new Set<string>();
+  /** Trace events since the last snapshot. */
+  eventsSinceSnapshot = 0;
   /**
    * A playing realtime clock: virtual time is `virtualUs` plus speed x the wall time since
    * `wallMs`. Undefined while paused, and always for a manual clock.
@@ -94,6 +99,7 @@ export class LiveSession {
       });
     }
     this.commandSeq += 1;
+    this.eventsSinceSnapshot += events.length;
     return { atUs, result, events, newEndpoints };
   }
 
@@ -119,6 +125,16 @@ export class LiveSession {
 export interface RuntimeOptions {
   /** Draws a seed for a session created without one (tests pass a fixed one). */
   randomSeed?: () => number;
+  /** A snapshot of the engine is kept after this many trace events (default 200,000). */
+  snapshotEveryEvents?: number;
+}
+
+const SNAPSHOT_EVERY_EVENTS = 200_000;
+
+/** Engine state and the session's own, as a snapshot row keeps them (gzipped JSON). */
+interface SessionSnapshot {
+  sim: SimulationSnapshot;
+  link: Partial<LinkSettings>;
 }
 
 export class SessionRuntime {
@@ -127,6 +143,7 @@ export class SessionRuntime {
   /** Tenants known to have their row (a session row points at its tenant's). */
   private readonly tenants = new Map<string, Promise<void>>();
   private readonly randomSeed: () => number;
+  private readonly snapshotEveryEvents: number;
 
   constructor(
     private readonly db: Database,
@@ -134,6 +151,7 @@ export class SessionRuntime {
     options: RuntimeOptions = {},
   ) {
     this.randomSeed = options.randomSeed ?? (() => Math.floor(Math.random() * 0x1_0000_0000));
+    this.snapshotEveryEvents = options.snapshotEveryEvents ?? SNAPSHOT_EVERY_EVENTS;
   }
 
   async create(tenantId: string, body: CreateSession): Promise<LiveSession> {
@@ -240,8 +258,26 @@ export class SessionRuntime {
           'the database did not take the command, so it was not applied; retry',
         );
       }
+      if (session.eventsSinceSnapshot >= this.snapshotEveryEvents) await this.snapshot(session);
       return { ...applied.result, events: applied.events.length };
     });
+  }
+
+  /** Keeps the engine's state, so that a rebuild replays only the commands after it. */
+  private async snapshot(session: LiveSession): Promise<void> {
+    const content: SessionSnapshot = { sim: session.sim.snapshot(), link: session.link };
+    try {
+      await writeSnapshot(this.db.prisma, session.record.id, {
+        commandSeq: session.commandSeq,
+        lastEventId: session.lastEventId,
+        timeUs: session.sim.nowUs,
+        state: gzipSync(JSON.stringify(content)),
+      });
+      session.eventsSinceSnapshot = 0;
+    } catch (error) {
+      // Only a longer rebuild is lost: the log has everything.
+      this.log.warn({ err: error, sessionId: session.record.id }, 'snapshot not written');
+    }
   }
 
   /** Rebuilds a session from its log, once even when several requests ask at the same time. */
@@ -259,9 +295,20 @@ export class SessionRuntime {
     if (row === null) return undefined;
     const record = await findSession(this.db.prisma, row.tenantId, id);
     if (record === undefined) return undefined;
-    const session = new LiveSession(record, simulationFor(record));
     const started = performance.now();
-    for (const { command, atUs } of await loadCommands(this.db.prisma, id)) {
+    const snapshot = await latestSnapshot(this.db.prisma, id);
+    let session: LiveSession;
+    if (snapshot === undefined) {
+      session = new LiveSession(record, simulationFor(record));
+    } else {
+      const content = JSON.parse(gunzipSync(snapshot.state).toString('utf8')) as SessionSnapshot;
+      session = new LiveSession(record, Simulation.restore(content.sim));
+      session.link = content.link;
+      session.commandSeq = snapshot.commandSeq;
+      session.lastEventId = snapshot.lastEventId;
+      for (const endpoint of session.sim.endpointIds()) session.knownEndpoints.add(endpoint);
+    }
+    for (const { command, atUs } of await loadCommands(this.db.prisma, id, session.commandSeq)) {
       session.apply(command, atUs);
     }
     // A clock paused (or stopped by a restart) after its last command: only time passed.
@@ -277,7 +324,12 @@ export class SessionRuntime {
       throw new ApiProblem(Problems.internal, `session ${id} could not be rebuilt from its log`);
     }
     this.log.info(
-      { sessionId: id, commands: session.commandSeq, ms: Math.round(performance.now() - started) },
+      {
+        sessionId: id,
+        fromSnapshotAt: snapshot?.commandSeq ?? 0,
+        commands: session.commandSeq,
+        ms: Math.round(performance.now() - started),
+      },
       'session rebuilt from its log',
     );
     this.live.set(id, session);

@@ -155,13 +155,53 @@ export async function listPlayingSessionIds(prisma: PrismaClient): Promise<strin
   return rows.map((row) => row.id);
 }
 
+export interface SnapshotRow {
+  commandSeq: number;
+  lastEventId: number;
+  state: Uint8Array;
+}
+
+/** Keeps the engine's state after command `commandSeq`; older snapshots are dropped. */
+export async function writeSnapshot(
+  prisma: PrismaClient,
+  sessionId: string,
+  snapshot: SnapshotRow & { timeUs: number },
+): Promise<void> {
+  await prisma.$transaction([
+    prisma.snapshot.create({
+      data: {
+        sessionId,
+        commandSeq: snapshot.commandSeq,
+        lastEventId: BigInt(snapshot.lastEventId),
+        timeUs: BigInt(snapshot.timeUs),
+        state: Buffer.from(snapshot.state),
+      },
+    }),
+    prisma.snapshot.deleteMany({ where: { sessionId, commandSeq: { lt: snapshot.commandSeq } } }),
+  ]);
+}
+
+export async function latestSnapshot(
+  prisma: PrismaClient,
+  sessionId: string,
+): Promise<SnapshotRow | undefined> {
+  const row = await prisma.snapshot.findFirst({
+    where: { sessionId },
+    orderBy: { commandSeq: 'desc' },
+  });
+  return row === null
+    ? undefined
+    : { commandSeq: row.commandSeq, lastEventId: Number(row.lastEventId), state: row.state };
+}
+
 /** The command log, in order, with the virtual time of each command. */
 export async function loadCommands(
   prisma: PrismaClient,
   sessionId: string,
+  afterSeq = 0,
 ): Promise<LoggedCommand[]> {
   const rows = await prisma.command.findMany({
-    where: { sessionId },
+    where: { sessionId, seq: { gt: afterSeq } },
     orderBy: { seq: 'asc' },
     select: { payload: true, atUs: true },
   });
