@@ -12,8 +12,17 @@ import type { TraceEvent } from '../src/trace/events.js';
 
 const SMSS = 1460;
 
-/** A bulk transfer with one loss at data segment `lossAt`; samples the sender's controller. */
-function afterOneLoss(delayMs: number, lossAt: number, bytes: number, sampleEveryMs: number) {
+/**
+ * A CUBIC bulk transfer that loses data segment `lossAt`, run `stepMs` at a time until the
+ * sender has nothing left; `look` sees the simulation, the sender and the trace of each step.
+ */
+function runWithOneLoss(
+  delayMs: number,
+  lossAt: number,
+  bytes: number,
+  stepMs: number,
+  look: (sim: Simulation, client: string, trace: TraceEvent[]) => void,
+): void {
   const sim = new Simulation({ seed: 1, link: { delayMs } });
   const options = {
     congestion: 'cubic' as const,
@@ -31,47 +40,33 @@ function afterOneLoss(delayMs: number, lossAt: number, bytes: number, sampleEver
   sim.addFault({ from: { address: '10.0.0.1', port: 40000 }, flags: '.', nth: lossAt + 1 }, 'drop');
   sim.sendData(client, new Uint8Array(bytes));
   const child = sim.endpointIds().find((id) => sim.endpointInfo(id).parentId === server) ?? '';
-  const samples: { nowUs: number; state: CongestionState }[] = [];
-  for (let t = 0; t < 20_000 && sim.status(client).buffered.send > 0; t += sampleEveryMs) {
-    sim.advance(sampleEveryMs);
+  for (let t = 0; t < 20_000 && sim.status(client).buffered.send > 0; t += stepMs) {
+    sim.advance(stepMs);
     sim.receive(child);
-    sim.drainTrace();
-    samples.push({ nowUs: sim.nowUs, state: sim.connection(client).congestion.state() });
+    look(sim, client, sim.drainTrace());
   }
+}
+
+/** The sender's congestion state, sampled every `sampleEveryMs`. */
+function afterOneLoss(delayMs: number, lossAt: number, bytes: number, sampleEveryMs: number) {
+  const samples: { nowUs: number; state: CongestionState }[] = [];
+  runWithOneLoss(delayMs, lossAt, bytes, sampleEveryMs, (sim, client) => {
+    samples.push({ nowUs: sim.nowUs, state: sim.connection(client).congestion.state() });
+  });
   return samples;
 }
 
 /** The same run, as the sender's metrics events, with the epoch that began after the loss. */
 function metricsAfterOneLoss() {
-  const sim = new Simulation({ seed: 1, link: { delayMs: 100 } });
-  const options = {
-    congestion: 'cubic' as const,
-    sndBuffer: 16 << 20,
-    rcvBuffer: 16 << 20,
-    nagle: false,
-    delayedAckMs: 0,
-  };
-  const client = sim.addEndpoint({ address: '10.0.0.1', port: 40000, options });
-  const server = sim.addEndpoint({ address: '10.0.0.2', port: 80, options });
-  sim.listen(server);
-  sim.connect(client, { address: '10.0.0.2', port: 80 });
-  sim.runUntilIdle(2000);
-  sim.addFault({ from: { address: '10.0.0.1', port: 40000 }, flags: '.', nth: 301 }, 'drop');
-  sim.sendData(client, new Uint8Array(12 << 20));
-  const child = sim.endpointIds().find((id) => sim.endpointInfo(id).parentId === server) ?? '';
   const events: Extract<TraceEvent, { kind: 'metrics' }>[] = [];
   let epoch: (CubicState & { epochStartUs: number }) | undefined;
-  for (let t = 0; t < 20_000 && sim.status(client).buffered.send > 0; t += 10) {
-    sim.advance(10);
-    sim.receive(child);
-    for (const e of sim.drainTrace()) {
-      if (e.kind === 'metrics' && e.endpointId === client) events.push(e);
-    }
+  runWithOneLoss(100, 300, 12 << 20, 10, (sim, client, trace) => {
+    for (const e of trace) if (e.kind === 'metrics' && e.endpointId === client) events.push(e);
     const cubic = sim.connection(client).congestion.state().cubic;
     if (epoch === undefined && cubic?.epochStartUs !== undefined) {
       epoch = { ...cubic, epochStartUs: cubic.epochStartUs };
     }
-  }
+  });
   if (epoch === undefined) throw new Error('no congestion avoidance epoch began');
   return { events, epoch };
 }

@@ -1,10 +1,11 @@
 import { createClient, isApiError } from '@tcplab/client';
 import { Type } from 'typebox';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp, type App } from '../src/app.js';
+import { buildApp } from '../src/app.js';
 import { openDatabase } from '../src/store/database.js';
 import { DEFAULT_MIGRATIONS_DIR, readMigrations } from '../src/store/migrations.js';
-import { createMigratedDatabase, createTestDatabase, type MigratedDatabase } from './databases.js';
+import { migratedApp } from './apps.js';
+import { createTestDatabase } from './databases.js';
 
 /** Every migration on disk, in order: what a ready service has applied. */
 const ALL = (await readMigrations(DEFAULT_MIGRATIONS_DIR)).map((m) => m.name);
@@ -15,17 +16,7 @@ afterEach(async () => {
 });
 
 /** A migrated database and an app on it; auth disabled (API keys are tested in auth.test.ts). */
-async function readyApp(): Promise<{ app: App; db: MigratedDatabase }> {
-  const db = await createMigratedDatabase();
-  cleanups.push(() => db.dispose());
-  const app = await buildApp({
-    database: db.database,
-    migrations: db.migrations,
-    auth: { mode: 'disabled' },
-  });
-  cleanups.push(() => app.close());
-  return { app, db };
-}
+const readyApp = () => migratedApp(cleanups, { auth: { mode: 'disabled' } });
 
 describe('GET /healthz and /readyz', () => {
   it('answers 200 ok while the process is alive', async () => {

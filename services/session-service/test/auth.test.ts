@@ -1,9 +1,8 @@
 // API keys and tenancy: every /v1 request needs a key; a key's tenant sees only its own
 // sessions (another tenant's answers 404); a viewer reads and cannot change anything.
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp, type App } from '../src/app.js';
-import { ensureKey, generateKey, keyPrefix } from '../src/auth/keys.js';
-import { createMigratedDatabase, type MigratedDatabase } from './databases.js';
+import { generateKey, keyPrefix } from '../src/auth/keys.js';
+import { migratedApp, newKey } from './apps.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -11,23 +10,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function appWithKeys(): Promise<{ app: App; db: MigratedDatabase }> {
-  const db = await createMigratedDatabase();
-  cleanups.push(() => db.dispose());
-  const app = await buildApp({ database: db.database, migrations: db.migrations });
-  cleanups.push(() => app.close());
-  return { app, db };
-}
-
-async function keyFor(
-  db: MigratedDatabase,
-  tenantId: string,
-  role: 'admin' | 'instructor' | 'viewer',
-) {
-  const key = generateKey();
-  await ensureKey(db.database.prisma, { key, tenantId, role, name: `${tenantId} ${role}` });
-  return key;
-}
+const appWithKeys = () => migratedApp(cleanups);
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
@@ -53,7 +36,7 @@ describe('API keys', () => {
 
   it('refuses a revoked key', async () => {
     const { app, db } = await appWithKeys();
-    const key = await keyFor(db, 'uni-a', 'instructor');
+    const key = await newKey(db, 'uni-a', 'instructor');
     expect(
       (await app.inject({ method: 'GET', url: '/v1/sessions', headers: bearer(key) })).statusCode,
     ).toBe(200);
@@ -68,7 +51,7 @@ describe('API keys', () => {
 
   it('stores only a hash of the key', async () => {
     const { db } = await appWithKeys();
-    const key = await keyFor(db, 'uni-a', 'admin');
+    const key = await newKey(db, 'uni-a', 'admin');
     const row = await db.database.prisma.apiKey.findUniqueOrThrow({
       where: { prefix: keyPrefix(key) },
     });
@@ -80,8 +63,8 @@ describe('API keys', () => {
 describe('tenants and roles', () => {
   it("a tenant sees only its own sessions; another tenant's id answers 404", async () => {
     const { app, db } = await appWithKeys();
-    const a = await keyFor(db, 'uni-a', 'instructor');
-    const b = await keyFor(db, 'uni-b', 'instructor');
+    const a = await newKey(db, 'uni-a', 'instructor');
+    const b = await newKey(db, 'uni-b', 'instructor');
     const created = await app.inject({
       method: 'POST',
       url: '/v1/sessions',
@@ -110,8 +93,8 @@ describe('tenants and roles', () => {
 
   it('a viewer reads but cannot create or drive anything (403)', async () => {
     const { app, db } = await appWithKeys();
-    const instructor = await keyFor(db, 'uni-a', 'instructor');
-    const viewer = await keyFor(db, 'uni-a', 'viewer');
+    const instructor = await newKey(db, 'uni-a', 'instructor');
+    const viewer = await newKey(db, 'uni-a', 'viewer');
     const created = await app.inject({
       method: 'POST',
       url: '/v1/sessions',

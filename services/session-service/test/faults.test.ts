@@ -1,7 +1,7 @@
 // Fault rules and injected segments over REST: the lessons "lose the FIN" and "play the peer".
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp, type App } from '../src/app.js';
-import { createMigratedDatabase } from './databases.js';
+import type { App } from '../src/app.js';
+import { migratedApp } from './apps.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -10,14 +10,7 @@ afterEach(async () => {
 });
 
 async function connectedLab() {
-  const db = await createMigratedDatabase();
-  cleanups.push(() => db.dispose());
-  const app = await buildApp({
-    database: db.database,
-    migrations: db.migrations,
-    auth: { mode: 'disabled' },
-  });
-  cleanups.push(() => app.close());
+  const { app } = await migratedApp(cleanups, { auth: { mode: 'disabled' } });
   const post = (url: string, payload?: Record<string, unknown>) =>
     app.inject({ method: 'POST', url, ...(payload === undefined ? {} : { payload }) });
   const sid = (await post('/v1/sessions', { seed: 1 })).json<{ id: string }>().id;

@@ -1,9 +1,8 @@
 // Protection: a request budget per API key, load shedding, security headers, CORS.
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp, type App } from '../src/app.js';
-import { ensureKey, generateKey } from '../src/auth/keys.js';
 import type { ProtectionOptions } from '../src/plugins/protection.js';
-import { createMigratedDatabase, type MigratedDatabase } from './databases.js';
+import { migratedApp, newKey } from './apps.js';
+import type { MigratedDatabase } from './databases.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -11,21 +10,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function appWith(
-  protection: Partial<ProtectionOptions>,
-): Promise<{ app: App; db: MigratedDatabase }> {
-  const db = await createMigratedDatabase();
-  cleanups.push(() => db.dispose());
-  const app = await buildApp({ database: db.database, migrations: db.migrations, protection });
-  cleanups.push(() => app.close());
-  return { app, db };
+function appWith(protection: Partial<ProtectionOptions>) {
+  return migratedApp(cleanups, { protection });
 }
 
-async function key(db: MigratedDatabase): Promise<string> {
-  const k = generateKey();
-  await ensureKey(db.database.prisma, { key: k, tenantId: 'uni-a', role: 'instructor', name: 'k' });
-  return k;
-}
+const key = (db: MigratedDatabase) => newKey(db, 'uni-a', 'instructor');
 
 describe('rate limits', () => {
   it('gives each key its own budget per minute, then answers 429 with Retry-After', async () => {

@@ -46,10 +46,6 @@ function faultView(rule: FaultRule): Fault {
   };
 }
 
-const refuse = (error: unknown): never => {
-  throw error;
-};
-
 const faults: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.post(
     '/v1/sessions/:sid/faults',
@@ -80,16 +76,12 @@ const faults: FastifyPluginCallbackTypebox = (app, _options, done) => {
         ...(match.nth === undefined ? {} : { nth: match.nth }),
         ...(match.count === undefined ? {} : { count: match.count }),
       };
-      const result = await app.runtime.execute(
-        session,
-        {
-          kind: 'addFault',
-          match: resolved,
-          action,
-          ...(delayMs === undefined ? {} : { delayMs }),
-        },
-        refuse,
-      );
+      const result = await app.runtime.execute(session, {
+        kind: 'addFault',
+        match: resolved,
+        action,
+        ...(delayMs === undefined ? {} : { delayMs }),
+      });
       const id = result.kind === 'fault' ? result.faultId : '';
       const rule = session.sim.faultRules().find((f) => f.id === id);
       if (rule === undefined) throw new Error(`fault ${id} was not added`);
@@ -126,7 +118,7 @@ const faults: FastifyPluginCallbackTypebox = (app, _options, done) => {
     async (request, reply) => {
       const session = await app.runtime.get(request.tenantId, request.params.sid);
       const { fid } = request.params;
-      await app.runtime.execute(session, { kind: 'removeFault', faultId: fid }, refuse, () => {
+      await app.runtime.execute(session, { kind: 'removeFault', faultId: fid }, undefined, () => {
         if (!session.sim.faultRules().some((f) => f.id === fid)) {
           throw new ApiProblem(
             Problems.notFound,
@@ -162,23 +154,19 @@ const faults: FastifyPluginCallbackTypebox = (app, _options, done) => {
         body.data === undefined
           ? (body.base64 ?? '')
           : Buffer.from(body.data, 'utf8').toString('base64');
-      const result = await app.runtime.execute(
-        session,
-        {
-          kind: 'inject',
-          segment: {
-            src: body.src,
-            dst: body.dst,
-            flags: body.flags,
-            seq: body.seq,
-            ack: body.ack ?? 0,
-            window: body.window ?? 65_535,
-            base64: payload,
-            options: (body.options ?? {}) as TcpOptions,
-          },
+      const result = await app.runtime.execute(session, {
+        kind: 'inject',
+        segment: {
+          src: body.src,
+          dst: body.dst,
+          flags: body.flags,
+          seq: body.seq,
+          ack: body.ack ?? 0,
+          window: body.window ?? 65_535,
+          base64: payload,
+          options: (body.options ?? {}) as TcpOptions,
         },
-        refuse,
-      );
+      });
       // Accepted: the segment is on the link; move the clock to see it arrive.
       return reply.code(202).send({ events: result.events });
     },

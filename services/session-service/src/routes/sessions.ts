@@ -85,9 +85,7 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
       const session = await app.runtime.get(request.tenantId, request.params.sid);
       const { name, link } = request.body;
       if (link !== undefined) {
-        await app.runtime.execute(session, { kind: 'setLink', link }, (error) => {
-          throw error;
-        });
+        await app.runtime.execute(session, { kind: 'setLink', link });
       }
       if (name !== undefined) await app.runtime.rename(session, name);
       return session.view();
@@ -149,9 +147,7 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
           : body.action === 'advance'
             ? { kind: 'advance', ms: body.ms }
             : { kind: 'run', maxMs: body.maxMs };
-      const result = await app.runtime.execute(session, command, (error) => {
-        throw error;
-      });
+      const result = await app.runtime.execute(session, command);
       return clockResult(session, result.events);
     },
   );

@@ -18,13 +18,13 @@ import { applyCommand, type CommandResult, type SessionCommand } from './command
 import {
   deleteSession,
   ensureTenant,
-  findSession,
   insertSession,
   latestSnapshot,
   listPlayingSessionIds,
   listSessionIds,
   loadCommands,
   renameSession,
+  toRecord,
   updateClock,
   writeCommand,
   writeSnapshot,
@@ -222,7 +222,7 @@ export class SessionRuntime {
   execute(
     session: LiveSession,
     command: SessionCommand,
-    refuse: (error: unknown) => never,
+    refuse: (error: unknown) => never = rethrow,
     check: () => void = () => undefined,
   ): Promise<CommandResult & { events: number }> {
     return session.exclusive(async () => {
@@ -293,8 +293,7 @@ export class SessionRuntime {
   private async replay(id: string): Promise<LiveSession | undefined> {
     const row = await this.db.prisma.session.findUnique({ where: { id } });
     if (row === null) return undefined;
-    const record = await findSession(this.db.prisma, row.tenantId, id);
-    if (record === undefined) return undefined;
+    const record = toRecord(row);
     const started = performance.now();
     const snapshot = await latestSnapshot(this.db.prisma, id);
     let session: LiveSession;
@@ -351,9 +350,7 @@ export class SessionRuntime {
   /** Pauses a realtime clock where it has got to, running the events due until then. */
   async pause(session: LiveSession): Promise<void> {
     if (session.anchor === undefined) return;
-    await this.execute(session, { kind: 'tick' }, (error) => {
-      throw error;
-    });
+    await this.execute(session, { kind: 'tick' });
     await session.exclusive(async () => {
       this.stopTicking(session);
       const clock = { speed: session.record.clock.speed, paused: true };
@@ -384,9 +381,7 @@ export class SessionRuntime {
       const due = session.sim.nextEventTime();
       const done =
         due !== undefined && due <= session.virtualNowUs()
-          ? this.execute(session, { kind: 'tick' }, (error) => {
-              throw error;
-            })
+          ? this.execute(session, { kind: 'tick' })
           : Promise.resolve();
       done
         .catch((error: unknown) => {
@@ -406,6 +401,11 @@ export class SessionRuntime {
     session.timer = undefined;
     session.anchor = undefined;
   }
+}
+
+/** An engine refusal no caller translates goes on as it is. */
+function rethrow(error: unknown): never {
+  throw error;
 }
 
 function simulationFor(record: SessionRecord): Simulation {

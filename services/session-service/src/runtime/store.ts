@@ -60,7 +60,8 @@ export interface CommandWrite {
   lastEventId: number;
 }
 
-function toRecord(row: {
+/** A `sessions` row as the runtime keeps it. */
+export function toRecord(row: {
   id: string;
   tenantId: string;
   name: string;
@@ -103,15 +104,6 @@ export async function insertSession(
     },
   });
   return toRecord(row);
-}
-
-export async function findSession(
-  prisma: PrismaClient,
-  tenantId: string,
-  id: string,
-): Promise<SessionRecord | undefined> {
-  const row = await prisma.session.findFirst({ where: { id, tenantId } });
-  return row === null ? undefined : toRecord(row);
 }
 
 export async function listSessionIds(prisma: PrismaClient, tenantId: string): Promise<string[]> {

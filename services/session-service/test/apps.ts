@@ -1,0 +1,22 @@
+/** Apps for route tests, each on a fresh migrated database; `cleanups` closes both. */
+import { buildApp, type App, type AppOptions } from '../src/app.js';
+import { ensureKey, generateKey, type Role } from '../src/auth/keys.js';
+import { createMigratedDatabase, type MigratedDatabase } from './databases.js';
+
+export async function migratedApp(
+  cleanups: (() => Promise<void>)[],
+  options: Omit<AppOptions, 'database' | 'migrations'> = {},
+): Promise<{ app: App; db: MigratedDatabase }> {
+  const db = await createMigratedDatabase();
+  cleanups.push(() => db.dispose());
+  const app = await buildApp({ database: db.database, migrations: db.migrations, ...options });
+  cleanups.push(() => app.close());
+  return { app, db };
+}
+
+/** A new API key of `role` for `tenantId`, stored in `db`. */
+export async function newKey(db: MigratedDatabase, tenantId: string, role: Role): Promise<string> {
+  const key = generateKey();
+  await ensureKey(db.database.prisma, { key, tenantId, role, name: `${tenantId} ${role}` });
+  return key;
+}
