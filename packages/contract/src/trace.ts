@@ -2,9 +2,15 @@
 import { Type, type Static } from 'typebox';
 import { SocketAddress } from './endpoints.js';
 
-export const TraceKind = Type.Union(
-  ['state', 'segment', 'timer', 'metrics', 'congestion', 'link', 'app'].map((k) => Type.Literal(k)),
-);
+export const TraceKind = Type.Enum([
+  'state',
+  'segment',
+  'timer',
+  'metrics',
+  'congestion',
+  'link',
+  'app',
+]);
 
 /** `?after=&limit=`: items with eventId > after, at most limit of them. */
 export const PageQuery = Type.Object(

@@ -14,8 +14,9 @@ import { createTestDatabase, type TestDatabase } from './databases.js';
 
 const INIT = '20261121230000_init';
 const ENDPOINT_IDS = '20261122020000_engine_endpoint_ids';
+const TRACE_ONCE = '20261122050000_trace_once_tenant_limits';
 /** Every migration in prisma/migrations, in order. */
-const ALL = [INIT, ENDPOINT_IDS];
+const ALL = [INIT, ENDPOINT_IDS, TRACE_ONCE];
 const MODEL_TABLES = [
   'api_keys',
   'commands',

@@ -314,6 +314,7 @@ describe('sessions', () => {
     expect((await call(app, 'DELETE', base)).status).toBe(204);
     expect((await call(app, 'GET', base)).status).toBe(404);
     expect(await db.database.prisma.traceEvent.count({ where: { sessionId: sid } })).toBe(0);
+    expect(await db.database.prisma.segment.count({ where: { sessionId: sid } })).toBe(0);
   });
 
   it.each([
@@ -346,6 +347,64 @@ describe('sessions', () => {
     const read = await call(second, 'POST', `${base}/endpoints/e3/receive`, {});
     expect(read.body).toMatchObject({ bytes: 3000 });
     expect(String(read.body?.data).slice(0, 28)).toBe('abcdefghijklmnopqrstuvwxyzab');
+  });
+});
+
+describe('the trace behind the commands', () => {
+  it('a rebuild writes again the trace events the database had not got when the process stopped', async () => {
+    const db = await createMigratedDatabase();
+    cleanups.push(() => db.dispose());
+    const first = await appOn(db);
+    const { sid, base } = await labSession(first);
+    await call(first, 'POST', `${base}/endpoints/e1/listen`);
+    await call(first, 'POST', `${base}/endpoints/e2/connect`, {
+      remote: { address: '10.0.0.2', port: 80 },
+    });
+    await call(first, 'POST', `${base}/endpoints/e2/send`, { bytes: 20_000 });
+    await call(first, 'POST', `${base}/clock`, { action: 'run', untilIdle: true, maxMs: 5000 });
+    const events = await call(first, 'GET', `${base}/events?limit=1000`);
+    const segments = await call(first, 'GET', `${base}/segments?limit=1000`);
+    const all = events.body?.items as { eventId: number; kind: string }[];
+    expect(all.map((e) => e.eventId)).toEqual(all.map((_e, i) => i + 1));
+    expect(new Set(all.map((e) => e.kind))).toEqual(
+      new Set(['state', 'segment', 'timer', 'metrics', 'app']),
+    );
+    await first.close();
+
+    // As if the process had died with the last batches unwritten: the log has the commands.
+    const lost = { sessionId: sid, eventId: { gt: BigInt(Math.floor((all.length * 2) / 3)) } };
+    const removed =
+      (await db.database.prisma.traceEvent.deleteMany({ where: lost })).count +
+      (await db.database.prisma.segment.deleteMany({ where: lost })).count;
+    expect(removed).toBeGreaterThan(10);
+
+    const second = await appOn(db);
+    expect((await call(second, 'GET', `${base}/events?limit=1000`)).body).toEqual(events.body);
+    expect((await call(second, 'GET', `${base}/segments?limit=1000`)).body).toEqual(segments.body);
+  });
+
+  it('pages the event list across segments and other events with no gap or repeat', async () => {
+    const { app } = await freshApp();
+    const { base } = await labSession(app);
+    await call(app, 'POST', `${base}/endpoints/e1/listen`);
+    await call(app, 'POST', `${base}/endpoints/e2/connect`, {
+      remote: { address: '10.0.0.2', port: 80 },
+    });
+    await call(app, 'POST', `${base}/clock`, { action: 'run', untilIdle: true, maxMs: 1000 });
+    const whole = (await call(app, 'GET', `${base}/events?limit=1000`)).body?.items as {
+      eventId: number;
+    }[];
+    const paged: number[] = [];
+    for (let after = 0; ;) {
+      const page = await call(app, 'GET', `${base}/events?limit=3&after=${after}`);
+      const items = page.body?.items as { eventId: number }[];
+      if (items.length === 0) break;
+      expect(items.length).toBeLessThanOrEqual(3);
+      paged.push(...items.map((e) => e.eventId));
+      after = page.body?.nextAfter as number;
+    }
+    expect(paged).toEqual(whole.map((e) => e.eventId));
+    expect(paged).toEqual(paged.map((_e, i) => i + 1));
   });
 });
 

@@ -460,6 +460,11 @@ export class Simulation {
 
   // --- the clock --------------------------------------------------------------------------------
 
+  /** The id of the last trace event recorded (0 before the first). */
+  get lastEventId(): number {
+    return this.nextEventId - 1;
+  }
+
   /** The time of the next event in microseconds, or undefined when nothing is pending. */
   nextEventTime(): number | undefined {
     this.discardStaleWakes();

@@ -20,9 +20,8 @@ function runtime(app: FastifyInstance, options: RuntimePluginOptions, done: () =
       app.log.warn({ err: error }, 'could not look for playing sessions (database not ready?)');
     });
   });
-  app.addHook('onClose', (_instance, next) => {
-    sessions.close();
-    next();
+  app.addHook('onClose', async () => {
+    await sessions.close();
   });
   done();
 }

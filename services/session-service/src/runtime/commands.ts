@@ -2,6 +2,10 @@
  * The commands of a session's log and how each is applied to its simulation. Applying the same
  * commands in the same order to a simulation made from the same settings gives the same trace,
  * byte for byte: that is how a session is rebuilt after a restart.
+ *
+ * A command is applied by a generator that yields between slices of a long clock move: live,
+ * the service lets other work run there (`applySliced`); a rebuild runs it straight through
+ * (`applyNow`). Both run exactly the same events.
  */
 import {
   parseFlags,
@@ -36,8 +40,9 @@ export type SessionCommand =
   | { kind: 'close'; endpointId: string }
   | { kind: 'abort'; endpointId: string }
   | { kind: 'step' }
-  | { kind: 'advance'; ms: number }
-  | { kind: 'run'; maxMs: number }
+  /** `maxEvents`: the move stops once it has produced this many trace events. */
+  | { kind: 'advance'; ms: number; maxEvents?: number }
+  | { kind: 'run'; maxMs: number; maxEvents?: number }
   | { kind: 'setLink'; link: Partial<LinkSettings> }
   /** `match` with endpoint ids already resolved to addresses (the log must not depend on them). */
   | { kind: 'addFault'; match: FaultMatch; action: FaultAction; delayMs?: number }
@@ -50,7 +55,8 @@ export type CommandResult =
   | { kind: 'endpoint'; endpointId: string }
   | { kind: 'sent'; accepted: number }
   | { kind: 'received'; data: Uint8Array; eof: boolean }
-  | { kind: 'clock'; idle: boolean }
+  /** `limited`: a clock move stopped at its `maxEvents` before its time. */
+  | { kind: 'clock'; idle: boolean; limited: boolean }
   | { kind: 'fault'; faultId: string }
   | { kind: 'done' };
 
@@ -65,7 +71,11 @@ function generatedBytes(sim: Simulation, endpointId: string, requested: number):
   const c = sim.connection(endpointId);
   const room = Math.max(0, c.options.sndBuffer - c.sndQueue.length);
   const bytes = new Uint8Array(Math.min(requested, room));
-  for (let i = 0; i < bytes.length; i++) bytes[i] = LOWER_A + (i % ALPHABET);
+  for (let i = 0; i < Math.min(ALPHABET, bytes.length); i++) bytes[i] = LOWER_A + i;
+  // Doubling copies: megabytes of pattern in a few dozen native copies, not a loop per byte.
+  for (let filled = ALPHABET; filled < bytes.length; filled *= 2) {
+    bytes.copyWithin(filled, 0, Math.min(filled, bytes.length - filled));
+  }
   return bytes;
 }
 
@@ -75,8 +85,65 @@ function payloadOf(sim: Simulation, endpointId: string, data: Send): Uint8Array 
   return generatedBytes(sim, endpointId, data.bytes);
 }
 
-/** Applies one command; throws the engine's SimulationError, before any change, if refused. */
-export function applyCommand(sim: Simulation, command: SessionCommand): CommandResult {
+/** Clock steps between two yields of a clock move (a few milliseconds of engine work). */
+const STEPS_PER_SLICE = 1024;
+
+type Applying = Generator<void, CommandResult, undefined>;
+
+/**
+ * Runs events up to `untilUs`, then sets the clock there; with `untilIdle`, stops early (the
+ * clock at the last event) when nothing is left. After `maxEvents` trace events it stops where
+ * it is. The same steps as Simulation.advance and runUntilIdle, in slices.
+ */
+export function* moveClock(
+  sim: Simulation,
+  untilUs: number,
+  {
+    untilIdle = false,
+    maxEvents = Infinity,
+  }: { untilIdle?: boolean; maxEvents?: number | undefined } = {},
+): Generator<void, { idle: boolean; limited: boolean }, undefined> {
+  const last = sim.lastEventId + maxEvents;
+  let steps = 0;
+  for (let t = sim.nextEventTime(); t !== undefined && t <= untilUs; t = sim.nextEventTime()) {
+    if (sim.lastEventId >= last) return { idle: false, limited: true };
+    sim.step();
+    if (++steps % STEPS_PER_SLICE === 0) yield;
+  }
+  const idle = sim.nextEventTime() === undefined;
+  if (!(untilIdle && idle) && untilUs > sim.nowUs) sim.advance((untilUs - sim.nowUs) / 1000);
+  return { idle, limited: false };
+}
+
+/** Applies a command in one go (a rebuild). */
+export function applyNow(sim: Simulation, command: SessionCommand, atUs: number): CommandResult {
+  const applying = apply(sim, command, atUs);
+  for (;;) {
+    const next = applying.next();
+    if (next.done === true) return next.value;
+  }
+}
+
+/** Applies a command, letting the event loop run between slices of a long clock move. */
+export async function applySliced(
+  sim: Simulation,
+  command: SessionCommand,
+  atUs: number,
+): Promise<CommandResult> {
+  const applying = apply(sim, command, atUs);
+  for (;;) {
+    const next = applying.next();
+    if (next.done === true) return next.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * Applies one command at virtual time `atUs` (the clock first runs there); throws the engine's
+ * SimulationError, before any change, if the command is refused.
+ */
+function* apply(sim: Simulation, command: SessionCommand, atUs: number): Applying {
+  if (atUs > sim.nowUs) yield* moveClock(sim, atUs);
   switch (command.kind) {
     case 'addEndpoint': {
       const { name, address, port, options } = command.spec;
@@ -115,12 +182,20 @@ export function applyCommand(sim: Simulation, command: SessionCommand): CommandR
       return { kind: 'done' };
     case 'step':
       sim.step();
-      return { kind: 'clock', idle: sim.nextEventTime() === undefined };
-    case 'advance':
-      sim.advance(command.ms);
-      return { kind: 'clock', idle: sim.nextEventTime() === undefined };
-    case 'run':
-      return { kind: 'clock', idle: sim.runUntilIdle(command.maxMs) };
+      return { kind: 'clock', idle: sim.nextEventTime() === undefined, limited: false };
+    case 'advance': {
+      const untilUs = sim.nowUs + Math.round(command.ms * 1000);
+      const moved = yield* moveClock(sim, untilUs, { maxEvents: command.maxEvents });
+      return { kind: 'clock', idle: sim.nextEventTime() === undefined, limited: moved.limited };
+    }
+    case 'run': {
+      const untilUs = sim.nowUs + Math.round(command.maxMs * 1000);
+      const moved = yield* moveClock(sim, untilUs, {
+        untilIdle: true,
+        maxEvents: command.maxEvents,
+      });
+      return { kind: 'clock', ...moved };
+    }
     case 'setLink':
       sim.setLink(command.link);
       return { kind: 'done' };
@@ -133,7 +208,7 @@ export function applyCommand(sim: Simulation, command: SessionCommand): CommandR
       sim.removeFault(command.faultId);
       return { kind: 'done' };
     case 'tick':
-      return { kind: 'clock', idle: sim.nextEventTime() === undefined };
+      return { kind: 'clock', idle: sim.nextEventTime() === undefined, limited: false };
     case 'inject': {
       const s = command.segment;
       sim.inject(s.src, s.dst, {

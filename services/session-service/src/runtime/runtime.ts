@@ -1,20 +1,29 @@
 /**
  * The live sessions of this process. Each session's simulation lives here and nowhere else;
- * every command runs against it one at a time, and is written to Postgres with the trace it
- * produced before its caller hears of it. A session not in memory (after a restart, or after
- * a write that failed) is rebuilt on first use by replaying its command log: the engine is
- * deterministic, so the replay ends exactly where the session was.
+ * every command runs against it one at a time, and is in Postgres's command log before its
+ * caller hears of it; the trace events it produced follow in batches (TraceWriter). A session
+ * not in memory (after a restart, or after a write that failed) is rebuilt on first use by
+ * replaying its command log: the engine is deterministic, so the replay ends exactly where the
+ * session was, and it writes again any trace events the database had not got.
  *
  * Scale-out (DESIGN.md) adds a lease per session around `load`: the owner replays, the others
  * route commands to it.
  */
 import type { CreateSession, Session as SessionView } from '@tcplab/contract';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { Simulation, type LinkSettings, type SimulationSnapshot } from '@tcplab/engine';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
+import {
+  Simulation,
+  type LinkSettings,
+  type SimulationSnapshot,
+  type TraceEvent,
+} from '@tcplab/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import { ApiProblem, Problems } from '../errors.js';
 import type { Database } from '../store/database.js';
-import { applyCommand, type CommandResult, type SessionCommand } from './commands.js';
+import { applyNow, applySliced, type CommandResult, type SessionCommand } from './commands.js';
+import { lastStoredEventId, writeTrace } from './trace-store.js';
+import { TraceWriter } from './trace-writer.js';
 import {
   deleteSession,
   ensureTenant,
@@ -31,6 +40,8 @@ import {
   type NewEndpointRow,
   type SessionRecord,
 } from './store.js';
+
+const gzipAsync = promisify(gzip);
 
 /** How often a playing realtime clock looks for due events (wall ms). */
 const TICK_MS = 10;
@@ -50,11 +61,15 @@ export class LiveSession {
    */
   anchor: { wallMs: number; virtualUs: number } | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** The snapshot being written behind the commands, if any (never rejects). */
+  snapshotWritten: Promise<void> = Promise.resolve();
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly record: SessionRecord,
     readonly sim: Simulation,
+    /** Writes the trace events of the commands behind them. */
+    readonly trace: TraceWriter,
   ) {
     this.link = { ...(record.settings.link as Partial<LinkSettings>) };
   }
@@ -75,11 +90,14 @@ export class LiveSession {
 
   /**
    * Applies a command at virtual time `atUs` (the clock first runs there: a realtime clock's
-   * due events, or a replayed command's time) and collects what it produced.
+   * due events, or a replayed command's time) and collects what it produced. Live commands
+   * run `sliced` (other sessions' requests run between slices of a long clock move); a rebuild
+   * runs them straight through.
    */
-  apply(command: SessionCommand, atUs = this.sim.nowUs) {
-    if (atUs > this.sim.nowUs) this.sim.advance((atUs - this.sim.nowUs) / 1000);
-    const result = applyCommand(this.sim, command);
+  async apply(command: SessionCommand, atUs: number, sliced: boolean) {
+    const result = sliced
+      ? await applySliced(this.sim, command, atUs)
+      : applyNow(this.sim, command, atUs);
     if (command.kind === 'setLink') this.link = { ...this.link, ...command.link };
     const events = this.sim.drainTrace();
     const last = events.at(-1);
@@ -139,6 +157,8 @@ interface SessionSnapshot {
 
 export class SessionRuntime {
   private readonly live = new Map<string, LiveSession>();
+  /** Trace writers of sessions dropped from memory, until they have stopped writing. */
+  private readonly retiring = new Map<string, Promise<void>>();
   private readonly loading = new Map<string, Promise<LiveSession | undefined>>();
   /** Tenants known to have their row (a session row points at its tenant's). */
   private readonly tenants = new Map<string, Promise<void>>();
@@ -169,7 +189,7 @@ export class SessionRuntime {
       settings: { link: body.link ?? {}, defaults: body.defaults ?? {} },
       clock: { mode: body.clock?.mode ?? 'manual', speed: body.clock?.speed ?? 1, paused: true },
     });
-    const session = new LiveSession(record, simulationFor(record));
+    const session = this.liveSession(record, simulationFor(record));
     this.live.set(record.id, session);
     return session;
   }
@@ -183,12 +203,29 @@ export class SessionRuntime {
     return session;
   }
 
-  /**
-   * Runs a read after every command queued before it has been written: what a read shows of
-   * the engine is never ahead of what the trace routes can list.
-   */
+  /** Runs a read of the engine after every command queued before it. */
   read<T>(session: LiveSession, look: () => T | Promise<T>): Promise<T> {
     return session.exclusive(async () => look());
+  }
+
+  /**
+   * Runs a read of the stored trace once the events of every command queued before it are in
+   * the database (later commands go on meanwhile; their events only ever add to the end).
+   */
+  async readTrace<T>(session: LiveSession, look: () => Promise<T>): Promise<T> {
+    // Settled at once into a boolean: a failure must not be an unhandled rejection meanwhile.
+    const { written } = await session.exclusive(() =>
+      Promise.resolve({
+        written: session.trace.flushed().then(
+          () => true,
+          () => false,
+        ),
+      }),
+    );
+    if (!(await written)) {
+      throw new ApiProblem(Problems.notReady, 'the trace is being written again; retry');
+    }
+    return look();
   }
 
   async list(tenantId: string): Promise<LiveSession[]> {
@@ -208,8 +245,10 @@ export class SessionRuntime {
 
   async remove(session: LiveSession): Promise<void> {
     await session.exclusive(async () => {
-      await deleteSession(this.db.prisma, session.record.id);
       this.stopTicking(session);
+      await session.trace.settled();
+      await session.snapshotWritten;
+      await deleteSession(this.db.prisma, session.record.id);
       this.live.delete(session.record.id);
     });
   }
@@ -230,11 +269,12 @@ export class SessionRuntime {
         throw new ApiProblem(Problems.notFound, `no session ${session.record.id}`);
       }
       check();
+      await session.trace.room();
       // A playing realtime clock first catches up with the wall clock: the command happens now.
       const atUs = session.virtualNowUs();
-      let applied: ReturnType<LiveSession['apply']>;
+      let applied: Awaited<ReturnType<LiveSession['apply']>>;
       try {
-        applied = session.apply(command, atUs);
+        applied = await session.apply(command, atUs, true);
       } catch (error) {
         refuse(error);
       }
@@ -250,34 +290,71 @@ export class SessionRuntime {
           lastEventId: session.lastEventId,
         });
       } catch (error) {
-        this.stopTicking(session);
-        this.live.delete(session.record.id);
+        this.evict(session);
         this.log.error({ err: error, sessionId: session.record.id }, 'command not persisted');
         throw new ApiProblem(
           Problems.notReady,
           'the database did not take the command, so it was not applied; retry',
         );
       }
-      if (session.eventsSinceSnapshot >= this.snapshotEveryEvents) await this.snapshot(session);
+      session.trace.append(applied.events);
+      if (session.eventsSinceSnapshot >= this.snapshotEveryEvents) this.snapshot(session);
       return { ...applied.result, events: applied.events.length };
     });
   }
 
-  /** Keeps the engine's state, so that a rebuild replays only the commands after it. */
-  private async snapshot(session: LiveSession): Promise<void> {
+  private liveSession(record: SessionRecord, sim: Simulation): LiveSession {
+    const trace = new TraceWriter((events) => writeTrace(this.db.pool, record.id, events), {
+      onFailure: (error) => {
+        this.log.error({ err: error, sessionId: record.id }, 'trace not persisted');
+        const session = this.live.get(record.id);
+        if (session?.trace === trace) this.evict(session);
+      },
+    });
+    return new LiveSession(record, sim, trace);
+  }
+
+  /**
+   * Drops a session whose memory the database may not match; the next use rebuilds it, once
+   * its trace writer has stopped (a rebuild writes what that writer did not).
+   */
+  private evict(session: LiveSession): void {
+    const id = session.record.id;
+    this.stopTicking(session);
+    if (this.live.get(id) === session) this.live.delete(id);
+    const settled = Promise.all([session.trace.settled(), session.snapshotWritten]).then(
+      () => undefined,
+    );
+    this.retiring.set(id, settled);
+    void settled.then(() => {
+      if (this.retiring.get(id) === settled) this.retiring.delete(id);
+    });
+  }
+
+  /**
+   * Keeps the engine's state, so that a rebuild replays only the commands after it. The state
+   * is taken now; it is compressed and written behind the commands, once the trace up to it is
+   * stored (a rebuild regenerates only the events after its snapshot).
+   */
+  private snapshot(session: LiveSession): void {
     const content: SessionSnapshot = { sim: session.sim.snapshot(), link: session.link };
-    try {
-      await writeSnapshot(this.db.prisma, session.record.id, {
-        commandSeq: session.commandSeq,
-        lastEventId: session.lastEventId,
-        timeUs: session.sim.nowUs,
-        state: gzipSync(JSON.stringify(content)),
-      });
-      session.eventsSinceSnapshot = 0;
-    } catch (error) {
-      // Only a longer rebuild is lost: the log has everything.
-      this.log.warn({ err: error, sessionId: session.record.id }, 'snapshot not written');
-    }
+    const json = JSON.stringify(content);
+    const at = {
+      commandSeq: session.commandSeq,
+      lastEventId: session.lastEventId,
+      timeUs: session.sim.nowUs,
+    };
+    session.eventsSinceSnapshot = 0;
+    session.snapshotWritten = session.snapshotWritten.then(async () => {
+      try {
+        await session.trace.flushed();
+        const state = await gzipAsync(json);
+        await writeSnapshot(this.db.prisma, session.record.id, { ...at, state });
+      } catch (error) {
+        // Only a longer rebuild is lost: the log has everything.
+        this.log.warn({ err: error, sessionId: session.record.id }, 'snapshot not written');
+      }
+    });
   }
 
   /** Rebuilds a session from its log, once even when several requests ask at the same time. */
@@ -291,24 +368,31 @@ export class SessionRuntime {
   }
 
   private async replay(id: string): Promise<LiveSession | undefined> {
+    await this.retiring.get(id);
     const row = await this.db.prisma.session.findUnique({ where: { id } });
     if (row === null) return undefined;
     const record = toRecord(row);
     const started = performance.now();
     const snapshot = await latestSnapshot(this.db.prisma, id);
+    const stored = await lastStoredEventId(this.db.pool, id);
     let session: LiveSession;
     if (snapshot === undefined) {
-      session = new LiveSession(record, simulationFor(record));
+      session = this.liveSession(record, simulationFor(record));
     } else {
       const content = JSON.parse(gunzipSync(snapshot.state).toString('utf8')) as SessionSnapshot;
-      session = new LiveSession(record, Simulation.restore(content.sim));
+      session = this.liveSession(record, Simulation.restore(content.sim));
       session.link = content.link;
       session.commandSeq = snapshot.commandSeq;
       session.lastEventId = snapshot.lastEventId;
       for (const endpoint of session.sim.endpointIds()) session.knownEndpoints.add(endpoint);
     }
+    // Trace events the database did not get before the process stopped are written again.
+    const unstored: TraceEvent[] = [];
     for (const { command, atUs } of await loadCommands(this.db.prisma, id, session.commandSeq)) {
-      session.apply(command, atUs);
+      const { events } = await session.apply(command, atUs, false);
+      if (session.lastEventId > stored) {
+        for (const e of events) if (e.eventId > stored) unstored.push(e);
+      }
     }
     // A clock paused (or stopped by a restart) after its last command: only time passed.
     if (Number(row.nowUs) > session.sim.nowUs) {
@@ -327,10 +411,12 @@ export class SessionRuntime {
         sessionId: id,
         fromSnapshotAt: snapshot?.commandSeq ?? 0,
         commands: session.commandSeq,
+        traceEventsWrittenAgain: unstored.length,
         ms: Math.round(performance.now() - started),
       },
       'session rebuilt from its log',
     );
+    session.trace.append(unstored);
     this.live.set(id, session);
     if (record.clock.mode === 'realtime' && !record.clock.paused) this.startTicking(session);
     return session;
@@ -368,9 +454,13 @@ export class SessionRuntime {
     }
   }
 
-  /** Stops every clock (the service is closing). */
-  close(): void {
+  /** Stops every clock and writes the trace still queued (the service is closing). */
+  async close(): Promise<void> {
     for (const session of this.live.values()) this.stopTicking(session);
+    await Promise.all([
+      ...[...this.live.values()].flatMap((s) => [s.trace.settled(), s.snapshotWritten]),
+      ...this.retiring.values(),
+    ]);
   }
 
   private startTicking(session: LiveSession): void {

@@ -1,7 +1,7 @@
 /**
- * A session's rows in Postgres: the session itself, its command log, the trace events each
- * command produced (and the segments among them again as columns), and its endpoints. A
- * command and everything it produced are written in one transaction, before the response.
+ * A session's rows in Postgres: the session itself, its command log, its endpoints and its
+ * snapshots. A command is written in one transaction before its response (trace-store.ts
+ * writes the trace events it produced).
  */
 import type { TraceEvent } from '@tcplab/engine';
 import type { Pool } from 'pg';
@@ -203,7 +203,10 @@ export async function loadCommands(
   }));
 }
 
-/** Writes a command with the trace events, segments and endpoints it produced, atomically. */
+/**
+ * Writes a command with the endpoints it created and the states they reached, atomically. Its
+ * trace events follow through the session's TraceWriter: the log alone can regenerate them.
+ */
 export async function writeCommand(pool: Pool, write: CommandWrite): Promise<void> {
   const client = await pool.connect();
   try {
@@ -212,7 +215,6 @@ export async function writeCommand(pool: Pool, write: CommandWrite): Promise<voi
       `INSERT INTO commands (session_id, seq, kind, payload, at_us) VALUES ($1, $2, $3, $4, $5)`,
       [write.sessionId, write.seq, write.command.kind, JSON.stringify(write.command), write.atUs],
     );
-    if (write.events.length > 0) await insertEvents(client, write.sessionId, write.events);
     for (const e of write.newEndpoints) {
       await client.query(
         `INSERT INTO endpoints (session_id, id, parent_id, name, address, port, options)
@@ -249,59 +251,4 @@ export async function writeCommand(pool: Pool, write: CommandWrite): Promise<voi
   } finally {
     client.release();
   }
-}
-
-/** Trace events as rows (one multi-row insert per table, from arrays). */
-async function insertEvents(
-  client: { query: Pool['query'] },
-  sessionId: string,
-  events: readonly TraceEvent[],
-): Promise<void> {
-  const ids: number[] = [];
-  const times: number[] = [];
-  const kinds: string[] = [];
-  const endpoints: (string | null)[] = [];
-  const payloads: string[] = [];
-  for (const e of events) {
-    const { eventId, timeUs, kind, ...rest } = e;
-    ids.push(eventId);
-    times.push(timeUs);
-    kinds.push(kind);
-    endpoints.push('endpointId' in rest && rest.endpointId !== undefined ? rest.endpointId : null);
-    payloads.push(JSON.stringify(rest));
-  }
-  await client.query(
-    `INSERT INTO trace_events (session_id, event_id, time_us, kind, endpoint_id, payload)
-     SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::trace_event_kind[], $5::text[], $6::jsonb[])`,
-    [sessionId, ids, times, kinds, endpoints, payloads],
-  );
-  const segments = events.filter(
-    (e): e is Extract<TraceEvent, { kind: 'segment' }> => e.kind === 'segment',
-  );
-  if (segments.length === 0) return;
-  await client.query(
-    `INSERT INTO segments (session_id, event_id, time_us, endpoint_id, src_address, src_port,
-       dst_address, dst_port, flags, seq, ack, len, "window", options, fate, reason)
-     SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[],
-       $7::text[], $8::int[], $9::text[], $10::bigint[], $11::bigint[], $12::int[], $13::int[],
-       $14::jsonb[], $15::segment_fate[], $16::text[])`,
-    [
-      sessionId,
-      segments.map((s) => s.eventId),
-      segments.map((s) => s.timeUs),
-      segments.map((s) => s.endpointId ?? null),
-      segments.map((s) => s.src.address),
-      segments.map((s) => s.src.port),
-      segments.map((s) => s.dst.address),
-      segments.map((s) => s.dst.port),
-      segments.map((s) => s.flags),
-      segments.map((s) => s.seq),
-      segments.map((s) => s.ack),
-      segments.map((s) => s.len),
-      segments.map((s) => s.window),
-      segments.map((s) => JSON.stringify(s.options)),
-      segments.map((s) => s.fate),
-      segments.map((s) => s.reason ?? null),
-    ],
-  );
 }

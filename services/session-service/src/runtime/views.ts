@@ -33,8 +33,8 @@ export function endpointView(sim: Simulation, id: string): EndpointView {
   };
 }
 
-/** A row of `segments` as the API lists it. */
-export function segmentView(row: {
+/** A `segments` row. */
+export interface SegmentRow {
   eventId: bigint;
   timeUs: bigint;
   endpointId: string | null;
@@ -50,7 +50,11 @@ export function segmentView(row: {
   options: unknown;
   fate: SegmentView['fate'];
   reason: string | null;
-}): SegmentView {
+  arrivesUs: bigint | null;
+}
+
+/** A row of `segments` as the segment list shows it. */
+export function segmentView(row: SegmentRow): SegmentView {
   return {
     eventId: Number(row.eventId),
     timeMs: Number(row.timeUs) / 1000,
@@ -68,17 +72,31 @@ export function segmentView(row: {
   };
 }
 
-/** A row of `trace_events` as the API lists it: the stored payload with id, time and kind. */
+/** A row of `segments` as the event list shows it: the engine's segment event. */
+export function segmentEventView(row: SegmentRow): TraceEventView {
+  const { eventId, timeMs, ...segment } = segmentView(row);
+  return {
+    eventId,
+    timeMs,
+    kind: 'segment',
+    ...segment,
+    ...(row.arrivesUs === null ? {} : { arrivesUs: Number(row.arrivesUs) }),
+  };
+}
+
+/** A row of `trace_events` as the API lists it: id, time, kind, endpoint, then the payload. */
 export function eventView(row: {
   eventId: bigint;
   timeUs: bigint;
   kind: string;
+  endpointId: string | null;
   payload: unknown;
 }): TraceEventView {
   return {
-    ...(row.payload as Record<string, unknown>),
     eventId: Number(row.eventId),
     timeMs: Number(row.timeUs) / 1000,
     kind: row.kind as TraceEventView['kind'],
+    ...(row.endpointId === null ? {} : { endpointId: row.endpointId }),
+    ...(row.payload as Record<string, unknown>),
   };
 }

@@ -1,0 +1,112 @@
+/**
+ * Writes one session's trace events behind its commands. A command is answered once its log
+ * row is in Postgres; the events it produced join a queue that is written in large batches,
+ * while the engine goes on with the next command. Nothing is lost to a crash in between: the
+ * log regenerates every event, and a rebuild writes those the database did not get
+ * (SessionRuntime.replay).
+ */
+import type { TraceEvent } from '@tcplab/engine';
+
+/** Writes a batch of consecutive events; rejects when the database did not take them. */
+export type TraceSink = (events: readonly TraceEvent[]) => Promise<void>;
+
+export interface TraceWriterOptions {
+  /** Events taken into one transaction at most. */
+  batchEvents?: number;
+  /** Commands wait (`room()`) while more events than this are queued. */
+  highWaterEvents?: number;
+  /** Called once when a batch fails; the writer then stops and drops what is queued. */
+  onFailure?: (error: unknown) => void;
+}
+
+export class TraceWriter {
+  private queue: TraceEvent[] = [];
+  private writing: Promise<void> | undefined;
+  private failure: Error | undefined;
+  private readonly batchEvents: number;
+  private readonly highWaterEvents: number;
+  /** Waiters for the queue to shrink below the high-water mark. */
+  private roomWaiters: (() => void)[] = [];
+  /** The last event queued, and the last one written. */
+  private appendedId = 0;
+  private writtenId = 0;
+  private flushWaiters: { upTo: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+
+  constructor(
+    private readonly sink: TraceSink,
+    private readonly options: TraceWriterOptions = {},
+  ) {
+    this.batchEvents = options.batchEvents ?? 100_000;
+    this.highWaterEvents = options.highWaterEvents ?? 250_000;
+  }
+
+  /** Queues events (in eventId order, after every event queued before). */
+  append(events: readonly TraceEvent[]): void {
+    if (this.failure !== undefined || events.length === 0) return;
+    for (const e of events) this.queue.push(e);
+    this.appendedId = events[events.length - 1]?.eventId ?? this.appendedId;
+    this.writing ??= this.drain();
+  }
+
+  /** Resolves once every event queued so far is in the database; rejects if a batch failed. */
+  flushed(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.writtenId >= this.appendedId) return Promise.resolve();
+    return new Promise((resolve, reject) =>
+      this.flushWaiters.push({ upTo: this.appendedId, resolve, reject }),
+    );
+  }
+
+  /** Resolves when the queue is short enough for another command's events. */
+  room(): Promise<void> {
+    if (this.failure !== undefined || this.queue.length < this.highWaterEvents)
+      return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Resolves when nothing is being written (after a failure too): the writer is at rest. */
+  async settled(): Promise<void> {
+    while (this.writing !== undefined) await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch =
+          this.queue.length <= this.batchEvents
+            ? this.queue
+            : this.queue.slice(0, this.batchEvents);
+        this.queue = batch === this.queue ? [] : this.queue.slice(this.batchEvents);
+        this.releaseRoom();
+        await this.sink(batch);
+        this.writtenId = batch[batch.length - 1]?.eventId ?? this.writtenId;
+        this.releaseFlushed();
+      }
+    } catch (error) {
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      this.queue = [];
+      this.releaseRoom();
+      this.releaseFlushed();
+      this.options.onFailure?.(error);
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  private releaseFlushed(): void {
+    const waiting: typeof this.flushWaiters = [];
+    for (const waiter of this.flushWaiters) {
+      if (this.failure !== undefined) waiter.reject(this.failure);
+      else if (this.writtenId >= waiter.upTo) waiter.resolve();
+      else waiting.push(waiter);
+    }
+    this.flushWaiters = waiting;
+  }
+
+  private releaseRoom(): void {
+    if (this.queue.length >= this.highWaterEvents && this.failure === undefined) return;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
