@@ -43,3 +43,20 @@ export {
   TraceKind,
 } from './trace.js';
 export { CreateFault, Fault, FaultId, FaultList, FaultParams, Inject } from './faults.js';
+export {
+  ApiKey,
+  ApiKeyList,
+  ApiKeyParams,
+  ApiKeyQuery,
+  CreateApiKey,
+  CreatedApiKey,
+  CreateTenant,
+  LimitOverrides,
+  Limits,
+  Role,
+  Tenant,
+  TenantId,
+  TenantList,
+  TenantParams,
+  UpdateTenant,
+} from './admin.js';

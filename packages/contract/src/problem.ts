@@ -29,6 +29,10 @@ export const ErrorCode = {
   RateLimited: 'RATE_LIMITED',
   /** The service sheds load (503, with Retry-After): its event loop is too busy. */
   Overloaded: 'OVERLOADED',
+  /** A limit of the tenant or session is reached (409; `limit` names it, `value` says how much). */
+  LimitReached: 'LIMIT_REACHED',
+  /** Something with this id exists already (409). */
+  AlreadyExists: 'ALREADY_EXISTS',
   /** A clock action the session's clock does not take now (step while a realtime clock plays). */
   ClockConflict: 'CLOCK_CONFLICT',
   // Calls TCP refuses, named like the socket errors a program would see (409).
@@ -64,6 +68,10 @@ export const Problem = Type.Object(
     detail: Type.Optional(Type.String({ description: 'What went wrong with this request' })),
     instance: Type.Optional(Type.String({ description: 'The request path' })),
     errors: Type.Optional(Type.Array(ProblemFieldError)),
+    limit: Type.Optional(
+      Type.String({ description: 'LIMIT_REACHED: the limit, e.g. maxSessions (see Limits)' }),
+    ),
+    value: Type.Optional(Type.Integer({ description: 'LIMIT_REACHED: the value of that limit' })),
   },
   {
     $id: 'Problem',

@@ -250,8 +250,15 @@ export const ClockResult = Type.Object(
     nowMs: Type.Number(),
     events: Type.Integer({ description: 'Trace events this move produced' }),
     idle: Type.Boolean({ description: 'No event is left to run' }),
+    limited: Type.Boolean({
+      description:
+        'The move stopped before its time at the events one request may produce (maxEventsPerRequest); move again to go on',
+    }),
     nextEventMs: Type.Optional(Type.Number({ description: 'When the next event is due' })),
   },
-  { $id: 'ClockResult', examples: [{ nowMs: 30, events: 12, idle: false, nextEventMs: 1030 }] },
+  {
+    $id: 'ClockResult',
+    examples: [{ nowMs: 30, events: 12, idle: false, limited: false, nextEventMs: 1030 }],
+  },
 );
 export type ClockResult = Static<typeof ClockResult>;

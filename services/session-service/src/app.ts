@@ -15,6 +15,7 @@ import faultRoutes from './routes/faults.js';
 import healthRoutes from './routes/health.js';
 import sessionRoutes from './routes/sessions.js';
 import traceRoutes from './routes/trace.js';
+import adminRoutes from './routes/admin.js';
 import type { Database } from './store/database.js';
 import type { Migration } from './store/migrations.js';
 import { SERVICE_VERSION } from './version.js';
@@ -68,6 +69,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(endpointRoutes);
   await app.register(faultRoutes);
   await app.register(traceRoutes);
+  await app.register(adminRoutes);
   return app;
 }
 

@@ -23,6 +23,13 @@ describe('loadConfig', () => {
       bootstrapKey: undefined,
       rateLimitPerMinute: 1200,
       corsOrigins: [],
+      limits: {
+        maxSessions: 100,
+        maxEndpoints: 64,
+        maxTraceEvents: 5_000_000,
+        maxEventsPerRequest: 1_000_000,
+        maxRequestMs: 86_400_000,
+      },
     });
   });
 
@@ -46,6 +53,11 @@ describe('loadConfig', () => {
           TCPLAB_BOOTSTRAP_KEY: 'a-long-enough-bootstrap-secret',
           TCPLAB_RATE_LIMIT: '60',
           TCPLAB_CORS_ORIGINS: 'https://lab.example.org, http://localhost:5173',
+          TCPLAB_MAX_SESSIONS: '20',
+          TCPLAB_MAX_ENDPOINTS: '8',
+          TCPLAB_MAX_TRACE_EVENTS: '2_000_000',
+          TCPLAB_MAX_EVENTS_PER_REQUEST: '50000',
+          TCPLAB_MAX_REQUEST_MS: '3600000',
         },
         '/srv/tcplab',
       ),
@@ -59,6 +71,13 @@ describe('loadConfig', () => {
       bootstrapKey: 'a-long-enough-bootstrap-secret',
       rateLimitPerMinute: 60,
       corsOrigins: ['https://lab.example.org', 'http://localhost:5173'],
+      limits: {
+        maxSessions: 20,
+        maxEndpoints: 8,
+        maxTraceEvents: 2_000_000,
+        maxEventsPerRequest: 50_000,
+        maxRequestMs: 3_600_000,
+      },
     });
   });
 
@@ -79,6 +98,18 @@ describe('loadConfig', () => {
     [
       { TCPLAB_BOOTSTRAP_KEY: 'short' },
       'TCPLAB_BOOTSTRAP_KEY must be at least 24 characters (got 5)',
+    ],
+    [
+      { TCPLAB_MAX_SESSIONS: '0' },
+      'TCPLAB_MAX_SESSIONS must be an integer from 1 to 1000000 (got "0")',
+    ],
+    [
+      { TCPLAB_MAX_REQUEST_MS: '1e9' },
+      'TCPLAB_MAX_REQUEST_MS must be an integer from 1 to 86400000 (got "1e9")',
+    ],
+    [
+      { TCPLAB_MAX_ENDPOINTS: '10001' },
+      'TCPLAB_MAX_ENDPOINTS must be an integer from 1 to 10000 (got "10001")',
     ],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(problemsOf(env)).toEqual([message]);

@@ -3,6 +3,8 @@
  * Every bad value is reported at once, by variable name, so an operator fixes them in one go.
  */
 import { isAbsolute, resolve } from 'node:path';
+import type { Limits } from '@tcplab/contract';
+import { DEFAULT_LIMITS, LIMIT_MAXIMA, LIMIT_VARIABLES } from './limits.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -25,6 +27,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** TCPLAB_CORS_ORIGINS: origins allowed to call the API from a browser. */
   corsOrigins: string[];
+  /** TCPLAB_MAX_*: the default limits of every tenant (limits.ts). */
+  limits: Limits;
 }
 
 /** The shortest bootstrap key accepted: it is a password, and guessable ones are refused. */
@@ -122,6 +126,20 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }
   }
 
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [limit, variable] of Object.entries(LIMIT_VARIABLES) as [keyof Limits, string][]) {
+    const raw = value(variable);
+    if (raw === undefined) continue;
+    const parsed = Number(raw.replaceAll('_', ''));
+    if (!/^\d[\d_]*$/.test(raw) || parsed < 1 || parsed > LIMIT_MAXIMA[limit]) {
+      problems.push(
+        `${variable} must be an integer from 1 to ${LIMIT_MAXIMA[limit]} (got "${raw}")`,
+      );
+    } else {
+      limits[limit] = parsed;
+    }
+  }
+
   if (problems.length > 0 || logLevel === undefined) throw new ConfigError(problems);
   return {
     host,
@@ -133,6 +151,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     bootstrapKey,
     rateLimitPerMinute,
     corsOrigins,
+    limits,
   };
 }
 

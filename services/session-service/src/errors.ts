@@ -40,6 +40,8 @@ export const Problems = {
     status: 409,
     title: 'Not possible with this clock now',
   },
+  limitReached: { code: ErrorCode.LimitReached, status: 409, title: 'Limit reached' },
+  alreadyExists: { code: ErrorCode.AlreadyExists, status: 409, title: 'Already exists' },
   addressInUse: { code: ErrorCode.AddressInUse, status: 409, title: 'Address in use' },
   isConnected: { code: ErrorCode.IsConnected, status: 409, title: 'Already connected' },
   already: { code: ErrorCode.Already, status: 409, title: 'Connection attempt in progress' },

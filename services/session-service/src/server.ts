@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     migrations,
     loggerInstance: logger,
     auth: { mode: config.auth },
+    runtime: { limits: config.limits },
     protection: {
       ...SERVICE_PROTECTION,
       rateLimitPerMinute: config.rateLimitPerMinute,

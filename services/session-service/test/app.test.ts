@@ -89,6 +89,8 @@ describe('OpenAPI and Swagger UI', () => {
     expect(Object.keys(document.paths).sort()).toEqual([
       '/healthz',
       '/readyz',
+      '/v1/keys',
+      '/v1/keys/{kid}',
       '/v1/sessions',
       '/v1/sessions/{sid}',
       '/v1/sessions/{sid}/clock',
@@ -106,6 +108,8 @@ describe('OpenAPI and Swagger UI', () => {
       '/v1/sessions/{sid}/faults/{fid}',
       '/v1/sessions/{sid}/inject',
       '/v1/sessions/{sid}/segments',
+      '/v1/tenants',
+      '/v1/tenants/{tid}',
     ]);
     expect(Object.keys(document.paths['/readyz']?.get?.responses ?? {})).toEqual(['200', '503']);
   });

@@ -21,6 +21,8 @@ async function observe() {
     endpoints: await get(`${base}/endpoints`),
     segments: await get(`${base}/segments?limit=1000`),
     faults: await get(`${base}/faults`),
+    tenants: await get('/v1/tenants'),
+    keys: await get('/v1/keys'),
     commands: await db.database.prisma.command.count(),
   };
 }
@@ -66,7 +68,14 @@ const ROUTES = [
   '/v1/sessions/{sid}/faults',
   '/v1/sessions/{sid}/faults/{fid}',
   '/v1/sessions/{sid}/inject',
+  '/v1/tenants',
+  '/v1/tenants/{sid}',
+  '/v1/keys',
+  '/v1/keys/{sid}',
 ];
+
+/** Routes that answer 2xx to a GET or a well-formed POST without any id: lists and creation. */
+const COLLECTIONS = new Set(['/v1/sessions', '/v1/tenants', '/v1/keys']);
 
 /** Ids that name nothing: malformed ones, and well-formed ones that do not exist. */
 const strangeId = fc.oneof(
@@ -95,7 +104,7 @@ describe('fuzz', () => {
         async (method, route, id, other, body) => {
           // The session is a stranger (unless the route has none); endpoint and fault ids too.
           const url = route.replace('{sid}', id).replace('{eid}', other).replace('{fid}', other);
-          if (url === '/v1/sessions' && (method === 'POST' || method === 'GET')) return;
+          if (COLLECTIONS.has(url) && (method === 'POST' || method === 'GET')) return;
           const response = await app.inject({
             method,
             url,
@@ -124,6 +133,9 @@ describe('fuzz', () => {
       ['POST', `${base}/endpoints/e3/receive`],
       ['POST', `${base}/faults`],
       ['POST', `${base}/inject`],
+      ['POST', '/v1/tenants'],
+      ['PATCH', '/v1/tenants/local'],
+      ['POST', '/v1/keys'],
     ] as const;
     const invalid = fc.oneof(
       // Not an object at all, or an object with a field no route has.

@@ -4,7 +4,7 @@
  * first 16 hex digits of that hash, which finds the row without revealing anything usable.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyRole, PrismaClient } from '../generated/prisma/client.js';
+import type { ApiKey, ApiKeyRole, PrismaClient } from '../generated/prisma/client.js';
 
 export type Role = ApiKeyRole;
 export const ROLES: readonly Role[] = ['admin', 'instructor', 'viewer'];
@@ -64,4 +64,42 @@ export async function verifyKey(prisma: PrismaClient, key: string): Promise<Prin
   const actual = Buffer.from(digest(key), 'hex');
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
   return { tenantId: row.tenantId, role: row.role };
+}
+
+/** Creates a key for an existing tenant; answers its row and the secret (shown only once). */
+export async function createKey(
+  prisma: PrismaClient,
+  k: Omit<NewKey, 'key'>,
+): Promise<{ row: ApiKey; secret: string }> {
+  const secret = generateKey();
+  const row = await prisma.apiKey.create({
+    data: {
+      tenantId: k.tenantId,
+      role: k.role,
+      name: k.name,
+      prefix: keyPrefix(secret),
+      secretHash: digest(secret),
+    },
+  });
+  return { row, secret };
+}
+
+/** Keys, of one tenant or all, oldest first by tenant. */
+export function listKeys(prisma: PrismaClient, tenantId?: string): Promise<ApiKey[]> {
+  return prisma.apiKey.findMany({
+    where: tenantId === undefined ? {} : { tenantId },
+    orderBy: [{ tenantId: 'asc' }, { createdAt: 'asc' }],
+  });
+}
+
+/** Revokes the keys matching `where` that are not revoked yet; answers how many. */
+export async function revokeKeys(
+  prisma: PrismaClient,
+  where: { id: string } | { prefix: string },
+): Promise<number> {
+  const { count } = await prisma.apiKey.updateMany({
+    where: { ...where, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
+  return count;
 }

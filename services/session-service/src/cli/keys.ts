@@ -7,7 +7,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureKey, generateKey, keyPrefix, ROLES, type Role } from '../auth/keys.js';
+import {
+  ensureKey,
+  generateKey,
+  keyPrefix,
+  listKeys,
+  revokeKeys,
+  ROLES,
+  type Role,
+} from '../auth/keys.js';
 import { loadConfig } from '../config.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { startEmbeddedPostgres } from '../store/embedded-postgres.js';
@@ -68,10 +76,7 @@ async function create(database: Database, tenant: string, role: Role, name: stri
 }
 
 async function list(database: Database, tenant: string | undefined) {
-  const keys = await database.prisma.apiKey.findMany({
-    where: tenant === undefined ? {} : { tenantId: tenant },
-    orderBy: [{ tenantId: 'asc' }, { createdAt: 'asc' }],
-  });
+  const keys = await listKeys(database.prisma, tenant);
   for (const k of keys) {
     const revoked = k.revokedAt === null ? '' : ` revoked ${k.revokedAt.toISOString()}`;
     console.log(`${k.prefix}  ${k.tenantId}  ${k.role}  ${k.name}${revoked}`);
@@ -80,11 +85,8 @@ async function list(database: Database, tenant: string | undefined) {
 }
 
 async function revoke(database: Database, prefix: string) {
-  const { count } = await database.prisma.apiKey.updateMany({
-    where: { prefix, revokedAt: null },
-    data: { revokedAt: new Date() },
-  });
-  if (count === 0) throw new UsageError(`no active key with prefix ${prefix}`);
+  if ((await revokeKeys(database.prisma, { prefix })) === 0)
+    throw new UsageError(`no active key with prefix ${prefix}`);
   console.log(`revoked ${prefix}`);
 }
 

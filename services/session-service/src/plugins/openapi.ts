@@ -15,7 +15,10 @@ async function openapi(app: FastifyInstance, options: { version: string }) {
           'Simulated TCP endpoints: sessions, endpoints, segments and events. ' +
           'Every error is application/problem+json (RFC 9457) with a stable `code`.',
       },
-      tags: [{ name: 'health', description: 'Liveness and readiness' }],
+      tags: [
+        { name: 'health', description: 'Liveness and readiness' },
+        { name: 'admin', description: 'Tenants, their limits, and API keys (admin keys only)' },
+      ],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -15,6 +15,8 @@ import { ApiProblem, Problems } from '../errors.js';
 import type { LiveSession } from '../runtime/runtime.js';
 
 const errors = { 400: Problem, 404: Problem, 503: Problem };
+/** A command can also meet a limit (LIMIT_REACHED). */
+const commandErrors = { ...errors, 409: Problem };
 
 type Party = string | { address: string; port: number };
 
@@ -55,7 +57,7 @@ const faults: FastifyPluginCallbackTypebox = (app, _options, done) => {
         summary: 'Add a fault rule: the nth segment (and count more) matching it is changed',
         params: SessionParams,
         body: CreateFault,
-        response: { 201: Fault, ...errors },
+        response: { 201: Fault, ...commandErrors },
       },
     },
     async (request, reply) => {
@@ -112,7 +114,7 @@ const faults: FastifyPluginCallbackTypebox = (app, _options, done) => {
         tags: ['faults'],
         summary: 'Remove a fault rule',
         params: FaultParams,
-        response: { 204: Type.Null(), ...errors },
+        response: { 204: Type.Null(), ...commandErrors },
       },
     },
     async (request, reply) => {
@@ -138,7 +140,7 @@ const faults: FastifyPluginCallbackTypebox = (app, _options, done) => {
         summary: 'Send a hand-made segment through the links, as a peer would',
         params: SessionParams,
         body: Inject,
-        response: { 202: Type.Object({ events: Type.Integer() }), ...errors },
+        response: { 202: Type.Object({ events: Type.Integer() }), ...commandErrors },
       },
     },
     async (request, reply) => {

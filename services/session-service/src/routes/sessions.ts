@@ -17,12 +17,13 @@ import type { LiveSession } from '../runtime/runtime.js';
 
 const errors = { 400: Problem, 404: Problem, 503: Problem };
 
-function clockResult(session: LiveSession, events: number) {
+function clockResult(session: LiveSession, events: number, limited = false) {
   const next = session.sim.nextEventTime();
   return {
     nowMs: session.virtualNowUs() / 1000,
     events,
     idle: next === undefined,
+    limited,
     ...(next === undefined ? {} : { nextEventMs: next / 1000 }),
   };
 }
@@ -35,7 +36,7 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
         tags: ['sessions'],
         summary: 'Create a session (a simulated network with its own clock)',
         body: CreateSession,
-        response: { 201: Session, 400: Problem },
+        response: { 201: Session, 400: Problem, 409: Problem },
       },
     },
     async (request, reply) => {
@@ -78,7 +79,7 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
         summary: 'Rename a session or change its link settings (from now on, in virtual time)',
         params: SessionParams,
         body: UpdateSession,
-        response: { 200: Session, ...errors },
+        response: { 200: Session, 409: Problem, ...errors },
       },
     },
     async (request) => {
@@ -141,6 +142,17 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
           `the realtime clock is playing; pause it before moving it by hand (${body.action})`,
         );
       }
+      if (body.action !== 'step') {
+        const { maxRequestMs } = await app.runtime.limitsFor(request.tenantId);
+        const [field, ms] = body.action === 'advance' ? ['ms', body.ms] : ['maxMs', body.maxMs];
+        if (ms > maxRequestMs) {
+          throw new ApiProblem(
+            Problems.validationFailed,
+            `one request moves the clock at most ${maxRequestMs} ms (maxRequestMs)`,
+            { errors: [{ path: `/body/${field}`, message: `must be <= ${maxRequestMs}` }] },
+          );
+        }
+      }
       const command: SessionCommand =
         body.action === 'step'
           ? { kind: 'step' }
@@ -148,7 +160,7 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
             ? { kind: 'advance', ms: body.ms }
             : { kind: 'run', maxMs: body.maxMs };
       const result = await app.runtime.execute(session, command);
-      return clockResult(session, result.events);
+      return clockResult(session, result.events, result.kind === 'clock' && result.limited);
     },
   );
 

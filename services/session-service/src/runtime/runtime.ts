@@ -9,7 +9,7 @@
  * Scale-out (DESIGN.md) adds a lease per session around `load`: the owner replays, the others
  * route commands to it.
  */
-import type { CreateSession, Session as SessionView } from '@tcplab/contract';
+import type { CreateSession, Limits, Session as SessionView } from '@tcplab/contract';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
 import {
@@ -20,6 +20,7 @@ import {
 } from '@tcplab/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import { ApiProblem, Problems } from '../errors.js';
+import { DEFAULT_LIMITS, effectiveLimits, storedOverrides } from '../limits.js';
 import type { Database } from '../store/database.js';
 import { applyNow, applySliced, type CommandResult, type SessionCommand } from './commands.js';
 import { lastStoredEventId, writeTrace } from './trace-store.js';
@@ -145,7 +146,12 @@ export interface RuntimeOptions {
   randomSeed?: () => number;
   /** A snapshot of the engine is kept after this many trace events (default 200,000). */
   snapshotEveryEvents?: number;
+  /** Every tenant's limits where it sets none of its own (default DEFAULT_LIMITS). */
+  limits?: Limits;
 }
+
+/** How long a tenant's limits are used before they are read again (wall ms). */
+const LIMITS_TTL_MS = 30_000;
 
 const SNAPSHOT_EVERY_EVENTS = 200_000;
 
@@ -164,6 +170,10 @@ export class SessionRuntime {
   private readonly tenants = new Map<string, Promise<void>>();
   private readonly randomSeed: () => number;
   private readonly snapshotEveryEvents: number;
+  private readonly defaultLimits: Limits;
+  private readonly tenantLimits = new Map<string, { readAt: number; limits: Promise<Limits> }>();
+  /** Session creations per tenant, one at a time (the session count is checked, then grown). */
+  private readonly creating = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly db: Database,
@@ -172,9 +182,58 @@ export class SessionRuntime {
   ) {
     this.randomSeed = options.randomSeed ?? (() => Math.floor(Math.random() * 0x1_0000_0000));
     this.snapshotEveryEvents = options.snapshotEveryEvents ?? SNAPSHOT_EVERY_EVENTS;
+    this.defaultLimits = options.limits ?? DEFAULT_LIMITS;
   }
 
-  async create(tenantId: string, body: CreateSession): Promise<LiveSession> {
+  /** The limits in force for a tenant (its own over the defaults), read at most every 30 s. */
+  limitsFor(tenantId: string): Promise<Limits> {
+    const cached = this.tenantLimits.get(tenantId);
+    if (cached !== undefined && performance.now() - cached.readAt < LIMITS_TTL_MS) {
+      return cached.limits;
+    }
+    const limits = this.db.prisma.tenant
+      .findUnique({ where: { id: tenantId }, select: { limits: true } })
+      .then((row) => effectiveLimits(this.defaultLimits, storedOverrides(row?.limits)));
+    this.tenantLimits.set(tenantId, { readAt: performance.now(), limits });
+    limits.catch(() => this.tenantLimits.delete(tenantId));
+    return limits;
+  }
+
+  /** A tenant's limits changed: the next request reads them again. */
+  forgetLimits(tenantId: string): void {
+    this.tenantLimits.delete(tenantId);
+  }
+
+  /** The service's default limits. */
+  get defaults(): Limits {
+    return this.defaultLimits;
+  }
+
+  /** Creates a session, within the tenant's maxSessions (creations of a tenant run in turn). */
+  create(tenantId: string, body: CreateSession): Promise<LiveSession> {
+    const previous = this.creating.get(tenantId) ?? Promise.resolve();
+    const created = previous.then(
+      () => this.createNow(tenantId, body),
+      () => this.createNow(tenantId, body),
+    );
+    const settled = created.catch(() => undefined);
+    this.creating.set(tenantId, settled);
+    void settled.then(() => {
+      if (this.creating.get(tenantId) === settled) this.creating.delete(tenantId);
+    });
+    return created;
+  }
+
+  private async createNow(tenantId: string, body: CreateSession): Promise<LiveSession> {
+    const { maxSessions } = await this.limitsFor(tenantId);
+    const count = await this.db.prisma.session.count({ where: { tenantId } });
+    if (count >= maxSessions) {
+      throw new ApiProblem(
+        Problems.limitReached,
+        `the tenant has ${count} sessions, its limit (maxSessions); delete one to make another`,
+        { limit: 'maxSessions', value: maxSessions },
+      );
+    }
     let tenant = this.tenants.get(tenantId);
     if (tenant === undefined) {
       tenant = ensureTenant(this.db.prisma, tenantId, tenantId);
@@ -268,6 +327,7 @@ export class SessionRuntime {
       if (this.live.get(session.record.id) !== session) {
         throw new ApiProblem(Problems.notFound, `no session ${session.record.id}`);
       }
+      command = await this.withinLimits(session, command);
       check();
       await session.trace.room();
       // A playing realtime clock first catches up with the wall clock: the command happens now.
@@ -301,6 +361,42 @@ export class SessionRuntime {
       if (session.eventsSinceSnapshot >= this.snapshotEveryEvents) this.snapshot(session);
       return { ...applied.result, events: applied.events.length };
     });
+  }
+
+  /**
+   * Refuses a command past the session's limits, and bounds a clock move by the trace events
+   * one request and the session may still produce (the bound is logged with the command, so a
+   * rebuild stops where it stopped).
+   */
+  private async withinLimits(
+    session: LiveSession,
+    command: SessionCommand,
+  ): Promise<SessionCommand> {
+    const limits = await this.limitsFor(session.record.tenantId);
+    const produced = session.sim.lastEventId;
+    if (produced >= limits.maxTraceEvents) {
+      throw new ApiProblem(
+        Problems.limitReached,
+        `the session has ${produced} trace events, the most one keeps (maxTraceEvents); it ` +
+          'stays readable, and a new session goes on from scratch',
+        { limit: 'maxTraceEvents', value: limits.maxTraceEvents },
+      );
+    }
+    if (command.kind === 'addEndpoint') {
+      const endpoints = session.sim.endpointIds().length;
+      if (endpoints >= limits.maxEndpoints) {
+        throw new ApiProblem(
+          Problems.limitReached,
+          `the session has ${endpoints} endpoints, its limit (maxEndpoints)`,
+          { limit: 'maxEndpoints', value: limits.maxEndpoints },
+        );
+      }
+    }
+    if (command.kind === 'advance' || command.kind === 'run') {
+      const room = limits.maxTraceEvents - produced;
+      return { ...command, maxEvents: Math.min(limits.maxEventsPerRequest, room) };
+    }
+    return command;
   }
 
   private liveSession(record: SessionRecord, sim: Simulation): LiveSession {
@@ -437,6 +533,11 @@ export class SessionRuntime {
   async pause(session: LiveSession): Promise<void> {
     if (session.anchor === undefined) return;
     await this.execute(session, { kind: 'tick' });
+    await this.stopPlaying(session);
+  }
+
+  /** Stops a realtime clock where the simulation is, and keeps it paused after a restart. */
+  private async stopPlaying(session: LiveSession): Promise<void> {
     await session.exclusive(async () => {
       this.stopTicking(session);
       const clock = { speed: session.record.clock.speed, paused: true };
@@ -475,7 +576,17 @@ export class SessionRuntime {
           : Promise.resolve();
       done
         .catch((error: unknown) => {
+          if (error instanceof ApiProblem && error.problem === Problems.limitReached) {
+            // A full session cannot go on: it stops where it is, as if paused.
+            this.log.warn({ sessionId: session.record.id }, error.detail);
+            this.stopTicking(session);
+            return this.stopPlaying(session);
+          }
           this.log.error({ err: error, sessionId: session.record.id }, 'realtime tick failed');
+          return undefined;
+        })
+        .catch((error: unknown) => {
+          this.log.error({ err: error, sessionId: session.record.id }, 'could not pause');
         })
         .finally(() => {
           if (session.anchor !== undefined && this.live.get(session.record.id) === session) {
