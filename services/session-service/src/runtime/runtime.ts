@@ -23,7 +23,7 @@ import { ApiProblem, Problems } from '../errors.js';
 import { DEFAULT_LIMITS, effectiveLimits, storedOverrides } from '../limits.js';
 import type { Database } from '../store/database.js';
 import { applyNow, applySliced, type CommandResult, type SessionCommand } from './commands.js';
-import { lastStoredEventId, writeTrace } from './trace-store.js';
+import { isUnstored, lastStoredEventIds, writeTrace } from './trace-store.js';
 import { TraceWriter } from './trace-writer.js';
 import {
   deleteSession,
@@ -43,6 +43,12 @@ import {
 } from './store.js';
 
 const gzipAsync = promisify(gzip);
+
+/**
+ * A command's trace of at most this many events, with nothing queued before it, is written in
+ * the command's own transaction: one round of statements instead of two transactions.
+ */
+const INLINE_TRACE_EVENTS = 2_000;
 
 /** How often a playing realtime clock looks for due events (wall ms). */
 const TICK_MS = 10;
@@ -338,6 +344,7 @@ export class SessionRuntime {
       } catch (error) {
         refuse(error);
       }
+      const traceInline = applied.events.length <= INLINE_TRACE_EVENTS && session.trace.idle();
       try {
         await writeCommand(this.db.pool, {
           sessionId: session.record.id,
@@ -345,6 +352,7 @@ export class SessionRuntime {
           command,
           atUs: applied.atUs,
           events: applied.events,
+          traceInline,
           newEndpoints: applied.newEndpoints,
           nowUs: session.sim.nowUs,
           lastEventId: session.lastEventId,
@@ -357,7 +365,7 @@ export class SessionRuntime {
           'the database did not take the command, so it was not applied; retry',
         );
       }
-      session.trace.append(applied.events);
+      if (!traceInline) session.trace.append(applied.events);
       if (session.eventsSinceSnapshot >= this.snapshotEveryEvents) this.snapshot(session);
       return { ...applied.result, events: applied.events.length };
     });
@@ -470,7 +478,7 @@ export class SessionRuntime {
     const record = toRecord(row);
     const started = performance.now();
     const snapshot = await latestSnapshot(this.db.prisma, id);
-    const stored = await lastStoredEventId(this.db.pool, id);
+    const stored = await lastStoredEventIds(this.db.pool, id);
     let session: LiveSession;
     if (snapshot === undefined) {
       session = this.liveSession(record, simulationFor(record));
@@ -486,8 +494,8 @@ export class SessionRuntime {
     const unstored: TraceEvent[] = [];
     for (const { command, atUs } of await loadCommands(this.db.prisma, id, session.commandSeq)) {
       const { events } = await session.apply(command, atUs, false);
-      if (session.lastEventId > stored) {
-        for (const e of events) if (e.eventId > stored) unstored.push(e);
+      if (session.lastEventId > Math.min(stored.segments, stored.others)) {
+        for (const e of events) if (isUnstored(e, stored)) unstored.push(e);
       }
     }
     // A clock paused (or stopped by a restart) after its last command: only time passed.

@@ -7,6 +7,7 @@ import type { TraceEvent } from '@tcplab/engine';
 import type { Pool } from 'pg';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { SessionCommand } from './commands.js';
+import { copyTrace } from './trace-store.js';
 
 export interface SessionSettings {
   link: Prisma.JsonObject;
@@ -54,6 +55,8 @@ export interface CommandWrite {
   /** Virtual time when the command was applied (µs). */
   atUs: number;
   events: readonly TraceEvent[];
+  /** Write the events in the same transaction (a small trace with nothing queued before it). */
+  traceInline: boolean;
   newEndpoints: readonly NewEndpointRow[];
   /** Virtual time and last event id after the command. */
   nowUs: number;
@@ -204,8 +207,9 @@ export async function loadCommands(
 }
 
 /**
- * Writes a command with the endpoints it created and the states they reached, atomically. Its
- * trace events follow through the session's TraceWriter: the log alone can regenerate them.
+ * Writes a command with the endpoints it created and the states they reached, atomically, and
+ * with its trace events when `traceInline`; otherwise they follow through the session's
+ * TraceWriter (the log alone can regenerate them).
  */
 export async function writeCommand(pool: Pool, write: CommandWrite): Promise<void> {
   const client = await pool.connect();
@@ -215,6 +219,7 @@ export async function writeCommand(pool: Pool, write: CommandWrite): Promise<voi
       `INSERT INTO commands (session_id, seq, kind, payload, at_us) VALUES ($1, $2, $3, $4, $5)`,
       [write.sessionId, write.seq, write.command.kind, JSON.stringify(write.command), write.atUs],
     );
+    if (write.traceInline) await copyTrace(client, write.sessionId, write.events);
     for (const e of write.newEndpoints) {
       await client.query(
         `INSERT INTO endpoints (session_id, id, parent_id, name, address, port, options)

@@ -14,46 +14,32 @@ type SegmentEvent = Extract<TraceEvent, { kind: 'segment' }>;
 /** Rows per chunk handed to the COPY stream. */
 const ROWS_PER_CHUNK = 2000;
 
-/** Writes a batch of consecutive trace events of one session in one transaction. */
+/**
+ * Writes a batch of consecutive trace events of one session: its segments and its other events
+ * at the same time, each table in a transaction of its own (two Postgres backends share the
+ * work). Batches follow one another, so each table holds a prefix of its rows.
+ */
 export async function writeTrace(
   pool: Pool,
   sessionId: string,
   events: readonly TraceEvent[],
 ): Promise<void> {
+  const { segments, others } = split(events);
+  await Promise.all([
+    inTransaction(pool, (client) => writeRows(client, TRACE_EVENTS, sessionId, others)),
+    inTransaction(pool, (client) => writeRows(client, SEGMENTS, sessionId, segments)),
+  ]);
+}
+
+async function inTransaction(pool: Pool, work: (client: PoolClient) => Promise<void>) {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     // The command log alone is what must survive a crash: the trace is regenerated from it
     // (SessionRuntime.replay), so its commits need not wait for the disk. What a crash can lose
-    // this way is the end of the WAL, so the stored trace stays a prefix with no holes.
+    // this way is the end of the WAL, so each table keeps a prefix of its rows, with no holes.
     await client.query('SET LOCAL synchronous_commit = off');
-    const segments: SegmentEvent[] = [];
-    const others: Exclude<TraceEvent, SegmentEvent>[] = [];
-    for (const e of events) {
-      if (e.kind === 'segment') segments.push(e);
-      else others.push(e);
-    }
-    await copyRows(
-      client,
-      'COPY trace_events (session_id, event_id, time_us, kind, endpoint_id, payload) FROM STDIN',
-      others,
-      (e) => {
-        // The payload is the event without the fields that have columns.
-        const { eventId, timeUs, kind, endpointId, ...rest } = e as typeof e & {
-          endpointId?: string;
-        };
-        return `${sessionId}\t${eventId}\t${timeUs}\t${kind}\t${text(endpointId)}\t${text(JSON.stringify(rest))}\n`;
-      },
-    );
-    await copyRows(
-      client,
-      `COPY segments (session_id, event_id, time_us, endpoint_id, src_address, src_port,
-         dst_address, dst_port, flags, seq, ack, len, "window", options, fate, reason, arrives_us)
-       FROM STDIN`,
-      segments,
-      (s) =>
-        `${sessionId}\t${s.eventId}\t${s.timeUs}\t${text(s.endpointId)}\t${text(s.src.address)}\t${s.src.port}\t${text(s.dst.address)}\t${s.dst.port}\t${text(s.flags)}\t${s.seq}\t${s.ack}\t${s.len}\t${s.window}\t${text(JSON.stringify(s.options))}\t${s.fate}\t${text(s.reason)}\t${s.arrivesUs ?? '\\N'}\n`,
-    );
+    await work(client);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -63,39 +49,175 @@ export async function writeTrace(
   }
 }
 
-/** The last trace event of a session in the database (0 when none). */
-export async function lastStoredEventId(pool: Pool, sessionId: string): Promise<number> {
-  const { rows } = await pool.query<{ last: string | null }>(
-    `SELECT greatest((SELECT max(event_id) FROM trace_events WHERE session_id = $1),
-                     (SELECT max(event_id) FROM segments WHERE session_id = $1)) AS last`,
-    [sessionId],
-  );
-  return Number(rows[0]?.last ?? 0);
+function split(events: readonly TraceEvent[]) {
+  const segments: SegmentEvent[] = [];
+  const others: OtherEvent[] = [];
+  for (const e of events) {
+    if (e.kind === 'segment') segments.push(e);
+    else others.push(e);
+  }
+  return { segments, others };
 }
 
-async function copyRows<T>(
+/** Writes trace events into their tables, inside the caller's transaction. */
+export async function copyTrace(
   client: PoolClient,
-  sql: string,
-  rows: readonly T[],
-  line: (row: T) => string,
+  sessionId: string,
+  events: readonly TraceEvent[],
 ): Promise<void> {
-  if (rows.length === 0) return;
+  const { segments, others } = split(events);
+  await writeRows(client, TRACE_EVENTS, sessionId, others);
+  await writeRows(client, SEGMENTS, sessionId, segments);
+}
+
+type OtherEvent = Exclude<TraceEvent, SegmentEvent>;
+type Value = string | number | null;
+
+/**
+ * A table a trace event becomes a row of: its columns after `session_id` (the same in every
+ * row of a batch) with their types, and the row's values for them.
+ */
+interface Table<T> {
+  name: string;
+  columns: readonly (readonly [name: string, type: string])[];
+  row: (item: T) => Value[];
+}
+
+const TRACE_EVENTS: Table<OtherEvent> = {
+  name: 'trace_events',
+  columns: [
+    ['event_id', 'bigint'],
+    ['time_us', 'bigint'],
+    ['kind', 'trace_event_kind'],
+    ['endpoint_id', 'text'],
+    ['payload', 'json'],
+  ],
+  row: (e) => {
+    // The payload is the event without the fields that have columns.
+    const { eventId, timeUs, kind, endpointId, ...rest } = e as OtherEvent & {
+      endpointId?: string;
+    };
+    return [eventId, timeUs, kind, endpointId ?? null, JSON.stringify(rest)];
+  },
+};
+
+const SEGMENTS: Table<SegmentEvent> = {
+  name: 'segments',
+  columns: [
+    ['event_id', 'bigint'],
+    ['time_us', 'bigint'],
+    ['endpoint_id', 'text'],
+    ['src_address', 'text'],
+    ['src_port', 'int'],
+    ['dst_address', 'text'],
+    ['dst_port', 'int'],
+    ['flags', 'text'],
+    ['seq', 'bigint'],
+    ['ack', 'bigint'],
+    ['len', 'int'],
+    ['"window"', 'int'],
+    ['options', 'jsonb'],
+    ['fate', 'segment_fate'],
+    ['reason', 'text'],
+    ['arrives_us', 'bigint'],
+  ],
+  row: (s) => [
+    s.eventId,
+    s.timeUs,
+    s.endpointId ?? null,
+    s.src.address,
+    s.src.port,
+    s.dst.address,
+    s.dst.port,
+    s.flags,
+    s.seq,
+    s.ack,
+    s.len,
+    s.window,
+    JSON.stringify(s.options),
+    s.fate,
+    s.reason ?? null,
+    s.arrivesUs ?? null,
+  ],
+};
+
+/**
+ * Rows of a batch of up to this many go in as one INSERT from arrays: for a handful of rows a
+ * COPY's stream costs more than it saves.
+ */
+const INSERT_ROWS = 100;
+
+async function writeRows<T>(
+  client: PoolClient,
+  table: Table<T>,
+  sessionId: string,
+  items: readonly T[],
+): Promise<void> {
+  if (items.length === 0) return;
+  const names = ['session_id', ...table.columns.map(([name]) => name)].join(', ');
+  if (items.length <= INSERT_ROWS) {
+    const columns: Value[][] = table.columns.map(() => []);
+    for (const item of items) {
+      table.row(item).forEach((value, i) => columns[i]?.push(value));
+    }
+    const arrays = table.columns.map(([, type], i) => `$${i + 2}::${type}[]`).join(', ');
+    await client.query(`INSERT INTO ${table.name} (${names}) SELECT $1, * FROM unnest(${arrays})`, [
+      sessionId,
+      ...columns,
+    ]);
+    return;
+  }
+  const prefix = `${text(sessionId)}\t`;
   function* chunks() {
-    for (let i = 0; i < rows.length; i += ROWS_PER_CHUNK) {
+    for (let i = 0; i < items.length; i += ROWS_PER_CHUNK) {
       let chunk = '';
-      const end = Math.min(rows.length, i + ROWS_PER_CHUNK);
-      for (let j = i; j < end; j++) chunk += line(rows[j] as T);
+      const end = Math.min(items.length, i + ROWS_PER_CHUNK);
+      for (let j = i; j < end; j++) chunk += prefix + copyFields(table.row(items[j] as T));
       yield chunk;
     }
   }
-  await pipeline(Readable.from(chunks()), client.query(copyFrom(sql)));
+  await pipeline(
+    Readable.from(chunks()),
+    client.query(copyFrom(`COPY ${table.name} (${names}) FROM STDIN`)),
+  );
+}
+
+/** The last segment and the last other trace event of a session in the database (0: none). */
+export async function lastStoredEventIds(
+  pool: Pool,
+  sessionId: string,
+): Promise<{ segments: number; others: number }> {
+  const { rows } = await pool.query<{ segments: string | null; others: string | null }>(
+    `SELECT (SELECT max(event_id) FROM segments WHERE session_id = $1) AS segments,
+            (SELECT max(event_id) FROM trace_events WHERE session_id = $1) AS others`,
+    [sessionId],
+  );
+  return { segments: Number(rows[0]?.segments ?? 0), others: Number(rows[0]?.others ?? 0) };
+}
+
+/** Whether a regenerated event is missing from the database, given what it holds. */
+export function isUnstored(
+  event: TraceEvent,
+  stored: { segments: number; others: number },
+): boolean {
+  return event.eventId > (event.kind === 'segment' ? stored.segments : stored.others);
 }
 
 const SPECIAL = /[\\\t\n\r]/;
 
-/** A value in COPY's text format: \N for null, and backslash, tab and newlines escaped. */
-function text(value: string | undefined): string {
-  if (value === undefined) return '\\N';
+/** Values in COPY's text format: tab-separated, \N for null, special characters escaped. */
+function copyFields(values: Value[]): string {
+  let line = '';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] ?? null;
+    const field = value === null ? '\\N' : typeof value === 'number' ? String(value) : text(value);
+    line += i === 0 ? field : `\t${field}`;
+  }
+  return `${line}\n`;
+}
+
+/** Text in COPY's text format: backslash, tab and newlines escaped. */
+function text(value: string): string {
   if (!SPECIAL.test(value)) return value;
   return value.replace(/[\\\t\n\r]/g, (c) =>
     c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',

@@ -48,6 +48,11 @@ export class TraceWriter {
     this.writing ??= this.drain();
   }
 
+  /** Nothing queued, nothing being written, no failure: the stored trace is complete. */
+  idle(): boolean {
+    return this.writing === undefined && this.queue.length === 0 && this.failure === undefined;
+  }
+
   /** Resolves once every event queued so far is in the database; rejects if a batch failed. */
   flushed(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
