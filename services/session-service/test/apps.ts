@@ -20,3 +20,24 @@ export async function newKey(db: MigratedDatabase, tenantId: string, role: Role)
   await ensureKey(db.database.prisma, { key, tenantId, role, name: `${tenantId} ${role}` });
   return key;
 }
+
+/** A JSON request through fastify inject; answers the status, content type and parsed body. */
+export async function call(
+  app: App,
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const response = await app.inject({
+    method,
+    url,
+    headers,
+    ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
+  });
+  return {
+    status: response.statusCode,
+    type: response.headers['content-type'],
+    body: response.body === '' ? undefined : response.json<Record<string, unknown>>(),
+  };
+}

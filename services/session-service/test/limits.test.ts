@@ -5,6 +5,8 @@
 import type { Limits } from '@tcplab/contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
+import { DEFAULT_LIMITS } from '../src/limits.js';
+import { call } from './apps.js';
 import { createMigratedDatabase, type MigratedDatabase } from './databases.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -18,16 +20,7 @@ async function appOn(db: MigratedDatabase, limits: Partial<Limits> = {}): Promis
     database: db.database,
     migrations: db.migrations,
     auth: { mode: 'disabled' },
-    runtime: {
-      limits: {
-        maxSessions: 100,
-        maxEndpoints: 64,
-        maxTraceEvents: 5_000_000,
-        maxEventsPerRequest: 1_000_000,
-        maxRequestMs: 86_400_000,
-        ...limits,
-      },
-    },
+    runtime: { limits: { ...DEFAULT_LIMITS, ...limits } },
   });
   cleanups.push(() => app.close());
   return app;
@@ -37,23 +30,6 @@ async function freshApp(limits: Partial<Limits> = {}) {
   const db = await createMigratedDatabase();
   cleanups.push(() => db.dispose());
   return { db, app: await appOn(db, limits) };
-}
-
-async function call(
-  app: App,
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-  url: string,
-  body?: unknown,
-) {
-  const response = await app.inject({
-    method,
-    url,
-    ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
-  });
-  return {
-    status: response.statusCode,
-    body: response.body === '' ? undefined : response.json<Record<string, unknown>>(),
-  };
 }
 
 /** A client sending `bytes` to a listening server over 10 ms, connected. */

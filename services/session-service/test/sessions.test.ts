@@ -3,6 +3,7 @@
 // rebuilt from its command log by a second app on the same database.
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
+import { call } from './apps.js';
 import { createMigratedDatabase, type MigratedDatabase } from './databases.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -31,25 +32,6 @@ async function freshApp(): Promise<{ app: App; db: MigratedDatabase }> {
   return { app: await appOn(db), db };
 }
 
-/** A JSON request; answers the status and the parsed body. */
-async function call(
-  app: App,
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-  url: string,
-  body?: unknown,
-) {
-  const response = await app.inject({
-    method,
-    url,
-    ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
-  });
-  return {
-    status: response.statusCode,
-    type: response.headers['content-type'],
-    body: response.body === '' ? undefined : response.json<Record<string, unknown>>(),
-  };
-}
-
 /** A session with a server listening on 10.0.0.2:80 and a client on 10.0.0.1:49152. */
 async function labSession(app: App) {
   const created = await call(app, 'POST', '/v1/sessions', { name: 'lab', seed: 1 });
@@ -71,6 +53,15 @@ async function labSession(app: App) {
   expect([server.status, client.status]).toEqual([201, 201]);
   expect([server.body?.id, client.body?.id, server.body?.state]).toEqual(['e1', 'e2', 'CLOSED']);
   return { sid, base };
+}
+
+/** The server listens, the client connects, and the clock runs until the handshake is done. */
+async function handshake(app: App, base: string) {
+  await call(app, 'POST', `${base}/endpoints/e1/listen`);
+  await call(app, 'POST', `${base}/endpoints/e2/connect`, {
+    remote: { address: '10.0.0.2', port: 80 },
+  });
+  await call(app, 'POST', `${base}/clock`, { action: 'run', untilIdle: true, maxMs: 1000 });
 }
 
 /** The segment list as tcpdump-like lines: `client > server: flags seq:end(len) ack`. */
@@ -162,11 +153,7 @@ describe('a lab through HTTP only', () => {
   it('pages segments and events by eventId and filters events by kind', async () => {
     const { app } = await freshApp();
     const { base } = await labSession(app);
-    await call(app, 'POST', `${base}/endpoints/e1/listen`);
-    await call(app, 'POST', `${base}/endpoints/e2/connect`, {
-      remote: { address: '10.0.0.2', port: 80 },
-    });
-    await call(app, 'POST', `${base}/clock`, { action: 'run', untilIdle: true, maxMs: 1000 });
+    await handshake(app, base);
 
     const first = await call(app, 'GET', `${base}/segments?limit=2`);
     const firstItems = first.body?.items as { eventId: number; flags: string }[];
@@ -304,11 +291,7 @@ describe('sessions', () => {
     expect((await call(app, 'GET', '/v1/sessions')).body?.items).toHaveLength(1);
     const patched = await call(app, 'PATCH', base, { name: 'renamed', link: { delayMs: 50 } });
     expect(patched.body).toMatchObject({ name: 'renamed', link: { delayMs: 50 } });
-    await call(app, 'POST', `${base}/endpoints/e1/listen`);
-    await call(app, 'POST', `${base}/endpoints/e2/connect`, {
-      remote: { address: '10.0.0.2', port: 80 },
-    });
-    await call(app, 'POST', `${base}/clock`, { action: 'run', untilIdle: true, maxMs: 1000 });
+    await handshake(app, base);
     expect((await call(app, 'GET', base)).body).toMatchObject({ clock: { nowMs: 150 } });
 
     expect((await call(app, 'DELETE', base)).status).toBe(204);
@@ -391,11 +374,7 @@ describe('the trace behind the commands', () => {
   it('pages the event list across segments and other events with no gap or repeat', async () => {
     const { app } = await freshApp();
     const { base } = await labSession(app);
-    await call(app, 'POST', `${base}/endpoints/e1/listen`);
-    await call(app, 'POST', `${base}/endpoints/e2/connect`, {
-      remote: { address: '10.0.0.2', port: 80 },
-    });
-    await call(app, 'POST', `${base}/clock`, { action: 'run', untilIdle: true, maxMs: 1000 });
+    await handshake(app, base);
     const whole = (await call(app, 'GET', `${base}/events?limit=1000`)).body?.items as {
       eventId: number;
     }[];

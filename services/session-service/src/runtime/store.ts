@@ -7,7 +7,8 @@ import type { TraceEvent } from '@tcplab/engine';
 import type { Pool } from 'pg';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { SessionCommand } from './commands.js';
-import { copyTrace } from './trace-store.js';
+import { transaction } from '../store/database.js';
+import { insertTrace } from './trace-store.js';
 
 export interface SessionSettings {
   link: Prisma.JsonObject;
@@ -212,18 +213,16 @@ export async function loadCommands(
  * TraceWriter (the log alone can regenerate them).
  */
 export async function writeCommand(pool: Pool, write: CommandWrite): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await transaction(pool, async (client) => {
     await client.query(
       `INSERT INTO commands (session_id, seq, kind, payload, at_us) VALUES ($1, $2, $3, $4, $5)`,
       [write.sessionId, write.seq, write.command.kind, JSON.stringify(write.command), write.atUs],
     );
-    if (write.traceInline) await copyTrace(client, write.sessionId, write.events);
+    if (write.traceInline) await insertTrace(client, write.sessionId, write.events);
     for (const e of write.newEndpoints) {
       await client.query(
         `INSERT INTO endpoints (session_id, id, parent_id, name, address, port, options)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [
           write.sessionId,
           e.id,
@@ -246,14 +245,8 @@ export async function writeCommand(pool: Pool, write: CommandWrite): Promise<voi
     }
     await client.query(
       `UPDATE sessions SET last_command = $2, last_event_id = $3, now_us = $4, updated_at = now()
-       WHERE id = $1`,
+         WHERE id = $1`,
       [write.sessionId, write.seq, write.lastEventId, write.nowUs],
     );
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

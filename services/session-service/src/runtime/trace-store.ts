@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { TraceEvent } from '@tcplab/engine';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { transaction } from '../store/database.js';
 
 type SegmentEvent = Extract<TraceEvent, { kind: 'segment' }>;
 
@@ -31,22 +32,17 @@ export async function writeTrace(
   ]);
 }
 
-async function inTransaction(pool: Pool, work: (client: PoolClient) => Promise<void>) {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    // The command log alone is what must survive a crash: the trace is regenerated from it
-    // (SessionRuntime.replay), so its commits need not wait for the disk. What a crash can lose
-    // this way is the end of the WAL, so each table keeps a prefix of its rows, with no holes.
+/**
+ * A transaction for trace rows. The command log alone is what must survive a crash: the trace
+ * is regenerated from it (SessionRuntime.replay), so these commits need not wait for the disk.
+ * What a crash can lose this way is the end of the WAL, so each table keeps a prefix of its
+ * rows, with no holes.
+ */
+function inTransaction(pool: Pool, work: (client: PoolClient) => Promise<void>): Promise<void> {
+  return transaction(pool, async (client) => {
     await client.query('SET LOCAL synchronous_commit = off');
     await work(client);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 function split(events: readonly TraceEvent[]) {
@@ -60,7 +56,7 @@ function split(events: readonly TraceEvent[]) {
 }
 
 /** Writes trace events into their tables, inside the caller's transaction. */
-export async function copyTrace(
+export async function insertTrace(
   client: PoolClient,
   sessionId: string,
   events: readonly TraceEvent[],
