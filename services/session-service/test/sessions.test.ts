@@ -258,6 +258,31 @@ describe('what TCP refuses, and what the API refuses', () => {
     expect((await commands()) - before).toBe(4);
   });
 
+  it('a connect to a port nobody listens on is refused by RST: an app event ECONNREFUSED', async () => {
+    const { app } = await freshApp();
+    const { base } = await labSession(app); // e1 exists on 10.0.0.2:80 but does not listen
+    const connect = await call(app, 'POST', `${base}/endpoints/e2/connect`, {
+      remote: { address: '10.0.0.2', port: 80 },
+    });
+    expect(connect.body).toMatchObject({ state: 'SYN-SENT' });
+    await call(app, 'POST', `${base}/clock`, { action: 'run', untilIdle: true, maxMs: 1000 });
+    const segments = await call(app, 'GET', `${base}/segments`);
+    expect((segments.body?.items as { flags: string }[]).map((s) => s.flags)).toEqual(['S', 'R.']);
+    const appEvents = await call(app, 'GET', `${base}/events?kind=app`);
+    expect(appEvents.body?.items).toEqual([
+      expect.objectContaining({
+        kind: 'app',
+        endpointId: 'e2',
+        event: 'error',
+        error: 'ECONNREFUSED',
+        timeMs: 20, // the R. arrives one round trip after the S
+      }),
+    ]);
+    expect((await call(app, 'GET', `${base}/endpoints/e2`)).body).toMatchObject({
+      state: 'CLOSED',
+    });
+  });
+
   it('answers 400 naming the field, and 404 for unknown sessions and endpoints', async () => {
     const { app } = await freshApp();
     const { base } = await labSession(app);
