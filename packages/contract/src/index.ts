@@ -60,3 +60,11 @@ export {
   TenantParams,
   UpdateTenant,
 } from './admin.js';
+export {
+  Subscribe,
+  Unsubscribe,
+  type ClientToServerEvents,
+  type EventBatch,
+  type ServerToClientEvents,
+  type SubscriptionAck,
+} from './realtime.js';

@@ -16,6 +16,7 @@ import healthRoutes from './routes/health.js';
 import sessionRoutes from './routes/sessions.js';
 import traceRoutes from './routes/trace.js';
 import adminRoutes from './routes/admin.js';
+import realtimePlugin from './realtime/plugin.js';
 import type { Database } from './store/database.js';
 import type { Migration } from './store/migrations.js';
 import { SERVICE_VERSION } from './version.js';
@@ -64,6 +65,7 @@ export async function buildApp(options: AppOptions) {
   });
   await app.register(authPlugin, options.auth ?? { mode: 'keys' });
   await app.register(runtimePlugin, options.runtime ?? {});
+  await app.register(realtimePlugin, { auth: options.auth ?? { mode: 'keys' } });
   await app.register(healthRoutes);
   await app.register(sessionRoutes);
   await app.register(endpointRoutes);

@@ -71,6 +71,19 @@ describe('TraceWriter', () => {
     await second;
   });
 
+  it('says how far the trace is stored: batches written, and events stored by other means', async () => {
+    const { sink, finishNext } = controlledSink();
+    const writer = new TraceWriter(sink);
+    writer.markStored(7); // written with their command, say
+    expect(writer.storedThrough).toBe(7);
+    writer.append(events(8, 12));
+    expect(writer.storedThrough).toBe(7);
+    expect(() => writer.markStored(20)).toThrow(/past a queue/);
+    await finishNext();
+    await writer.flushed();
+    expect(writer.storedThrough).toBe(12);
+  });
+
   it('holds commands back (room) while the queue is at its high-water mark', async () => {
     const { sink, finishNext } = controlledSink();
     const writer = new TraceWriter(sink, { batchEvents: 2, highWaterEvents: 3 });

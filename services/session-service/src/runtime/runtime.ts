@@ -44,6 +44,9 @@ import {
 
 const gzipAsync = promisify(gzip);
 
+/** Hears the trace events of one command (consecutive, in order). */
+export type TraceListener = (events: readonly TraceEvent[]) => void;
+
 /**
  * A command's trace of at most this many events, with nothing queued before it, is written in
  * the command's own transaction: one round of statements instead of two transactions.
@@ -178,6 +181,8 @@ export class SessionRuntime {
   private readonly snapshotEveryEvents: number;
   private readonly defaultLimits: Limits;
   private readonly tenantLimits = new Map<string, { readAt: number; limits: Promise<Limits> }>();
+  /** Who hears each session's trace events as its commands produce them (realtime streams). */
+  private readonly watchers = new Map<string, Set<TraceListener>>();
   /** Session creations per tenant, one at a time (the session count is checked, then grown). */
   private readonly creating = new Map<string, Promise<unknown>>();
 
@@ -268,6 +273,36 @@ export class SessionRuntime {
     return session;
   }
 
+  /**
+   * Calls `listener` with the trace events of every command of the session from now on, in
+   * order, once the command is in the log; answers the function that stops it.
+   */
+  watch(sessionId: string, listener: TraceListener): () => void {
+    let listeners = this.watchers.get(sessionId);
+    if (listeners === undefined) {
+      listeners = new Set();
+      this.watchers.set(sessionId, listeners);
+    }
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.watchers.get(sessionId) === listeners) {
+        this.watchers.delete(sessionId);
+      }
+    };
+  }
+
+  private publish(sessionId: string, events: readonly TraceEvent[]): void {
+    if (events.length === 0) return;
+    for (const listener of this.watchers.get(sessionId) ?? []) {
+      try {
+        listener(events);
+      } catch (error) {
+        this.log.error({ err: error, sessionId }, 'a trace listener failed');
+      }
+    }
+  }
+
   /** Runs a read of the engine after every command queued before it. */
   read<T>(session: LiveSession, look: () => T | Promise<T>): Promise<T> {
     return session.exclusive(async () => look());
@@ -275,9 +310,13 @@ export class SessionRuntime {
 
   /**
    * Runs a read of the stored trace once the events of every command queued before it are in
-   * the database (later commands go on meanwhile; their events only ever add to the end).
+   * the database (later commands go on meanwhile). `look` gets the last event id it may show:
+   * beyond it the two tables may be stored one ahead of the other, and a page would skip.
    */
-  async readTrace<T>(session: LiveSession, look: () => Promise<T>): Promise<T> {
+  async readTrace<T>(
+    session: LiveSession,
+    look: (storedThrough: number) => Promise<T>,
+  ): Promise<T> {
     // Settled at once into a boolean: a failure must not be an unhandled rejection meanwhile.
     const { written } = await session.exclusive(() =>
       Promise.resolve({
@@ -290,7 +329,7 @@ export class SessionRuntime {
     if (!(await written)) {
       throw new ApiProblem(Problems.notReady, 'the trace is being written again; retry');
     }
-    return look();
+    return look(session.trace.storedThrough);
   }
 
   async list(tenantId: string): Promise<LiveSession[]> {
@@ -365,7 +404,9 @@ export class SessionRuntime {
           'the database did not take the command, so it was not applied; retry',
         );
       }
-      if (!traceInline) session.trace.append(applied.events);
+      if (traceInline) session.trace.markStored(session.lastEventId);
+      else session.trace.append(applied.events);
+      this.publish(session.record.id, applied.events);
       if (session.eventsSinceSnapshot >= this.snapshotEveryEvents) this.snapshot(session);
       return { ...applied.result, events: applied.events.length };
     });
@@ -520,6 +561,8 @@ export class SessionRuntime {
       },
       'session rebuilt from its log',
     );
+    // Stored through the first missing event, then the rest as it is written again.
+    session.trace.markStored((unstored[0]?.eventId ?? session.lastEventId + 1) - 1);
     session.trace.append(unstored);
     this.live.set(id, session);
     if (record.clock.mode === 'realtime' && !record.clock.paused) this.startTicking(session);

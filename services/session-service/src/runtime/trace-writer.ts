@@ -48,6 +48,24 @@ export class TraceWriter {
     this.writing ??= this.drain();
   }
 
+  /**
+   * Every event up to this id is stored, in both tables: what a read of the stored trace may
+   * show (later events may be partly stored, one table ahead of the other).
+   */
+  get storedThrough(): number {
+    return this.writtenId;
+  }
+
+  /**
+   * Events up to `eventId` are stored by other means (with their command, when nothing was
+   * queued; or before a rebuild).
+   */
+  markStored(eventId: number): void {
+    if (!this.idle()) throw new Error('trace events were stored past a queue');
+    this.writtenId = Math.max(this.writtenId, eventId);
+    this.appendedId = Math.max(this.appendedId, eventId);
+  }
+
   /** Nothing queued, nothing being written, no failure: the stored trace is complete. */
   idle(): boolean {
     return this.writing === undefined && this.queue.length === 0 && this.failure === undefined;

@@ -4,7 +4,7 @@ import type {
   Segment as SegmentView,
   TraceEvent as TraceEventView,
 } from '@tcplab/contract';
-import type { Simulation } from '@tcplab/engine';
+import type { Simulation, TraceEvent } from '@tcplab/engine';
 
 const ms = (us: number) => us / 1000;
 
@@ -99,4 +99,42 @@ export function eventView(row: {
     ...(row.endpointId === null ? {} : { endpointId: row.endpointId }),
     ...(row.payload as Record<string, unknown>),
   };
+}
+
+/**
+ * An engine trace event as the event list shows it once stored: built through the same views
+ * as the stored rows, so that a live event and its replay read the same.
+ */
+export function liveEventView(e: TraceEvent): TraceEventView {
+  if (e.kind === 'segment') {
+    return segmentEventView({
+      eventId: BigInt(e.eventId),
+      timeUs: BigInt(e.timeUs),
+      endpointId: e.endpointId ?? null,
+      srcAddress: e.src.address,
+      srcPort: e.src.port,
+      dstAddress: e.dst.address,
+      dstPort: e.dst.port,
+      flags: e.flags,
+      seq: BigInt(e.seq),
+      ack: BigInt(e.ack),
+      len: e.len,
+      window: e.window,
+      options: e.options,
+      fate: e.fate,
+      reason: e.reason ?? null,
+      arrivesUs: e.arrivesUs === undefined ? null : BigInt(e.arrivesUs),
+    });
+  }
+  const { eventId, timeUs, kind, endpointId, ...payload } = e as typeof e & {
+    endpointId?: string;
+  };
+  return eventView({
+    eventId: BigInt(eventId),
+    timeUs: BigInt(timeUs),
+    kind,
+    endpointId: endpointId ?? null,
+    // As stored: JSON has no undefined fields.
+    payload: JSON.parse(JSON.stringify(payload)) as unknown,
+  });
 }

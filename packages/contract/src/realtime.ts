@@ -1,0 +1,60 @@
+/**
+ * The realtime contract (socket.io), as typed event maps in the manner of socket.io's own
+ * typed events: what a client may emit and what the server sends back.
+ *
+ * A client connects with `auth: { token }` (an API key), emits `subscribe {sessionId, after?}`
+ * and receives, in order, every trace event of that session after `after`: first those stored,
+ * then live ones, with no gap and no repeat between the two. Events come in batches (one
+ * `events` message carries those of one command, or a page of the stored trace), so that a
+ * fast session does not cost one message per event; each event is a TraceEvent as the REST
+ * event list shows it, with its session id. A client that reconnects subscribes again with the
+ * last eventId it has seen as `after`.
+ */
+import { Type, type Static } from 'typebox';
+import { SessionId } from './sessions.js';
+import type { TraceEvent } from './trace.js';
+
+export const Subscribe = Type.Object(
+  {
+    sessionId: SessionId,
+    after: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'The last eventId the client has (0: from the start)',
+      }),
+    ),
+  },
+  { $id: 'Subscribe', additionalProperties: false },
+);
+export type Subscribe = Static<typeof Subscribe>;
+
+export const Unsubscribe = Type.Object(
+  { sessionId: SessionId },
+  { $id: 'Unsubscribe', additionalProperties: false },
+);
+export type Unsubscribe = Static<typeof Unsubscribe>;
+
+/**
+ * The answer to subscribe and unsubscribe: ok, or why not (a problem code and a message).
+ * `lastEventId`: for subscribe, the session's last event when it was asked; for unsubscribe,
+ * the last event this connection was sent.
+ */
+export type SubscriptionAck =
+  | { ok: true; sessionId: string; lastEventId: number }
+  | { ok: false; code: string; message: string };
+
+/** A batch of consecutive trace events of one session. */
+export interface EventBatch {
+  sessionId: string;
+  events: TraceEvent[];
+}
+
+export interface ServerToClientEvents {
+  /** Trace events, in eventId order, each batch right after the one before. */
+  events: (batch: EventBatch) => void;
+}
+
+export interface ClientToServerEvents {
+  subscribe: (request: Subscribe, ack: (answer: SubscriptionAck) => void) => void;
+  unsubscribe: (request: Unsubscribe, ack: (answer: SubscriptionAck) => void) => void;
+}

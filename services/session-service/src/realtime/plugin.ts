@@ -1,0 +1,175 @@
+/**
+ * socket.io on the service's HTTP server (path /socket.io): clients subscribe to sessions and
+ * get their trace events, stored then live (stream.ts). A connection carries an API key, as
+ * `auth: { token }` or an `Authorization: Bearer` header; it sees its tenant's sessions only.
+ */
+import {
+  Subscribe,
+  Unsubscribe,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+  type SubscriptionAck,
+} from '@tcplab/contract';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Server, type Socket } from 'socket.io';
+import { Value } from 'typebox/value';
+import { verifyKey, type Principal } from '../auth/keys.js';
+import { ApiProblem } from '../errors.js';
+import { LOCAL_PRINCIPAL, type AuthOptions } from '../plugins/auth.js';
+import { TraceHub } from './hub.js';
+import { SessionStream } from './stream.js';
+
+/** Sessions one connection may follow at once. */
+export const MAX_SUBSCRIPTIONS = 16;
+
+type RealtimeSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  Principal
+>;
+
+export interface RealtimeOptions {
+  auth: AuthOptions;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, Principal>;
+  }
+}
+
+/** The key a connection presents: `auth.token`, else an Authorization: Bearer header. */
+function presentedKey(socket: RealtimeSocket): string | undefined {
+  const token = (socket.handshake.auth as { token?: unknown }).token;
+  if (typeof token === 'string' && token !== '') return token;
+  const header = socket.handshake.headers.authorization;
+  return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+}
+
+function refusal(code: string, message: string): Error & { data: { code: string } } {
+  return Object.assign(new Error(message), { data: { code } });
+}
+
+function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => void) {
+  const io: FastifyInstance['io'] = new Server(app.server, { serveClient: false });
+  const hub = new TraceHub(app.runtime);
+  app.decorate('io', io);
+
+  io.use((socket, next) => {
+    if (options.auth.mode === 'disabled') {
+      socket.data = LOCAL_PRINCIPAL;
+      next();
+      return;
+    }
+    const key = presentedKey(socket);
+    if (key === undefined) {
+      next(refusal('UNAUTHORIZED', 'connect with auth: { token: <API key> }'));
+      return;
+    }
+    verifyKey(app.db.prisma, key).then(
+      (principal) => {
+        if (principal === undefined) {
+          next(refusal('UNAUTHORIZED', 'the API key is unknown or revoked'));
+        } else {
+          socket.data = principal;
+          next();
+        }
+      },
+      (error: unknown) => {
+        app.log.error({ err: error }, 'could not check a realtime key');
+        next(refusal('NOT_READY', 'the service cannot check keys now; retry'));
+      },
+    );
+  });
+
+  io.on('connection', (socket) => {
+    const streams = new Map<string, SessionStream>();
+
+    const subscribe = async (request: unknown, ack: (answer: SubscriptionAck) => void) => {
+      if (!Value.Check(Subscribe, request)) {
+        ack({
+          ok: false,
+          code: 'VALIDATION_FAILED',
+          message: 'subscribe takes {sessionId: <uuid>, after?: <eventId>}',
+        });
+        return;
+      }
+      const { sessionId, after } = request;
+      if (!streams.has(sessionId) && streams.size >= MAX_SUBSCRIPTIONS) {
+        ack({
+          ok: false,
+          code: 'LIMIT_REACHED',
+          message: `a connection follows at most ${MAX_SUBSCRIPTIONS} sessions`,
+        });
+        return;
+      }
+      let session;
+      try {
+        session = await app.runtime.get(socket.data.tenantId, sessionId);
+      } catch (error) {
+        const code = error instanceof ApiProblem ? error.problem.code : 'INTERNAL';
+        ack({ ok: false, code, message: error instanceof Error ? error.message : String(error) });
+        return;
+      }
+      // Subscribing again resumes from the new `after`.
+      streams.get(sessionId)?.close();
+      const stream = new SessionStream(
+        app.runtime,
+        hub,
+        app.db.prisma,
+        session,
+        after ?? 0,
+        (events) => socket.emit('events', { sessionId, events }),
+      );
+      streams.set(sessionId, stream);
+      ack({ ok: true, sessionId, lastEventId: session.lastEventId });
+      await stream.replay();
+    };
+
+    socket.on('subscribe', (request, ack) => {
+      if (typeof ack !== 'function') return;
+      subscribe(request, ack).catch((error: unknown) => {
+        app.log.error({ err: error }, 'realtime subscription failed');
+        socket.disconnect(true);
+      });
+    });
+
+    socket.on('unsubscribe', (request, ack) => {
+      if (typeof ack !== 'function') return;
+      if (!Value.Check(Unsubscribe, request)) {
+        ack({ ok: false, code: 'VALIDATION_FAILED', message: 'unsubscribe takes {sessionId}' });
+        return;
+      }
+      const stream = streams.get(request.sessionId);
+      if (stream === undefined) {
+        ack({ ok: false, code: 'NOT_FOUND', message: `not subscribed to ${request.sessionId}` });
+        return;
+      }
+      stream.close();
+      streams.delete(request.sessionId);
+      ack({ ok: true, sessionId: request.sessionId, lastEventId: stream.lastSent });
+    });
+
+    socket.on('disconnect', () => {
+      for (const stream of streams.values()) stream.close();
+      streams.clear();
+    });
+  });
+
+  app.addHook('preClose', (done) => {
+    io.disconnectSockets(true);
+    done();
+  });
+  app.addHook('onClose', async () => {
+    await io.close();
+  });
+  done();
+}
+
+export default fp(realtime, {
+  name: 'tcplab-realtime',
+  fastify: '5.x',
+  dependencies: ['tcplab-database', 'tcplab-runtime'],
+});

@@ -1,0 +1,222 @@
+// The realtime contract over a real port with a real socket.io client: the stored trace, then
+// live events, with no gap or repeat at the switch (events produced during the replay
+// included); resuming with `after`; keys and tenants; unsubscribe.
+import type {
+  ClientToServerEvents,
+  EventBatch,
+  ServerToClientEvents,
+  SubscriptionAck,
+  TraceEvent,
+} from '@tcplab/contract';
+import { io as connectTo, type Socket } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { App } from '../src/app.js';
+import { call, migratedApp, newKey } from './apps.js';
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function listening(app: App): Promise<string> {
+  return app.listen({ host: '127.0.0.1', port: 0 });
+}
+
+/** A connected client, or the reason it was refused. */
+function connect(url: string, token?: string): Promise<Client> {
+  const socket: Client = connectTo(url, {
+    transports: ['websocket'],
+    reconnection: false,
+    ...(token === undefined ? {} : { auth: { token } }),
+  });
+  cleanups.push(() => {
+    socket.disconnect();
+    return Promise.resolve();
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+function subscribe(socket: Client, request: { sessionId: string; after?: number }) {
+  return new Promise<SubscriptionAck>((resolve) => socket.emit('subscribe', request, resolve));
+}
+
+/** Every event the socket receives for `sessionId`, in arrival order. */
+function collect(socket: Client, sessionId: string): TraceEvent[] {
+  const events: TraceEvent[] = [];
+  socket.on('events', (batch: EventBatch) => {
+    if (batch.sessionId === sessionId) events.push(...batch.events);
+  });
+  return events;
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const started = performance.now();
+  while (!check()) {
+    if (performance.now() - started > 10_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A session with a transfer under way (headers as the caller's key). */
+async function transfer(app: App, headers: Record<string, string>) {
+  const created = await call(
+    app,
+    'POST',
+    '/v1/sessions',
+    {
+      seed: 5,
+      link: { delayMs: 5 },
+      defaults: { sndBuffer: 1 << 21, rcvBuffer: 1 << 21 },
+    },
+    headers,
+  );
+  const sid = String(created.body?.id);
+  const base = `/v1/sessions/${sid}`;
+  await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.2', port: 80 }, headers);
+  await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.1', port: 49152 }, headers);
+  await call(app, 'POST', `${base}/endpoints/e1/listen`, undefined, headers);
+  await call(
+    app,
+    'POST',
+    `${base}/endpoints/e2/connect`,
+    { remote: { address: '10.0.0.2', port: 80 } },
+    headers,
+  );
+  await call(app, 'POST', `${base}/endpoints/e2/send`, { bytes: 1_000_000 }, headers);
+  return { sid, base };
+}
+
+/** The whole stored trace through REST. */
+async function storedTrace(app: App, base: string, headers: Record<string, string>) {
+  const items: TraceEvent[] = [];
+  for (let after = 0; ;) {
+    const page = await call(
+      app,
+      'GET',
+      `${base}/events?limit=1000&after=${after}`,
+      undefined,
+      headers,
+    );
+    const batch = page.body?.items as TraceEvent[];
+    if (batch.length === 0) return items;
+    items.push(...batch);
+    after = page.body?.nextAfter as number;
+  }
+}
+
+describe('realtime streams', () => {
+  it('sends the stored trace, then live events, with no gap or repeat at the switch', async () => {
+    const { app, db } = await migratedApp(cleanups);
+    const key = await newKey(db, 'uni-a', 'instructor');
+    const headers = { authorization: `Bearer ${key}` };
+    const url = await listening(app);
+    const { sid, base } = await transfer(app, headers);
+    await call(app, 'POST', `${base}/clock`, { action: 'advance', ms: 200 }, headers);
+
+    const socket = await connect(url, key);
+    const received = collect(socket, sid);
+    // The clock keeps moving while the subscription replays.
+    const driving = (async () => {
+      for (let i = 0; i < 40; i++) {
+        await call(app, 'POST', `${base}/clock`, { action: 'advance', ms: 1 }, headers);
+      }
+    })();
+    const ack = await subscribe(socket, { sessionId: sid });
+    expect(ack).toMatchObject({ ok: true, sessionId: sid });
+    await driving;
+    const last = (await call(app, 'GET', base, undefined, headers)).body?.lastEventId as number;
+    expect(last).toBeGreaterThan(1000);
+    await until(() => received.at(-1)?.eventId === last, `event ${last}`);
+
+    expect(received.map((e) => e.eventId)).toEqual(received.map((_e, i) => i + 1));
+    // Live events read exactly as their stored copies.
+    expect(received).toEqual(await storedTrace(app, base, headers));
+  });
+
+  it('resumes after a dropped connection from the last event it had', async () => {
+    const { app } = await migratedApp(cleanups, { auth: { mode: 'disabled' } });
+    const url = await listening(app);
+    const { sid, base } = await transfer(app, {});
+    const first = await connect(url);
+    const before = collect(first, sid);
+    await subscribe(first, { sessionId: sid });
+    await call(app, 'POST', `${base}/clock`, { action: 'advance', ms: 20 });
+    const lastBefore = (await call(app, 'GET', base)).body?.lastEventId as number;
+    await until(() => before.at(-1)?.eventId === lastBefore, 'the events before the drop');
+    first.io.engine.close(); // the Wi-Fi drops
+
+    // Meanwhile the session goes on.
+    await call(app, 'POST', `${base}/clock`, { action: 'advance', ms: 20 });
+    const second = await connect(url);
+    const after = collect(second, sid);
+    const ack = await subscribe(second, { sessionId: sid, after: lastBefore });
+    expect(ack).toMatchObject({ ok: true });
+    await call(app, 'POST', `${base}/clock`, { action: 'advance', ms: 20 });
+    const last = (await call(app, 'GET', base)).body?.lastEventId as number;
+    await until(() => after.at(-1)?.eventId === last, 'the events after the drop');
+    const all = [...before, ...after].map((e) => e.eventId);
+    expect(all).toEqual(all.map((_e, i) => i + 1));
+  });
+
+  it('stops sending once unsubscribed', async () => {
+    const { app } = await migratedApp(cleanups, { auth: { mode: 'disabled' } });
+    const url = await listening(app);
+    const { sid, base } = await transfer(app, {});
+    const socket = await connect(url);
+    const received = collect(socket, sid);
+    await subscribe(socket, { sessionId: sid });
+    await until(() => received.length > 0, 'the stored events');
+    const unsubscribed = await new Promise<SubscriptionAck>((resolve) =>
+      socket.emit('unsubscribe', { sessionId: sid }, resolve),
+    );
+    expect(unsubscribed).toEqual({
+      ok: true,
+      sessionId: sid,
+      lastEventId: received.at(-1)?.eventId,
+    });
+    const count = received.length;
+    await call(app, 'POST', `${base}/clock`, { action: 'advance', ms: 50 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(received.length).toBe(count);
+  });
+});
+
+describe('realtime auth', () => {
+  it('refuses a connection without a key or with an unknown one', async () => {
+    const { app } = await migratedApp(cleanups);
+    const url = await listening(app);
+    await expect(connect(url)).rejects.toMatchObject({
+      message: 'connect with auth: { token: <API key> }',
+      data: { code: 'UNAUTHORIZED' },
+    });
+    await expect(connect(url, 'tcplab_not-a-key')).rejects.toMatchObject({
+      data: { code: 'UNAUTHORIZED' },
+    });
+  });
+
+  it("a key sees its tenant's sessions only; bad requests are answered, not ignored", async () => {
+    const { app, db } = await migratedApp(cleanups);
+    const url = await listening(app);
+    const a = await newKey(db, 'uni-a', 'instructor');
+    const b = await newKey(db, 'uni-b', 'viewer');
+    const { sid } = await transfer(app, { authorization: `Bearer ${a}` });
+    const stranger = await connect(url, b);
+    expect(await subscribe(stranger, { sessionId: sid })).toMatchObject({
+      ok: false,
+      code: 'NOT_FOUND',
+    });
+    expect(await subscribe(stranger, { sessionId: 'not-a-uuid' })).toMatchObject({
+      ok: false,
+      code: 'VALIDATION_FAILED',
+    });
+    // A viewer of the right tenant may watch.
+    const viewer = await connect(url, await newKey(db, 'uni-a', 'viewer'));
+    expect(await subscribe(viewer, { sessionId: sid })).toMatchObject({ ok: true });
+  });
+});
