@@ -64,6 +64,7 @@ export {
   Subscribe,
   Unsubscribe,
   type ClientToServerEvents,
+  type Cutoff,
   type EventBatch,
   type ServerToClientEvents,
   type SubscriptionAck,

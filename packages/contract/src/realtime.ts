@@ -49,9 +49,19 @@ export interface EventBatch {
   events: TraceEvent[];
 }
 
+/** Why the server closes a connection that fell too far behind, and where to resume. */
+export interface Cutoff {
+  sessionId: string;
+  /** The last event sent before the cut: subscribe again with it as `after`. */
+  lastEventId: number;
+  reason: string;
+}
+
 export interface ServerToClientEvents {
-  /** Trace events, in eventId order, each batch right after the one before. */
+  /** Trace events, in eventId order, each batch right after the one before (500 at most). */
   events: (batch: EventBatch) => void;
+  /** Sent before the server disconnects a client that fell too far behind. */
+  cutoff: (cutoff: Cutoff) => void;
 }
 
 export interface ClientToServerEvents {

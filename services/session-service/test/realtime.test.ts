@@ -3,6 +3,7 @@
 // included); resuming with `after`; keys and tenants; unsubscribe.
 import type {
   ClientToServerEvents,
+  Cutoff,
   EventBatch,
   ServerToClientEvents,
   SubscriptionAck,
@@ -55,10 +56,10 @@ function collect(socket: Client, sessionId: string): TraceEvent[] {
   return events;
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const started = performance.now();
   while (!check()) {
-    if (performance.now() - started > 10_000) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -163,6 +164,59 @@ describe('realtime streams', () => {
     const all = [...before, ...after].map((e) => e.eventId);
     expect(all).toEqual(all.map((_e, i) => i + 1));
   });
+
+  it('cuts off a client that falls too far behind, which then resumes where the cut left it', async () => {
+    const { app } = await migratedApp(cleanups, { auth: { mode: 'disabled' } });
+    const url = await listening(app);
+    const created = await call(app, 'POST', '/v1/sessions', {
+      seed: 5,
+      link: { delayMs: 5 },
+      defaults: { sndBuffer: 1 << 26, rcvBuffer: 1 << 26 },
+    });
+    const sid = String(created.body?.id);
+    const base = `/v1/sessions/${sid}`;
+    await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.2', port: 80 });
+    await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.1', port: 49152 });
+    await call(app, 'POST', `${base}/endpoints/e1/listen`);
+    await call(app, 'POST', `${base}/endpoints/e2/connect`, {
+      remote: { address: '10.0.0.2', port: 80 },
+    });
+    await call(app, 'POST', `${base}/endpoints/e2/send`, { bytes: 60_000_000 });
+
+    const slow = await connect(url);
+    const got = collect(slow, sid);
+    const cutoffs: Cutoff[] = [];
+    slow.on('cutoff', (cutoff) => cutoffs.push(cutoff));
+    await subscribe(slow, { sessionId: sid });
+    // The client stops reading its connection (a laptop asleep, a frozen tab).
+    const wire = (
+      slow.io.engine.transport as unknown as {
+        ws: { _socket: { pause(): void; resume(): void } };
+      }
+    ).ws._socket;
+    wire.pause();
+    let last = 0;
+    for (let i = 0; i < 60 && last < 120_000; i++) {
+      await call(app, 'POST', `${base}/clock`, { action: 'advance', ms: 50 });
+      last = (await call(app, 'GET', base)).body?.lastEventId as number;
+    }
+    // Kernel buffers hold some 30,000 events, the outbox 50,000 more: this is well past both.
+    expect(last).toBeGreaterThanOrEqual(120_000);
+    wire.resume();
+    await until(() => slow.disconnected, 'the cut');
+    expect(cutoffs).toEqual([
+      expect.objectContaining({ sessionId: sid, lastEventId: got.at(-1)?.eventId }),
+    ]);
+    expect(got.length).toBeLessThan(last);
+    expect(got.map((e) => e.eventId)).toEqual(got.map((_e, i) => i + 1));
+
+    const again = await connect(url);
+    const rest = collect(again, sid);
+    await subscribe(again, { sessionId: sid, after: cutoffs[0]?.lastEventId ?? 0 });
+    await until(() => rest.at(-1)?.eventId === last, 'the rest of the trace', 30_000);
+    const all = [...got, ...rest].map((e) => e.eventId);
+    expect(all).toEqual(all.map((_e, i) => i + 1));
+  }, 60_000);
 
   it('stops sending once unsubscribed', async () => {
     const { app } = await migratedApp(cleanups, { auth: { mode: 'disabled' } });

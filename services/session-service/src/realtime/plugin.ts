@@ -18,6 +18,7 @@ import { verifyKey, type Principal } from '../auth/keys.js';
 import { ApiProblem } from '../errors.js';
 import { LOCAL_PRINCIPAL, type AuthOptions } from '../plugins/auth.js';
 import { TraceHub } from './hub.js';
+import { MAX_BACKLOG_EVENTS, Outbox } from './outbox.js';
 import { SessionStream } from './stream.js';
 
 /** Sessions one connection may follow at once. */
@@ -86,6 +87,21 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
 
   io.on('connection', (socket) => {
     const streams = new Map<string, SessionStream>();
+    const outbox = new Outbox({
+      emit: (sessionId, events) => socket.emit('events', { sessionId, events }),
+      cutOff: (lastSent) => {
+        for (const [sessionId, lastEventId] of lastSent) {
+          socket.emit('cutoff', {
+            sessionId,
+            lastEventId,
+            reason: `more than ${MAX_BACKLOG_EVENTS} events waited for this client; resume with after`,
+          });
+        }
+        app.log.info({ sessions: [...lastSent.keys()] }, 'realtime client too far behind: cut off');
+        socket.disconnect(true);
+      },
+      onDrain: (listener) => socket.conn.on('drain', listener),
+    });
 
     const subscribe = async (request: unknown, ack: (answer: SubscriptionAck) => void) => {
       if (!Value.Check(Subscribe, request)) {
@@ -121,7 +137,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
         app.db.prisma,
         session,
         after ?? 0,
-        (events) => socket.emit('events', { sessionId, events }),
+        (events) => outbox.send(sessionId, events),
       );
       streams.set(sessionId, stream);
       ack({ ok: true, sessionId, lastEventId: session.lastEventId });
@@ -148,8 +164,10 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
         return;
       }
       stream.close();
+      const lastEventId = outbox.lastSentOf(request.sessionId);
+      outbox.forget(request.sessionId);
       streams.delete(request.sessionId);
-      ack({ ok: true, sessionId: request.sessionId, lastEventId: stream.lastSent });
+      ack({ ok: true, sessionId: request.sessionId, lastEventId });
     });
 
     socket.on('disconnect', () => {

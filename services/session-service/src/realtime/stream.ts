@@ -29,7 +29,8 @@ export class SessionStream {
     private readonly prisma: PrismaClient,
     private readonly session: LiveSession,
     after: number,
-    private readonly send: (events: TraceEventView[]) => void,
+    /** Sends events; false: the client is gone, stop. */
+    private readonly send: (events: TraceEventView[]) => boolean,
   ) {
     this.cursor = after;
     this.unwatch = hub.listen(session.record.id, (events) => {
@@ -50,18 +51,16 @@ export class SessionStream {
         });
         if (this.closed || page.length === 0) return;
         this.cursor = page.at(-1)?.eventId ?? this.cursor;
-        this.send(page);
+        if (!this.send(page)) {
+          this.close();
+          return;
+        }
         if (page.length < REPLAY_PAGE) return;
       }
     });
     const heard = this.pending ?? [];
     this.pending = undefined;
     for (const events of heard) this.forward(events);
-  }
-
-  /** The last eventId sent. */
-  get lastSent(): number {
-    return this.cursor;
   }
 
   close(): void {
@@ -75,6 +74,6 @@ export class SessionStream {
     const fresh = events.filter((e) => e.eventId > this.cursor);
     if (fresh.length === 0) return;
     this.cursor = fresh.at(-1)?.eventId ?? this.cursor;
-    this.send(fresh);
+    if (!this.send(fresh)) this.close();
   }
 }
