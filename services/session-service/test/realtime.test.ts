@@ -64,8 +64,8 @@ async function until(check: () => boolean, what: string, timeoutMs = 10_000): Pr
   }
 }
 
-/** A session with a transfer under way (headers as the caller's key). */
-async function transfer(app: App, headers: Record<string, string>) {
+/** A session with a transfer of `bytes` under way (headers: the caller's key). */
+async function transfer(app: App, headers: Record<string, string>, bytes = 1_000_000) {
   const created = await call(
     app,
     'POST',
@@ -73,7 +73,7 @@ async function transfer(app: App, headers: Record<string, string>) {
     {
       seed: 5,
       link: { delayMs: 5 },
-      defaults: { sndBuffer: 1 << 21, rcvBuffer: 1 << 21 },
+      defaults: { sndBuffer: 2 * bytes, rcvBuffer: 2 * bytes },
     },
     headers,
   );
@@ -89,7 +89,7 @@ async function transfer(app: App, headers: Record<string, string>) {
     { remote: { address: '10.0.0.2', port: 80 } },
     headers,
   );
-  await call(app, 'POST', `${base}/endpoints/e2/send`, { bytes: 1_000_000 }, headers);
+  await call(app, 'POST', `${base}/endpoints/e2/send`, { bytes }, headers);
   return { sid, base };
 }
 
@@ -168,20 +168,7 @@ describe('realtime streams', () => {
   it('cuts off a client that falls too far behind, which then resumes where the cut left it', async () => {
     const { app } = await migratedApp(cleanups, { auth: { mode: 'disabled' } });
     const url = await listening(app);
-    const created = await call(app, 'POST', '/v1/sessions', {
-      seed: 5,
-      link: { delayMs: 5 },
-      defaults: { sndBuffer: 1 << 26, rcvBuffer: 1 << 26 },
-    });
-    const sid = String(created.body?.id);
-    const base = `/v1/sessions/${sid}`;
-    await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.2', port: 80 });
-    await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.1', port: 49152 });
-    await call(app, 'POST', `${base}/endpoints/e1/listen`);
-    await call(app, 'POST', `${base}/endpoints/e2/connect`, {
-      remote: { address: '10.0.0.2', port: 80 },
-    });
-    await call(app, 'POST', `${base}/endpoints/e2/send`, { bytes: 60_000_000 });
+    const { sid, base } = await transfer(app, {}, 60_000_000);
 
     const slow = await connect(url);
     const got = collect(slow, sid);
