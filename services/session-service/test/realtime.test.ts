@@ -205,6 +205,25 @@ describe('realtime streams', () => {
     expect(all).toEqual(all.map((_e, i) => i + 1));
   }, 60_000);
 
+  it('subscribing again to the same session resumes from the new after, once', async () => {
+    const { app } = await migratedApp(cleanups, { auth: { mode: 'disabled' } });
+    const url = await listening(app);
+    const { sid, base } = await transfer(app, {});
+    await call(app, 'POST', `${base}/clock`, { action: 'advance', ms: 50 });
+    const last = (await call(app, 'GET', base)).body?.lastEventId as number;
+    const socket = await connect(url);
+    const received = collect(socket, sid);
+    await subscribe(socket, { sessionId: sid });
+    await subscribe(socket, { sessionId: sid, after: last - 10 });
+    // What the first subscription had sent arrived before the second one's answer; after it,
+    // exactly the last ten events, once.
+    const mark = received.length;
+    await until(() => received.at(-1)?.eventId === last && received.length > mark, 'the tail');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const tail = received.slice(mark).map((e) => e.eventId);
+    expect(tail).toEqual([...Array(10).keys()].map((i) => last - 9 + i));
+  });
+
   it('stops sending once unsubscribed', async () => {
     const { app } = await migratedApp(cleanups, { auth: { mode: 'disabled' } });
     const url = await listening(app);

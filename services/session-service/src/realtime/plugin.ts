@@ -129,8 +129,9 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
         ack({ ok: false, code, message: error instanceof Error ? error.message : String(error) });
         return;
       }
-      // Subscribing again resumes from the new `after`.
+      // Subscribing again resumes from the new `after`: what waited for the old stream goes.
       streams.get(sessionId)?.close();
+      outbox.forget(sessionId);
       const stream = new SessionStream(
         app.runtime,
         hub,
