@@ -41,3 +41,24 @@ export async function call(
     body: response.body === '' ? undefined : response.json<Record<string, unknown>>(),
   };
 }
+
+/**
+ * A server (e1, 10.0.0.2:80) listening and a client (e2, 10.0.0.1:49152) connecting to it, in
+ * the session at `base`; the clock has not moved.
+ */
+export async function clientAndServer(
+  app: App,
+  base: string,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.2', port: 80 }, headers);
+  await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.1', port: 49152 }, headers);
+  await call(app, 'POST', `${base}/endpoints/e1/listen`, undefined, headers);
+  await call(
+    app,
+    'POST',
+    `${base}/endpoints/e2/connect`,
+    { remote: { address: '10.0.0.2', port: 80 } },
+    headers,
+  );
+}

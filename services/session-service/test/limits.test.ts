@@ -6,7 +6,7 @@ import type { Limits } from '@tcplab/contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
-import { call } from './apps.js';
+import { call, clientAndServer } from './apps.js';
 import { createMigratedDatabase, type MigratedDatabase } from './databases.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -40,12 +40,7 @@ async function transferSession(app: App, bytes: number, clock?: Record<string, u
     ...(clock === undefined ? {} : { clock }),
   });
   const base = `/v1/sessions/${String(created.body?.id)}`;
-  await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.2', port: 80 });
-  await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.1', port: 49152 });
-  await call(app, 'POST', `${base}/endpoints/e1/listen`);
-  await call(app, 'POST', `${base}/endpoints/e2/connect`, {
-    remote: { address: '10.0.0.2', port: 80 },
-  });
+  await clientAndServer(app, base);
   if (bytes > 0) await call(app, 'POST', `${base}/endpoints/e2/send`, { bytes });
   return { sid: String(created.body?.id), base };
 }

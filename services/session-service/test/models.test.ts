@@ -34,7 +34,9 @@ async function seedSession(tenantId: string) {
 
 describe('generated client against the migrated schema', () => {
   it('writes and reads tenants and API keys', async () => {
-    await prisma.tenant.create({ data: { id: 'uni-a', name: 'University A' } });
+    await prisma.tenant.create({
+      data: { id: 'uni-a', name: 'University A', limits: { maxSessions: 300 } },
+    });
     const key = await prisma.apiKey.create({
       data: {
         tenantId: 'uni-a',
@@ -50,6 +52,9 @@ describe('generated client against the migrated schema', () => {
       include: { apiKeys: true },
     });
     expect(read.apiKeys).toEqual([key]);
+    expect(read.limits).toEqual({ maxSessions: 300 });
+    const unlimited = await prisma.tenant.create({ data: { id: 'uni-z', name: 'Z' } });
+    expect(unlimited.limits).toEqual({}); // no limits of its own: the service's defaults
     expect(key).toMatchObject({ role: 'instructor', lastUsedAt: null, revokedAt: null });
     await expect(
       prisma.apiKey.create({

@@ -12,7 +12,7 @@ import type {
 import { io as connectTo, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
-import { call, migratedApp, newKey } from './apps.js';
+import { call, clientAndServer, migratedApp, newKey } from './apps.js';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -79,16 +79,7 @@ async function transfer(app: App, headers: Record<string, string>, bytes = 1_000
   );
   const sid = String(created.body?.id);
   const base = `/v1/sessions/${sid}`;
-  await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.2', port: 80 }, headers);
-  await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.1', port: 49152 }, headers);
-  await call(app, 'POST', `${base}/endpoints/e1/listen`, undefined, headers);
-  await call(
-    app,
-    'POST',
-    `${base}/endpoints/e2/connect`,
-    { remote: { address: '10.0.0.2', port: 80 } },
-    headers,
-  );
+  await clientAndServer(app, base, headers);
   await call(app, 'POST', `${base}/endpoints/e2/send`, { bytes }, headers);
   return { sid, base };
 }

@@ -3,7 +3,7 @@
 // rebuilt from its command log by a second app on the same database.
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
-import { call } from './apps.js';
+import { call, clientAndServer } from './apps.js';
 import { createMigratedDatabase, type MigratedDatabase } from './databases.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -426,12 +426,7 @@ describe('realtime sessions', () => {
     });
     expect(created.body).toMatchObject({ clock: { mode: 'realtime', speed: 10, running: false } });
     const base = `/v1/sessions/${String(created.body?.id)}`;
-    await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.2', port: 80 });
-    await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.1', port: 49152 });
-    await call(app, 'POST', `${base}/endpoints/e1/listen`);
-    await call(app, 'POST', `${base}/endpoints/e2/connect`, {
-      remote: { address: '10.0.0.2', port: 80 },
-    });
+    await clientAndServer(app, base);
     const started = performance.now();
     const played = await call(app, 'POST', `${base}/clock`, { action: 'play' });
     expect(played.status).toBe(200);

@@ -73,11 +73,13 @@ describe('TraceWriter', () => {
 
   it('says how far the trace is stored: batches written, and events stored by other means', async () => {
     const { sink, finishNext } = controlledSink();
-    const writer = new TraceWriter(sink);
+    const writer = new TraceWriter(sink, { inlineEvents: 100 });
+    expect([writer.takesInline(100), writer.takesInline(101)]).toEqual([true, false]);
     writer.markStored(7); // written with their command, say
     expect(writer.storedThrough).toBe(7);
     writer.append(events(8, 12));
     expect(writer.storedThrough).toBe(7);
+    expect(writer.takesInline(1)).toBe(false); // behind a queue, events wait their turn
     expect(() => writer.markStored(20)).toThrow(/past a queue/);
     await finishNext();
     await writer.flushed();

@@ -9,31 +9,29 @@ import { liveEventView } from '../runtime/views.js';
 export type ViewListener = (events: readonly TraceEventView[]) => void;
 
 export class TraceHub {
-  private readonly sessions = new Map<
-    string,
-    { listeners: Set<ViewListener>; unwatch: () => void }
-  >();
+  private readonly sessions = new Map<string, Set<ViewListener>>();
+  readonly close: () => void;
 
-  constructor(private readonly runtime: SessionRuntime) {}
+  constructor(runtime: SessionRuntime) {
+    this.close = runtime.onTrace((sessionId, events) => {
+      const listeners = this.sessions.get(sessionId);
+      if (listeners === undefined) return;
+      const views = events.map(liveEventView);
+      for (const listener of listeners) listener(views);
+    });
+  }
 
   /** Hears the session's live events from now on; answers the function that stops it. */
   listen(sessionId: string, listener: ViewListener): () => void {
-    let entry = this.sessions.get(sessionId);
-    if (entry === undefined) {
-      const listeners = new Set<ViewListener>();
-      const unwatch = this.runtime.watch(sessionId, (events) => {
-        const views = events.map(liveEventView);
-        for (const l of listeners) l(views);
-      });
-      entry = { listeners, unwatch };
-      this.sessions.set(sessionId, entry);
+    let listeners = this.sessions.get(sessionId);
+    if (listeners === undefined) {
+      listeners = new Set();
+      this.sessions.set(sessionId, listeners);
     }
-    const { listeners } = entry;
     listeners.add(listener);
     return () => {
       listeners.delete(listener);
-      if (listeners.size === 0 && this.sessions.get(sessionId)?.listeners === listeners) {
-        this.sessions.get(sessionId)?.unwatch();
+      if (listeners.size === 0 && this.sessions.get(sessionId) === listeners) {
         this.sessions.delete(sessionId);
       }
     };

@@ -182,6 +182,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
     done();
   });
   app.addHook('onClose', async () => {
+    hub.close();
     await io.close();
   });
   done();

@@ -44,14 +44,8 @@ import {
 
 const gzipAsync = promisify(gzip);
 
-/** Hears the trace events of one command (consecutive, in order). */
-export type TraceListener = (events: readonly TraceEvent[]) => void;
-
-/**
- * A command's trace of at most this many events, with nothing queued before it, is written in
- * the command's own transaction: one round of statements instead of two transactions.
- */
-const INLINE_TRACE_EVENTS = 2_000;
+/** Hears the trace events of one command of a session (consecutive, in order). */
+export type TraceListener = (sessionId: string, events: readonly TraceEvent[]) => void;
 
 /** How often a playing realtime clock looks for due events (wall ms). */
 const TICK_MS = 10;
@@ -181,8 +175,8 @@ export class SessionRuntime {
   private readonly snapshotEveryEvents: number;
   private readonly defaultLimits: Limits;
   private readonly tenantLimits = new Map<string, { readAt: number; limits: Promise<Limits> }>();
-  /** Who hears each session's trace events as its commands produce them (realtime streams). */
-  private readonly watchers = new Map<string, Set<TraceListener>>();
+  /** Who hears the trace events of commands as they are logged (realtime streams). */
+  private readonly traceListeners = new Set<TraceListener>();
   /** Session creations per tenant, one at a time (the session count is checked, then grown). */
   private readonly creating = new Map<string, Promise<unknown>>();
 
@@ -274,29 +268,19 @@ export class SessionRuntime {
   }
 
   /**
-   * Calls `listener` with the trace events of every command of the session from now on, in
-   * order, once the command is in the log; answers the function that stops it.
+   * Calls `listener` with the trace events of every command, of every session, from now on,
+   * in order, once the command is in the log; answers the function that stops it.
    */
-  watch(sessionId: string, listener: TraceListener): () => void {
-    let listeners = this.watchers.get(sessionId);
-    if (listeners === undefined) {
-      listeners = new Set();
-      this.watchers.set(sessionId, listeners);
-    }
-    listeners.add(listener);
-    return () => {
-      listeners.delete(listener);
-      if (listeners.size === 0 && this.watchers.get(sessionId) === listeners) {
-        this.watchers.delete(sessionId);
-      }
-    };
+  onTrace(listener: TraceListener): () => void {
+    this.traceListeners.add(listener);
+    return () => this.traceListeners.delete(listener);
   }
 
   private publish(sessionId: string, events: readonly TraceEvent[]): void {
     if (events.length === 0) return;
-    for (const listener of this.watchers.get(sessionId) ?? []) {
+    for (const listener of this.traceListeners) {
       try {
-        listener(events);
+        listener(sessionId, events);
       } catch (error) {
         this.log.error({ err: error, sessionId }, 'a trace listener failed');
       }
@@ -383,7 +367,7 @@ export class SessionRuntime {
       } catch (error) {
         refuse(error);
       }
-      const traceInline = applied.events.length <= INLINE_TRACE_EVENTS && session.trace.idle();
+      const traceInline = session.trace.takesInline(applied.events.length);
       try {
         await writeCommand(this.db.pool, {
           sessionId: session.record.id,

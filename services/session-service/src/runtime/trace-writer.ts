@@ -15,6 +15,12 @@ export interface TraceWriterOptions {
   batchEvents?: number;
   /** Commands wait (`room()`) while more events than this are queued. */
   highWaterEvents?: number;
+  /**
+   * A command's trace of at most this many events, with nothing queued before it, goes in the
+   * command's own transaction (`takesInline`): one round of statements instead of two
+   * transactions.
+   */
+  inlineEvents?: number;
   /** Called once when a batch fails; the writer then stops and drops what is queued. */
   onFailure?: (error: unknown) => void;
 }
@@ -25,6 +31,7 @@ export class TraceWriter {
   private failure: Error | undefined;
   private readonly batchEvents: number;
   private readonly highWaterEvents: number;
+  private readonly inlineEvents: number;
   /** Waiters for the queue to shrink below the high-water mark. */
   private roomWaiters: (() => void)[] = [];
   /** The last event queued, and the last one written. */
@@ -38,6 +45,7 @@ export class TraceWriter {
   ) {
     this.batchEvents = options.batchEvents ?? 100_000;
     this.highWaterEvents = options.highWaterEvents ?? 250_000;
+    this.inlineEvents = options.inlineEvents ?? 2_000;
   }
 
   /** Queues events (in eventId order, after every event queued before). */
@@ -66,8 +74,16 @@ export class TraceWriter {
     this.appendedId = Math.max(this.appendedId, eventId);
   }
 
+  /**
+   * Whether a command's `count` events should be written with the command instead of queued
+   * (then `markStored` once its transaction is committed).
+   */
+  takesInline(count: number): boolean {
+    return count <= this.inlineEvents && this.idle();
+  }
+
   /** Nothing queued, nothing being written, no failure: the stored trace is complete. */
-  idle(): boolean {
+  private idle(): boolean {
     return this.writing === undefined && this.queue.length === 0 && this.failure === undefined;
   }
 
