@@ -9,33 +9,42 @@ export const TenantId = Type.String({
   description: 'A tenant id: letters, digits, - and _ (up to 63)',
 });
 
+/** The largest value each limit takes. */
+export const LIMIT_MAXIMA = {
+  maxSessions: 1_000_000,
+  maxEndpoints: 10_000,
+  maxTraceEvents: 1_000_000_000,
+  maxEventsPerRequest: 100_000_000,
+  maxRequestMs: 86_400_000,
+} as const;
+
 /** What one tenant may hold and ask; the service's defaults apply where a tenant sets none. */
 export const Limits = Type.Object(
   {
     maxSessions: Type.Integer({
       minimum: 1,
-      maximum: 1_000_000,
+      maximum: LIMIT_MAXIMA.maxSessions,
       description: 'Sessions the tenant keeps at once (default 100)',
     }),
     maxEndpoints: Type.Integer({
       minimum: 1,
-      maximum: 10_000,
+      maximum: LIMIT_MAXIMA.maxEndpoints,
       description: 'Endpoints in one session, accepted ones included (default 64)',
     }),
     maxTraceEvents: Type.Integer({
       minimum: 1,
-      maximum: 1_000_000_000,
+      maximum: LIMIT_MAXIMA.maxTraceEvents,
       description:
         'Trace events (segments among them) one session keeps; a full session stays readable (default 5,000,000)',
     }),
     maxEventsPerRequest: Type.Integer({
       minimum: 1,
-      maximum: 100_000_000,
+      maximum: LIMIT_MAXIMA.maxEventsPerRequest,
       description: 'Trace events one clock move may produce before it stops (default 1,000,000)',
     }),
     maxRequestMs: Type.Integer({
       minimum: 1,
-      maximum: 86_400_000,
+      maximum: LIMIT_MAXIMA.maxRequestMs,
       description: 'Virtual time one advance or run may cover, in ms (default 86,400,000: a day)',
     }),
   },

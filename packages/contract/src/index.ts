@@ -51,6 +51,7 @@ export {
   CreateApiKey,
   CreatedApiKey,
   CreateTenant,
+  LIMIT_MAXIMA,
   LimitOverrides,
   Limits,
   Role,

@@ -3,8 +3,8 @@
  * Every bad value is reported at once, by variable name, so an operator fixes them in one go.
  */
 import { isAbsolute, resolve } from 'node:path';
-import type { Limits } from '@tcplab/contract';
-import { DEFAULT_LIMITS, LIMIT_MAXIMA, LIMIT_VARIABLES } from './limits.js';
+import { LIMIT_MAXIMA, type Limits } from '@tcplab/contract';
+import { DEFAULT_LIMITS, LIMIT_VARIABLES } from './limits.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -22,15 +22,6 @@ export const LIMIT_VARIABLES: Record<keyof Limits, string> = {
   maxRequestMs: 'TCPLAB_MAX_REQUEST_MS',
 };
 
-/** The largest value each limit takes (the contract's bounds). */
-export const LIMIT_MAXIMA: Limits = {
-  maxSessions: 1_000_000,
-  maxEndpoints: 10_000,
-  maxTraceEvents: 1_000_000_000,
-  maxEventsPerRequest: 100_000_000,
-  maxRequestMs: 86_400_000,
-};
-
 /** The limits in force for a tenant: its overrides over the service's defaults. */
 export function effectiveLimits(defaults: Limits, overrides: LimitOverrides): Limits {
   return { ...defaults, ...overrides };

@@ -4,6 +4,7 @@
  * `auth: { token }` or an `Authorization: Bearer` header; it sees its tenant's sessions only.
  */
 import {
+  ErrorCode,
   Subscribe,
   Unsubscribe,
   type ClientToServerEvents,
@@ -66,13 +67,13 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
     }
     const key = presentedKey(socket);
     if (key === undefined) {
-      next(refusal('UNAUTHORIZED', 'connect with auth: { token: <API key> }'));
+      next(refusal(ErrorCode.Unauthorized, 'connect with auth: { token: <API key> }'));
       return;
     }
     verifyKey(app.db.prisma, key).then(
       (principal) => {
         if (principal === undefined) {
-          next(refusal('UNAUTHORIZED', 'the API key is unknown or revoked'));
+          next(refusal(ErrorCode.Unauthorized, 'the API key is unknown or revoked'));
         } else {
           socket.data = principal;
           next();
@@ -80,7 +81,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
       },
       (error: unknown) => {
         app.log.error({ err: error }, 'could not check a realtime key');
-        next(refusal('NOT_READY', 'the service cannot check keys now; retry'));
+        next(refusal(ErrorCode.NotReady, 'the service cannot check keys now; retry'));
       },
     );
   });
@@ -107,7 +108,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
       if (!Value.Check(Subscribe, request)) {
         ack({
           ok: false,
-          code: 'VALIDATION_FAILED',
+          code: ErrorCode.ValidationFailed,
           message: 'subscribe takes {sessionId: <uuid>, after?: <eventId>}',
         });
         return;
@@ -116,7 +117,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
       if (!streams.has(sessionId) && streams.size >= MAX_SUBSCRIPTIONS) {
         ack({
           ok: false,
-          code: 'LIMIT_REACHED',
+          code: ErrorCode.LimitReached,
           message: `a connection follows at most ${MAX_SUBSCRIPTIONS} sessions`,
         });
         return;
@@ -125,7 +126,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
       try {
         session = await app.runtime.get(socket.data.tenantId, sessionId);
       } catch (error) {
-        const code = error instanceof ApiProblem ? error.problem.code : 'INTERNAL';
+        const code = error instanceof ApiProblem ? error.problem.code : ErrorCode.Internal;
         ack({ ok: false, code, message: error instanceof Error ? error.message : String(error) });
         return;
       }
@@ -156,12 +157,20 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
     socket.on('unsubscribe', (request, ack) => {
       if (typeof ack !== 'function') return;
       if (!Value.Check(Unsubscribe, request)) {
-        ack({ ok: false, code: 'VALIDATION_FAILED', message: 'unsubscribe takes {sessionId}' });
+        ack({
+          ok: false,
+          code: ErrorCode.ValidationFailed,
+          message: 'unsubscribe takes {sessionId}',
+        });
         return;
       }
       const stream = streams.get(request.sessionId);
       if (stream === undefined) {
-        ack({ ok: false, code: 'NOT_FOUND', message: `not subscribed to ${request.sessionId}` });
+        ack({
+          ok: false,
+          code: ErrorCode.NotFound,
+          message: `not subscribed to ${request.sessionId}`,
+        });
         return;
       }
       stream.close();
