@@ -62,6 +62,16 @@ export {
   UpdateTenant,
 } from './admin.js';
 export {
+  CreatedViewerToken,
+  CreateViewerToken,
+  DEFAULT_VIEWER_TOKEN_SECONDS,
+  MAX_VIEWER_TOKEN_SECONDS,
+  ViewerToken,
+  ViewerTokenId,
+  ViewerTokenList,
+  ViewerTokenParams,
+} from './viewer-tokens.js';
+export {
   Subscribe,
   Unsubscribe,
   type ClientToServerEvents,

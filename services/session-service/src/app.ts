@@ -16,6 +16,7 @@ import healthRoutes from './routes/health.js';
 import sessionRoutes from './routes/sessions.js';
 import traceRoutes from './routes/trace.js';
 import adminRoutes from './routes/admin.js';
+import viewerTokenRoutes from './routes/viewer-tokens.js';
 import realtimePlugin from './realtime/plugin.js';
 import type { Database } from './store/database.js';
 import type { Migration } from './store/migrations.js';
@@ -72,6 +73,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(faultRoutes);
   await app.register(traceRoutes);
   await app.register(adminRoutes);
+  await app.register(viewerTokenRoutes);
   return app;
 }
 

@@ -16,7 +16,8 @@ const INIT = '20261121230000_init';
 const ENDPOINT_IDS = '20261122020000_engine_endpoint_ids';
 const TRACE_ONCE = '20261122050000_trace_once_tenant_limits';
 /** Every migration in prisma/migrations, in order. */
-const ALL = [INIT, ENDPOINT_IDS, TRACE_ONCE];
+const VIEWER_TOKENS = '20261122070000_viewer_tokens_socket_io';
+const ALL = [INIT, ENDPOINT_IDS, TRACE_ONCE, VIEWER_TOKENS];
 const MODEL_TABLES = [
   'api_keys',
   'commands',
@@ -24,8 +25,10 @@ const MODEL_TABLES = [
   'segments',
   'sessions',
   'snapshots',
+  'socket_io_attachments',
   'tenants',
   'trace_events',
+  'viewer_tokens',
 ];
 
 let target: TestDatabase;

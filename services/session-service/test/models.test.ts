@@ -208,6 +208,36 @@ describe('generated client against the migrated schema', () => {
     expect(read.lastEventId).toBe(99n);
   });
 
+  it('writes and reads viewer tokens of a session', async () => {
+    const session = await seedSession('uni-h');
+    const expiresAt = new Date('2026-12-01T10:00:00.000Z');
+    const token = await prisma.viewerToken.create({
+      data: {
+        sessionId: session.id,
+        name: 'room 2',
+        prefix: 'abcdef0123456789',
+        secretHash: 'f'.repeat(64),
+        expiresAt,
+      },
+    });
+    const read = await prisma.session.findUniqueOrThrow({
+      where: { id: session.id },
+      include: { viewerTokens: true },
+    });
+    expect(read.viewerTokens).toEqual([token]);
+    expect(token.expiresAt).toEqual(expiresAt);
+    expect(token.revokedAt).toBeNull();
+  });
+
+  it("writes and reads the realtime adapter's attachments", async () => {
+    const row = await prisma.socketIoAttachment.create({
+      data: { payload: new Uint8Array([7, 8]) },
+    });
+    const read = await prisma.socketIoAttachment.findUniqueOrThrow({ where: { id: row.id } });
+    expect([...read.payload]).toEqual([7, 8]);
+    expect(typeof read.id).toBe('bigint');
+  });
+
   it('deleting a session deletes everything that belongs to it', async () => {
     const session = await seedSession('uni-g');
     await prisma.endpoint.create({
@@ -226,6 +256,16 @@ describe('generated client against the migrated schema', () => {
       },
     });
 
+    await prisma.viewerToken.create({
+      data: {
+        sessionId: session.id,
+        name: 'v',
+        prefix: '0123456789abcdef',
+        secretHash: '0'.repeat(64),
+        expiresAt: new Date(),
+      },
+    });
+
     await prisma.session.delete({ where: { id: session.id } });
 
     const where = { sessionId: session.id };
@@ -233,6 +273,7 @@ describe('generated client against the migrated schema', () => {
       await prisma.endpoint.count({ where }),
       await prisma.command.count({ where }),
       await prisma.snapshot.count({ where }),
-    ]).toEqual([0, 0, 0]);
+      await prisma.viewerToken.count({ where }),
+    ]).toEqual([0, 0, 0, 0]);
   });
 });

@@ -1,20 +1,18 @@
 // The realtime contract over a real port with a real socket.io client: the stored trace, then
 // live events, with no gap or repeat at the switch (events produced during the replay
 // included); resuming with `after`; keys and tenants; unsubscribe.
-import type {
-  ClientToServerEvents,
-  Cutoff,
-  EventBatch,
-  ServerToClientEvents,
-  SubscriptionAck,
-  TraceEvent,
-} from '@tcplab/contract';
-import { io as connectTo, type Socket } from 'socket.io-client';
+import type { Cutoff, SubscriptionAck } from '@tcplab/contract';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.js';
-import { call, clientAndServer, migratedApp, newKey } from './apps.js';
-
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+import { call, migratedApp, newKey } from './apps.js';
+import {
+  collect,
+  connect as connectClient,
+  listening,
+  storedTrace,
+  subscribe,
+  transfer,
+  until,
+} from './sockets.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -22,84 +20,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function listening(app: App): Promise<string> {
-  return app.listen({ host: '127.0.0.1', port: 0 });
-}
-
-/** A connected client, or the reason it was refused. */
-function connect(url: string, token?: string): Promise<Client> {
-  const socket: Client = connectTo(url, {
-    transports: ['websocket'],
-    reconnection: false,
-    ...(token === undefined ? {} : { auth: { token } }),
-  });
-  cleanups.push(() => {
-    socket.disconnect();
-    return Promise.resolve();
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
-
-function subscribe(socket: Client, request: { sessionId: string; after?: number }) {
-  return new Promise<SubscriptionAck>((resolve) => socket.emit('subscribe', request, resolve));
-}
-
-/** Every event the socket receives for `sessionId`, in arrival order. */
-function collect(socket: Client, sessionId: string): TraceEvent[] {
-  const events: TraceEvent[] = [];
-  socket.on('events', (batch: EventBatch) => {
-    if (batch.sessionId === sessionId) events.push(...batch.events);
-  });
-  return events;
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const started = performance.now();
-  while (!check()) {
-    if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** A session with a transfer of `bytes` under way (headers: the caller's key). */
-async function transfer(app: App, headers: Record<string, string>, bytes = 1_000_000) {
-  const created = await call(
-    app,
-    'POST',
-    '/v1/sessions',
-    {
-      seed: 5,
-      link: { delayMs: 5 },
-      defaults: { sndBuffer: 2 * bytes, rcvBuffer: 2 * bytes },
-    },
-    headers,
-  );
-  const sid = String(created.body?.id);
-  const base = `/v1/sessions/${sid}`;
-  await clientAndServer(app, base, headers);
-  await call(app, 'POST', `${base}/endpoints/e2/send`, { bytes }, headers);
-  return { sid, base };
-}
-
-/** The whole stored trace through REST. */
-async function storedTrace(app: App, base: string, headers: Record<string, string>) {
-  const items: TraceEvent[] = [];
-  for (let after = 0; ;) {
-    const page = await call(
-      app,
-      'GET',
-      `${base}/events?limit=1000&after=${after}`,
-      undefined,
-      headers,
-    );
-    const batch = page.body?.items as TraceEvent[];
-    if (batch.length === 0) return items;
-    items.push(...batch);
-    after = page.body?.nextAfter as number;
-  }
+function connect(url: string, token?: string) {
+  return connectClient(cleanups, url, token);
 }
 
 describe('realtime streams', () => {
@@ -243,7 +165,7 @@ describe('realtime auth', () => {
     const { app } = await migratedApp(cleanups);
     const url = await listening(app);
     await expect(connect(url)).rejects.toMatchObject({
-      message: 'connect with auth: { token: <API key> }',
+      message: 'connect with auth: { token: <API key or viewer token> }',
       data: { code: 'UNAUTHORIZED' },
     });
     await expect(connect(url, 'tcplab_not-a-key')).rejects.toMatchObject({

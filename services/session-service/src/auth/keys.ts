@@ -1,10 +1,8 @@
 /**
- * API keys. A key is a random secret shown once; the database keeps its SHA-256 (a key is 256
- * random bits, so a fast hash is enough: there is nothing to brute-force) and a `prefix`, the
- * first 16 hex digits of that hash, which finds the row without revealing anything usable.
+ * API keys: bearer secrets (auth/secrets.ts) that speak for a tenant with a role.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiKey, ApiKeyRole, PrismaClient } from '../generated/prisma/client.js';
+import { digestMatches, newSecret, secretDigest, secretPrefix } from './secrets.js';
 
 export type Role = ApiKeyRole;
 export const ROLES: readonly Role[] = ['admin', 'instructor', 'viewer'];
@@ -14,20 +12,14 @@ export interface Principal {
   role: Role;
 }
 
-const KEY_PREFIX = 'tcplab_';
+const KEY_LABEL = 'tcplab_';
 
 export function generateKey(): string {
-  return KEY_PREFIX + randomBytes(32).toString('base64url');
-}
-
-function digest(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return newSecret(KEY_LABEL);
 }
 
 /** The public part of a key's row: what lists show and what revoking names. */
-export function keyPrefix(key: string): string {
-  return digest(key).slice(0, 16);
-}
+export const keyPrefix = secretPrefix;
 
 export interface NewKey {
   key: string;
@@ -50,7 +42,7 @@ export async function ensureKey(prisma: PrismaClient, k: NewKey): Promise<void> 
       role: k.role,
       name: k.name,
       prefix: keyPrefix(k.key),
-      secretHash: digest(k.key),
+      secretHash: secretDigest(k.key),
     },
     update: {},
   });
@@ -59,10 +51,9 @@ export async function ensureKey(prisma: PrismaClient, k: NewKey): Promise<void> 
 /** Who `key` speaks for; undefined for an unknown or revoked key. */
 export async function verifyKey(prisma: PrismaClient, key: string): Promise<Principal | undefined> {
   const row = await prisma.apiKey.findUnique({ where: { prefix: keyPrefix(key) } });
-  if (row === null || row.revokedAt !== null) return undefined;
-  const expected = Buffer.from(row.secretHash, 'hex');
-  const actual = Buffer.from(digest(key), 'hex');
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
+  if (row === null || row.revokedAt !== null || !digestMatches(row.secretHash, key)) {
+    return undefined;
+  }
   return { tenantId: row.tenantId, role: row.role };
 }
 
@@ -78,7 +69,7 @@ export async function createKey(
       role: k.role,
       name: k.name,
       prefix: keyPrefix(secret),
-      secretHash: digest(secret),
+      secretHash: secretDigest(secret),
     },
   });
   return { row, secret };

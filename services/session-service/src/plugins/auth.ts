@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { verifyKey, type Principal, type Role } from '../auth/keys.js';
+import { looksLikeViewerToken } from '../auth/viewer-tokens.js';
 import { ApiProblem, Problems } from '../errors.js';
 
 export type AuthOptions = { mode: 'keys' } | { mode: 'disabled' };
@@ -44,7 +45,9 @@ function auth(app: FastifyInstance, options: AuthOptions, done: () => void) {
           Problems.unauthorized,
           key === undefined
             ? 'send an API key as "Authorization: Bearer <key>"'
-            : 'the API key is unknown or revoked',
+            : looksLikeViewerToken(key)
+              ? 'a viewer token only watches its session over socket.io; REST takes an API key'
+              : 'the API key is unknown or revoked',
         );
       }
       principal = found;

@@ -1,7 +1,8 @@
 /**
  * socket.io on the service's HTTP server (path /socket.io): clients subscribe to sessions and
- * get their trace events, stored then live (stream.ts). A connection carries an API key, as
- * `auth: { token }` or an `Authorization: Bearer` header; it sees its tenant's sessions only.
+ * get their trace events, stored then live (stream.ts). A connection carries an API key or a
+ * viewer token, as `auth: { token }` or an `Authorization: Bearer` header; a key sees its
+ * tenant's sessions, a viewer token its one session, until it expires or is revoked.
  */
 import {
   ErrorCode,
@@ -16,6 +17,11 @@ import fp from 'fastify-plugin';
 import { Server, type Socket } from 'socket.io';
 import { Value } from 'typebox/value';
 import { verifyKey, type Principal } from '../auth/keys.js';
+import {
+  looksLikeViewerToken,
+  verifyViewerToken,
+  type ViewerPrincipal,
+} from '../auth/viewer-tokens.js';
 import { ApiProblem } from '../errors.js';
 import { LOCAL_PRINCIPAL, type AuthOptions } from '../plugins/auth.js';
 import { TraceHub } from './hub.js';
@@ -25,12 +31,20 @@ import { SessionStream } from './stream.js';
 /** Sessions one connection may follow at once. */
 export const MAX_SUBSCRIPTIONS = 16;
 
+/** Who a connection speaks for: an API key's tenant and role, or a viewer token. */
+type Watcher = Principal | ViewerPrincipal;
+
 type RealtimeSocket = Socket<
   ClientToServerEvents,
   ServerToClientEvents,
   Record<string, never>,
-  Principal
+  Watcher
 >;
+
+/** The room of the connections that use a viewer token: revoking it disconnects them. */
+export function viewerRoom(tokenId: string): string {
+  return `viewer-token:${tokenId}`;
+}
 
 export interface RealtimeOptions {
   auth: AuthOptions;
@@ -38,7 +52,7 @@ export interface RealtimeOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, Principal>;
+    io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, Watcher>;
   }
 }
 
@@ -54,6 +68,17 @@ function refusal(code: string, message: string): Error & { data: { code: string 
   return Object.assign(new Error(message), { data: { code } });
 }
 
+/** setTimeout's longest delay (about 24.8 days); a later expiry re-arms on reconnect. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function viewerTokenRefusal(check: { reason: string; expiresAt?: Date }): string {
+  if (check.reason === 'expired') {
+    return `the viewer token expired at ${check.expiresAt?.toISOString() ?? 'an earlier time'}`;
+  }
+  if (check.reason === 'revoked') return 'the viewer token was revoked';
+  return 'the viewer token is unknown';
+}
+
 function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => void) {
   const io: FastifyInstance['io'] = new Server(app.server, { serveClient: false });
   const hub = new TraceHub(app.runtime);
@@ -67,7 +92,26 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
     }
     const key = presentedKey(socket);
     if (key === undefined) {
-      next(refusal(ErrorCode.Unauthorized, 'connect with auth: { token: <API key> }'));
+      next(
+        refusal(ErrorCode.Unauthorized, 'connect with auth: { token: <API key or viewer token> }'),
+      );
+      return;
+    }
+    if (looksLikeViewerToken(key)) {
+      verifyViewerToken(app.db.prisma, key, new Date()).then(
+        (check) => {
+          if (check.ok) {
+            socket.data = check.principal;
+            next();
+          } else {
+            next(refusal(ErrorCode.Unauthorized, viewerTokenRefusal(check)));
+          }
+        },
+        (error: unknown) => {
+          app.log.error({ err: error }, 'could not check a viewer token');
+          next(refusal(ErrorCode.NotReady, 'the service cannot check tokens now; retry'));
+        },
+      );
       return;
     }
     verifyKey(app.db.prisma, key).then(
@@ -88,6 +132,16 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
 
   io.on('connection', (socket) => {
     const streams = new Map<string, SessionStream>();
+    const viewing = 'viewerToken' in socket.data ? socket.data.viewerToken : undefined;
+    let expiry: NodeJS.Timeout | undefined;
+    if (viewing !== undefined) {
+      void socket.join(viewerRoom(viewing.id));
+      // The token stops working at its expiry: so does a connection made with it.
+      expiry = setTimeout(
+        () => socket.disconnect(true),
+        Math.min(viewing.expiresAt.getTime() - Date.now(), MAX_TIMER_MS),
+      );
+    }
     const outbox = new Outbox({
       emit: (sessionId, events) => socket.emit('events', { sessionId, events }),
       cutOff: (lastSent) => {
@@ -114,6 +168,14 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
         return;
       }
       const { sessionId, after } = request;
+      if (viewing !== undefined && viewing.sessionId !== sessionId) {
+        ack({
+          ok: false,
+          code: ErrorCode.Forbidden,
+          message: `this viewer token watches session ${viewing.sessionId} only`,
+        });
+        return;
+      }
       if (!streams.has(sessionId) && streams.size >= MAX_SUBSCRIPTIONS) {
         ack({
           ok: false,
@@ -181,6 +243,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
     });
 
     socket.on('disconnect', () => {
+      clearTimeout(expiry);
       for (const stream of streams.values()) stream.close();
       streams.clear();
     });
