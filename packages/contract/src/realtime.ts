@@ -8,7 +8,8 @@
  * `events` message carries those of one command, or a page of the stored trace), so that a
  * fast session does not cost one message per event; each event is a TraceEvent as the REST
  * event list shows it, with its session id. A client that reconnects subscribes again with the
- * last eventId it has seen as `after`.
+ * last eventId it has seen as `after`. Consecutive eventIds have no gap, except where a
+ * subscription asked for metrics to be coalesced (`metricsEveryMs`).
  */
 import { Type, type Static } from 'typebox';
 import { SessionId } from './sessions.js';
@@ -21,6 +22,16 @@ export const Subscribe = Type.Object(
       Type.Integer({
         minimum: 0,
         description: 'The last eventId the client has (0: from the start)',
+      }),
+    ),
+    metricsEveryMs: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 60_000,
+        description:
+          'Coalesce metrics: at most one `metrics` event per endpoint per this many ms of virtual ' +
+          'time (the first of each span; the eventIds of the others are skipped on purpose). ' +
+          'Unset: every metrics event. Other kinds are never coalesced.',
       }),
     ),
   },
@@ -37,10 +48,10 @@ export type Unsubscribe = Static<typeof Unsubscribe>;
 /**
  * The answer to subscribe and unsubscribe: ok, or why not (a problem code and a message).
  * `lastEventId`: for subscribe, the session's last event when it was asked; for unsubscribe,
- * the last event this connection was sent.
+ * the last event this connection was sent. `metricsEveryMs` echoes a subscription's coalescing.
  */
 export type SubscriptionAck =
-  | { ok: true; sessionId: string; lastEventId: number }
+  | { ok: true; sessionId: string; lastEventId: number; metricsEveryMs?: number }
   | { ok: false; code: string; message: string };
 
 /** A batch of consecutive trace events of one session. */

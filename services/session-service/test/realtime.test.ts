@@ -137,6 +137,40 @@ describe('realtime streams', () => {
     expect(tail).toEqual([...Array(10).keys()].map((i) => last - 9 + i));
   });
 
+  it('coalesces metrics for a client that asks, and nothing else', async () => {
+    const { app } = await migratedApp(cleanups, { auth: { mode: 'disabled' } });
+    const url = await listening(app);
+    const { sid, base } = await transfer(app, {});
+    await call(app, 'POST', `${base}/clock`, { action: 'advance', ms: 100 });
+    const everything = await connect(url);
+    const plotting = await connect(url);
+    const all = collect(everything, sid);
+    const coalesced = collect(plotting, sid);
+    await subscribe(everything, { sessionId: sid });
+    expect(await subscribe(plotting, { sessionId: sid, metricsEveryMs: 10 })).toMatchObject({
+      ok: true,
+      metricsEveryMs: 10,
+    });
+    await call(app, 'POST', `${base}/clock`, { action: 'advance', ms: 100 });
+    const last = (await call(app, 'GET', base)).body?.lastEventId as number;
+    await until(() => all.at(-1)?.eventId === last, 'every event');
+
+    // Expected: every event but metrics; of each endpoint's metrics, the first of each 10 ms.
+    const nextMs = new Map<string, number>();
+    const expected = all.filter((e) => {
+      if (e.kind !== 'metrics') return true;
+      const endpoint = String(e.endpointId);
+      if (e.timeMs < (nextMs.get(endpoint) ?? -1)) return false;
+      nextMs.set(endpoint, e.timeMs + 10);
+      return true;
+    });
+    await until(() => coalesced.length === expected.length, 'the coalesced events');
+    expect(coalesced).toEqual(expected);
+    const metrics = (events: typeof all) => events.filter((e) => e.kind === 'metrics').length;
+    expect(metrics(coalesced)).toBeLessThan(metrics(all) / 5);
+    expect(all.filter((e) => e.kind === 'segment').length).toBeGreaterThan(100);
+  });
+
   it('stops sending once unsubscribed', async () => {
     const { app } = await migratedApp(cleanups, { auth: { mode: 'disabled' } });
     const url = await listening(app);

@@ -25,6 +25,7 @@ import {
 import { ApiProblem } from '../errors.js';
 import { LOCAL_PRINCIPAL, type AuthOptions } from '../plugins/auth.js';
 import { TraceHub } from './hub.js';
+import { MetricsThrottle } from './metrics-throttle.js';
 import { MAX_BACKLOG_EVENTS, Outbox } from './outbox.js';
 import { SessionStream } from './stream.js';
 
@@ -163,11 +164,12 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
         ack({
           ok: false,
           code: ErrorCode.ValidationFailed,
-          message: 'subscribe takes {sessionId: <uuid>, after?: <eventId>}',
+          message:
+            'subscribe takes {sessionId: <uuid>, after?: <eventId>, metricsEveryMs?: 1..60000}',
         });
         return;
       }
-      const { sessionId, after } = request;
+      const { sessionId, after, metricsEveryMs } = request;
       if (viewing !== undefined && viewing.sessionId !== sessionId) {
         ack({
           ok: false,
@@ -202,9 +204,15 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
         session,
         after ?? 0,
         (events) => outbox.send(sessionId, events),
+        metricsEveryMs === undefined ? undefined : new MetricsThrottle(metricsEveryMs),
       );
       streams.set(sessionId, stream);
-      ack({ ok: true, sessionId, lastEventId: session.lastEventId });
+      ack({
+        ok: true,
+        sessionId,
+        lastEventId: session.lastEventId,
+        ...(metricsEveryMs === undefined ? {} : { metricsEveryMs }),
+      });
       await stream.replay();
     };
 

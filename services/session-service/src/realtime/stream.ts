@@ -11,6 +11,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { LiveSession, SessionRuntime } from '../runtime/runtime.js';
 import { listEvents } from '../runtime/trace-reads.js';
 import type { TraceHub } from './hub.js';
+import type { MetricsThrottle } from './metrics-throttle.js';
 
 /** Stored events per replayed batch. */
 const REPLAY_PAGE = 1000;
@@ -30,7 +31,9 @@ export class SessionStream {
     private readonly session: LiveSession,
     after: number,
     /** Sends events; false: the client is gone, stop. */
-    private readonly send: (events: TraceEventView[]) => boolean,
+    private readonly send: (events: readonly TraceEventView[]) => boolean,
+    /** Coalesces metrics, when the subscription asked for it. */
+    private readonly metrics?: MetricsThrottle,
   ) {
     this.cursor = after;
     this.unwatch = hub.listen(session.record.id, (events) => {
@@ -51,7 +54,7 @@ export class SessionStream {
         });
         if (this.closed || page.length === 0) return;
         this.cursor = page.at(-1)?.eventId ?? this.cursor;
-        if (!this.send(page)) {
+        if (!this.deliver(page)) {
           this.close();
           return;
         }
@@ -74,6 +77,12 @@ export class SessionStream {
     const fresh = events.filter((e) => e.eventId > this.cursor);
     if (fresh.length === 0) return;
     this.cursor = fresh.at(-1)?.eventId ?? this.cursor;
-    if (!this.send(fresh)) this.close();
+    if (!this.deliver(fresh)) this.close();
+  }
+
+  /** Sends what this subscription gets of `events`; false: the client is gone. */
+  private deliver(events: readonly TraceEventView[]): boolean {
+    const passed = this.metrics === undefined ? events : this.metrics.pass(events);
+    return passed.length === 0 || this.send(passed);
   }
 }
