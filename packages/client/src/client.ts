@@ -1,11 +1,24 @@
-import type { Health, Problem, Readiness } from '@tcplab/contract';
-import { ApiError } from './errors.js';
+/** createClient(): every REST route of the service as a typed method, and watch(). */
+import type { Health, Readiness } from '@tcplab/contract';
+import { adminApi, type AdminApi } from './api/admin.js';
+import { endpointsApi, type EndpointsApi } from './api/endpoints.js';
+import { faultsApi, type FaultsApi } from './api/faults.js';
+import { sessionsApi, type SessionsApi } from './api/sessions.js';
+import { traceApi, type TraceApi } from './api/trace.js';
+import { viewerTokensApi, type ViewerTokensApi } from './api/viewer-tokens.js';
+import { createRest } from './rest.js';
+import { realtimeTarget, watch, type TraceStream, type WatchOptions } from './watch.js';
 
 export interface ClientOptions {
   /** Where the service listens, e.g. http://127.0.0.1:3000 */
   baseUrl: string;
-  /** An API key, sent as a bearer token. */
+  /** An API key, sent as a bearer token; watch() uses it too unless `watchToken` is given. */
   apiKey?: string;
+  /**
+   * The token watch() connects with: a viewer token (which works for watching only, no REST),
+   * or another API key. Defaults to `apiKey`.
+   */
+  watchToken?: string;
   /** The fetch to use (a test double, a proxy-aware fetch); the global fetch by default. */
   fetch?: typeof globalThis.fetch;
 }
@@ -15,57 +28,34 @@ export interface TcplabClient {
   health(): Promise<Health>;
   /** GET /readyz: resolves when ready; rejects with an ApiError (code NOT_READY) otherwise. */
   readiness(): Promise<Readiness>;
+  sessions: SessionsApi;
+  endpoints: EndpointsApi;
+  faults: FaultsApi;
+  trace: TraceApi;
+  viewerTokens: ViewerTokensApi;
+  /** Tenants and API keys: admin keys only (FORBIDDEN otherwise). */
+  admin: AdminApi;
+  /**
+   * A session's trace events over socket.io: the stored ones after `after`, then live ones, one
+   * at a time, in order, resuming by itself after any disconnect. Nothing connects until the
+   * first `next()`; `break` (or `return()`) and `signal` close the connection.
+   */
+  watch(sessionId: string, options?: WatchOptions): TraceStream;
 }
 
 /** Creates a typed client for one tcplab service. */
 export function createClient(options: ClientOptions): TcplabClient {
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  const baseUrl = options.baseUrl.replace(/\/+$/, '');
-
-  async function request<T>(method: string, path: string): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`;
-    const response = await fetchImpl(`${baseUrl}${path}`, { method, headers });
-    const body: unknown = await readBody(response);
-    if (!response.ok) throw new ApiError(toProblem(response, body, path));
-    return body as T;
-  }
-
+  const rest = createRest(options);
+  const realtime = realtimeTarget(options.baseUrl, options.watchToken ?? options.apiKey);
   return {
-    health: () => request<Health>('GET', '/healthz'),
-    readiness: () => request<Readiness>('GET', '/readyz'),
+    health: () => rest({ method: 'GET', path: '/healthz' }),
+    readiness: () => rest({ method: 'GET', path: '/readyz' }),
+    sessions: sessionsApi(rest),
+    endpoints: endpointsApi(rest),
+    faults: faultsApi(rest),
+    trace: traceApi(rest),
+    viewerTokens: viewerTokensApi(rest),
+    admin: adminApi(rest),
+    watch: (sessionId, watchOptions) => watch(realtime, sessionId, watchOptions),
   };
-}
-
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-/** The problem the service sent, or one made from the status when the body is not one. */
-function toProblem(response: Response, body: unknown, path: string): Problem {
-  if (isProblem(body)) return body;
-  return {
-    type: 'about:blank',
-    title: response.statusText || `HTTP ${response.status}`,
-    status: response.status,
-    code: 'HTTP_' + String(response.status),
-    detail: typeof body === 'string' ? body.slice(0, 500) : `unexpected answer to ${path}`,
-    instance: path,
-  };
-}
-
-function isProblem(body: unknown): body is Problem {
-  if (typeof body !== 'object' || body === null) return false;
-  const candidate = body as Record<string, unknown>;
-  return (
-    typeof candidate.code === 'string' &&
-    typeof candidate.status === 'number' &&
-    typeof candidate.title === 'string'
-  );
 }

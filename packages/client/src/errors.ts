@@ -3,6 +3,9 @@ import type { Problem } from '@tcplab/contract';
 /**
  * An error answered by the service: the HTTP status and the problem+json body, with its stable
  * `code` (see `ErrorCode` in @tcplab/contract). Branch on `code`, not on the message.
+ *
+ * `watch()` rejects with an ApiError too when the service refuses it over socket.io (an unknown
+ * token, a session that does not exist): same codes, and the status the same code has over REST.
  */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -18,7 +21,64 @@ export class ApiError extends Error {
   }
 }
 
-/** True when `error` came from the service as a problem+json answer. */
+/** True when `error` came from the service as a refusal (problem+json, or over socket.io). */
 export function isApiError(error: unknown): error is ApiError {
   return error instanceof ApiError;
+}
+
+/**
+ * The service could not be reached at all (refused connection, DNS failure, reset, an aborted
+ * fetch): there is no answer, so no status and no code. `cause` holds what fetch threw.
+ */
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError';
+  readonly method: string;
+  readonly url: string;
+
+  constructor(method: string, url: string, cause: unknown) {
+    super(`${method} ${url}: no answer from the service (${describe(cause)})`, { cause });
+    this.method = method;
+    this.url = url;
+  }
+}
+
+/** True when `error` is a request that never got an answer. */
+export function isNetworkError(error: unknown): error is NetworkError {
+  return error instanceof NetworkError;
+}
+
+/** fetch's own message is often just "fetch failed": the reason is in its cause. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause: unknown = error.cause;
+  return cause instanceof Error && cause.message !== ''
+    ? `${error.message}: ${cause.message}`
+    : error.message;
+}
+
+/**
+ * The HTTP status each code has over REST, for the codes the realtime side answers with, so a
+ * refusal reads the same whichever way it came.
+ */
+const STATUS_OF_CODE: Record<string, number> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  LIMIT_REACHED: 409,
+  INTERNAL: 500,
+  NOT_READY: 503,
+  OVERLOADED: 503,
+};
+
+/** An ApiError for a refusal that came over socket.io (a handshake or a subscribe). */
+export function realtimeRefusal(code: string, message: string, instance: string): ApiError {
+  return new ApiError({
+    type: `urn:tcplab:problem:${code}`,
+    title: 'Refused over socket.io',
+    status: STATUS_OF_CODE[code] ?? 400,
+    code,
+    detail: message,
+    instance,
+  });
 }

@@ -1,3 +1,56 @@
 export { createClient } from './client.js';
 export type { ClientOptions, TcplabClient } from './client.js';
-export { ApiError, isApiError } from './errors.js';
+export { ApiError, isApiError, isNetworkError, NetworkError } from './errors.js';
+export { DEFAULT_MAX_BUFFERED_EVENTS } from './watch.js';
+export type { TraceStream, WatchOptions } from './watch.js';
+export type { AdminApi, KeysApi, TenantsApi } from './api/admin.js';
+export type { EndpointsApi, SendResult } from './api/endpoints.js';
+export type { FaultList, FaultsApi, InjectResult } from './api/faults.js';
+export type { SessionsApi } from './api/sessions.js';
+export type { PageQuery, TraceApi } from './api/trace.js';
+export type { ViewerTokensApi } from './api/viewer-tokens.js';
+// The contract's types, so that a user of the SDK needs one import.
+export type {
+  ApiKey,
+  ApiKeyList,
+  ApiKeyQuery,
+  ClockAction,
+  ClockResult,
+  Connect,
+  CreateApiKey,
+  CreatedApiKey,
+  CreatedViewerToken,
+  CreateEndpoint,
+  CreateFault,
+  CreateSession,
+  CreateTenant,
+  CreateViewerToken,
+  Endpoint,
+  EndpointList,
+  EndpointOptions,
+  EventList,
+  EventQuery,
+  Fault,
+  Health,
+  Inject,
+  LimitOverrides,
+  Limits,
+  LinkSettings,
+  Problem,
+  Readiness,
+  Receive,
+  ReceiveResult,
+  Segment,
+  SegmentList,
+  Send,
+  Session,
+  SessionList,
+  SocketAddress,
+  Tenant,
+  TenantList,
+  TraceEvent,
+  UpdateSession,
+  UpdateTenant,
+  ViewerToken,
+  ViewerTokenList,
+} from '@tcplab/contract';
