@@ -3,6 +3,7 @@ import type {
   ClientToServerEvents,
   EventBatch,
   ServerToClientEvents,
+  Subscribe,
   SubscriptionAck,
   TraceEvent,
 } from '@tcplab/contract';
@@ -38,7 +39,7 @@ export function connect(
   });
 }
 
-export function subscribe(socket: Client, request: { sessionId: string; after?: number }) {
+export function subscribe(socket: Client, request: Subscribe) {
   return new Promise<SubscriptionAck>((resolve) => socket.emit('subscribe', request, resolve));
 }
 

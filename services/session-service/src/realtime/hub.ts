@@ -3,26 +3,33 @@
  * and handed to every stream of that session here.
  */
 import type { TraceEvent as TraceEventView } from '@tcplab/contract';
-import type { SessionRuntime } from '../runtime/runtime.js';
+import type { LiveSession, SessionRuntime } from '../runtime/runtime.js';
 import { liveEventView } from '../runtime/views.js';
-
-export type ViewListener = (events: readonly TraceEventView[]) => void;
+import type { TraceSource, ViewListener } from './stream.js';
 
 export class TraceHub {
   private readonly sessions = new Map<string, Set<ViewListener>>();
   readonly close: () => void;
 
-  constructor(runtime: SessionRuntime) {
+  constructor(private readonly runtime: SessionRuntime) {
     this.close = runtime.onTrace((sessionId, events) => {
       const listeners = this.sessions.get(sessionId);
       if (listeners === undefined) return;
-      const views = events.map(liveEventView);
+      const views: readonly TraceEventView[] = events.map(liveEventView);
       for (const listener of listeners) listener(views);
     });
   }
 
+  /** A session this process runs, as a stream's source. */
+  source(session: LiveSession): TraceSource {
+    return {
+      listen: (listener) => this.listen(session.record.id, listener),
+      readStored: (look) => this.runtime.readTrace(session, look),
+    };
+  }
+
   /** Hears the session's live events from now on; answers the function that stops it. */
-  listen(sessionId: string, listener: ViewListener): () => void {
+  private listen(sessionId: string, listener: ViewListener): () => void {
     let listeners = this.sessions.get(sessionId);
     if (listeners === undefined) {
       listeners = new Set();

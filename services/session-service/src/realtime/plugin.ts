@@ -14,6 +14,7 @@ import {
 } from '@tcplab/contract';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { createAdapter } from '@socket.io/postgres-adapter';
 import { Server, type Socket } from 'socket.io';
 import { Value } from 'typebox/value';
 import { verifyKey, type Principal } from '../auth/keys.js';
@@ -22,12 +23,13 @@ import {
   verifyViewerToken,
   type ViewerPrincipal,
 } from '../auth/viewer-tokens.js';
-import { ApiProblem } from '../errors.js';
+import { ApiProblem, Problems } from '../errors.js';
 import { LOCAL_PRINCIPAL, type AuthOptions } from '../plugins/auth.js';
+import { Cluster, type ClusterEvents } from './cluster.js';
 import { TraceHub } from './hub.js';
 import { MetricsThrottle } from './metrics-throttle.js';
 import { MAX_BACKLOG_EVENTS, Outbox } from './outbox.js';
-import { SessionStream } from './stream.js';
+import { SessionStream, type TraceSource } from './stream.js';
 
 /** Sessions one connection may follow at once. */
 export const MAX_SUBSCRIPTIONS = 16;
@@ -53,7 +55,7 @@ export interface RealtimeOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, Watcher>;
+    io: Server<ClientToServerEvents, ServerToClientEvents, ClusterEvents, Watcher>;
   }
 }
 
@@ -82,7 +84,13 @@ function viewerTokenRefusal(check: { reason: string; expiresAt?: Date }): string
 
 function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => void) {
   const io: FastifyInstance['io'] = new Server(app.server, { serveClient: false });
+  io.adapter(
+    createAdapter(app.db.pool, {
+      errorHandler: (error) => app.log.warn({ err: error }, 'socket.io adapter'),
+    }),
+  );
   const hub = new TraceHub(app.runtime);
+  const cluster = new Cluster(io, app.runtime, app.db.prisma, app.log);
   app.decorate('io', io);
 
   io.use((socket, next) => {
@@ -130,6 +138,28 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
       },
     );
   });
+
+  /**
+   * Where a session's events come from: this process if it runs the session, else the
+   * instance that does; if none does, this process loads it. 404 for another tenant's.
+   */
+  async function sourceOf(
+    tenantId: string,
+    sessionId: string,
+  ): Promise<{ source: TraceSource; lastEventId: number }> {
+    const remote =
+      app.runtime.running(sessionId) === undefined ? await cluster.locate(sessionId) : undefined;
+    if (remote === undefined) {
+      const session = await app.runtime.get(tenantId, sessionId);
+      return { source: hub.source(session), lastEventId: session.lastEventId };
+    }
+    const row = await app.db.prisma.session.findFirst({
+      where: { id: sessionId, tenantId },
+      select: { lastEventId: true },
+    });
+    if (row === null) throw new ApiProblem(Problems.notFound, `no session ${sessionId}`);
+    return { source: cluster.source(sessionId, remote), lastEventId: Number(row.lastEventId) };
+  }
 
   io.on('connection', (socket) => {
     const streams = new Map<string, SessionStream>();
@@ -186,9 +216,9 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
         });
         return;
       }
-      let session;
+      let found;
       try {
-        session = await app.runtime.get(socket.data.tenantId, sessionId);
+        found = await sourceOf(socket.data.tenantId, sessionId);
       } catch (error) {
         const code = error instanceof ApiProblem ? error.problem.code : ErrorCode.Internal;
         ack({ ok: false, code, message: error instanceof Error ? error.message : String(error) });
@@ -197,20 +227,24 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
       // Subscribing again resumes from the new `after`: what waited for the old stream goes.
       streams.get(sessionId)?.close();
       outbox.forget(sessionId);
-      const stream = new SessionStream(
-        app.runtime,
-        hub,
+      const stream: SessionStream = new SessionStream(
+        found.source,
         app.db.prisma,
-        session,
+        sessionId,
         after ?? 0,
         (events) => outbox.send(sessionId, events),
+        (reason) => {
+          // The instance running the session went away: the client resumes elsewhere.
+          socket.emit('cutoff', { sessionId, lastEventId: outbox.lastSentOf(sessionId), reason });
+          socket.disconnect(true);
+        },
         metricsEveryMs === undefined ? undefined : new MetricsThrottle(metricsEveryMs),
       );
       streams.set(sessionId, stream);
       ack({
         ok: true,
         sessionId,
-        lastEventId: session.lastEventId,
+        lastEventId: found.lastEventId,
         ...(metricsEveryMs === undefined ? {} : { metricsEveryMs }),
       });
       await stream.replay();
@@ -263,6 +297,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
   });
   app.addHook('onClose', async () => {
     hub.close();
+    cluster.close();
     await io.close();
   });
   done();

@@ -47,6 +47,9 @@ const gzipAsync = promisify(gzip);
 /** Hears the trace events of one command of a session (consecutive, in order). */
 export type TraceListener = (sessionId: string, events: readonly TraceEvent[]) => void;
 
+/** Hears that every trace event of a session up to `storedThrough` is in the database. */
+export type StoredListener = (sessionId: string, storedThrough: number) => void;
+
 /** How often a playing realtime clock looks for due events (wall ms). */
 const TICK_MS = 10;
 
@@ -177,6 +180,7 @@ export class SessionRuntime {
   private readonly tenantLimits = new Map<string, { readAt: number; limits: Promise<Limits> }>();
   /** Who hears the trace events of commands as they are logged (realtime streams). */
   private readonly traceListeners = new Set<TraceListener>();
+  private readonly storedListeners = new Set<StoredListener>();
   /** Session creations per tenant, one at a time (the session count is checked, then grown). */
   private readonly creating = new Map<string, Promise<unknown>>();
 
@@ -285,6 +289,17 @@ export class SessionRuntime {
         this.log.error({ err: error, sessionId }, 'a trace listener failed');
       }
     }
+  }
+
+  /** Calls `listener` each time a session's stored trace grows; answers how to stop it. */
+  onStored(listener: StoredListener): () => void {
+    this.storedListeners.add(listener);
+    return () => this.storedListeners.delete(listener);
+  }
+
+  /** The session if this process runs it now (without loading it from the database). */
+  running(id: string): LiveSession | undefined {
+    return this.live.get(id);
   }
 
   /** Runs a read of the engine after every command queued before it. */
@@ -434,6 +449,9 @@ export class SessionRuntime {
 
   private liveSession(record: SessionRecord, sim: Simulation): LiveSession {
     const trace = new TraceWriter((events) => writeTrace(this.db.pool, record.id, events), {
+      onStored: (through) => {
+        for (const listener of this.storedListeners) listener(record.id, through);
+      },
       onFailure: (error) => {
         this.log.error({ err: error, sessionId: record.id }, 'trace not persisted');
         const session = this.live.get(record.id);

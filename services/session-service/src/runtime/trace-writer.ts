@@ -23,6 +23,8 @@ export interface TraceWriterOptions {
   inlineEvents?: number;
   /** Called once when a batch fails; the writer then stops and drops what is queued. */
   onFailure?: (error: unknown) => void;
+  /** Called each time `storedThrough` moves on, with its new value. */
+  onStored?: (storedThrough: number) => void;
 }
 
 export class TraceWriter {
@@ -70,8 +72,8 @@ export class TraceWriter {
    */
   markStored(eventId: number): void {
     if (!this.idle()) throw new Error('trace events were stored past a queue');
-    this.writtenId = Math.max(this.writtenId, eventId);
     this.appendedId = Math.max(this.appendedId, eventId);
+    this.stored(eventId);
   }
 
   /**
@@ -118,7 +120,7 @@ export class TraceWriter {
         this.queue = batch === this.queue ? [] : this.queue.slice(this.batchEvents);
         this.releaseRoom();
         await this.sink(batch);
-        this.writtenId = batch[batch.length - 1]?.eventId ?? this.writtenId;
+        this.stored(batch[batch.length - 1]?.eventId ?? this.writtenId);
         this.releaseFlushed();
       }
     } catch (error) {
@@ -130,6 +132,12 @@ export class TraceWriter {
     } finally {
       this.writing = undefined;
     }
+  }
+
+  private stored(eventId: number): void {
+    if (eventId <= this.writtenId) return;
+    this.writtenId = eventId;
+    this.options.onStored?.(eventId);
   }
 
   private releaseFlushed(): void {
