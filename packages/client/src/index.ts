@@ -7,7 +7,7 @@ export type { AdminApi, KeysApi, TenantsApi } from './api/admin.js';
 export type { EndpointsApi, SendResult } from './api/endpoints.js';
 export type { FaultList, FaultsApi, InjectResult } from './api/faults.js';
 export type { SessionsApi } from './api/sessions.js';
-export type { PageQuery, TraceApi } from './api/trace.js';
+export type { AnyTraceEvent, EventPage, PageQuery, TraceApi } from './api/trace.js';
 export type { ViewerTokensApi } from './api/viewer-tokens.js';
 // The contract's types, so that a user of the SDK needs one import.
 export type {

@@ -21,9 +21,9 @@ import type {
   EventBatch,
   ServerToClientEvents,
   SubscriptionAck,
-  TraceEvent,
 } from '@tcplab/contract';
 import { io, type Socket } from 'socket.io-client';
+import type { AnyTraceEvent } from './api/trace.js';
 import { realtimeRefusal } from './errors.js';
 import { PullQueue } from './pull-queue.js';
 import { ReconnectDelay } from './reconnect-delay.js';
@@ -59,11 +59,13 @@ export interface WatchOptions {
 }
 
 /** The iterator watch() answers. */
-export interface TraceStream extends AsyncIterableIterator<TraceEvent, undefined> {
+export interface TraceStream extends AsyncIterableIterator<AnyTraceEvent, undefined> {
   /** The eventId of the last event yielded (`after` before the first). */
   readonly lastEventId: number;
   /** Events received and not yet yielded. */
   readonly buffered: number;
+  /** Unsubscribes and closes the connection (what `break` in a for await loop calls). */
+  return(): Promise<IteratorResult<AnyTraceEvent, undefined>>;
 }
 
 /** Where the service's socket.io listens, and with what token. */
@@ -118,7 +120,7 @@ class TraceWatch implements TraceStream {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private lastQueued: number;
   private lastYielded: number;
-  private readonly queue: PullQueue<TraceEvent>;
+  private readonly queue: PullQueue<AnyTraceEvent>;
   private readonly delay = new ReconnectDelay();
   /** Below this many waiting events a paused watch connects again. */
   private readonly resumeAt: number;
@@ -150,7 +152,7 @@ class TraceWatch implements TraceStream {
     return this;
   }
 
-  async next(): Promise<IteratorResult<TraceEvent, undefined>> {
+  async next(): Promise<IteratorResult<AnyTraceEvent, undefined>> {
     if (this.phase === 'idle') this.start();
     const result = await this.queue.take();
     if (result.done !== true) this.lastYielded = result.value.eventId;
@@ -158,7 +160,7 @@ class TraceWatch implements TraceStream {
   }
 
   /** Called by `break` in a for await loop: unsubscribes and closes the connection. */
-  async return(): Promise<IteratorResult<TraceEvent, undefined>> {
+  async return(): Promise<IteratorResult<AnyTraceEvent, undefined>> {
     await this.stop();
     return { done: true, value: undefined };
   }

@@ -1,6 +1,17 @@
 /** /v1/sessions/:sid/segments and /events: the stored trace, paged by eventId. */
-import type { EventList, EventQuery, SegmentList } from '@tcplab/contract';
+import type { EventList, EventQuery, SegmentList, TraceEvent } from '@tcplab/contract';
 import { path, type Rest } from '../rest.js';
+
+/**
+ * A trace event with the fields of its kind (state: from, to, cause; app: event, bytes, error
+ * ...). The contract names only the fields every kind has; the others are there, typed unknown.
+ */
+export type AnyTraceEvent = TraceEvent & Record<string, unknown>;
+
+/** A page of events: pass `nextAfter` as `after` for the next one. */
+export interface EventPage extends Omit<EventList, 'items'> {
+  items: AnyTraceEvent[];
+}
 
 /** `after` (items with a greater eventId; default 0) and `limit` (1 to 1000; default 100). */
 export type PageQuery = Pick<EventQuery, 'after' | 'limit'>;
@@ -12,7 +23,7 @@ export interface TraceApi {
    */
   segments(sessionId: string, query?: PageQuery): Promise<SegmentList>;
   /** GET /v1/sessions/:sid/events?after=&limit=&kind=: every kind of trace event, paged alike. */
-  events(sessionId: string, query?: EventQuery): Promise<EventList>;
+  events(sessionId: string, query?: EventQuery): Promise<EventPage>;
 }
 
 export function traceApi(rest: Rest): TraceApi {
