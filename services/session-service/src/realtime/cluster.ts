@@ -22,14 +22,15 @@ import type { Server } from 'socket.io';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { SessionRuntime } from '../runtime/runtime.js';
 import { listEvents } from '../runtime/trace-reads.js';
+import { EVENTS_PER_MESSAGE } from './outbox.js';
 import type { TraceSource, ViewListener } from './stream.js';
 
 /** How often a watching instance renews its interest in a session (and checks on its owner). */
 export const RENEW_MS = 10_000;
 /** An interest not renewed for this long has lapsed (the watcher went away). */
 const INTEREST_MS = 3 * RENEW_MS;
-/** Events per read of a remote session's new events. */
-const READ_PAGE = 1000;
+/** Events per read of a remote session's new events: one message, the same for every client. */
+const READ_PAGE = EVENTS_PER_MESSAGE;
 
 interface WatchRequest {
   sessionId: string;
@@ -200,7 +201,7 @@ class RemoteFeed implements TraceSource {
   private async read(): Promise<void> {
     try {
       while (this.delivered < this.through && this.listeners.size > 0) {
-        const page: readonly TraceEventView[] = await listEvents(this.prisma, this.sessionId, {
+        const page: TraceEventView[] = await listEvents(this.prisma, this.sessionId, {
           after: this.delivered,
           upTo: this.through,
           limit: READ_PAGE,

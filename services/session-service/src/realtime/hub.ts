@@ -5,6 +5,7 @@
 import type { TraceEvent as TraceEventView } from '@tcplab/contract';
 import type { LiveSession, SessionRuntime } from '../runtime/runtime.js';
 import { liveEventView } from '../runtime/views.js';
+import { EVENTS_PER_MESSAGE } from './outbox.js';
 import type { TraceSource, ViewListener } from './stream.js';
 
 export class TraceHub {
@@ -15,8 +16,13 @@ export class TraceHub {
     this.close = runtime.onTrace((sessionId, events) => {
       const listeners = this.sessions.get(sessionId);
       if (listeners === undefined) return;
-      const views: readonly TraceEventView[] = events.map(liveEventView);
-      for (const listener of listeners) listener(views);
+      // In messages' sizes, so that every client is sent the same arrays (sender.ts).
+      const views: TraceEventView[] = events.map(liveEventView);
+      for (let i = 0; i < views.length; i += EVENTS_PER_MESSAGE) {
+        const message =
+          views.length <= EVENTS_PER_MESSAGE ? views : views.slice(i, i + EVENTS_PER_MESSAGE);
+        for (const listener of listeners) listener(message);
+      }
     });
   }
 

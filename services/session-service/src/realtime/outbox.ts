@@ -39,11 +39,19 @@ export class Outbox {
     });
   }
 
-  /** Queues events of a session (after those queued before); false once cut off. */
+  /**
+   * Queues events of a session (after those queued before); false once cut off. A batch of at
+   * most EVENTS_PER_MESSAGE goes as it is (the array other clients may share), a longer one in
+   * slices.
+   */
   send(sessionId: string, events: readonly TraceEvent[]): boolean {
     if (this.closed) return false;
-    for (let i = 0; i < events.length; i += EVENTS_PER_MESSAGE) {
-      this.waiting.push({ sessionId, events: events.slice(i, i + EVENTS_PER_MESSAGE) });
+    if (events.length <= EVENTS_PER_MESSAGE) {
+      this.waiting.push({ sessionId, events: events as TraceEvent[] });
+    } else {
+      for (let i = 0; i < events.length; i += EVENTS_PER_MESSAGE) {
+        this.waiting.push({ sessionId, events: events.slice(i, i + EVENTS_PER_MESSAGE) });
+      }
     }
     this.waitingEvents += events.length;
     this.pump();

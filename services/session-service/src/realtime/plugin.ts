@@ -27,6 +27,7 @@ import { ApiProblem, Problems } from '../errors.js';
 import { LOCAL_PRINCIPAL, type AuthOptions } from '../plugins/auth.js';
 import { Cluster, type ClusterEvents } from './cluster.js';
 import { TraceHub } from './hub.js';
+import { EventSender } from './sender.js';
 import { MetricsThrottle } from './metrics-throttle.js';
 import { MAX_BACKLOG_EVENTS, Outbox } from './outbox.js';
 import { SessionStream, type TraceSource } from './stream.js';
@@ -90,6 +91,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
     }),
   );
   const hub = new TraceHub(app.runtime);
+  const sender = new EventSender(io);
   const cluster = new Cluster(io, app.runtime, app.db.prisma, app.log);
   app.decorate('io', io);
 
@@ -174,8 +176,9 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
       );
     }
     const outbox = new Outbox({
-      emit: (sessionId, events) => socket.emit('events', { sessionId, events }),
+      emit: (sessionId, events) => sender.send(socket.id, sessionId, events),
       cutOff: (lastSent) => {
+        sender.flush();
         for (const [sessionId, lastEventId] of lastSent) {
           socket.emit('cutoff', {
             sessionId,
@@ -235,6 +238,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
         (events) => outbox.send(sessionId, events),
         (reason) => {
           // The instance running the session went away: the client resumes elsewhere.
+          sender.flush();
           socket.emit('cutoff', { sessionId, lastEventId: outbox.lastSentOf(sessionId), reason });
           socket.disconnect(true);
         },
@@ -278,6 +282,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
         return;
       }
       stream.close();
+      sender.flush(); // the events sent so far arrive before the answer
       const lastEventId = outbox.lastSentOf(request.sessionId);
       outbox.forget(request.sessionId);
       streams.delete(request.sessionId);

@@ -99,7 +99,11 @@ export class SessionStream {
 
   private forward(events: readonly TraceEventView[]): void {
     if (this.closed) return;
-    const fresh = events.filter((e) => e.eventId > this.cursor);
+    // Usually all of them: then the very array every client of the session shares.
+    const fresh =
+      (events[0]?.eventId ?? 0) > this.cursor
+        ? events
+        : events.filter((e) => e.eventId > this.cursor);
     if (fresh.length === 0) return;
     this.cursor = fresh.at(-1)?.eventId ?? this.cursor;
     if (!this.deliver(fresh)) this.close();
