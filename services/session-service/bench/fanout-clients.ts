@@ -44,8 +44,8 @@ async function connectAll(): Promise<void> {
   }
 }
 
-/** The event loop's busy share from the first live batch on. */
-let busySince: ReturnType<typeof performance.eventLoopUtilization> | undefined;
+/** Where the event loop's busy share is measured from: once connected, the live part only. */
+let busySince = performance.eventLoopUtilization();
 
 /** Lags in 0.1 ms buckets up to this many ms; later ones count in the last bucket. */
 const LAG_RANGE_MS = 30_000;
@@ -77,7 +77,7 @@ function report(stamps: Record<string, number>, from: number, to: number) {
     lagHistogram,
     perClient,
     missing,
-    busy: busySince === undefined ? NaN : performance.eventLoopUtilization(busySince).utilization,
+    busy: performance.eventLoopUtilization(busySince).utilization,
   };
 }
 
