@@ -8,7 +8,7 @@
  * client receiving it (p50, p99, max), and the service's memory per connected client (heap
  * and RSS growth after 300 clients subscribed, over 300).
  * Env: FANOUT_CLIENTS (300), FANOUT_EVENTS_PER_S (2000), FANOUT_SECONDS (10),
- * FANOUT_PROCESSES (1: the processes the clients are spread over).
+ * FANOUT_PROCESSES (2: the processes the clients are spread over; one cannot parse that much).
  * Uses DATABASE_URL when set, else an embedded PostgreSQL.
  */
 import { fork } from 'node:child_process';
@@ -22,7 +22,7 @@ import type { ClientsReport } from './fanout-clients.js';
 const CLIENTS = Number(process.env.FANOUT_CLIENTS ?? 300);
 const TARGET_EVENTS_PER_S = Number(process.env.FANOUT_EVENTS_PER_S ?? 2000);
 const SECONDS = Number(process.env.FANOUT_SECONDS ?? 10);
-const PROCESSES = Number(process.env.FANOUT_PROCESSES ?? 1);
+const PROCESSES = Number(process.env.FANOUT_PROCESSES ?? 2);
 const LINK = { delayMs: 5, rateMbps: 10 };
 const now = () => performance.timeOrigin + performance.now();
 

@@ -7,6 +7,7 @@ import { call, migratedApp, newKey } from './apps.js';
 import {
   collect,
   connect as connectClient,
+  type Client,
   listening,
   storedTrace,
   subscribe,
@@ -22,6 +23,15 @@ afterEach(async () => {
 
 function connect(url: string, token?: string) {
   return connectClient(cleanups, url, token);
+}
+
+/** The client's TCP socket, to stop and start reading it (Node's ws client underneath). */
+function pausable(socket: Client) {
+  return (
+    socket.io.engine.transport as unknown as {
+      ws: { _socket: { pause(): void; resume(): void } };
+    }
+  ).ws._socket;
 }
 
 describe('realtime streams', () => {
@@ -89,11 +99,7 @@ describe('realtime streams', () => {
     slow.on('cutoff', (cutoff) => cutoffs.push(cutoff));
     await subscribe(slow, { sessionId: sid });
     // The client stops reading its connection (a laptop asleep, a frozen tab).
-    const wire = (
-      slow.io.engine.transport as unknown as {
-        ws: { _socket: { pause(): void; resume(): void } };
-      }
-    ).ws._socket;
+    const wire = pausable(slow);
     wire.pause();
     let last = 0;
     for (let i = 0; i < 60 && last < 120_000; i++) {
@@ -136,6 +142,42 @@ describe('realtime streams', () => {
     const tail = received.slice(mark).map((e) => e.eventId);
     expect(tail).toEqual([...Array(10).keys()].map((i) => last - 9 + i));
   });
+
+  it('subscribing again drops what still waited for the old stream of a stalled client', async () => {
+    const { app } = await migratedApp(cleanups, { auth: { mode: 'disabled' } });
+    const url = await listening(app);
+    const { sid, base } = await transfer(app, {}, 60_000_000);
+    const socket = await connect(url);
+    // Arrival order of events and of the second subscription's answer (as a marker, -1).
+    const arrivals: number[] = [];
+    socket.on('events', (batch) => arrivals.push(...batch.events.map((e) => e.eventId)));
+    await subscribe(socket, { sessionId: sid });
+    const wire = pausable(socket);
+    wire.pause(); // the client stops reading: the service queues for it
+    let last = 0;
+    for (let i = 0; i < 10 && last < 40_000; i++) {
+      await call(app, 'POST', `${base}/clock`, { action: 'advance', ms: 20 });
+      last = (await call(app, 'GET', base)).body?.lastEventId as number;
+    }
+    expect(last).toBeGreaterThanOrEqual(40_000); // more than the socket buffers, less than a cut
+    const answered = new Promise((resolve) =>
+      socket.emit('subscribe', { sessionId: sid, after: last - 10 }, (ack) => {
+        arrivals.push(-1);
+        resolve(ack);
+      }),
+    );
+    wire.resume();
+    expect(await answered).toMatchObject({ ok: true });
+    await until(() => arrivals.at(-1) === last, 'the tail');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    // Before the answer: a prefix of the old stream; after it, exactly the last ten events.
+    const mark = arrivals.indexOf(-1);
+    const before = arrivals.slice(0, mark);
+    expect(before).toEqual(before.map((_e, i) => i + 1));
+    expect(before.length).toBeLessThan(last - 10);
+    expect(arrivals.slice(mark + 1)).toEqual([...Array(10).keys()].map((i) => last - 9 + i));
+  }, 60_000);
 
   it('coalesces metrics for a client that asks, and nothing else', async () => {
     const { app } = await migratedApp(cleanups, { auth: { mode: 'disabled' } });

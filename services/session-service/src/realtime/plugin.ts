@@ -227,9 +227,11 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
         ack({ ok: false, code, message: error instanceof Error ? error.message : String(error) });
         return;
       }
-      // Subscribing again resumes from the new `after`: what waited for the old stream goes.
+      // Subscribing again resumes from the new `after`: what waited for the old stream goes,
+      // and what was sent for it arrives before the answer.
       streams.get(sessionId)?.close();
       outbox.forget(sessionId);
+      sender.flush();
       const stream: SessionStream = new SessionStream(
         found.source,
         app.db.prisma,
