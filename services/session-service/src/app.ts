@@ -17,7 +17,7 @@ import sessionRoutes from './routes/sessions.js';
 import traceRoutes from './routes/trace.js';
 import adminRoutes from './routes/admin.js';
 import viewerTokenRoutes from './routes/viewer-tokens.js';
-import realtimePlugin from './realtime/plugin.js';
+import realtimePlugin, { type RealtimeOptions } from './realtime/plugin.js';
 import type { Database } from './store/database.js';
 import type { Migration } from './store/migrations.js';
 import { SERVICE_VERSION } from './version.js';
@@ -32,6 +32,8 @@ export interface AppOptions {
   auth?: AuthOptions;
   /** Session runtime options (tests fix the seed a session gets when it names none). */
   runtime?: RuntimePluginOptions;
+  /** Realtime options (tests shorten the cluster's renewal period). */
+  realtime?: Pick<RealtimeOptions, 'clusterRenewMs'>;
   /** Rate limits, load shedding, CORS; left out: none of them (the server passes its own). */
   protection?: Partial<ProtectionOptions>;
 }
@@ -66,7 +68,10 @@ export async function buildApp(options: AppOptions) {
   });
   await app.register(authPlugin, options.auth ?? { mode: 'keys' });
   await app.register(runtimePlugin, options.runtime ?? {});
-  await app.register(realtimePlugin, { auth: options.auth ?? { mode: 'keys' } });
+  await app.register(realtimePlugin, {
+    auth: options.auth ?? { mode: 'keys' },
+    ...options.realtime,
+  });
   await app.register(healthRoutes);
   await app.register(sessionRoutes);
   await app.register(endpointRoutes);

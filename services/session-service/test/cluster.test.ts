@@ -2,7 +2,8 @@
 // instance B watches, in order and complete, a session driven through instance A; revoking a
 // viewer token on A disconnects its viewer on B.
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp, type App } from '../src/app.js';
+import type { Cutoff } from '@tcplab/contract';
+import { buildApp, type App, type AppOptions } from '../src/app.js';
 import { openDatabase } from '../src/store/database.js';
 import { call, newKey } from './apps.js';
 import { createMigratedDatabase } from './databases.js';
@@ -23,14 +24,14 @@ afterEach(async () => {
 });
 
 /** Instances A and B on one database, each with its own pool, both listening. */
-async function twoInstances() {
+async function twoInstances(realtime: AppOptions['realtime'] = {}) {
   const db = await createMigratedDatabase();
   cleanups.push(() => db.dispose());
   const secondPool = await openDatabase(db.url);
   cleanups.push(() => secondPool.close());
-  const a = await buildApp({ database: db.database, migrations: db.migrations });
+  const a = await buildApp({ database: db.database, migrations: db.migrations, realtime });
   cleanups.push(() => a.close());
-  const b = await buildApp({ database: secondPool, migrations: db.migrations });
+  const b = await buildApp({ database: secondPool, migrations: db.migrations, realtime });
   cleanups.push(() => b.close());
   const urlA = await listening(a);
   const urlB = await listening(b);
@@ -97,5 +98,39 @@ describe('two instances on one database', () => {
 
     await call(a, 'DELETE', `${base}/viewer-tokens/${String(minted.body?.id)}`, undefined, headers);
     await until(() => viewer.disconnected, 'the viewer on B to be disconnected');
+  }, 60_000);
+
+  it('when the instance running a session goes away, its watchers on B resume there', async () => {
+    const { a, b, urlB, key, headers } = await twoInstances({ clusterRenewMs: 200 });
+    const { sid, base } = await transfer(a, headers);
+    await call(a, 'POST', `${base}/clock`, { action: 'advance', ms: 30 }, headers);
+    const watcher = await connectClient(cleanups, urlB, key);
+    const got = collect(watcher, sid);
+    const cutoffs: Cutoff[] = [];
+    watcher.on('cutoff', (cutoff) => cutoffs.push(cutoff));
+    await subscribe(watcher, { sessionId: sid });
+    const lastOnA = (await call(a, 'GET', base, undefined, headers)).body?.lastEventId as number;
+    await until(() => got.at(-1)?.eventId === lastOnA, `event ${lastOnA} on B`);
+
+    await a.close();
+    await until(() => watcher.disconnected, 'the cut', 10_000);
+    expect(cutoffs).toEqual([
+      {
+        sessionId: sid,
+        lastEventId: lastOnA,
+        reason: 'no instance runs this session now; subscribe again with after',
+      },
+    ]);
+
+    // The client subscribes again on B, which now runs the session (rebuilt from its log).
+    const again = await connectClient(cleanups, urlB, key);
+    const rest = collect(again, sid);
+    expect(await subscribe(again, { sessionId: sid, after: lastOnA })).toMatchObject({ ok: true });
+    await call(b, 'POST', `${base}/clock`, { action: 'advance', ms: 30 }, headers);
+    const last = (await call(b, 'GET', base, undefined, headers)).body?.lastEventId as number;
+    expect(last).toBeGreaterThan(lastOnA);
+    await until(() => rest.at(-1)?.eventId === last, `event ${last} on B`);
+    expect([...got, ...rest]).toEqual(await storedTrace(b, base, headers));
+    expect(b.runtime.running(sid)).toBeDefined();
   }, 60_000);
 });

@@ -27,8 +27,8 @@ import type { TraceSource, ViewListener } from './stream.js';
 
 /** How often a watching instance renews its interest in a session (and checks on its owner). */
 export const RENEW_MS = 10_000;
-/** An interest not renewed for this long has lapsed (the watcher went away). */
-const INTEREST_MS = 3 * RENEW_MS;
+/** An interest not renewed for this many renewal periods has lapsed (the watcher went away). */
+const INTEREST_RENEWALS = 3;
 /** Events per read of a remote session's new events: one message, the same for every client. */
 const READ_PAGE = EVENTS_PER_MESSAGE;
 
@@ -63,6 +63,7 @@ export class Cluster {
     private readonly runtime: SessionRuntime,
     private readonly prisma: PrismaClient,
     private readonly log: FastifyBaseLogger,
+    private readonly renewMs = RENEW_MS,
   ) {
     io.on('watch', ({ sessionId, node }, answer) => {
       const session = runtime.running(sessionId);
@@ -75,7 +76,7 @@ export class Cluster {
         nodes = new Map();
         this.watchers.set(sessionId, nodes);
       }
-      nodes.set(node, Date.now() + INTEREST_MS);
+      nodes.set(node, Date.now() + INTEREST_RENEWALS * this.renewMs);
       answer(session.trace.storedThrough);
     });
     io.on('unwatch', ({ sessionId, node }) => {
@@ -113,6 +114,7 @@ export class Cluster {
     let feed = this.feeds.get(sessionId);
     if (feed === undefined) {
       const created = new RemoteFeed(sessionId, storedThrough, this.prisma, this.log, {
+        renewMs: this.renewMs,
         renew: () => this.locate(sessionId),
         closed: () => {
           if (this.feeds.get(sessionId) === created) this.feeds.delete(sessionId);
@@ -159,11 +161,15 @@ class RemoteFeed implements TraceSource {
     storedThrough: number,
     private readonly prisma: PrismaClient,
     private readonly log: FastifyBaseLogger,
-    private readonly cluster: { renew(): Promise<number | undefined>; closed(): void },
+    private readonly cluster: {
+      renewMs: number;
+      renew(): Promise<number | undefined>;
+      closed(): void;
+    },
   ) {
     this.delivered = storedThrough;
     this.through = storedThrough;
-    this.renewal = setInterval(() => void this.renew(), RENEW_MS);
+    this.renewal = setInterval(() => void this.renew(), cluster.renewMs);
     this.renewal.unref();
   }
 

@@ -52,6 +52,8 @@ export function viewerRoom(tokenId: string): string {
 
 export interface RealtimeOptions {
   auth: AuthOptions;
+  /** How often a watched remote session's owner is asked again (cluster.ts; tests shorten it). */
+  clusterRenewMs?: number;
 }
 
 declare module 'fastify' {
@@ -92,7 +94,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
   );
   const hub = new TraceHub(app.runtime);
   const sender = new EventSender(io);
-  const cluster = new Cluster(io, app.runtime, app.db.prisma, app.log);
+  const cluster = new Cluster(io, app.runtime, app.db.prisma, app.log, options.clusterRenewMs);
   app.decorate('io', io);
 
   io.use((socket, next) => {
@@ -299,7 +301,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
   });
 
   app.addHook('preClose', (done) => {
-    io.disconnectSockets(true);
+    io.local.disconnectSockets(true); // this instance's clients, not the other instances'
     done();
   });
   app.addHook('onClose', async () => {
