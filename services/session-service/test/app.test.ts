@@ -108,6 +108,8 @@ describe('OpenAPI and Swagger UI', () => {
       '/v1/sessions/{sid}/faults/{fid}',
       '/v1/sessions/{sid}/inject',
       '/v1/sessions/{sid}/segments',
+      '/v1/sessions/{sid}/viewer-tokens',
+      '/v1/sessions/{sid}/viewer-tokens/{vid}',
       '/v1/tenants',
       '/v1/tenants/{tid}',
     ]);

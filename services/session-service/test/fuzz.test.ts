@@ -23,6 +23,7 @@ async function observe() {
     faults: await get(`${base}/faults`),
     tenants: await get('/v1/tenants'),
     keys: await get('/v1/keys'),
+    viewerTokens: await get(`${base}/viewer-tokens`),
     commands: await db.database.prisma.command.count(),
   };
 }
@@ -53,7 +54,7 @@ afterAll(async () => {
 
 const METHODS = ['GET', 'POST', 'PATCH', 'DELETE', 'PUT'] as const;
 
-/** Every route of the API, with `{sid}`, `{eid}` and `{fid}` to fill. */
+/** Every route of the API, with `{sid}`, `{eid}` and `{fid}` (also a viewer token's) to fill. */
 const ROUTES = [
   '/v1/sessions',
   '/v1/sessions/{sid}',
@@ -68,6 +69,8 @@ const ROUTES = [
   '/v1/sessions/{sid}/faults',
   '/v1/sessions/{sid}/faults/{fid}',
   '/v1/sessions/{sid}/inject',
+  '/v1/sessions/{sid}/viewer-tokens',
+  '/v1/sessions/{sid}/viewer-tokens/{fid}',
   '/v1/tenants',
   '/v1/tenants/{sid}',
   '/v1/keys',
@@ -133,6 +136,7 @@ describe('fuzz', () => {
       ['POST', `${base}/endpoints/e3/receive`],
       ['POST', `${base}/faults`],
       ['POST', `${base}/inject`],
+      ['POST', `${base}/viewer-tokens`],
       ['POST', '/v1/tenants'],
       ['PATCH', '/v1/tenants/local'],
       ['POST', '/v1/keys'],
