@@ -25,6 +25,7 @@ import {
 } from '../auth/viewer-tokens.js';
 import { ApiProblem, Problems } from '../errors.js';
 import { LOCAL_PRINCIPAL, type AuthOptions } from '../plugins/auth.js';
+import { adapterPool } from './adapter-pool.js';
 import { Cluster, type ClusterEvents } from './cluster.js';
 import { TraceHub } from './hub.js';
 import { EventSender } from './sender.js';
@@ -88,7 +89,7 @@ function viewerTokenRefusal(check: { reason: string; expiresAt?: Date }): string
 function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => void) {
   const io: FastifyInstance['io'] = new Server(app.server, { serveClient: false });
   io.adapter(
-    createAdapter(app.db.pool, {
+    createAdapter(adapterPool(app.db.pool), {
       errorHandler: (error) => app.log.warn({ err: error }, 'socket.io adapter'),
     }),
   );

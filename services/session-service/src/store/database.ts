@@ -38,6 +38,10 @@ export async function openDatabase(
   // An idle client that loses its server (restart, network) must not crash the process:
   // the pool drops it and the next query reports the problem.
   pool.on('error', () => undefined);
+  // Nor may a client held out of the pool between queries (socket.io's adapter holds one for
+  // LISTEN): a query under way rejects with the error, and the holder hears 'end' and
+  // reconnects; without a listener, the 'error' event alone would end the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     await pool.query('SELECT 1');
   } catch (error) {
