@@ -30,6 +30,11 @@ function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
 /** The client processes' reports as one: percentiles of every lag, every client's rate. */
 function merge(reports: ClientsReport[]) {
   const histogram =
@@ -105,6 +110,14 @@ async function main(): Promise<void> {
       for (const e of events) stamps[e.eventId] = t;
       return events;
     };
+    // The first part of the lag: from the engine to the runtime publishing (after the commit).
+    const toPublish: number[] = [];
+    app.runtime.onTrace((_sessionId, events) => {
+      const first = events[0];
+      if (first !== undefined && stamps[first.eventId] !== undefined) {
+        toPublish.push(now() - (stamps[first.eventId] ?? 0));
+      }
+    });
 
     collectGarbage();
     const idle = process.memoryUsage();
@@ -156,6 +169,8 @@ async function main(): Promise<void> {
         lag_p50_ms: round(report.p50_ms),
         lag_p99_ms: round(report.p99_ms),
         lag_max_ms: round(report.max_ms),
+        engine_to_published_p99_ms: round(quantile(toPublish, 0.99)),
+        engine_to_published_max_ms: round(quantile(toPublish, 1)),
         heap_kb_per_client: round((connected.heapUsed - idle.heapUsed) / 1024 / CLIENTS),
         rss_kb_per_client: round((connected.rss - idle.rss) / 1024 / CLIENTS),
         peak_heap_mb_streaming: round(peakHeap / 1024 / 1024),
