@@ -4,10 +4,10 @@ export { ApiError, isApiError, isNetworkError, NetworkError } from './errors.js'
 export { DEFAULT_MAX_BUFFERED_EVENTS } from './watch.js';
 export type { TraceStream, WatchOptions } from './watch.js';
 export type { AdminApi, KeysApi, TenantsApi } from './api/admin.js';
-export type { EndpointsApi, SendResult } from './api/endpoints.js';
-export type { FaultList, FaultsApi, InjectResult } from './api/faults.js';
+export type { EndpointsApi } from './api/endpoints.js';
+export type { FaultsApi } from './api/faults.js';
 export type { SessionsApi } from './api/sessions.js';
-export type { AnyTraceEvent, EventPage, PageQuery, TraceApi } from './api/trace.js';
+export type { AnyTraceEvent, EventPage, TraceApi } from './api/trace.js';
 export type { ViewerTokensApi } from './api/viewer-tokens.js';
 // The contract's types, so that a user of the SDK needs one import.
 export type {
@@ -31,11 +31,14 @@ export type {
   EventList,
   EventQuery,
   Fault,
+  FaultList,
   Health,
   Inject,
+  InjectResult,
   LimitOverrides,
   Limits,
   LinkSettings,
+  PageQuery,
   Problem,
   Readiness,
   Receive,
@@ -43,6 +46,7 @@ export type {
   Segment,
   SegmentList,
   Send,
+  SendResult,
   Session,
   SessionList,
   SocketAddress,

@@ -201,6 +201,7 @@ export const SendResult = Type.Object(
   { accepted: Type.Integer({ description: 'Bytes taken into the send buffer' }) },
   { $id: 'SendResult', examples: [{ accepted: 5 }] },
 );
+export type SendResult = Static<typeof SendResult>;
 
 /** POST .../receive */
 export const Receive = Type.Object(

@@ -81,6 +81,7 @@ export const Fault = Type.Object(
 export type Fault = Static<typeof Fault>;
 
 export const FaultList = Type.Object({ items: Type.Array(Fault) }, { $id: 'FaultList' });
+export type FaultList = Static<typeof FaultList>;
 
 /** POST /v1/sessions/:sid/inject: a segment sent as a peer would (packetdrill's `<`). */
 export const Inject = Type.Object(
@@ -116,3 +117,10 @@ export const Inject = Type.Object(
   },
 );
 export type Inject = Static<typeof Inject>;
+
+/** 202 to an inject: the segment is on the link; `events` it produced so far. */
+export const InjectResult = Type.Object(
+  { events: Type.Integer({ description: 'Trace events the injection produced so far' }) },
+  { $id: 'InjectResult', examples: [{ events: 1 }] },
+);
+export type InjectResult = Static<typeof InjectResult>;

@@ -42,7 +42,15 @@ export {
   TraceEvent,
   TraceKind,
 } from './trace.js';
-export { CreateFault, Fault, FaultId, FaultList, FaultParams, Inject } from './faults.js';
+export {
+  CreateFault,
+  Fault,
+  FaultId,
+  FaultList,
+  FaultParams,
+  Inject,
+  InjectResult,
+} from './faults.js';
 export {
   ApiKey,
   ApiKeyList,

@@ -20,6 +20,7 @@ export const PageQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+export type PageQuery = Static<typeof PageQuery>;
 
 export const EventQuery = Type.Object(
   { ...PageQuery.properties, kind: Type.Optional(TraceKind) },

@@ -7,13 +7,9 @@ import type {
   Receive,
   ReceiveResult,
   Send,
+  SendResult,
 } from '@tcplab/contract';
 import { path, type Rest } from '../rest.js';
-
-/** What a send took into the send buffer (the contract has the schema, not the type). */
-export interface SendResult {
-  accepted: number;
-}
 
 export interface EndpointsApi {
   /** POST /v1/sessions/:sid/endpoints (201): a socket on a host, in CLOSED. */

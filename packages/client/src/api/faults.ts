@@ -1,16 +1,6 @@
 /** /v1/sessions/:sid/faults and /inject: mistakes on the wire, on purpose. */
-import type { CreateFault, Fault, Inject } from '@tcplab/contract';
+import type { CreateFault, Fault, FaultList, Inject, InjectResult } from '@tcplab/contract';
 import { path, type Rest } from '../rest.js';
-
-/** The fault rules in force (the contract has the schema, not the type). */
-export interface FaultList {
-  items: Fault[];
-}
-
-/** A hand-made segment is on the link: `events` it produced so far (202 Accepted). */
-export interface InjectResult {
-  events: number;
-}
 
 export interface FaultsApi {
   /** POST /v1/sessions/:sid/faults (201): drop, delay, duplicate or corrupt matching segments. */

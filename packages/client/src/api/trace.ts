@@ -1,5 +1,5 @@
 /** /v1/sessions/:sid/segments and /events: the stored trace, paged by eventId. */
-import type { EventList, EventQuery, SegmentList, TraceEvent } from '@tcplab/contract';
+import type { EventList, EventQuery, PageQuery, SegmentList, TraceEvent } from '@tcplab/contract';
 import { path, type Rest } from '../rest.js';
 
 /**
@@ -12,9 +12,6 @@ export type AnyTraceEvent = TraceEvent & Record<string, unknown>;
 export interface EventPage extends Omit<EventList, 'items'> {
   items: AnyTraceEvent[];
 }
-
-/** `after` (items with a greater eventId; default 0) and `limit` (1 to 1000; default 100). */
-export type PageQuery = Pick<EventQuery, 'after' | 'limit'>;
 
 export interface TraceApi {
   /**

@@ -5,6 +5,7 @@ import {
   FaultList,
   FaultParams,
   Inject,
+  InjectResult,
   Problem,
   SessionParams,
 } from '@tcplab/contract';
@@ -140,7 +141,7 @@ const faults: FastifyPluginCallbackTypebox = (app, _options, done) => {
         summary: 'Send a hand-made segment through the links, as a peer would',
         params: SessionParams,
         body: Inject,
-        response: { 202: Type.Object({ events: Type.Integer() }), ...commandErrors },
+        response: { 202: InjectResult, ...commandErrors },
       },
     },
     async (request, reply) => {
