@@ -28,3 +28,4 @@ export type {
   TraceEvent,
 } from './trace/events.js';
 export { formatSegment, formatSegmentLine } from './trace/format.js';
+export { PcapngWriter, toPcapng, type PcapSegment } from './trace/pcapng.js';

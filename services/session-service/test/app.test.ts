@@ -108,6 +108,7 @@ describe('OpenAPI and Swagger UI', () => {
       '/v1/sessions/{sid}/faults/{fid}',
       '/v1/sessions/{sid}/inject',
       '/v1/sessions/{sid}/segments',
+      '/v1/sessions/{sid}/trace.pcapng',
       '/v1/sessions/{sid}/viewer-tokens',
       '/v1/sessions/{sid}/viewer-tokens/{vid}',
       '/v1/tenants',

@@ -69,6 +69,7 @@ const ROUTES = [
   '/v1/sessions/{sid}/faults',
   '/v1/sessions/{sid}/faults/{fid}',
   '/v1/sessions/{sid}/inject',
+  '/v1/sessions/{sid}/trace.pcapng',
   '/v1/sessions/{sid}/viewer-tokens',
   '/v1/sessions/{sid}/viewer-tokens/{fid}',
   '/v1/tenants',

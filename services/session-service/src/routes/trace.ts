@@ -1,4 +1,7 @@
-/** /v1/sessions/:sid/segments and /events: the stored trace, paged by eventId. */
+/**
+ * /v1/sessions/:sid/segments and /events: the stored trace, paged by eventId; trace.pcapng:
+ * the segments as a capture file for Wireshark.
+ */
 import {
   EventList,
   EventQuery,
@@ -8,7 +11,12 @@ import {
   SessionParams,
 } from '@tcplab/contract';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { listEvents, listSegments } from '../runtime/trace-reads.js';
+import { Readable } from 'node:stream';
+import { Type } from 'typebox';
+import { listEvents, listSegments, pcapngOf } from '../runtime/trace-reads.js';
+
+/** pcapng's media type as Wireshark and libpcap name it (none is registered with IANA). */
+const PCAPNG_MEDIA_TYPE = 'application/x-pcapng';
 
 const DEFAULT_LIMIT = 100;
 const errors = { 400: Problem, 404: Problem };
@@ -62,6 +70,39 @@ const trace: FastifyPluginCallbackTypebox = (app, _options, done) => {
         }),
       );
       return { items, nextAfter: items.at(-1)?.eventId ?? after };
+    },
+  );
+
+  app.get(
+    '/v1/sessions/:sid/trace.pcapng',
+    {
+      schema: {
+        tags: ['trace'],
+        summary:
+          'The segments as a pcapng capture (IPv4 + TCP, one interface per link, virtual time; ' +
+          'payloads are zeros, dropped segments carry a comment)',
+        params: SessionParams,
+        response: {
+          // A stream of the file's bytes (the schema documents it; nothing serialises it).
+          200: Type.Unsafe<Readable>({
+            type: 'string',
+            format: 'binary',
+            description: `A pcapng file (${PCAPNG_MEDIA_TYPE})`,
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const session = await app.runtime.get(request.tenantId, request.params.sid);
+      // The stored trace is complete up to `upTo`, and stays so: the file ends there.
+      const upTo = await app.runtime.readTrace(session, (storedThrough) =>
+        Promise.resolve(storedThrough),
+      );
+      return reply
+        .type(PCAPNG_MEDIA_TYPE)
+        .header('content-disposition', `attachment; filename="tcplab-${session.record.id}.pcapng"`)
+        .send(Readable.from(pcapngOf(app.db.prisma, session.record.id, upTo)));
     },
   );
 

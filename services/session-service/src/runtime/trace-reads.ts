@@ -1,7 +1,11 @@
 /** Pages of a session's stored trace, as the REST lists and the realtime replay read them. */
 import type { Segment as SegmentView, TraceEvent as TraceEventView } from '@tcplab/contract';
+import { PcapngWriter } from '@tcplab/engine';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { eventView, segmentEventView, segmentView } from './views.js';
+import { eventView, pcapSegment, segmentEventView, segmentView } from './views.js';
+
+/** Segments per database read of the pcapng export. */
+const PCAPNG_PAGE = 5000;
 
 export interface Page {
   /** Items with an eventId above this one... */
@@ -22,6 +26,27 @@ export async function listSegments(
     take: page.limit,
   });
   return rows.map(segmentView);
+}
+
+/** The session's segments up to `upTo`, as pcapng bytes, a page of segments at a time. */
+export async function* pcapngOf(
+  prisma: PrismaClient,
+  sessionId: string,
+  upTo: number,
+): AsyncGenerator<Uint8Array> {
+  const writer = new PcapngWriter();
+  yield writer.start();
+  for (let after = 0n; ;) {
+    const rows = await prisma.segment.findMany({
+      where: { sessionId, eventId: { gt: after, lte: BigInt(upTo) } },
+      orderBy: { eventId: 'asc' },
+      take: PCAPNG_PAGE,
+    });
+    const last = rows.at(-1);
+    if (last === undefined) return;
+    yield Buffer.concat(rows.map((row) => writer.segment(pcapSegment(row))));
+    after = last.eventId;
+  }
 }
 
 /** Trace events of every kind, or of one; segments are in their own table, merged in order. */

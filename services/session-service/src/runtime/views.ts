@@ -4,7 +4,7 @@ import type {
   Segment as SegmentView,
   TraceEvent as TraceEventView,
 } from '@tcplab/contract';
-import type { Simulation, TraceEvent } from '@tcplab/engine';
+import type { PcapSegment, Simulation, TraceEvent } from '@tcplab/engine';
 
 const ms = (us: number) => us / 1000;
 
@@ -69,6 +69,23 @@ export function segmentView(row: SegmentRow): SegmentView {
     options: row.options as SegmentView['options'],
     fate: row.fate,
     ...(row.reason === null ? {} : { reason: row.reason }),
+  };
+}
+
+/** A row of `segments` as the pcapng export writes it. */
+export function pcapSegment(row: SegmentRow): PcapSegment {
+  return {
+    timeUs: Number(row.timeUs),
+    src: { address: row.srcAddress, port: row.srcPort },
+    dst: { address: row.dstAddress, port: row.dstPort },
+    flags: row.flags,
+    seq: Number(row.seq),
+    ack: Number(row.ack),
+    window: row.window,
+    len: row.len,
+    options: row.options as PcapSegment['options'],
+    fate: row.fate,
+    reason: row.reason ?? undefined,
   };
 }
 
