@@ -288,9 +288,38 @@ describe('every REST method', () => {
           ? [prefix + name]
           : methods(value as object, `${prefix}${name}.`),
       );
-    const covered = new Set(routes.map(([name]) => name.split(' ')[0]));
+    // trace.pcapng answers a file, not JSON: its own tests are below.
+    const covered = new Set([...routes.map(([name]) => name.split(' ')[0]), 'trace.pcapng']);
     const rest = methods(client, '').filter((name) => name !== 'watch');
     expect(rest.filter((name) => !covered.has(name))).toEqual([]);
+  });
+});
+
+describe('trace.pcapng', () => {
+  it('asks for the capture and resolves its bytes', async () => {
+    const { fetch, sent } = fakeFetch(200, '\n\r\r\n', 'application/x-pcapng');
+    const client = createClient({ baseUrl: 'http://lab.test', apiKey: 'tl_secret', fetch });
+    expect(await client.trace.pcapng(SID)).toEqual(new Uint8Array([10, 13, 13, 10]));
+    expect(sent).toEqual([
+      {
+        method: 'GET',
+        url: `${S}/trace.pcapng`,
+        headers: {
+          accept: 'application/x-pcapng, application/json',
+          authorization: 'Bearer tl_secret',
+        },
+        body: undefined,
+      },
+    ]);
+  });
+
+  it('fails with the ApiError of a problem answer', async () => {
+    const problem = { type: 'about:blank', title: 'Not found', status: 404, code: 'NOT_FOUND' };
+    const { fetch } = fakeFetch(404, JSON.stringify(problem), 'application/problem+json');
+    const error: unknown = await createClient({ baseUrl: 'http://lab.test', fetch })
+      .trace.pcapng(SID)
+      .catch((e: unknown) => e);
+    expect(isApiError(error) && error.code).toBe('NOT_FOUND');
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The request core every REST method goes through: one JSON request to the service, its answer
- * parsed, a problem+json answer turned into an ApiError, no answer at all into a NetworkError.
+ * parsed (or its bytes, for a file), a problem+json answer turned into an ApiError, no answer at
+ * all into a NetworkError.
  */
 import type { Problem } from '@tcplab/contract';
 import { ApiError, NetworkError } from './errors.js';
@@ -24,6 +25,8 @@ export interface RestRequest {
   query?: QueryValues | undefined;
   /** Sent as JSON; when undefined the request has no body and no content type. */
   body?: unknown;
+  /** A successful answer's media type when it is not JSON: its bytes are the result. */
+  bytes?: string | undefined;
 }
 
 /** Sends one request; resolves the parsed answer (undefined for 204). */
@@ -45,7 +48,10 @@ export function createRest(options: RestOptions): Rest {
 
   return async <T>(request: RestRequest): Promise<T> => {
     const url = baseUrl + request.path + queryString(request.query);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = {
+      accept:
+        request.bytes === undefined ? 'application/json' : `${request.bytes}, application/json`,
+    };
     if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`;
     const init: RequestInit = { method: request.method, headers };
     if (request.body !== undefined) {
@@ -54,13 +60,15 @@ export function createRest(options: RestOptions): Rest {
     }
 
     let response: Response;
-    let text: string;
+    let bytes: Uint8Array;
     try {
       response = await fetchImpl(url, init);
-      text = await response.text();
+      bytes = new Uint8Array(await response.arrayBuffer());
     } catch (error) {
       throw new NetworkError(request.method, url, error);
     }
+    if (response.ok && request.bytes !== undefined) return bytes as T;
+    const text = new TextDecoder().decode(bytes);
     const parsed = parseJson(text);
     if (!response.ok) {
       throw new ApiError(

@@ -199,6 +199,15 @@ describe('a lab through the SDK', () => {
       'client . 1002 5011 0',
       'server R 5011 0 0',
     ]);
+    // The same segments as a capture: a pcapng section header, then the link's interface,
+    // then one packet block per segment.
+    const capture = await client.trace.pcapng(sid);
+    const view = new DataView(capture.buffer, capture.byteOffset, capture.byteLength);
+    const blockTypes: number[] = [];
+    for (let at = 0; at < capture.length; at += view.getUint32(at + 4, true)) {
+      blockTypes.push(view.getUint32(at, true));
+    }
+    expect(blockTypes).toEqual([0x0a0d0d0a, 1, ...segments.items.map(() => 6)]);
   });
 
   it('pages segments and events by eventId and filters events by kind', async () => {

@@ -21,6 +21,11 @@ export interface TraceApi {
   segments(sessionId: string, query?: PageQuery): Promise<SegmentList>;
   /** GET /v1/sessions/:sid/events?after=&limit=&kind=: every kind of trace event, paged alike. */
   events(sessionId: string, query?: EventQuery): Promise<EventPage>;
+  /**
+   * GET /v1/sessions/:sid/trace.pcapng: the segments as a pcapng capture (write it to a
+   * `.pcapng` file and open it in Wireshark).
+   */
+  pcapng(sessionId: string): Promise<Uint8Array>;
 }
 
 export function traceApi(rest: Rest): TraceApi {
@@ -29,5 +34,11 @@ export function traceApi(rest: Rest): TraceApi {
       rest({ method: 'GET', path: path`/v1/sessions/${sid}/segments`, query: { ...query } }),
     events: (sid, query = {}) =>
       rest({ method: 'GET', path: path`/v1/sessions/${sid}/events`, query: { ...query } }),
+    pcapng: (sid) =>
+      rest({
+        method: 'GET',
+        path: path`/v1/sessions/${sid}/trace.pcapng`,
+        bytes: 'application/x-pcapng',
+      }),
   };
 }
