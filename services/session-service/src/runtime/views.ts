@@ -53,12 +53,9 @@ export interface SegmentRow {
   arrivesUs: bigint | null;
 }
 
-/** A row of `segments` as the segment list shows it. */
-export function segmentView(row: SegmentRow): SegmentView {
+/** The header fields of a row of `segments`; each view adds options (typed its way) and fate. */
+function wireFields(row: SegmentRow) {
   return {
-    eventId: Number(row.eventId),
-    timeMs: Number(row.timeUs) / 1000,
-    ...(row.endpointId === null ? {} : { endpointId: row.endpointId }),
     src: { address: row.srcAddress, port: row.srcPort },
     dst: { address: row.dstAddress, port: row.dstPort },
     flags: row.flags,
@@ -66,6 +63,16 @@ export function segmentView(row: SegmentRow): SegmentView {
     ack: Number(row.ack),
     window: row.window,
     len: row.len,
+  };
+}
+
+/** A row of `segments` as the segment list shows it. */
+export function segmentView(row: SegmentRow): SegmentView {
+  return {
+    eventId: Number(row.eventId),
+    timeMs: Number(row.timeUs) / 1000,
+    ...(row.endpointId === null ? {} : { endpointId: row.endpointId }),
+    ...wireFields(row),
     options: row.options as SegmentView['options'],
     fate: row.fate,
     ...(row.reason === null ? {} : { reason: row.reason }),
@@ -76,13 +83,7 @@ export function segmentView(row: SegmentRow): SegmentView {
 export function pcapSegment(row: SegmentRow): PcapSegment {
   return {
     timeUs: Number(row.timeUs),
-    src: { address: row.srcAddress, port: row.srcPort },
-    dst: { address: row.dstAddress, port: row.dstPort },
-    flags: row.flags,
-    seq: Number(row.seq),
-    ack: Number(row.ack),
-    window: row.window,
-    len: row.len,
+    ...wireFields(row),
     options: row.options as PcapSegment['options'],
     fate: row.fate,
     reason: row.reason ?? undefined,
