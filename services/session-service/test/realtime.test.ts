@@ -236,6 +236,27 @@ describe('realtime streams', () => {
   });
 });
 
+describe('realtime limits', () => {
+  it('a connection follows 16 sessions at most, even when it asks for 17 at once', async () => {
+    const { app } = await migratedApp(cleanups, { auth: { mode: 'disabled' } });
+    const url = await listening(app);
+    const ids: string[] = [];
+    for (let i = 0; i < 17; i++) {
+      ids.push(String((await call(app, 'POST', '/v1/sessions', {})).body?.id));
+    }
+    const socket = await connect(url);
+    const answers = await Promise.all(ids.map((sessionId) => subscribe(socket, { sessionId })));
+    expect(answers.filter((a) => a.ok)).toHaveLength(16);
+    expect(answers.filter((a) => !a.ok)).toEqual([
+      {
+        ok: false,
+        code: 'LIMIT_REACHED',
+        message: 'a connection follows at most 16 sessions',
+      },
+    ]);
+  });
+});
+
 describe('realtime auth', () => {
   it('refuses a connection without a key or with an unknown one', async () => {
     const { app } = await migratedApp(cleanups);

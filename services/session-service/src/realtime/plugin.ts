@@ -206,6 +206,16 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
         return;
       }
       const { sessionId, after, metricsEveryMs } = request;
+      /** Refuses a new session past MAX_SUBSCRIPTIONS; true when it did. */
+      const refusedAsFull = (): boolean => {
+        if (streams.has(sessionId) || streams.size < MAX_SUBSCRIPTIONS) return false;
+        ack({
+          ok: false,
+          code: ErrorCode.LimitReached,
+          message: `a connection follows at most ${MAX_SUBSCRIPTIONS} sessions`,
+        });
+        return true;
+      };
       if (viewing !== undefined && viewing.sessionId !== sessionId) {
         ack({
           ok: false,
@@ -214,14 +224,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
         });
         return;
       }
-      if (!streams.has(sessionId) && streams.size >= MAX_SUBSCRIPTIONS) {
-        ack({
-          ok: false,
-          code: ErrorCode.LimitReached,
-          message: `a connection follows at most ${MAX_SUBSCRIPTIONS} sessions`,
-        });
-        return;
-      }
+      if (refusedAsFull()) return;
       let found;
       try {
         found = await sourceOf(socket.data.tenantId, sessionId);
@@ -230,6 +233,10 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
         ack({ ok: false, code, message: error instanceof Error ? error.message : String(error) });
         return;
       }
+      // Meanwhile the client may have gone (a stream now would never be closed), or other
+      // subscriptions of this connection may have taken the last places.
+      if (socket.disconnected) return;
+      if (refusedAsFull()) return;
       // Subscribing again resumes from the new `after`: what waited for the old stream goes,
       // and what was sent for it arrives before the answer.
       streams.get(sessionId)?.close();
