@@ -79,6 +79,25 @@ describe('two instances on one database', () => {
     expect(a.runtime.running(sid)).toBeDefined();
   }, 60_000);
 
+  it('a client of B that subscribes again to a session A runs goes on receiving it', async () => {
+    const { a, urlB, key, headers } = await twoInstances();
+    const { sid, base } = await transfer(a, headers);
+    await call(a, 'POST', `${base}/clock`, { action: 'advance', ms: 20 }, headers);
+    const watcher = await connectClient(cleanups, urlB, key);
+    const received = collect(watcher, sid);
+    await subscribe(watcher, { sessionId: sid });
+    const first = (await call(a, 'GET', base, undefined, headers)).body?.lastEventId as number;
+    await until(() => received.at(-1)?.eventId === first, `event ${first} on B`);
+
+    // Again, from where it is: the feed on B must not close in between.
+    expect(await subscribe(watcher, { sessionId: sid, after: first })).toMatchObject({ ok: true });
+    await call(a, 'POST', `${base}/clock`, { action: 'advance', ms: 20 }, headers);
+    const last = (await call(a, 'GET', base, undefined, headers)).body?.lastEventId as number;
+    expect(last).toBeGreaterThan(first);
+    await until(() => received.at(-1)?.eventId === last, `event ${last} on B`, 5000);
+    expect(received.map((e) => e.eventId)).toEqual(received.map((_e, i) => i + 1));
+  }, 60_000);
+
   it('B keeps tenants apart for sessions it does not run', async () => {
     const { db, a, urlB, headers } = await twoInstances();
     const { sid } = await transfer(a, headers);

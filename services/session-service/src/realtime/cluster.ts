@@ -109,24 +109,41 @@ export class Cluster {
     });
   }
 
-  /** A session another instance runs, as a stream's source (its bound from `locate`). */
+  /**
+   * A session another instance runs, as a stream's source (its bound from `locate`). The feed
+   * is made, or joined, when the stream starts listening: a subscription refused before that
+   * leaves nothing behind.
+   */
   source(sessionId: string, storedThrough: number): TraceSource {
-    let feed = this.feeds.get(sessionId);
-    if (feed === undefined) {
-      const created = new RemoteFeed(sessionId, storedThrough, this.prisma, this.log, {
-        renewMs: this.renewMs,
-        renew: () => this.locate(sessionId),
-        closed: () => {
-          if (this.feeds.get(sessionId) === created) this.feeds.delete(sessionId);
-          this.io.serverSideEmit('unwatch', { sessionId, node: this.node });
-        },
-      });
-      feed = created;
-      this.feeds.set(sessionId, feed);
-    } else {
-      feed.advance(storedThrough);
+    let joined: RemoteFeed | undefined;
+    return {
+      listen: (listener, onEnd) => {
+        joined = this.feed(sessionId, storedThrough);
+        return joined.listen(listener, onEnd);
+      },
+      readStored: (look) => {
+        if (joined === undefined) throw new Error('readStored before listen');
+        return joined.readStored(look);
+      },
+    };
+  }
+
+  private feed(sessionId: string, storedThrough: number): RemoteFeed {
+    const existing = this.feeds.get(sessionId);
+    if (existing !== undefined) {
+      existing.advance(storedThrough);
+      return existing;
     }
-    return feed;
+    const created: RemoteFeed = new RemoteFeed(sessionId, storedThrough, this.prisma, this.log, {
+      renewMs: this.renewMs,
+      renew: () => this.locate(sessionId),
+      closed: () => {
+        if (this.feeds.get(sessionId) === created) this.feeds.delete(sessionId);
+        this.io.serverSideEmit('unwatch', { sessionId, node: this.node });
+      },
+    });
+    this.feeds.set(sessionId, created);
+    return created;
   }
 
   close(): void {
@@ -189,11 +206,18 @@ class RemoteFeed implements TraceSource {
     return look(this.delivered);
   }
 
-  /** The owner stored events up to `storedThrough`: read them (once) if they are new. */
+  /**
+   * The owner stored events up to `storedThrough`: read what is not read yet (once). Called
+   * again with the same bound (a renewal), it retries a read that failed.
+   */
   advance(storedThrough: number): void {
-    if (storedThrough <= this.through) return;
-    this.through = storedThrough;
-    this.reading ??= this.read().finally(() => (this.reading = undefined));
+    this.through = Math.max(this.through, storedThrough);
+    if (this.delivered >= this.through || this.reading !== undefined) return;
+    this.reading = this.read().then((complete) => {
+      this.reading = undefined;
+      // An announcement heard as the read ended: read on (a failed read waits for the next).
+      if (complete) this.advance(this.through);
+    });
   }
 
   /** The events stop coming: every listener hears why, and the feed closes. */
@@ -204,7 +228,8 @@ class RemoteFeed implements TraceSource {
     for (const onEnd of ends) onEnd(reason);
   }
 
-  private async read(): Promise<void> {
+  /** Reads and hands on the events up to `through`; false when a read failed or came short. */
+  private async read(): Promise<boolean> {
     try {
       while (this.delivered < this.through && this.listeners.size > 0) {
         const page: TraceEventView[] = await listEvents(this.prisma, this.sessionId, {
@@ -213,13 +238,14 @@ class RemoteFeed implements TraceSource {
           limit: READ_PAGE,
         });
         const last = page.at(-1);
-        if (last === undefined) return;
+        if (last === undefined) return false;
         this.delivered = last.eventId;
         for (const listener of this.listeners.keys()) listener(page);
       }
+      return true;
     } catch (error) {
-      // The next announcement reads again from `delivered`.
       this.log.warn({ err: error, sessionId: this.sessionId }, 'could not read remote events');
+      return false;
     }
   }
 

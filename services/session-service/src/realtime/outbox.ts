@@ -29,6 +29,7 @@ export class Outbox {
   private waitingEvents = 0;
   private inBuffer = 0;
   private closed = false;
+  private pumping = false;
   /** The last event handed to socket.io, per session. */
   private readonly lastSent = new Map<string, number>();
 
@@ -68,6 +69,11 @@ export class Outbox {
     return this.lastSent.get(sessionId) ?? 0;
   }
 
+  /** A subscription starts after `after`: until more is sent, that is where it resumes. */
+  begin(sessionId: string, after: number): void {
+    this.lastSent.set(sessionId, after);
+  }
+
   /** Drops what waits for a session (it was unsubscribed). */
   forget(sessionId: string): void {
     for (let i = this.waiting.length - 1; i >= 0; i--) {
@@ -81,14 +87,22 @@ export class Outbox {
   }
 
   private pump(): void {
-    while (!this.closed && this.inBuffer < WINDOW) {
-      const message = this.waiting.shift();
-      if (message === undefined) return;
-      this.waitingEvents -= message.events.length;
-      this.inBuffer += 1;
-      const last = message.events.at(-1)?.eventId;
-      if (last !== undefined) this.lastSent.set(message.sessionId, last);
-      this.target.emit(message.sessionId, message.events);
+    // Emitting can make engine.io report a drain at once, which pumps: the loop below goes on
+    // instead, so that messages leave in their order.
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.closed && this.inBuffer < WINDOW) {
+        const message = this.waiting.shift();
+        if (message === undefined) return;
+        this.waitingEvents -= message.events.length;
+        this.inBuffer += 1;
+        const last = message.events.at(-1)?.eventId;
+        if (last !== undefined) this.lastSent.set(message.sessionId, last);
+        this.target.emit(message.sessionId, message.events);
+      }
+    } finally {
+      this.pumping = false;
     }
   }
 }

@@ -229,8 +229,12 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
       try {
         found = await sourceOf(socket.data.tenantId, sessionId);
       } catch (error) {
-        const code = error instanceof ApiProblem ? error.problem.code : ErrorCode.Internal;
-        ack({ ok: false, code, message: error instanceof Error ? error.message : String(error) });
+        if (error instanceof ApiProblem) {
+          ack({ ok: false, code: error.problem.code, message: error.message });
+        } else {
+          app.log.error({ err: error, sessionId }, 'realtime subscription failed');
+          ack({ ok: false, code: ErrorCode.Internal, message: 'the subscription failed; retry' });
+        }
         return;
       }
       // Meanwhile the client may have gone (a stream now would never be closed), or other
@@ -238,10 +242,12 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
       if (socket.disconnected) return;
       if (refusedAsFull()) return;
       // Subscribing again resumes from the new `after`: what waited for the old stream goes,
-      // and what was sent for it arrives before the answer.
-      streams.get(sessionId)?.close();
+      // and what was sent for it arrives before the answer. The old stream stops once the new
+      // one listens, so that a feed they share (cluster.ts) does not close in between.
+      const old = streams.get(sessionId);
       outbox.forget(sessionId);
       sender.flush();
+      outbox.begin(sessionId, after ?? 0);
       const stream: SessionStream = new SessionStream(
         found.source,
         app.db.prisma,
@@ -256,6 +262,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
         },
         metricsEveryMs === undefined ? undefined : new MetricsThrottle(metricsEveryMs),
       );
+      old?.close();
       streams.set(sessionId, stream);
       ack({
         ok: true,
