@@ -23,7 +23,7 @@ import {
   verifyViewerToken,
   type ViewerPrincipal,
 } from '../auth/viewer-tokens.js';
-import { ApiProblem, Problems } from '../errors.js';
+import { ApiProblem } from '../errors.js';
 import { LOCAL_PRINCIPAL, type AuthOptions } from '../plugins/auth.js';
 import { adapterPool } from './adapter-pool.js';
 import { Cluster, type ClusterEvents } from './cluster.js';
@@ -158,12 +158,8 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
       const session = await app.runtime.get(tenantId, sessionId);
       return { source: hub.source(session), lastEventId: session.lastEventId };
     }
-    const row = await app.db.prisma.session.findFirst({
-      where: { id: sessionId, tenantId },
-      select: { lastEventId: true },
-    });
-    if (row === null) throw new ApiProblem(Problems.notFound, `no session ${sessionId}`);
-    return { source: cluster.source(sessionId, remote), lastEventId: Number(row.lastEventId) };
+    const { lastEventId } = await app.runtime.stored(tenantId, sessionId);
+    return { source: cluster.source(sessionId, remote), lastEventId };
   }
 
   io.on('connection', (socket) => {

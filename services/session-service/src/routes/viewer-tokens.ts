@@ -26,15 +26,6 @@ import { viewerRoom } from '../realtime/plugin.js';
 const errors = { 400: Problem, 403: Problem, 404: Problem };
 
 const viewerTokens: FastifyPluginCallbackTypebox = (app, _options, done) => {
-  /** 404 unless the session exists and is the caller's tenant's (without loading it). */
-  async function checkSession(tenantId: string, sessionId: string): Promise<void> {
-    const found = await app.db.prisma.session.findFirst({
-      where: { id: sessionId, tenantId },
-      select: { id: true },
-    });
-    if (found === null) throw new ApiProblem(Problems.notFound, `no session ${sessionId}`);
-  }
-
   app.post(
     '/v1/sessions/:sid/viewer-tokens',
     {
@@ -48,7 +39,7 @@ const viewerTokens: FastifyPluginCallbackTypebox = (app, _options, done) => {
     },
     async (request, reply) => {
       const { sid } = request.params;
-      await checkSession(request.tenantId, sid);
+      await app.runtime.stored(request.tenantId, sid);
       const seconds = request.body.expiresInSeconds ?? DEFAULT_VIEWER_TOKEN_SECONDS;
       const { row, token } = await createViewerToken(app.db.prisma, {
         sessionId: sid,
@@ -70,7 +61,7 @@ const viewerTokens: FastifyPluginCallbackTypebox = (app, _options, done) => {
       },
     },
     async (request) => {
-      await checkSession(request.tenantId, request.params.sid);
+      await app.runtime.stored(request.tenantId, request.params.sid);
       const rows = await listViewerTokens(app.db.prisma, request.params.sid);
       return { items: rows.map(viewerTokenView) };
     },
@@ -88,7 +79,7 @@ const viewerTokens: FastifyPluginCallbackTypebox = (app, _options, done) => {
     },
     async (request, reply) => {
       const { sid, vid } = request.params;
-      await checkSession(request.tenantId, sid);
+      await app.runtime.stored(request.tenantId, sid);
       const row = await revokeViewerToken(app.db.prisma, sid, vid, new Date());
       if (row === undefined) {
         throw new ApiProblem(Problems.notFound, `no viewer token ${vid} in session ${sid}`);

@@ -265,10 +265,21 @@ export class SessionRuntime {
   /** The session, from memory or rebuilt from its log; 404 for another tenant's or none. */
   async get(tenantId: string, id: string): Promise<LiveSession> {
     const session = this.live.get(id) ?? (await this.load(id));
-    if (session?.record.tenantId !== tenantId) {
-      throw new ApiProblem(Problems.notFound, `no session ${id}`);
-    }
+    if (session?.record.tenantId !== tenantId) throw noSession(id);
     return session;
+  }
+
+  /**
+   * What the database says of a session, without loading it (one another instance runs, one
+   * only named by a route); 404 for another tenant's or none, as `get`.
+   */
+  async stored(tenantId: string, id: string): Promise<{ lastEventId: number }> {
+    const row = await this.db.prisma.session.findFirst({
+      where: { id, tenantId },
+      select: { lastEventId: true },
+    });
+    if (row === null) throw noSession(id);
+    return { lastEventId: Number(row.lastEventId) };
   }
 
   /**
@@ -369,7 +380,7 @@ export class SessionRuntime {
   ): Promise<CommandResult & { events: number }> {
     return session.exclusive(async () => {
       if (this.live.get(session.record.id) !== session) {
-        throw new ApiProblem(Problems.notFound, `no session ${session.record.id}`);
+        throw noSession(session.record.id);
       }
       command = await this.withinLimits(session, command);
       check();
@@ -655,6 +666,10 @@ export class SessionRuntime {
     session.timer = undefined;
     session.anchor = undefined;
   }
+}
+
+function noSession(id: string): ApiProblem {
+  return new ApiProblem(Problems.notFound, `no session ${id}`);
 }
 
 /** An engine refusal no caller translates goes on as it is. */
