@@ -46,7 +46,14 @@ async function closeAll(log: CloseLog): Promise<void> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = pino(loggerOptions(config.logLevel));
+  const options = loggerOptions(config.logLevel);
+  // Without a transport, lines go to stdout synchronously, as the pretty transport's do: an
+  // asynchronous write still under way at exit could land after the lines that follow it
+  // (the shutdown's "closed ..." lines were seen out of order).
+  const logger =
+    options.transport === undefined
+      ? pino(options, pino.destination({ dest: 1, sync: true }))
+      : pino(options);
 
   closeWithGrace({ delay: SHUTDOWN_DELAY_MS, logger }, async ({ signal, err }) => {
     if (err !== undefined) logger.error({ err }, 'shutting down after an error');
