@@ -1,4 +1,4 @@
-import type { Problem } from '@tcplab/contract';
+import { problemOfCode, type Problem } from '@tcplab/contract';
 
 /**
  * An error answered by the service: the HTTP status and the problem+json body, with its stable
@@ -56,27 +56,13 @@ function describe(error: unknown): string {
     : error.message;
 }
 
-/**
- * The HTTP status each code has over REST, for the codes the realtime side answers with, so a
- * refusal reads the same whichever way it came.
- */
-const STATUS_OF_CODE: Record<string, number> = {
-  VALIDATION_FAILED: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  LIMIT_REACHED: 409,
-  INTERNAL: 500,
-  NOT_READY: 503,
-  OVERLOADED: 503,
-};
-
 /** An ApiError for a refusal that came over socket.io (a handshake or a subscribe). */
 export function realtimeRefusal(code: string, message: string, instance: string): ApiError {
   return new ApiError({
     type: `urn:tcplab:problem:${code}`,
     title: 'Refused over socket.io',
-    status: STATUS_OF_CODE[code] ?? 400,
+    // The status the same code has over REST, so a refusal reads the same whichever way it came.
+    status: problemOfCode(code)?.status ?? 400,
     code,
     detail: message,
     instance,

@@ -3,7 +3,10 @@ export {
   Problem,
   ProblemFieldError,
   PROBLEM_MEDIA_TYPE,
+  problemOfCode,
+  Problems,
   SocketProblem,
+  type ProblemInit,
 } from './problem.js';
 export { Health, NotReadyProblem, Readiness, ReadinessChecks } from './health.js';
 export {

@@ -52,6 +52,54 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** A problem type: its stable code, HTTP status and title. */
+export interface ProblemInit {
+  code: ErrorCode;
+  status: number;
+  title: string;
+}
+
+/** The catalogue: every problem the service answers with, by name. */
+export const Problems = {
+  validationFailed: {
+    code: ErrorCode.ValidationFailed,
+    status: 400,
+    title: 'Request does not match the schema',
+  },
+  malformedBody: { code: ErrorCode.MalformedBody, status: 400, title: 'Malformed request body' },
+  unsupportedMediaType: {
+    code: ErrorCode.UnsupportedMediaType,
+    status: 415,
+    title: 'Unsupported media type',
+  },
+  payloadTooLarge: {
+    code: ErrorCode.PayloadTooLarge,
+    status: 413,
+    title: 'Request body too large',
+  },
+  badRequest: { code: ErrorCode.BadRequest, status: 400, title: 'Bad request' },
+  notFound: { code: ErrorCode.NotFound, status: 404, title: 'Not found' },
+  notReady: { code: ErrorCode.NotReady, status: 503, title: 'Service not ready' },
+  internal: { code: ErrorCode.Internal, status: 500, title: 'Internal error' },
+  unauthorized: { code: ErrorCode.Unauthorized, status: 401, title: 'API key required' },
+  forbidden: { code: ErrorCode.Forbidden, status: 403, title: 'Not allowed for this role' },
+  rateLimited: { code: ErrorCode.RateLimited, status: 429, title: 'Too many requests' },
+  overloaded: { code: ErrorCode.Overloaded, status: 503, title: 'Service overloaded' },
+  clockConflict: {
+    code: ErrorCode.ClockConflict,
+    status: 409,
+    title: 'Not possible with this clock now',
+  },
+  limitReached: { code: ErrorCode.LimitReached, status: 409, title: 'Limit reached' },
+  alreadyExists: { code: ErrorCode.AlreadyExists, status: 409, title: 'Already exists' },
+  addressInUse: { code: ErrorCode.AddressInUse, status: 409, title: 'Address in use' },
+  isConnected: { code: ErrorCode.IsConnected, status: 409, title: 'Already connected' },
+  already: { code: ErrorCode.Already, status: 409, title: 'Connection attempt in progress' },
+  notConnected: { code: ErrorCode.NotConnected, status: 409, title: 'Not connected' },
+  brokenPipe: { code: ErrorCode.BrokenPipe, status: 409, title: 'Sending side shut down' },
+  invalid: { code: ErrorCode.Invalid, status: 409, title: 'Not possible in this state' },
+} as const satisfies Record<string, ProblemInit>;
+
 /** One reason a request was refused, pointing at the offending part of the request. */
 export const ProblemFieldError = Type.Object({
   path: Type.String({ description: 'JSON pointer into the request part, e.g. /body/port' }),
@@ -115,3 +163,12 @@ export const SocketProblem = Type.Object(
     ],
   },
 );
+
+const PROBLEMS_BY_CODE = new Map<string, ProblemInit>(
+  Object.values(Problems).map((problem) => [problem.code, problem]),
+);
+
+/** The catalogue's entry for a code, if it has one. */
+export function problemOfCode(code: string): ProblemInit | undefined {
+  return PROBLEMS_BY_CODE.get(code);
+}

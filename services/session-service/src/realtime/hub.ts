@@ -4,7 +4,7 @@
  */
 import type { TraceEvent as TraceEventView } from '@tcplab/contract';
 import type { LiveSession, SessionRuntime } from '../runtime/runtime.js';
-import { liveEventView } from '../runtime/views.js';
+import { liveEventView } from '@tcplab/session-core';
 import { EVENTS_PER_MESSAGE } from './outbox.js';
 import type { TraceSource, ViewListener } from './stream.js';
 

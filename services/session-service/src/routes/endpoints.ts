@@ -15,14 +15,14 @@ import {
 } from '@tcplab/contract';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { ApiProblem, Problems } from '../errors.js';
-import type { SessionCommand } from '../runtime/commands.js';
+import type { SessionCommand } from '@tcplab/session-core';
 import type { LiveSession } from '../runtime/runtime.js';
 import {
   refuseReceiveWithoutConnection,
   toApiProblem,
   type SocketCall,
 } from '../runtime/socket-errors.js';
-import { endpointView } from '../runtime/views.js';
+import { endpointView } from '@tcplab/session-core';
 
 /** What a receive returns at most when the request does not say (1 MiB). */
 const DEFAULT_RECEIVE_MAX = 1 << 20;

@@ -12,7 +12,7 @@ import {
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ApiProblem, Problems } from '../errors.js';
-import type { SessionCommand } from '../runtime/commands.js';
+import type { SessionCommand } from '@tcplab/session-core';
 import type { LiveSession } from '../runtime/runtime.js';
 
 const errors = { 400: Problem, 404: Problem, 503: Problem };

@@ -22,7 +22,12 @@ import type { FastifyBaseLogger } from 'fastify';
 import { ApiProblem, Problems } from '../errors.js';
 import { DEFAULT_LIMITS, effectiveLimits, storedOverrides } from '../limits.js';
 import type { Database } from '../store/database.js';
-import { applyNow, applySliced, type CommandResult, type SessionCommand } from './commands.js';
+import {
+  applyNow,
+  applySliced,
+  type CommandResult,
+  type SessionCommand,
+} from '@tcplab/session-core';
 import { isUnstored, lastStoredEventIds, writeTrace } from './trace-store.js';
 import { TraceWriter } from './trace-writer.js';
 import {

@@ -6,7 +6,7 @@
 import type { TraceEvent } from '@tcplab/engine';
 import type { Pool } from 'pg';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
-import type { SessionCommand } from './commands.js';
+import type { SessionCommand } from '@tcplab/session-core';
 import { transaction } from '../store/database.js';
 import { insertTrace } from './trace-store.js';
 

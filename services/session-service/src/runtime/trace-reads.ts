@@ -2,7 +2,7 @@
 import type { Segment as SegmentView, TraceEvent as TraceEventView } from '@tcplab/contract';
 import { PcapngWriter } from '@tcplab/engine';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { eventView, pcapSegment, segmentEventView, segmentView } from './views.js';
+import { eventView, pcapSegment, segmentEventView, segmentView } from '@tcplab/session-core';
 
 /** Segments per database read of the pcapng export. */
 const PCAPNG_PAGE = 5000;

@@ -1,0 +1,26 @@
+/**
+ * @tcplab/session-core: what a session does to its simulation, shared by the session service
+ * and the in-process scenario runner so that both give the same answers and the same trace.
+ * - commands.ts: the commands of a session's log and how each is applied (a rebuild replays
+ *   them: same seed + same commands = same trace);
+ * - refusals.ts: the engine's refusals as the API's problems (409 EISCONN, 404, ...);
+ * - views.ts: the engine's state and trace events as the REST contract shows them.
+ */
+export {
+  applyNow,
+  applySliced,
+  moveClock,
+  type CommandResult,
+  type InjectedSegment,
+  type SessionCommand,
+} from './commands.js';
+export { receiveRefusal, refusalOf, type Refusal, type SocketCall } from './refusals.js';
+export {
+  endpointView,
+  eventView,
+  liveEventView,
+  pcapSegment,
+  segmentEventView,
+  segmentView,
+  type SegmentRow,
+} from './views.js';
