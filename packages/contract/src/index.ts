@@ -91,3 +91,21 @@ export {
   type ServerToClientEvents,
   type SubscriptionAck,
 } from './realtime.js';
+export {
+  Bound,
+  BUFFER_FIELDS,
+  COUNTER_NAMES,
+  EndpointExpectation,
+  EndpointName,
+  EndpointRef,
+  Expectations,
+  METRIC_NAMES,
+  Scenario,
+  ScenarioEndpoint,
+  ScenarioStep,
+  SegmentLine,
+  STEP_KINDS,
+  STEP_SCHEMAS,
+  TCB_FIELDS,
+  type StepKind,
+} from './scenario.js';

@@ -21,6 +21,7 @@ export {
   liveEventView,
   pcapSegment,
   segmentEventView,
+  segmentRow,
   segmentView,
   type SegmentRow,
 } from './views.js';

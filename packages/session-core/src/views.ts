@@ -124,26 +124,7 @@ export function eventView(row: {
  * as the stored rows, so that a live event and its replay read the same.
  */
 export function liveEventView(e: TraceEvent): TraceEventView {
-  if (e.kind === 'segment') {
-    return segmentEventView({
-      eventId: BigInt(e.eventId),
-      timeUs: BigInt(e.timeUs),
-      endpointId: e.endpointId ?? null,
-      srcAddress: e.src.address,
-      srcPort: e.src.port,
-      dstAddress: e.dst.address,
-      dstPort: e.dst.port,
-      flags: e.flags,
-      seq: BigInt(e.seq),
-      ack: BigInt(e.ack),
-      len: e.len,
-      window: e.window,
-      options: e.options,
-      fate: e.fate,
-      reason: e.reason ?? null,
-      arrivesUs: e.arrivesUs === undefined ? null : BigInt(e.arrivesUs),
-    });
-  }
+  if (e.kind === 'segment') return segmentEventView(segmentRow(e));
   const { eventId, timeUs, kind, endpointId, ...payload } = e as typeof e & {
     endpointId?: string;
   };
@@ -155,4 +136,26 @@ export function liveEventView(e: TraceEvent): TraceEventView {
     // As stored: JSON has no undefined fields.
     payload: JSON.parse(JSON.stringify(payload)) as unknown,
   });
+}
+
+/** An engine segment event as the row `segments` stores for it. */
+export function segmentRow(e: Extract<TraceEvent, { kind: 'segment' }>): SegmentRow {
+  return {
+    eventId: BigInt(e.eventId),
+    timeUs: BigInt(e.timeUs),
+    endpointId: e.endpointId ?? null,
+    srcAddress: e.src.address,
+    srcPort: e.src.port,
+    dstAddress: e.dst.address,
+    dstPort: e.dst.port,
+    flags: e.flags,
+    seq: BigInt(e.seq),
+    ack: BigInt(e.ack),
+    len: e.len,
+    window: e.window,
+    options: e.options,
+    fate: e.fate,
+    reason: e.reason ?? null,
+    arrivesUs: e.arrivesUs === undefined ? null : BigInt(e.arrivesUs),
+  };
 }

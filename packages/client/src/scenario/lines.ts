@@ -1,0 +1,179 @@
+/**
+ * Segments as tcpdump-like lines, `client > server: S. 0:0(0) ack 1 win 65535 <mss 1460>`, and
+ * the patterns scenarios expect them with: `*` matches anything within a line, a line `...`
+ * any number of segments, and `@1000 ` in front also requires the time (ms) it was sent.
+ */
+import type { Segment, SegmentLine } from '@tcplab/contract';
+import { formatSegment, type TcpOptions } from '@tcplab/engine';
+
+/** A segment as the trace lists it (a `segment` event, or an item of GET /segments). */
+export type SegmentEvent = Pick<
+  Segment,
+  | 'eventId'
+  | 'timeMs'
+  | 'src'
+  | 'dst'
+  | 'flags'
+  | 'seq'
+  | 'ack'
+  | 'window'
+  | 'len'
+  | 'options'
+  | 'fate'
+  | 'reason'
+>;
+
+export interface LineOptions {
+  /** The scenario's name for each address and port (`10.0.0.1:49152` -> `client`). */
+  names: ReadonlyMap<string, string>;
+  /** Number seq and ack from each side's ISN (as tcpdump and Wireshark do) or as on the wire. */
+  sequence: 'relative' | 'absolute';
+  /** The scenario's name for each fault rule id (`f1` -> `lostFin`). */
+  faults?: ReadonlyMap<string, string>;
+}
+
+export interface FormattedSegment {
+  timeMs: number;
+  line: string;
+}
+
+const MOD = 0x1_0000_0000;
+const rel = (value: number, base: number | undefined) =>
+  base === undefined ? value : (value - base + MOD) % MOD;
+
+/** `addr:port`, the key of the names map. */
+export const addressKey = (a: { address: string; port: number }) => `${a.address}:${a.port}`;
+
+function partyName(a: { address: string; port: number }, names: ReadonlyMap<string, string>) {
+  return names.get(addressKey(a)) ?? `${a.address}.${a.port}`;
+}
+
+/**
+ * Formats segments in order. Relative numbering follows each direction from its latest SYN
+ * (a new SYN starts a new connection's numbering, as a stale SYN does), and the other
+ * direction's for ack and SACK blocks.
+ */
+export function formatSegments(
+  segments: readonly SegmentEvent[],
+  options: LineOptions,
+): FormattedSegment[] {
+  const isn = new Map<string, number>();
+  return segments.map((s) => {
+    const forward = `${addressKey(s.src)}>${addressKey(s.dst)}`;
+    const backward = `${addressKey(s.dst)}>${addressKey(s.src)}`;
+    if (options.sequence === 'relative' && s.flags.includes('S')) isn.set(forward, s.seq);
+    const own = isn.get(forward);
+    const peer = isn.get(backward);
+    const sack = s.options.sack?.map((b) => ({
+      left: rel(b.left, peer),
+      right: rel(b.right, peer),
+    }));
+    const shown = {
+      ...s,
+      seq: rel(s.seq, own),
+      ack: rel(s.ack, peer),
+      options: (sack === undefined ? s.options : { ...s.options, sack }) as TcpOptions,
+    };
+    let line = `${partyName(s.src, options.names)} > ${partyName(s.dst, options.names)}: ${formatSegment(shown)}`;
+    if (s.fate !== 'delivered') {
+      const reason = s.reason?.replace(/^fault (f\d+)$/, (all, id: string) => {
+        const name = options.faults?.get(id);
+        return name === undefined ? all : `fault ${name}`;
+      });
+      line += ` [${s.fate}${reason === undefined ? '' : `: ${reason}`}]`;
+    }
+    return { timeMs: s.timeMs, line };
+  });
+}
+
+/** A scenario's segment line as one string (the map form `{src > dst: rest}` joined). */
+export function lineText(line: SegmentLine): string {
+  if (typeof line === 'string') return line;
+  const [key, value] = Object.entries(line)[0] ?? ['', ''];
+  return `${key}: ${value}`;
+}
+
+const GAP = '...';
+
+interface Pattern {
+  text: string;
+  gap: boolean;
+  timeMs: number | undefined;
+  regex: RegExp;
+}
+
+const squash = (s: string) => s.trim().replace(/\s+/g, ' ');
+
+function compile(text: string): Pattern {
+  const trimmed = squash(text);
+  if (trimmed === GAP) return { text: trimmed, gap: true, timeMs: undefined, regex: /^/ };
+  const timed = /^@(\d+(?:\.\d+)?)\s+(.*)$/.exec(trimmed);
+  const body = timed?.[2] ?? trimmed;
+  const source = body
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return {
+    text: trimmed,
+    gap: false,
+    timeMs: timed?.[1] === undefined ? undefined : Number(timed[1]),
+    regex: new RegExp(`^${source}$`),
+  };
+}
+
+function matches(p: Pattern, s: FormattedSegment): boolean {
+  return p.regex.test(s.line) && (p.timeMs === undefined || p.timeMs === s.timeMs);
+}
+
+export type SequenceMatch =
+  | { ok: true }
+  | {
+      ok: false;
+      /** The 1-based position of the first segment that could not be matched (or one past). */
+      index: number;
+      expected: string;
+      actual: string;
+    };
+
+/** Matches every segment against the patterns, in order; `...` spans any run of segments. */
+export function matchSegments(
+  patterns: readonly SegmentLine[],
+  actual: readonly FormattedSegment[],
+): SequenceMatch {
+  const compiled = patterns.map((p) => compile(lineText(p)));
+  // The furthest point any alignment reached, for the report: the pattern it could not meet.
+  // Recursion goes one level per pattern, never per segment.
+  let furthest = { segment: 0, pattern: 0 };
+  const failed = new Set<number>();
+  const key = (p: number, s: number) => p * (actual.length + 1) + s;
+
+  const from = (p: number, s: number): boolean => {
+    if (failed.has(key(p, s))) return false;
+    if (s > furthest.segment || (s === furthest.segment && p > furthest.pattern)) {
+      furthest = { segment: s, pattern: p };
+    }
+    const pattern = compiled[p];
+    let ok: boolean;
+    if (pattern === undefined) ok = s === actual.length;
+    else if (pattern.gap) {
+      // A loop, not a recursion per segment: a gap may span a bulk transfer's thousands.
+      ok = false;
+      for (let t = s; t <= actual.length && !ok; t++) ok = from(p + 1, t);
+    } else {
+      const segment = actual[s];
+      ok = segment !== undefined && matches(pattern, segment) && from(p + 1, s + 1);
+    }
+    if (!ok) failed.add(key(p, s));
+    return ok;
+  };
+
+  if (from(0, 0)) return { ok: true };
+  const pattern = compiled.slice(furthest.pattern).find((p) => !p.gap);
+  const segment = actual[furthest.segment];
+  return {
+    ok: false,
+    index: furthest.segment + 1,
+    expected: pattern?.text ?? '(no more segments)',
+    actual: segment === undefined ? '(no more segments)' : `@${segment.timeMs} ${segment.line}`,
+  };
+}

@@ -1,0 +1,316 @@
+/**
+ * Scenario files (YAML or JSON): a session's settings, named endpoints, the steps to run and
+ * what must be seen. `tcplab run` plays them in-process or against a service; the scenario
+ * library is written in this format. docs/SCENARIOS.md describes every field with examples.
+ */
+import { Type, type Static, type TObject, type TOptional } from 'typebox';
+import { SocketAddress } from './endpoints.js';
+import { EndpointOptions, LinkSettings } from './sessions.js';
+import { TcpOptionsView } from './trace.js';
+
+/** A scenario's name for an endpoint: letters, digits, `-` and `_`. */
+const NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_-]{0,39}$';
+export const EndpointName = Type.String({
+  pattern: NAME_PATTERN,
+  description: 'A name the scenario gives an endpoint, e.g. client',
+});
+
+/**
+ * An endpoint of the scenario: a declared one (`server`) or the nth connection a listener
+ * accepted (`server#1`, `server#2`, ...).
+ */
+export const EndpointRef = Type.String({
+  pattern: NAME_PATTERN.replace('$', '(#[1-9][0-9]{0,3})?$'),
+  description: 'An endpoint name, or name#n for the nth connection that listener accepted',
+});
+
+/** A peer: a named endpoint's address and port, or any address and port. */
+const Party = Type.Union([EndpointRef, SocketAddress]);
+
+const FLAGS = Type.String({
+  pattern: '^(none|[SFRPUEWC]*\\.?)$',
+  maxLength: 9,
+  description: 'tcpdump flags: S, S., ., P., F., R, R. ...',
+});
+
+/** A refusal the step expects instead of success: its problem code (EPIPE, ENOTCONN, ...). */
+const ExpectedError = Type.String({
+  pattern: '^[A-Z][A-Z_]*$',
+  description: 'The step must be refused with this code, e.g. EPIPE',
+});
+
+const Ms = (description: string) => Type.Number({ exclusiveMinimum: 0, description });
+
+/** A user call that names only its endpoint: `close: client`, or with an expected refusal. */
+const EndpointCall = Type.Union([
+  EndpointRef,
+  Type.Object(
+    { endpoint: EndpointRef, error: Type.Optional(ExpectedError) },
+    { additionalProperties: false },
+  ),
+]);
+
+/** A number to equal, or bounds it must lie within (both inclusive). */
+export const Bound = Type.Union([
+  Type.Number(),
+  Type.Object(
+    { min: Type.Optional(Type.Number()), max: Type.Optional(Type.Number()) },
+    { additionalProperties: false, minProperties: 1 },
+  ),
+]);
+export type Bound = Static<typeof Bound>;
+
+/** An object of optional bounds, one per key. */
+function Bounds<K extends string>(
+  keys: readonly K[],
+  description: string,
+): TObject<Record<K, TOptional<typeof Bound>>> {
+  const properties = Object.fromEntries(keys.map((k) => [k, Type.Optional(Bound)]));
+  return Type.Object(properties, {
+    additionalProperties: false,
+    description,
+  }) as unknown as TObject<Record<K, TOptional<typeof Bound>>>;
+}
+
+export const COUNTER_NAMES = [
+  'segmentsSent',
+  'segmentsReceived',
+  'retransmissions',
+  'duplicateAcks',
+  'bytesSent',
+  'bytesDelivered',
+  'bytesRead',
+] as const;
+export const TCB_FIELDS = [
+  'iss',
+  'irs',
+  'sndUna',
+  'sndNxt',
+  'sndWnd',
+  'rcvNxt',
+  'rcvWnd',
+  'mss',
+  'cwnd',
+  'ssthresh',
+  'flightSize',
+  'srttMs',
+  'rttvarMs',
+  'rtoMs',
+] as const;
+/** The metrics an endpoint reports over time (its `metrics` events), in the API's units. */
+export const METRIC_NAMES = [
+  'cwnd',
+  'ssthresh',
+  'flightSize',
+  'srttMs',
+  'rttvarMs',
+  'rtoMs',
+  'sndWnd',
+  'rcvWnd',
+] as const;
+export const BUFFER_FIELDS = ['send', 'unsent', 'received', 'outOfOrder'] as const;
+
+const TcpStateName = Type.Enum(
+  [
+    'CLOSED',
+    'LISTEN',
+    'SYN-SENT',
+    'SYN-RECEIVED',
+    'ESTABLISHED',
+    'FIN-WAIT-1',
+    'FIN-WAIT-2',
+    'CLOSE-WAIT',
+    'CLOSING',
+    'LAST-ACK',
+    'TIME-WAIT',
+  ],
+  { description: 'RFC 9293 state names' },
+);
+
+/** What one endpoint must show. Every field is optional; each one given is checked. */
+export const EndpointExpectation = Type.Object(
+  {
+    state: Type.Optional(TcpStateName),
+    states: Type.Optional(
+      Type.Array(TcpStateName, {
+        description:
+          'Every state the endpoint entered so far, in order (CLOSED at creation not counted)',
+      }),
+    ),
+    error: Type.Optional(
+      Type.Enum(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'none'], {
+        description: 'The error the connection failed with, or none',
+      }),
+    ),
+    counters: Type.Optional(Bounds(COUNTER_NAMES, 'Counters now (GET endpoint counters)')),
+    tcb: Type.Optional(Bounds(TCB_FIELDS, 'TCB fields now (GET endpoint tcb)')),
+    highest: Type.Optional(Bounds(METRIC_NAMES, 'The highest value a metric has reported so far')),
+    lowest: Type.Optional(Bounds(METRIC_NAMES, 'The lowest value a metric has reported so far')),
+    buffered: Type.Optional(Bounds(BUFFER_FIELDS, 'Bytes in the buffers now')),
+    timers: Type.Optional(
+      Type.Array(Type.Enum(['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive']), {
+        description: 'The timers armed now, in any order (an empty list: none)',
+      }),
+    ),
+    received: Type.Optional(
+      Type.String({ description: 'All the text the application has read so far (receive steps)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type EndpointExpectation = Static<typeof EndpointExpectation>;
+
+/**
+ * One expected segment: a tcpdump-like line, `client > server: S 0:0(0) win 65535 <mss 1460>`,
+ * or in YAML the same as a map of one entry (`- client > server: S 0:0(0) ...`). `*` matches
+ * anything within a line; a line `...` matches any number of segments. `@1000 client > server:
+ * ...` also requires the segment to be sent at 1000 ms. A segment the link did not deliver
+ * ends with its fate: `[dropped: fault f1]`.
+ */
+export const SegmentLine = Type.Union([
+  Type.String({ minLength: 1 }),
+  Type.Record(Type.String({ minLength: 1 }), Type.String(), { minProperties: 1, maxProperties: 1 }),
+]);
+export type SegmentLine = Static<typeof SegmentLine>;
+
+export const Expectations = Type.Object(
+  {
+    endpoints: Type.Optional(Type.Record(EndpointRef, EndpointExpectation)),
+    segments: Type.Optional(
+      Type.Array(SegmentLine, {
+        description: 'Every segment so far, in order, as tcpdump-like lines',
+      }),
+    ),
+    sequence: Type.Optional(
+      Type.Enum(['relative', 'absolute'], {
+        description:
+          'How segment lines number seq and ack: from each side\u2019s ISN (relative, the default, as tcpdump and Wireshark do) or as on the wire',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type Expectations = Static<typeof Expectations>;
+
+/** The value each kind of step takes, by the step's one key. */
+export const STEP_SCHEMAS = {
+  /** A line for whoever reads the run: the teacher's narration. Does nothing. */
+  note: Type.String({ minLength: 1 }),
+  listen: EndpointCall,
+  connect: Type.Object(
+    { endpoint: EndpointRef, to: Party, error: Type.Optional(ExpectedError) },
+    { additionalProperties: false },
+  ),
+  send: Type.Object(
+    {
+      endpoint: EndpointRef,
+      data: Type.Optional(Type.String({ description: 'UTF-8 text' })),
+      base64: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$' })),
+      bytes: Type.Optional(Type.Integer({ minimum: 1, description: 'This many generated bytes' })),
+      error: Type.Optional(ExpectedError),
+    },
+    { additionalProperties: false },
+  ),
+  receive: Type.Union([
+    EndpointRef,
+    Type.Object(
+      {
+        endpoint: EndpointRef,
+        max: Type.Optional(Type.Integer({ minimum: 1 })),
+        expect: Type.Optional(Type.String({ description: 'The text this read must return' })),
+        error: Type.Optional(ExpectedError),
+      },
+      { additionalProperties: false },
+    ),
+  ]),
+  shutdown: EndpointCall,
+  close: EndpointCall,
+  abort: EndpointCall,
+  fault: Type.Object(
+    {
+      name: Type.Optional(EndpointName),
+      match: Type.Object(
+        {
+          from: Type.Optional(Party),
+          to: Type.Optional(Party),
+          flags: Type.Optional(FLAGS),
+          nth: Type.Optional(Type.Integer({ minimum: 1 })),
+          count: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+      action: Type.Enum(['drop', 'delay', 'duplicate', 'corrupt']),
+      delayMs: Type.Optional(Ms('For delay')),
+    },
+    { additionalProperties: false },
+  ),
+  removeFault: EndpointName,
+  inject: Type.Object(
+    {
+      src: Party,
+      dst: Party,
+      flags: FLAGS,
+      seq: Type.Integer({ minimum: 0, maximum: 0xffff_ffff }),
+      ack: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffff_ffff })),
+      window: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535 })),
+      data: Type.Optional(Type.String()),
+      base64: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$' })),
+      options: Type.Optional(TcpOptionsView),
+    },
+    { additionalProperties: false },
+  ),
+  link: LinkSettings,
+  step: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Run this many events' }),
+  advance: Ms('Run every event in the next ms'),
+  at: Type.Number({ minimum: 0, description: 'Run every event up to this virtual time (ms)' }),
+  run: Ms('Run until nothing is left to do, for at most this many ms'),
+  expect: Expectations,
+} as const;
+
+export type StepKind = keyof typeof STEP_SCHEMAS;
+export const STEP_KINDS = Object.keys(STEP_SCHEMAS) as StepKind[];
+
+/** A step: an object with exactly one of the keys of STEP_SCHEMAS. */
+export type ScenarioStep = {
+  [K in StepKind]: { [P in K]: Static<(typeof STEP_SCHEMAS)[K]> };
+}[StepKind];
+
+export const ScenarioStep = Type.Union(
+  STEP_KINDS.map((kind) =>
+    Type.Object({ [kind]: STEP_SCHEMAS[kind] }, { additionalProperties: false }),
+  ),
+  { description: 'One step: an object with exactly one key naming what it does' },
+);
+
+export const ScenarioEndpoint = Type.Object(
+  {
+    address: Type.String({ format: 'ipv4' }),
+    port: Type.Integer({ minimum: 1, maximum: 65_535 }),
+    options: Type.Optional(EndpointOptions),
+  },
+  { additionalProperties: false },
+);
+export type ScenarioEndpoint = Static<typeof ScenarioEndpoint>;
+
+export const Scenario = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[a-z0-9][a-z0-9-]{0,63}$',
+      description: 'A short id: lowercase letters, digits and dashes',
+    }),
+    title: Type.String({ minLength: 1, maxLength: 120 }),
+    description: Type.String({
+      minLength: 1,
+      description: 'For the teacher: what happens, what to watch, and why it matters',
+    }),
+    tags: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffff_ffff, default: 1 })),
+    link: Type.Optional(LinkSettings),
+    defaults: Type.Optional(EndpointOptions),
+    endpoints: Type.Record(EndpointName, ScenarioEndpoint, { minProperties: 1 }),
+    steps: Type.Array(ScenarioStep),
+    expect: Type.Optional(Expectations),
+  },
+  { $id: 'Scenario', additionalProperties: false },
+);
+export type Scenario = Omit<Static<typeof Scenario>, 'steps'> & { steps: ScenarioStep[] };
