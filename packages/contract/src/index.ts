@@ -40,6 +40,7 @@ export {
   EventQuery,
   PageQuery,
   Segment,
+  SegmentLabel,
   SegmentList,
   TcpOptionsView,
   TraceEvent,

@@ -137,6 +137,15 @@ export const EndpointExpectation = Type.Object(
           'Every state the endpoint entered so far, in order (CLOSED at creation not counted)',
       }),
     ),
+    phases: Type.Optional(
+      Type.Array(
+        Type.Enum(['slow-start', 'congestion-avoidance', 'fast-recovery', 'loss-recovery']),
+        {
+          description:
+            'Every congestion-control phase the endpoint entered so far, in order (slow start at the start not counted)',
+        },
+      ),
+    ),
     error: Type.Optional(
       Type.Enum(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'none'], {
         description: 'The error the connection failed with, or none',

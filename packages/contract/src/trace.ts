@@ -36,6 +36,30 @@ export const TcpOptionsView = Type.Object({
   ts: Type.Optional(Type.Object({ val: Type.Integer(), ecr: Type.Integer() })),
 });
 
+/**
+ * Why the endpoint sent a segment, when that is more than new data or a plain ACK: the engine
+ * knows what a capture tool can only guess from the wire.
+ */
+export const SegmentLabel = Type.Enum(
+  [
+    'retransmission',
+    'fast-retransmission',
+    'duplicate-ack',
+    'window-update',
+    'window-probe',
+    'keep-alive',
+    'challenge-ack',
+  ],
+  {
+    description:
+      'retransmission (SYN, data or FIN sent again), fast-retransmission (on the third duplicate ACK), ' +
+      'duplicate-ack (repeating the last ACK because an out-of-order or duplicate segment arrived), ' +
+      'window-update (the application read and the window opened), window-probe (zero-window probe), ' +
+      'keep-alive (keep-alive probe), challenge-ack (RFC 5961)',
+  },
+);
+export type SegmentLabel = Static<typeof SegmentLabel>;
+
 /** A segment on a link and what became of it. */
 export const Segment = Type.Object(
   {
@@ -52,6 +76,7 @@ export const Segment = Type.Object(
     options: TcpOptionsView,
     fate: Type.Enum(['delivered', 'dropped', 'duplicated', 'reordered', 'corrupted']),
     reason: Type.Optional(Type.String({ description: 'Why it was dropped or changed' })),
+    label: Type.Optional(SegmentLabel),
   },
   {
     $id: 'Segment',

@@ -22,6 +22,7 @@ export type {
   AppError,
   Metrics,
   SegmentFate,
+  SegmentLabel,
   SocketAddress,
   TimerKind,
   TraceBody,

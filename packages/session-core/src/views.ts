@@ -4,7 +4,7 @@ import type {
   Segment as SegmentView,
   TraceEvent as TraceEventView,
 } from '@tcplab/contract';
-import type { PcapSegment, Simulation, TraceEvent } from '@tcplab/engine';
+import type { PcapSegment, SegmentLabel, Simulation, TraceEvent } from '@tcplab/engine';
 
 const ms = (us: number) => us / 1000;
 
@@ -50,6 +50,7 @@ export interface SegmentRow {
   options: unknown;
   fate: SegmentView['fate'];
   reason: string | null;
+  label: string | null;
   arrivesUs: bigint | null;
 }
 
@@ -76,6 +77,7 @@ export function segmentView(row: SegmentRow): SegmentView {
     options: row.options as SegmentView['options'],
     fate: row.fate,
     ...(row.reason === null ? {} : { reason: row.reason }),
+    ...(row.label === null ? {} : { label: row.label as SegmentLabel }),
   };
 }
 
@@ -156,6 +158,7 @@ export function segmentRow(e: Extract<TraceEvent, { kind: 'segment' }>): Segment
     options: e.options,
     fate: e.fate,
     reason: e.reason ?? null,
+    label: e.label ?? null,
     arrivesUs: e.arrivesUs === undefined ? null : BigInt(e.arrivesUs),
   };
 }

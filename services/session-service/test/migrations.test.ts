@@ -17,7 +17,8 @@ const ENDPOINT_IDS = '20261122020000_engine_endpoint_ids';
 const TRACE_ONCE = '20261122050000_trace_once_tenant_limits';
 /** Every migration in prisma/migrations, in order. */
 const VIEWER_TOKENS = '20261122070000_viewer_tokens_socket_io';
-const ALL = [INIT, ENDPOINT_IDS, TRACE_ONCE, VIEWER_TOKENS];
+const SEGMENT_LABELS = '20261201190000_segment_labels';
+const ALL = [INIT, ENDPOINT_IDS, TRACE_ONCE, VIEWER_TOKENS, SEGMENT_LABELS];
 const MODEL_TABLES = [
   'api_keys',
   'commands',

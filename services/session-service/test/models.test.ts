@@ -165,6 +165,7 @@ describe('generated client against the migrated schema', () => {
         options: { mss: 1460 },
         fate: 'dropped',
         reason: 'loss',
+        label: 'retransmission',
       },
     });
     await prisma.traceEvent.create({
@@ -185,6 +186,7 @@ describe('generated client against the migrated schema', () => {
       seq: MAX_SEQ,
       window: 64240,
       reason: 'loss',
+      label: 'retransmission',
       flags: 'S',
       arrivesUs: null,
     });

@@ -60,8 +60,7 @@ function within(value: number | undefined, b: Bound): boolean {
 
 /** A metrics event's fields in the API's units (the engine reports microseconds). */
 function metricValue(e: AnyTraceEvent, metric: string): number | undefined {
-  const us = (field: string) =>
-    typeof e[field] === 'number' ? (e[field]) / 1000 : undefined;
+  const us = (field: string) => (typeof e[field] === 'number' ? e[field] / 1000 : undefined);
   switch (metric) {
     case 'srttMs':
       return us('srttUs');
@@ -70,7 +69,7 @@ function metricValue(e: AnyTraceEvent, metric: string): number | undefined {
     case 'rtoMs':
       return us('rtoUs');
     default:
-      return typeof e[metric] === 'number' ? (e[metric]) : undefined;
+      return typeof e[metric] === 'number' ? e[metric] : undefined;
   }
 }
 
@@ -97,13 +96,18 @@ function endpointChecks(
   if (expect.state !== undefined) {
     checks.push(check('state', endpoint.state === expect.state, expect.state, endpoint.state));
   }
-  if (expect.states !== undefined) {
+  // What the endpoint entered, in order: states (`state` events), congestion phases.
+  for (const [what, kind, want] of [
+    ['states', 'state', expect.states],
+    ['phases', 'congestion', expect.phases],
+  ] as const) {
+    if (want === undefined) continue;
     const entered = observed.events
-      .filter((e) => e.kind === 'state' && e.endpointId === endpoint.id)
-      .map((e) => String(e.to));
-    const want = expect.states.join(' -> ');
-    const got = entered.join(' -> ');
-    checks.push(check('states', want === got, want, got === '' ? '(none)' : got));
+      .filter((e) => e.kind === kind && e.endpointId === endpoint.id)
+      .map((e) => String(e.to))
+      .join(' -> ');
+    const expected = want.join(' -> ');
+    checks.push(check(what, expected === entered, expected || '(none)', entered || '(none)'));
   }
   if (expect.error !== undefined) {
     const error = endpoint.error ?? 'none';

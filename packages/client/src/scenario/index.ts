@@ -16,5 +16,13 @@ export {
 export { IN_PROCESS, localSession, localTarget } from './local-target.js';
 export { parseScenario, ScenarioError, validateScenario, type ScenarioProblem } from './parse.js';
 export { restSession, restTarget } from './rest-target.js';
-export { runScenario, type Progress, type RunOptions, type ScenarioResult } from './run.js';
+export { renderLadder, type LadderOptions } from './ladder.js';
+export {
+  playScenario,
+  runScenario,
+  type PlayedScenario,
+  type Progress,
+  type RunOptions,
+  type ScenarioResult,
+} from './run.js';
 export type { BareCall, LabSession, LabTarget } from './target.js';

@@ -1,7 +1,9 @@
 /**
- * Segments as tcpdump-like lines, `client > server: S. 0:0(0) ack 1 win 65535 <mss 1460>`, and
- * the patterns scenarios expect them with: `*` matches anything within a line, a line `...`
- * any number of segments, and `@1000 ` in front also requires the time (ms) it was sent.
+ * Segments as tcpdump-like lines, `client > server: S. 0:0(0) ack 1 win 65535 <mss 1460>`, with
+ * why the engine sent it when that is special (` (retransmission)`, ` (duplicate-ack)`, ...) and
+ * its fate when the link did not deliver it (` [dropped: fault lostFin]`); and the patterns
+ * scenarios expect them with: `*` matches anything within a line, a line `...` any number of
+ * segments, and `@1000 ` in front also requires the time (ms) it was sent.
  */
 import type { Segment, SegmentLine } from '@tcplab/contract';
 import { formatSegment, type TcpOptions } from '@tcplab/engine';
@@ -21,6 +23,7 @@ export type SegmentEvent = Pick<
   | 'options'
   | 'fate'
   | 'reason'
+  | 'label'
 >;
 
 export interface LineOptions {
@@ -49,21 +52,59 @@ function partyName(a: { address: string; port: number }, names: ReadonlyMap<stri
 }
 
 /**
- * Formats segments in order. Relative numbering follows each direction from its latest SYN
- * (a new SYN starts a new connection's numbering, as a stale SYN does), and the other
- * direction's for ack and SACK blocks.
+ * Relative numbering, per direction of a four-tuple: from the direction's first SYN, and again
+ * from a SYN that comes after the conversation ended, as a new connection on the same ports
+ * does (or a stale SYN of an old one). It ends with a FIN each way, or a RST at the sequence
+ * number its sender was at (one elsewhere, like a forged one a challenge ACK answers, ends
+ * nothing). ack and SACK blocks count from the other direction's ISN.
  */
+class Numbering {
+  private readonly isn = new Map<string, number>();
+  /** The sequence number after the last one each direction used. */
+  private readonly next = new Map<string, number>();
+  private readonly ended = new Set<string>();
+  private readonly fins = new Set<string>();
+
+  see(s: SegmentEvent, forward: string, backward: string): void {
+    const syn = s.flags.includes('S');
+    const fin = s.flags.includes('F');
+    if (syn && (!this.isn.has(forward) || this.ended.has(forward))) {
+      this.isn.set(forward, s.seq);
+      this.next.delete(forward);
+      this.ended.delete(forward);
+      this.fins.delete(forward);
+    }
+    if (s.flags.includes('R')) {
+      const at = this.next.get(forward);
+      if (at === undefined || at === s.seq) this.ended.add(forward).add(backward);
+      return;
+    }
+    const end = (s.seq + s.len + (syn ? 1 : 0) + (fin ? 1 : 0)) % MOD;
+    const at = this.next.get(forward);
+    if (at === undefined || (end - at + MOD) % MOD < MOD / 2) this.next.set(forward, end);
+    if (fin) this.fins.add(forward);
+    if (this.fins.has(forward) && this.fins.has(backward)) this.ended.add(forward).add(backward);
+  }
+
+  base(direction: string): number | undefined {
+    return this.isn.get(direction);
+  }
+}
+
+/** Formats segments in order, numbered as `options.sequence` says. */
 export function formatSegments(
   segments: readonly SegmentEvent[],
   options: LineOptions,
 ): FormattedSegment[] {
-  const isn = new Map<string, number>();
+  const numbering = new Numbering();
   return segments.map((s) => {
     const forward = `${addressKey(s.src)}>${addressKey(s.dst)}`;
     const backward = `${addressKey(s.dst)}>${addressKey(s.src)}`;
-    if (options.sequence === 'relative' && s.flags.includes('S')) isn.set(forward, s.seq);
-    const own = isn.get(forward);
-    const peer = isn.get(backward);
+    // A SYN that starts numbering counts from itself; what a segment ends affects later ones.
+    const relative = options.sequence === 'relative';
+    if (relative) numbering.see(s, forward, backward);
+    const own = relative ? numbering.base(forward) : undefined;
+    const peer = relative ? numbering.base(backward) : undefined;
     const sack = s.options.sack?.map((b) => ({
       left: rel(b.left, peer),
       right: rel(b.right, peer),
@@ -74,7 +115,7 @@ export function formatSegments(
       ack: rel(s.ack, peer),
       options: (sack === undefined ? s.options : { ...s.options, sack }) as TcpOptions,
     };
-    let line = `${partyName(s.src, options.names)} > ${partyName(s.dst, options.names)}: ${formatSegment(shown)}`;
+    let line = `${partyName(s.src, options.names)} > ${partyName(s.dst, options.names)}: ${describe(shown, s.label)}`;
     if (s.fate !== 'delivered') {
       const reason = s.reason?.replace(/^fault (f\d+)$/, (all, id: string) => {
         const name = options.faults?.get(id);
@@ -84,6 +125,21 @@ export function formatSegments(
     }
     return { timeMs: s.timeMs, line };
   });
+}
+
+/**
+ * The segment part of a line: tcpdump's, and why it was sent when the engine says. A probe
+ * shows its sequence number, the one just below what the peer expects, which is the trick.
+ */
+function describe(
+  shown: Parameters<typeof formatSegment>[0],
+  label: SegmentEvent['label'],
+): string {
+  let text = formatSegment(shown);
+  if ((label === 'keep-alive' || label === 'window-probe') && shown.len === 0) {
+    text = text.replace(/^(\S+) /, `$1 ${shown.seq}:${shown.seq}(0) `);
+  }
+  return label === undefined ? text : `${text} (${label})`;
 }
 
 /** A scenario's segment line as one string (the map form `{src > dst: rest}` joined). */

@@ -4,11 +4,7 @@
  * No database and no network: a scenario runs in milliseconds, and its trace is the one the
  * service would store for the same steps, event for event.
  */
-import {
-  Problems,
-  type ClockResult,
-  type ProblemInit,
-} from '@tcplab/contract';
+import { Problems, type ClockResult, type ProblemInit } from '@tcplab/contract';
 import { Simulation, toPcapng, type TcpOptions, type TraceEvent } from '@tcplab/engine';
 import {
   applyNow,

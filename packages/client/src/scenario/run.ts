@@ -20,6 +20,7 @@ import {
   type Check,
   type Observed,
 } from './expect.js';
+import { renderLadder } from './ladder.js';
 import { addressKey } from './lines.js';
 import type { LabSession, LabTarget } from './target.js';
 
@@ -287,6 +288,26 @@ class Run {
     return this.expect(at, step.expect);
   }
 
+  /** The session's trace as a ladder diagram (endpoints accepted by a listener in its column). */
+  async ladder(): Promise<string> {
+    const observed = await this.observe();
+    const columns = new Map<string, string>();
+    for (const e of observed.endpoints) {
+      const own = [...this.ids].find(([, id]) => id === (e.parentId ?? e.id));
+      if (own !== undefined) columns.set(e.id, own[0]);
+    }
+    return renderLadder(observed.events, {
+      names: this.names,
+      columns,
+      faults: this.faultIds,
+      sequence: this.scenario.expect?.sequence ?? 'relative',
+    });
+  }
+
+  pcapng(): Promise<Uint8Array> {
+    return this.session.pcapng();
+  }
+
   async result(where: string, error: string | undefined): Promise<ScenarioResult> {
     const observed = await this.observe();
     const checks = this.checks;
@@ -304,12 +325,30 @@ class Run {
   }
 }
 
+/** A scenario that has run: its result, and its session to draw or export. */
+export interface PlayedScenario {
+  result: ScenarioResult;
+  /** The ladder diagram of the whole session, as text. */
+  ladder(): Promise<string>;
+  /** The session's segments as a pcapng capture. */
+  pcapng(): Promise<Uint8Array>;
+}
+
 /** Runs `scenario` on `target`; resolves its result (a failed check is a result, not a throw). */
 export async function runScenario(
   scenario: Scenario,
   target: LabTarget,
   options: RunOptions = {},
 ): Promise<ScenarioResult> {
+  return (await playScenario(scenario, target, options)).result;
+}
+
+/** Runs `scenario` on `target` and keeps its session for a ladder or a capture. */
+export async function playScenario(
+  scenario: Scenario,
+  target: LabTarget,
+  options: RunOptions = {},
+): Promise<PlayedScenario> {
   const session = await target.open({
     name: scenario.name,
     seed: scenario.seed ?? 1,
@@ -339,5 +378,9 @@ export async function runScenario(
     if (!(e instanceof StepFailure) && !isApiError(e)) throw e;
     error = `${at}: ${e instanceof StepFailure ? e.message : `${e.code}: ${e.message}`}`;
   }
-  return run.result(target.where, error);
+  return {
+    result: await run.result(target.where, error),
+    ladder: () => run.ladder(),
+    pcapng: () => run.pcapng(),
+  };
 }

@@ -23,7 +23,14 @@ import {
 import { segmentArrives, segmentLength } from '../tcp/input.js';
 import { resolveOptions, type EndpointOptions } from '../tcp/options.js';
 import type { TcpState } from '../tcp/state.js';
-import type { AppError, Metrics, TimerKind, TraceBody, TraceEvent } from '../trace/events.js';
+import type {
+  AppError,
+  Metrics,
+  SegmentLabel,
+  TimerKind,
+  TraceBody,
+  TraceEvent,
+} from '../trace/events.js';
 import { Flag, formatFlags, hasFlag } from '../wire/flags.js';
 import { formatIpv4, parseIpv4 } from '../wire/ipv4.js';
 import { encodedOptionsLength } from '../wire/options.js';
@@ -167,12 +174,13 @@ export class Simulation {
     this.linkSettings = { ...DEFAULT_LINK, ...config.link };
     this.defaults = config.defaults ?? {};
     this.env = {
-      transmit: (connection, segment) => {
+      transmit: (connection, segment, label) => {
         this.send(
           connection.local.address,
           connection.remote?.address ?? 0,
           segment,
           connection.id,
+          label,
         );
       },
       trace: (body) => this.record(body),
@@ -611,6 +619,7 @@ export class Simulation {
     dst: number,
     segment: TcpSegment,
     endpointId: string | undefined,
+    label?: SegmentLabel,
   ): void {
     const packetBytes =
       IP_TCP_HEADERS + encodedOptionsLength(segment.options) + segment.payload.length;
@@ -661,6 +670,7 @@ export class Simulation {
       options: segment.options,
       fate: carried.fate,
       reason: carried.reason,
+      label,
       arrivesUs: carried.arrivalsUs[0],
     });
     for (const at of carried.arrivalsUs) {

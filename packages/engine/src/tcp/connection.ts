@@ -14,6 +14,7 @@ import {
   metricsEvent,
   type AppError,
   type Metrics,
+  type SegmentLabel,
   type TimerKind,
   type TraceBody,
 } from '../trace/events.js';
@@ -53,7 +54,7 @@ export interface Endpoint {
 /** What a connection needs from the world around it. */
 export interface ConnectionEnv {
   /** Sends `segment` from this connection's local endpoint to its remote one. */
-  transmit(connection: Connection, segment: TcpSegment): void;
+  transmit(connection: Connection, segment: TcpSegment, label: SegmentLabel | undefined): void;
   trace(body: TraceBody): void;
 }
 
@@ -235,6 +236,13 @@ export class Connection {
   /** Full-sized segments received and not yet acknowledged (RFC 9293 §3.8.6.3, SHLD-19). */
   unackedSegments = 0;
   ackPending = false;
+  /** Why the pending ACK is due, when it is a duplicate ACK or a window update. */
+  ackLabel: SegmentLabel | undefined;
+  /**
+   * Tahoe's answer to the third duplicate ACK is to go back to SND.UNA: the retransmission
+   * that follows is the fast one. Set and used within one arrival.
+   */
+  fastRetransmitDue = false;
   /** Challenge ACKs sent in the current second (RFC 5961 §7). */
   challengeAcks = { windowStartUs: 0, count: 0 };
 
@@ -541,7 +549,8 @@ export class Connection {
       // A delayed ACK has no reason to wait once the application has read everything (Linux
       // sends it then too, in tcp_cleanup_rbuf); otherwise only a worthwhile window update.
       const drained = this.readable.length === 0 && this.timers['delayed-ack'] !== undefined;
-      if (drained || this.windowUpdateWorthSending()) this.ackPending = true;
+      if (this.windowUpdateWorthSending()) this.requestAck('window-update');
+      else if (drained) this.requestAck();
     }
     this.output(now);
     return taken;
@@ -711,12 +720,29 @@ export class Connection {
     return action;
   }
 
-  /** Carries out what the controller asked for after an ACK. */
-  applyCongestionAction(now: number, action: CongestionAction): void {
-    if (action === 'retransmit') this.retransmitAt(now, this.sndUna, this.sndMss);
+  /** An ACK is due at the next output; `label` says why when it is more than acknowledging. */
+  requestAck(label?: SegmentLabel): void {
+    this.ackPending = true;
+    if (label !== undefined) this.ackLabel = label;
+  }
+
+  /**
+   * Carries out what the controller asked for after an ACK; `duplicate` when that ACK was a
+   * duplicate one, so that what is sent again is the fast retransmission (RFC 5681 §3.2).
+   */
+  applyCongestionAction(now: number, action: CongestionAction, duplicate = false): void {
+    if (action === 'retransmit') {
+      this.retransmitAt(
+        now,
+        this.sndUna,
+        this.sndMss,
+        duplicate ? 'fast-retransmission' : undefined,
+      );
+    }
     if (action === 'go-back') {
       this.rttProbe = undefined;
       this.sndNxt = this.sndUna;
+      this.fastRetransmitDue = duplicate;
     }
   }
 
@@ -724,7 +750,7 @@ export class Connection {
    * Sends again, now, up to `maxLen` octets already sent from `at` (or the FIN if it is at
    * `at`): fast retransmit and partial ACKs resend SND.UNA, SACK recovery its holes.
    */
-  retransmitAt(now: number, at: SeqNum, maxLen: number): number {
+  retransmitAt(now: number, at: SeqNum, maxLen: number, label?: SegmentLabel): number {
     this.rttProbe = undefined; // Karn (RFC 6298 §3)
     const offset = seqDiff(at, this.sndQueueSeq);
     const outstanding = seqDiff(this.sndMax, at);
@@ -738,6 +764,7 @@ export class Connection {
         len,
         payload: this.sndQueue.read(offset, len),
         consumes: len,
+        label,
       });
       sent = len;
     } else if (this.finSeq() === at) {
@@ -747,6 +774,7 @@ export class Connection {
         ack: this.rcvNxt,
         len: 0,
         consumes: 1,
+        label,
       });
       sent = 1;
     }
@@ -784,7 +812,7 @@ export class Connection {
         this.sendWindowProbe(now);
         return;
       case 'delayed-ack':
-        this.ackPending = true;
+        this.requestAck();
         return;
       case 'keepalive':
         this.onKeepaliveTimeout(now);
@@ -825,7 +853,13 @@ export class Connection {
     }
     // RFC 9293 §3.8.6.1: probe the zero window. Like Linux, the probe carries an already
     // acknowledged sequence number, so the peer answers with an ACK that reports its window.
-    this.emit(now, { flags: Flag.ACK, seq: seqAdd(this.sndUna, -1), ack: this.rcvNxt, len: 0 });
+    this.emit(now, {
+      flags: Flag.ACK,
+      seq: seqAdd(this.sndUna, -1),
+      ack: this.rcvNxt,
+      len: 0,
+      label: 'window-probe',
+    });
     this.persistBackoff += 1; // RFC 9293 §3.8.6.1, SHLD-30: exponential backoff
     this.setTimer('persist', now + this.persistIntervalUs());
   }
@@ -843,7 +877,13 @@ export class Connection {
       return;
     }
     // RFC 9293 §3.8.4: a probe with SEG.SEQ = SND.NXT - 1 and no data.
-    this.emit(now, { flags: Flag.ACK, seq: seqAdd(this.sndMax, -1), ack: this.rcvNxt, len: 0 });
+    this.emit(now, {
+      flags: Flag.ACK,
+      seq: seqAdd(this.sndMax, -1),
+      ack: this.rcvNxt,
+      len: 0,
+      label: 'keep-alive',
+    });
     this.keepaliveProbes += 1;
     this.setTimer('keepalive', now + keepalive.intervalMs * 1000);
   }
@@ -916,6 +956,7 @@ export class Connection {
   output(now: number): void {
     if (this.state === 'CLOSED' || this.state === 'LISTEN') return;
     this.transmitAll(now);
+    this.fastRetransmitDue = false;
     this.reportMetrics();
   }
 
@@ -941,13 +982,18 @@ export class Connection {
       while (this.sendDataSegment(now)) sent = true;
     }
     if (this.sendFinIfDue(now)) sent = true;
-    if (!sent && (this.ackPending || this.unackedSegments >= 2)) this.sendAck(now);
+    if (!sent && (this.ackPending || this.unackedSegments >= 2)) {
+      // A duplicate ACK or a window update repeats the last ACK's number; one that
+      // acknowledges more is an ordinary ACK (with the window in it).
+      this.sendAck(now, this.rcvNxt === this.lastAckSent ? this.ackLabel : undefined);
+    }
+    this.ackLabel = undefined;
     this.armSendTimers(now);
   }
 
   /** A pure ACK: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (with the highest SND.NXT sent). */
-  sendAck(now: number): void {
-    this.emit(now, { flags: Flag.ACK, seq: this.sndMax, ack: this.rcvNxt, len: 0 });
+  sendAck(now: number, label?: SegmentLabel): void {
+    this.emit(now, { flags: Flag.ACK, seq: this.sndMax, ack: this.rcvNxt, len: 0, label });
   }
 
   /**
@@ -1098,6 +1144,8 @@ export class Connection {
       options?: TcpOptions;
       /** Sequence space it occupies: advances SND.NXT when it is new. */
       consumes?: number;
+      /** Why it is sent (a retransmission is recognised here). */
+      label?: SegmentLabel | undefined;
     },
   ): void {
     if (this.remote === undefined) return;
@@ -1109,11 +1157,17 @@ export class Connection {
       this.cancelTimer('delayed-ack');
     }
     const consumes = s.consumes ?? 0;
+    let label = s.label;
     this.counters.segmentsSent += 1;
     if (consumes > 0) {
       const end = seqAdd(s.seq, consumes);
       const neverSent = seqGt(end, this.sndMax);
-      if (seqLt(s.seq, this.sndMax)) this.counters.retransmissions += 1;
+      if (seqLt(s.seq, this.sndMax)) {
+        this.counters.retransmissions += 1;
+        if (this.fastRetransmitDue) label = 'fast-retransmission';
+        this.fastRetransmitDue = false;
+        label ??= 'retransmission';
+      }
       if (neverSent && s.len > 0) {
         this.counters.bytesSent += Math.min(s.len, seqDiff(end, this.sndMax));
       }
@@ -1134,16 +1188,20 @@ export class Connection {
     if (carriesAck) this.lastAckSent = s.ack;
     if (carriesAck && this.sackPermitted && this.outOfOrder.length > 0)
       options.sack = this.sackBlocks();
-    this.env.transmit(this, {
-      srcPort: this.local.port,
-      dstPort: this.remote.port,
-      seq: s.seq,
-      ack: carriesAck ? s.ack : seq(0),
-      flags: s.flags,
-      window: this.windowField(s.flags, carriesAck),
-      urgent: 0,
-      options,
-      payload: s.payload ?? EMPTY_BYTES,
-    });
+    this.env.transmit(
+      this,
+      {
+        srcPort: this.local.port,
+        dstPort: this.remote.port,
+        seq: s.seq,
+        ack: carriesAck ? s.ack : seq(0),
+        flags: s.flags,
+        window: this.windowField(s.flags, carriesAck),
+        urgent: 0,
+        options,
+        payload: s.payload ?? EMPTY_BYTES,
+      },
+      label,
+    );
   }
 }

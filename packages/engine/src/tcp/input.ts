@@ -37,8 +37,9 @@ export function segmentArrives(c: Connection, now: number, segment: TcpSegment):
   c.output(now);
 }
 
-function ackNow(c: Connection): void {
-  c.ackPending = true;
+/** An ACK at once; a duplicate one when an out-of-order or duplicate segment caused it. */
+function ackNow(c: Connection, label?: 'duplicate-ack'): void {
+  c.requestAck(label);
 }
 
 /** RFC 9293 §3.10.7.3. */
@@ -105,7 +106,7 @@ function mayChallenge(c: Connection, now: number): boolean {
 }
 
 function challengeAck(c: Connection, now: number): void {
-  if (mayChallenge(c, now)) c.sendAck(now);
+  if (mayChallenge(c, now)) c.sendAck(now, 'challenge-ack');
 }
 
 /** §3.10.7.4: SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT. */
@@ -136,7 +137,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
   // TIME-WAIT: a retransmitted FIN means our last ACK was lost: ACK it again and restart the
   // 2 MSL timer (§3.10.7.4, eighth step; Linux does the same in tcp_timewait_state_process).
   if (c.state === 'TIME-WAIT' && fin && !rst && seqAdd(s.seq, segmentLength(s)) === c.rcvNxt) {
-    c.sendAck(now);
+    c.sendAck(now, 'duplicate-ack');
     c.setTimer('time-wait', now + 2 * c.options.mslMs * 1000);
     return;
   }
@@ -151,13 +152,14 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     c.tsRecent !== undefined &&
     tsOlder(tsVal, c.tsRecent)
   ) {
-    ackNow(c);
+    ackNow(c, s.payload.length > 0 ? 'duplicate-ack' : undefined);
     return;
   }
 
   // First: sequence number check (Table 6).
   if (!acceptable(c, s)) {
-    if (!rst) ackNow(c); // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, then drop
+    // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, then drop; for old data, a duplicate ACK.
+    if (!rst) ackNow(c, s.payload.length > 0 ? 'duplicate-ack' : undefined);
     return;
   }
 
@@ -225,7 +227,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     c.counters.duplicateAcks += 1;
     const info = c.ackInfo(s.ack, 0, now);
     const action = c.congestionEvent('duplicate ACKs', () => c.congestion.onDupAck(info));
-    c.applyCongestionAction(now, action);
+    c.applyCongestionAction(now, action, true);
   }
   updateWindow(c, s, false);
   c.restartKeepalive(now);
@@ -349,14 +351,14 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
   const end = Math.max(start, Math.min(s.payload.length, room));
   const data = start === 0 && end === s.payload.length ? s.payload : s.payload.subarray(start, end);
   if (data.length === 0) {
-    ackNow(c); // a duplicate: ACK at once (RFC 5681 §4.2)
+    ackNow(c, 'duplicate-ack'); // a duplicate: ACK at once (RFC 5681 §4.2)
     return;
   }
   const seqOfData = seqAdd(s.seq, start);
   if (seqOfData !== c.rcvNxt) {
     c.outOfOrder = insertOutOfOrder(c.outOfOrder, c.rcvNxt, seqOfData, data);
     c.lastOutOfOrderSeq = seqOfData;
-    ackNow(c); // out of order: a duplicate ACK at once (RFC 5681 §4.2)
+    ackNow(c, 'duplicate-ack'); // out of order: a duplicate ACK at once (RFC 5681 §4.2)
     return;
   }
   const fillsGap = c.outOfOrder.length > 0;

@@ -17,6 +17,28 @@ export type SegmentFate = 'delivered' | 'dropped' | 'duplicated' | 'reordered' |
 
 export type AppError = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT';
 
+/**
+ * Why the sending endpoint sent a segment, where that is more than "the next data" or "an
+ * ACK": what a capture tool can only guess from the wire, the engine knows.
+ * - `retransmission`: SYN, data or FIN sent again (after a timeout, a partial ACK, or as a hole
+ *   of SACK recovery);
+ * - `fast-retransmission`: the one sent again on the third duplicate ACK (RFC 5681 §3.2);
+ * - `duplicate-ack`: an ACK repeating the last one, sent at once because an out-of-order or
+ *   duplicate segment arrived (RFC 5681 §4.2);
+ * - `window-update`: an ACK sent because the application's read opened the window;
+ * - `window-probe`: a zero-window probe (RFC 9293 §3.8.6.1);
+ * - `keep-alive`: a keep-alive probe (RFC 9293 §3.8.4);
+ * - `challenge-ack`: an ACK answering a suspicious RST, SYN or ACK (RFC 5961 §3-5).
+ */
+export type SegmentLabel =
+  | 'retransmission'
+  | 'fast-retransmission'
+  | 'duplicate-ack'
+  | 'window-update'
+  | 'window-probe'
+  | 'keep-alive'
+  | 'challenge-ack';
+
 /** The numbers students plot, reported by an endpoint whenever one of them changes. */
 export interface Metrics {
   cwnd: number;
@@ -46,6 +68,8 @@ export type TraceBody =
       options: TcpOptions;
       fate: SegmentFate;
       reason: string | undefined;
+      /** Why the endpoint sent it, when that is more than new data or a plain ACK. */
+      label: SegmentLabel | undefined;
       /** When it reaches the receiver (undefined when dropped). */
       arrivesUs: number | undefined;
     }

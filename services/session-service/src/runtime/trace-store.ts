@@ -115,6 +115,7 @@ const SEGMENTS: Table<SegmentEvent> = {
     ['options', 'jsonb'],
     ['fate', 'segment_fate'],
     ['reason', 'text'],
+    ['label', 'text'],
     ['arrives_us', 'bigint'],
   ],
   row: (s) => [
@@ -133,6 +134,7 @@ const SEGMENTS: Table<SegmentEvent> = {
     JSON.stringify(s.options),
     s.fate,
     s.reason ?? null,
+    s.label ?? null,
     s.arrivesUs ?? null,
   ],
 };
