@@ -174,7 +174,7 @@ export type EndpointExpectation = Static<typeof EndpointExpectation>;
  * or in YAML the same as a map of one entry (`- client > server: S 0:0(0) ...`). `*` matches
  * anything within a line; a line `...` matches any number of segments. `@1000 client > server:
  * ...` also requires the segment to be sent at 1000 ms. A segment the link did not deliver
- * ends with its fate: `[dropped: fault f1]`.
+ * ends with its fate: `[dropped, fault f1]` (with the name the scenario gave the fault).
  */
 export const SegmentLine = Type.Union([
   Type.String({ minLength: 1 }),

@@ -137,6 +137,14 @@ describe('§3.10.7.4 synchronized states', () => {
     expect(t.replies()).toEqual([]);
   });
 
+  it('a RST deletes the TCB: data that arrived unread is flushed with it', () => {
+    const t = established();
+    t.send({ flags: 'P.', seq: RCV, ack: SND, data: 'unread' });
+    t.send({ flags: 'R', seq: RCV + 6 });
+    expect(t.sim.status(t.id).buffered).toEqual({ send: 0, unsent: 0, received: 0, outOfOrder: 0 });
+    expect(t.sim.receive(t.id).data).toHaveLength(0);
+  });
+
   it('a RST in the window but not at RCV.NXT gets a challenge ACK (RFC 5961 §3.2)', () => {
     const t = established();
     t.send({ flags: 'R', seq: RCV + 100 });

@@ -1,7 +1,7 @@
 /**
  * Segments as tcpdump-like lines, `client > server: S. 0:0(0) ack 1 win 65535 <mss 1460>`, with
  * why the engine sent it when that is special (` (retransmission)`, ` (duplicate-ack)`, ...) and
- * its fate when the link did not deliver it (` [dropped: fault lostFin]`); and the patterns
+ * its fate when the link did not deliver it (` [dropped, fault lostFin]`); and the patterns
  * scenarios expect them with: `*` matches anything within a line, a line `...` any number of
  * segments, and `@1000 ` in front also requires the time (ms) it was sent.
  */
@@ -121,7 +121,7 @@ export function formatSegments(
         const name = options.faults?.get(id);
         return name === undefined ? all : `fault ${name}`;
       });
-      line += ` [${s.fate}${reason === undefined ? '' : `: ${reason}`}]`;
+      line += ` [${s.fate}${reason === undefined ? '' : `, ${reason}`}]`;
     }
     return { timeMs: s.timeMs, line };
   });

@@ -600,8 +600,18 @@ export class Connection {
       this.state === 'FIN-WAIT-2' ||
       this.state === 'CLOSE-WAIT';
     if (sendsReset) this.emit(now, { flags: Flag.RST, seq: this.sndMax, ack: seq(0), len: 0 });
-    this.sndQueue = new ByteQueue();
+    this.flushQueues();
     this.setState('CLOSED', cause);
+  }
+
+  /**
+   * The TCB is deleted (§3.10.5 ABORT, §3.10.7.4 on a RST, §3.8.3 on giving up): whatever was
+   * queued to send and whatever arrived unread is gone ("all segment queues should be flushed").
+   */
+  private flushQueues(): void {
+    this.sndQueue = new ByteQueue();
+    this.readable = new ByteQueue();
+    this.outOfOrder = [];
   }
 
   /** Fails the connection with `error`: the application hears it, the TCB goes away. */
@@ -615,6 +625,7 @@ export class Connection {
       error,
       detail: cause,
     });
+    this.flushQueues();
     this.setState('CLOSED', cause);
   }
 
