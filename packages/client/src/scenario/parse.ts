@@ -4,11 +4,10 @@
  * no endpoint named sever`.
  */
 import {
-  EndpointExpectation,
+  Expectations,
   Scenario,
   STEP_KINDS,
   STEP_SCHEMAS,
-  type Expectations,
   type Scenario as ScenarioType,
   type StepKind,
 } from '@tcplab/contract';
@@ -43,7 +42,11 @@ export class ScenarioError extends Error {
 
 /** The top level of a scenario with its steps taken as they come (checked one by one). */
 const ScenarioShape = Type.Object(
-  { ...Scenario.properties, steps: Type.Array(Type.Unknown()) },
+  {
+    ...Scenario.properties,
+    steps: Type.Array(Type.Unknown()),
+    expect: Type.Optional(Type.Unknown()),
+  },
   { additionalProperties: false },
 );
 
@@ -140,17 +143,18 @@ function stepProblems(
   if (kind === 'removeFault' && typeof value === 'string' && !faults.has(value)) {
     problems.push({ path: at, message: `no fault named ${value} before this step` });
   }
-  if (kind === 'expect')
-    problems.push(...expectationProblems(value as Expectations, at, endpoints));
+  if (kind === 'expect') problems.push(...expectationProblems(value, at, endpoints));
   return problems;
 }
 
+/** Endpoints the expectations name that the scenario does not declare. */
 function expectationProblems(
-  expect: Expectations,
+  expect: unknown,
   path: string,
   endpoints: Set<string>,
 ): ScenarioProblem[] {
-  return Object.keys(expect.endpoints ?? {}).flatMap((ref) => {
+  if (!isObject(expect) || !isObject(expect.endpoints)) return [];
+  return Object.keys(expect.endpoints).flatMap((ref) => {
     const name = ref.split('#')[0] ?? '';
     return endpoints.has(name)
       ? []
@@ -166,25 +170,25 @@ export function validateScenario(
   lines?: LineCounter,
 ): ScenarioType {
   const problems = schemaProblems(ScenarioShape, value, '');
-  if (problems.length === 0 && isObject(value)) {
-    const scenario = value as unknown as ScenarioType;
-    const endpoints = new Set(Object.keys(scenario.endpoints));
+  if (isObject(value) && isObject(value.endpoints)) {
+    const endpoints = new Set(Object.keys(value.endpoints));
     const faults = new Set<string>();
-    scenario.steps.forEach((step, i) =>
-      problems.push(...stepProblems(step, `steps/${i}`, endpoints, faults)),
-    );
-    if (scenario.expect !== undefined) {
-      problems.push(...expectationProblems(scenario.expect, 'expect', endpoints));
-      for (const [ref, e] of Object.entries(scenario.expect.endpoints ?? {})) {
-        problems.push(...schemaProblems(EndpointExpectation, e, `expect/endpoints/${ref}`));
-      }
+    if (Array.isArray(value.steps)) {
+      value.steps.forEach((step, i) =>
+        problems.push(...stepProblems(step, `steps/${i}`, endpoints, faults)),
+      );
+    }
+    if (value.expect !== undefined) {
+      problems.push(...expectationProblems(value.expect, 'expect', endpoints));
+      problems.push(...schemaProblems(Expectations, value.expect, 'expect'));
     }
   }
-  if (problems.length > 0)
+  if (problems.length > 0) {
     throw new ScenarioError(
       source,
       problems.map((p) => withLine(p, doc, lines)),
     );
+  }
   return value as ScenarioType;
 }
 
