@@ -49,11 +49,11 @@ function recording(target: LabTarget): { target: LabTarget; session: () => LabSe
 }
 
 /** A result without where it ran, which is all that may differ. */
-const portable = ({ where: _where, sessionId: _id, ...rest }: ScenarioResult) => rest;
+const portable = ({ where, sessionId, ...rest }: ScenarioResult) => rest;
 
 /** A segment event as GET /segments lists it. */
 function asListed(e: AnyTraceEvent): Segment {
-  const { kind: _kind, arrivesUs: _arrives, ...segment } = e;
+  const { kind, arrivesUs, ...segment } = e;
   return segment as unknown as Segment;
 }
 
