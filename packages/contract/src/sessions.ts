@@ -206,7 +206,11 @@ export const ClockAction = Type.Union(
     Type.Object(
       {
         action: Type.Literal('advance', { description: 'Run every event up to now + ms' }),
-        ms: Type.Number({ exclusiveMinimum: 0, maximum: 86_400_000 }),
+        ms: Type.Number({
+          minimum: 0,
+          maximum: 86_400_000,
+          description: '0 runs what is due now without moving the clock',
+        }),
       },
       { additionalProperties: false },
     ),

@@ -3,10 +3,13 @@
 // for event, the same segment list and the same capture, byte for byte. And the `tcplab`
 // command against the service.
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createClient, type AnyTraceEvent, type Segment } from '@tcplab/client';
 import { loadLibrary } from '@tcplab/client/library';
+import { runPacketdrill, type PacketdrillResult } from '@tcplab/client/packetdrill';
 import {
   localTarget,
   restTarget,
@@ -49,7 +52,12 @@ function recording(target: LabTarget): { target: LabTarget; session: () => LabSe
 }
 
 /** A result without where it ran, which is all that may differ. */
-const portable = ({ where, sessionId, ...rest }: ScenarioResult) => rest;
+const portable = ({ where, sessionId, ...rest }: ScenarioResult | PacketdrillResult) => rest;
+
+/** The packetdrill scripts that come with the client. */
+const SCRIPTS = fileURLToPath(
+  import.meta.resolve('@tcplab/client/package.json').replace(/package\.json$/, 'packetdrill/'),
+);
 
 /** A segment event as GET /segments lists it. */
 function asListed(e: AnyTraceEvent): Segment {
@@ -87,6 +95,19 @@ describe('the scenario library on the service', () => {
       expect(Buffer.from(theirs).equals(Buffer.from(mine))).toBe(true);
     },
     60_000,
+  );
+
+  it.each(readdirSync(SCRIPTS).filter((f) => f.endsWith('.pkt')))(
+    'packetdrill %s: the same verdict for every line as in-process',
+    async (file) => {
+      const script = readFileSync(join(SCRIPTS, file), 'utf8');
+      const client = createClient({ baseUrl: url, apiKey: key });
+      const onService = await runPacketdrill(script, restTarget(client, url), { name: file });
+      expect(onService.passed).toBe(true);
+      expect(portable(onService)).toEqual(
+        portable(await runPacketdrill(script, localTarget(), { name: file })),
+      );
+    },
   );
 
   it('tcplab run --server runs a scenario there and names the session it left for the dashboard', async () => {

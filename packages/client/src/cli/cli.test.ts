@@ -84,6 +84,32 @@ describe('tcplab', { timeout: 30_000 }, () => {
     expect(stdout).toContain('        @20 client > server: . ack 1 win 65535');
   });
 
+  it('plays packetdrill scripts, reporting every line: pass, fail with what was expected and sent', () => {
+    const scripts = fileURLToPath(new URL('../../packetdrill/', import.meta.url));
+    const good = tcplab('run', join(scripts, 'rst-refused.pkt'));
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain('packetdrill (6 pass)');
+    expect(good.stdout).toContain(
+      '  6  pass         +.02 < R. 0:0(0) ack 1 win 0\n  7  pass         +0 getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0',
+    );
+    const wrong = file(
+      'wrong.pkt',
+      readFileSync(join(scripts, 'rst-refused.pkt'), 'utf8').replace(
+        '[ECONNREFUSED]',
+        '[ECONNRESET]',
+      ),
+    );
+    const bad = tcplab('run', wrong);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`FAIL  ${wrong}  packetdrill (5 pass, 1 fail)`);
+    expect(bad.stdout).toContain(
+      '  7  fail         +0 getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNRESET], [4]) = 0\n' +
+        `${' '.repeat(18)}SO_ERROR is ECONNREFUSED\n` +
+        `${' '.repeat(18)}expected: [ECONNRESET]\n` +
+        `${' '.repeat(18)}saw:      [ECONNREFUSED]`,
+    );
+  });
+
   it('prints the results as JSON with --json', () => {
     const { code, stdout } = tcplab('run', '--json', 'connection-refused');
     expect(code).toBe(0);
@@ -103,7 +129,7 @@ describe('tcplab', { timeout: 30_000 }, () => {
     const missing = tcplab('run', 'handshak');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(
-      'handshak: not a scenario file (.yaml, .yml, .json) nor a scenario of the library',
+      'handshak: not a scenario file (.yaml, .yml, .json), a packetdrill script (.pkt) nor a scenario of the library',
     );
     expect(tcplab('run', '--fast', 'handshake').code).toBe(2);
     expect(tcplab('launch').stderr).toContain('unknown command "launch"');

@@ -15,7 +15,8 @@ const HELP = `tcplab: simulated TCP, by the RFCs, for teaching and testing
 Usage: tcplab <command> [options]
 
 Commands:
-  run <file|name...>        run scenarios and packetdrill scripts, check what they expect
+  run <file|name...>        run scenarios (.yaml, .json, library names) and packetdrill
+                            scripts (.pkt), check what they expect
   scenarios list            the scenario library, one lesson per TCP behaviour
   scenarios show <name>     one scenario: what to watch, and its file
   ladder <file|name>        run a scenario and draw its ladder diagram

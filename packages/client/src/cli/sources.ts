@@ -11,6 +11,29 @@ export class UsageError extends Error {
 }
 
 export const SCENARIO_EXTENSIONS = ['.yaml', '.yml', '.json'];
+export const PACKETDRILL_EXTENSION = '.pkt';
+
+/** What `tcplab run` was given: a scenario, or a packetdrill script's text. */
+export type Source =
+  | { kind: 'scenario'; scenario: Scenario; source: string }
+  | { kind: 'packetdrill'; script: string; source: string };
+
+function read(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+}
+
+/** A scenario (file or library name) or a packetdrill script (.pkt). */
+export function loadSource(arg: string): Source {
+  if (extname(arg) === PACKETDRILL_EXTENSION)
+    return { kind: 'packetdrill', script: read(arg), source: arg };
+  return { kind: 'scenario', ...loadScenario(arg) };
+}
 
 /** Reads a scenario from a path, or from the library when `arg` is a name (`handshake`). */
 export function loadScenario(arg: string): { scenario: Scenario; source: string } {
@@ -28,7 +51,7 @@ export function loadScenario(arg: string): { scenario: Scenario; source: string 
   const entry = findInLibrary(arg);
   if (entry === undefined) {
     throw new UsageError(
-      `${arg}: not a scenario file (${SCENARIO_EXTENSIONS.join(', ')}) nor a scenario of the library (tcplab scenarios list)`,
+      `${arg}: not a scenario file (${SCENARIO_EXTENSIONS.join(', ')}), a packetdrill script (.pkt) nor a scenario of the library (tcplab scenarios list)`,
     );
   }
   return { scenario: entry.scenario, source: entry.name };

@@ -371,8 +371,9 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
   c.rcvWnd = Math.max(0, c.rcvWnd - delivered.length);
   c.traceApp('delivered', delivered.length);
   // Full-sized: the MSS both SYNs agreed less the options in every segment (c.sndMss), which is
-  // what the peer's full segments carry (Linux estimates the same size as rcv_mss).
-  if (data.length >= c.sndMss) c.unackedSegments += 1;
+  // what the peer's full segments carry (Linux estimates the same size as rcv_mss). A segment
+  // larger than that (a peer offloading segmentation) counts as the full segments it holds.
+  c.unackedSegments += Math.floor(data.length / c.sndMss);
   if (fillsGap || c.options.delayedAckMs === 0 || c.unackedSegments >= 2) {
     ackNow(c); // RFC 9293 §3.8.6.3: at least every second full-sized segment; gaps filled at once
   } else if (c.timers['delayed-ack'] === undefined) {

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { parsePacketdrill } from './parse.js';
+
+const one = (line: string) => parsePacketdrill(line)[0];
+
+describe('reading packetdrill scripts', () => {
+  it.each([
+    ['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3', { kind: 'absolute', us: 0 }],
+    ['+.1 close(4) = 0', { kind: 'relative', us: 100_000 }],
+    ['0.250 close(4) = 0', { kind: 'absolute', us: 250_000 }],
+    ['* close(4) = 0', { kind: 'any' }],
+    ['0.1~0.2 close(4) = 0', { kind: 'range', relative: false, fromUs: 100_000, toUs: 200_000 }],
+    ['+0.1~+0.2 close(4) = 0', { kind: 'range', relative: true, fromUs: 100_000, toUs: 200_000 }],
+  ])('times: %s', (line, time) => {
+    expect(one(line)).toMatchObject({ kind: 'call', time });
+  });
+
+  it('reads segment lines: flags, sequence range, ack, window and options', () => {
+    expect(
+      one('+0 < S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,TS val 100 ecr 0,nop,wscale 7>'),
+    ).toEqual({
+      line: 1,
+      text: '+0 < S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,TS val 100 ecr 0,nop,wscale 7>',
+      kind: 'segment',
+      time: { kind: 'relative', us: 0 },
+      segment: {
+        direction: '<',
+        flags: 'S',
+        seq: 0,
+        len: 0,
+        ack: undefined,
+        win: 32792,
+        options: [
+          { kind: 'mss', value: 1000 },
+          { kind: 'sackOK' },
+          { kind: 'nop' },
+          { kind: 'nop' },
+          { kind: 'ts', val: 100, ecr: 0 },
+          { kind: 'nop' },
+          { kind: 'wscale', value: 7 },
+        ],
+      },
+    });
+    expect(one('+0 > P. 1:1001(1000) ack 1')).toMatchObject({
+      segment: {
+        direction: '>',
+        flags: 'P.',
+        seq: 1,
+        len: 1000,
+        ack: 1,
+        win: undefined,
+        options: [],
+      },
+    });
+    expect(one('+0 > S 0:0(0) <...>')).toMatchObject({ segment: { options: undefined } });
+    expect(one('+0 < . 1:1(0) ack 1 win 257 <nop,nop,sack 1001:2001 3001:4001>')).toMatchObject({
+      segment: {
+        options: [
+          { kind: 'nop' },
+          { kind: 'nop' },
+          {
+            kind: 'sack',
+            blocks: [
+              { left: 1001, right: 2001 },
+              { left: 3001, right: 4001 },
+            ],
+          },
+        ],
+      },
+    });
+  });
+
+  it('reads system calls with their results, errno and blocking end', () => {
+    expect(
+      one('+0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)'),
+    ).toMatchObject({
+      call: {
+        name: 'connect',
+        args: ['3', '...', '...'],
+        result: -1,
+        errno: 'EINPROGRESS',
+        endUs: undefined,
+      },
+    });
+    expect(one('+0...0.100 read(4, ..., 2000) = 2000')).toMatchObject({
+      time: { kind: 'relative', us: 0 },
+      call: { name: 'read', args: ['4', '...', '2000'], result: 2000, endUs: 100_000 },
+    });
+    expect(one('+0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0')).toMatchObject({
+      call: { args: ['3', 'SOL_SOCKET', 'SO_REUSEADDR', '[1]', '4'] },
+    });
+  });
+
+  it('keeps line numbers across comments, and reads options', () => {
+    const events = parsePacketdrill(`// a comment
+--tolerance_usecs=10000
+/* a comment
+   over lines */
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3 // and one at the end
+`);
+    expect(events.map((e) => [e.line, e.kind])).toEqual([
+      [2, 'option'],
+      [5, 'call'],
+    ]);
+    expect(events[0]).toMatchObject({ name: 'tolerance_usecs', value: '10000' });
+  });
+
+  it('keeps what it cannot run as unsupported events, and what is not packetdrill as invalid', () => {
+    const events = parsePacketdrill(`\`../common/defaults.sh
+../common/set_sysctls.py /proc/sys/net/ipv4/tcp_min_tso_segs=10\`
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 %{ assert tcpi_rto == 1000000 }%
++0 < udp (100)
++0 < [ect0] . 1:1(0) ack 1 win 257
++0 > . 1:1(0) ack 1 <md5 000102>
+hello world
++0 < S 0:0(0) <mss 1460>
++0 > S 0:5(0)
+`);
+    expect(events.map((e) => [e.line, e.kind, 'reason' in e ? e.reason : ''])).toEqual([
+      [1, 'unsupported', 'shell commands are not run'],
+      [3, 'call', ''],
+      [4, 'unsupported', 'python blocks are not run'],
+      [5, 'unsupported', 'UDP, ICMP and IP-level packet lines are not supported (TCP only)'],
+      [6, 'unsupported', 'UDP, ICMP and IP-level packet lines are not supported (TCP only)'],
+      [7, 'unsupported', 'TCP option "md5 000102" is not supported'],
+      [8, 'invalid', 'expected a time (0.1, +0.1, *) first'],
+      [9, 'invalid', 'an inbound (<) line needs its window: win N'],
+      [10, 'invalid', 'inconsistent sequence numbers and length'],
+    ]);
+  });
+});

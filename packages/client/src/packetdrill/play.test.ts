@@ -1,0 +1,130 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { localTarget } from '../scenario/local-target.js';
+import { runPacketdrill } from './play.js';
+
+const SCRIPTS = fileURLToPath(new URL('../../packetdrill/', import.meta.url));
+const scripts = readdirSync(SCRIPTS).filter((f) => f.endsWith('.pkt'));
+const play = (script: string) => runPacketdrill(script, localTarget());
+const verdicts = async (script: string) =>
+  (await play(script)).lines.map((l) => [l.line, l.status, l.message ?? '']);
+
+const LISTEN = `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 32792 <mss 1460,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
++.01 < . 1:1(0) ack 1 win 257
++0 accept(3, ..., ...) = 4
+`;
+
+describe('packetdrill scripts', () => {
+  it.each(scripts)('%s: every line passes', async (file) => {
+    const result = await play(readFileSync(join(SCRIPTS, file), 'utf8'));
+    expect(result.lines.filter((l) => l.status !== 'pass')).toEqual([]);
+    expect(result.passed).toBe(true);
+  });
+
+  it('a deliberately wrong script fails at the wrong line, says what was expected and sent, and runs no further', async () => {
+    const script = readFileSync(join(SCRIPTS, 'fast-retransmit.pkt'), 'utf8').replace(
+      '   +0 > . 1:1461(1460) ack 1',
+      '   +0 > . 1461:2921(1460) ack 1',
+    );
+    const result = await play(script);
+    expect(result.passed).toBe(false);
+    const failed = result.lines.find((l) => l.status === 'fail');
+    expect(failed).toEqual({
+      line: 20,
+      text: '+0 > . 1461:2921(1460) ack 1',
+      status: 'fail',
+      message: 'sequence number 1, expected 1461',
+      expected: '> . 1461:2921(1460) ack 1',
+      actual: '> . 1:1461(1460) ack 1 win 1024 at 0.300000 s',
+    });
+    expect(result.lines.filter((l) => l.line > 20).map((l) => l.status)).toEqual(
+      Array.from({ length: 5 }, () => 'not-run'),
+    );
+    expect(result.lines.filter((l) => l.line < 20).every((l) => l.status === 'pass')).toBe(true);
+  });
+
+  it('checks the time of a segment within the tolerance', async () => {
+    const early = `${LISTEN}+0 write(4, ..., 10) = 10\n+.05 > P. 1:11(10) ack 1\n`;
+    expect((await verdicts(early)).at(-1)).toEqual([
+      9,
+      'fail',
+      'timing: expected at 0.060000 s (within 0.053750~0.066250), sent at 0.010000 s',
+    ]);
+    const lax = `--tolerance_usecs=60000\n${early}`;
+    expect((await play(lax)).passed).toBe(true);
+  });
+
+  it('fails a segment the script did not expect, at the next line', async () => {
+    const result = await play(`${LISTEN}+0 write(4, ..., 10) = 10\n+.1 close(4) = 0\n`);
+    expect(result.lines.at(-1)).toMatchObject({
+      line: 9,
+      status: 'fail',
+      message: 'the endpoint sent a segment the script did not expect (at 0.010000 s)',
+      expected: 'nothing sent before this line',
+      actual: '> P. 1:11(10) ack 1 win 1024',
+    });
+  });
+
+  it('reports python, shell and TCP_INFO as unsupported, runs the rest, and does not pass the script', async () => {
+    const result = await play(`\`sysctl -q net.ipv4.tcp_timestamps=0\`
+${LISTEN}+0 %{ print("hello") }%
++0 getsockopt(4, SOL_TCP, TCP_INFO, {tcpi_state=TCP_ESTABLISHED}, [256]) = 0
++0 write(4, ..., 10) = 10
++0 > P. 1:11(10) ack 1
+`);
+    expect(
+      result.lines.filter((l) => l.status !== 'pass').map((l) => [l.line, l.status, l.message]),
+    ).toEqual([
+      [1, 'unsupported', 'shell commands are not run'],
+      [9, 'unsupported', 'python blocks are not run'],
+      [10, 'unsupported', 'TCP_INFO is not supported'],
+    ]);
+    expect(result.lines.at(-1)).toMatchObject({ line: 12, status: 'pass' });
+    expect(result.passed).toBe(false);
+  });
+
+  it('answers a non-blocking read with nothing to read EAGAIN, and a wrong return value fails', async () => {
+    const base = `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0) <...>
++.01 < S. 0:0(0) ack 1 win 5792 <mss 1460>
++0 > . 1:1(0) ack 1
+`;
+    expect(
+      (await play(`${base}+0 read(3, ..., 100) = -1 EAGAIN (Resource temporarily unavailable)\n`))
+        .passed,
+    ).toBe(true);
+    expect((await play(`${base}+0 read(3, ..., 100) = 0\n`)).lines.at(-1)).toMatchObject({
+      status: 'fail',
+      message: 'read() returned -1 EAGAIN',
+      expected: '= 0',
+      actual: '= -1 EAGAIN',
+    });
+  });
+
+  it('fails a blocking call that returns at the wrong time, on its own line', async () => {
+    const result = await play(
+      `${LISTEN}+0...0.050 read(4, ..., 100) = 10\n+.1 < P. 1:11(10) ack 1 win 257\n`,
+    );
+    expect(result.lines.slice(-2)).toMatchObject([
+      {
+        line: 8,
+        status: 'fail',
+        message: 'timing: read() returned at 0.110000 s, expected at 0.060000 s',
+      },
+      { line: 9, status: 'not-run' },
+    ]);
+  });
+
+  it('is deterministic: the same script gives the same verdicts and the same end', async () => {
+    const script = readFileSync(join(SCRIPTS, 'blocking.pkt'), 'utf8');
+    expect(await play(script)).toEqual(await play(script));
+  });
+});
