@@ -324,7 +324,8 @@ export class PacketdrillPlayer {
       seq: segment.seq,
       ack: withAck ? ((segment.ack ?? 0) + ours) % MOD : 0,
       window: segment.win ?? 0,
-      ...(segment.len > 0 ? { base64: Buffer.alloc(segment.len).toString('base64') } : {}),
+      // The payload's bytes do not matter to TCP: zeros (btoa runs in browsers too).
+      ...(segment.len > 0 ? { base64: btoa('\0'.repeat(segment.len)) } : {}),
       options,
     });
     this.lastEventUs = atUs;
