@@ -3,6 +3,7 @@ import type { Health, Readiness } from '@tcplab/contract';
 import { adminApi, type AdminApi } from './api/admin.js';
 import { endpointsApi, type EndpointsApi } from './api/endpoints.js';
 import { faultsApi, type FaultsApi } from './api/faults.js';
+import { scenariosApi, type ScenariosApi } from './api/scenarios.js';
 import { sessionsApi, type SessionsApi } from './api/sessions.js';
 import { traceApi, type TraceApi } from './api/trace.js';
 import { viewerTokensApi, type ViewerTokensApi } from './api/viewer-tokens.js';
@@ -33,6 +34,8 @@ export interface TcplabClient {
   faults: FaultsApi;
   trace: TraceApi;
   viewerTokens: ViewerTokensApi;
+  /** The scenario library the service offers. */
+  scenarios: ScenariosApi;
   /** Tenants and API keys: admin keys only (FORBIDDEN otherwise). */
   admin: AdminApi;
   /**
@@ -55,6 +58,7 @@ export function createClient(options: ClientOptions): TcplabClient {
     faults: faultsApi(rest),
     trace: traceApi(rest),
     viewerTokens: viewerTokensApi(rest),
+    scenarios: scenariosApi(rest),
     admin: adminApi(rest),
     watch: (sessionId, watchOptions) => watch(realtime, sessionId, watchOptions),
   };

@@ -6,6 +6,7 @@ export type { TraceStream, WatchOptions } from './watch.js';
 export type { AdminApi, KeysApi, TenantsApi } from './api/admin.js';
 export type { EndpointsApi } from './api/endpoints.js';
 export type { FaultsApi } from './api/faults.js';
+export type { ScenariosApi } from './api/scenarios.js';
 export type { SessionsApi } from './api/sessions.js';
 export type { AnyTraceEvent, EventPage, TraceApi } from './api/trace.js';
 export type { ViewerTokensApi } from './api/viewer-tokens.js';
@@ -43,6 +44,9 @@ export type {
   Readiness,
   Receive,
   ReceiveResult,
+  Scenario,
+  ScenarioList,
+  ScenarioSummary,
   Segment,
   SegmentList,
   Send,

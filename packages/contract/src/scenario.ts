@@ -8,6 +8,13 @@ import { SocketAddress } from './endpoints.js';
 import { EndpointOptions, LinkSettings } from './sessions.js';
 import { TcpOptionsView } from './trace.js';
 
+/**
+ * The session's own schemas without their $id: a scenario holds several of each (the session's
+ * defaults and every endpoint's options), and a JSON schema may define an $id once.
+ */
+const Options = Type.Object(EndpointOptions.properties, { additionalProperties: false });
+const Link = Type.Object(LinkSettings.properties, { additionalProperties: false });
+
 /** A scenario's name for an endpoint: letters, digits, `-` and `_`. */
 const NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_-]{0,39}$';
 export const EndpointName = Type.String({
@@ -268,7 +275,7 @@ export const STEP_SCHEMAS = {
     },
     { additionalProperties: false },
   ),
-  link: LinkSettings,
+  link: Link,
   step: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Run this many events' }),
   advance: Ms('Run every event in the next ms'),
   at: Type.Number({ minimum: 0, description: 'Run every event up to this virtual time (ms)' }),
@@ -279,23 +286,42 @@ export const STEP_SCHEMAS = {
 export type StepKind = keyof typeof STEP_SCHEMAS;
 export const STEP_KINDS = Object.keys(STEP_SCHEMAS) as StepKind[];
 
-/** A step: an object with exactly one of the keys of STEP_SCHEMAS. */
-export type ScenarioStep = {
-  [K in StepKind]: { [P in K]: Static<(typeof STEP_SCHEMAS)[K]> };
-}[StepKind];
+/** A step of one kind: an object whose one key names the kind. */
+const step = <K extends StepKind>(kind: K) =>
+  Type.Object({ [kind]: STEP_SCHEMAS[kind] } as { [P in K]: (typeof STEP_SCHEMAS)[K] }, {
+    additionalProperties: false,
+  });
 
 export const ScenarioStep = Type.Union(
-  STEP_KINDS.map((kind) =>
-    Type.Object({ [kind]: STEP_SCHEMAS[kind] }, { additionalProperties: false }),
-  ),
+  [
+    step('note'),
+    step('listen'),
+    step('connect'),
+    step('send'),
+    step('receive'),
+    step('shutdown'),
+    step('close'),
+    step('abort'),
+    step('fault'),
+    step('removeFault'),
+    step('inject'),
+    step('link'),
+    step('step'),
+    step('advance'),
+    step('at'),
+    step('run'),
+    step('expect'),
+  ],
   { description: 'One step: an object with exactly one key naming what it does' },
 );
+/** A step: an object with exactly one of the keys of STEP_SCHEMAS. */
+export type ScenarioStep = Static<typeof ScenarioStep>;
 
 export const ScenarioEndpoint = Type.Object(
   {
     address: Type.String({ format: 'ipv4' }),
     port: Type.Integer({ minimum: 1, maximum: 65_535 }),
-    options: Type.Optional(EndpointOptions),
+    options: Type.Optional(Options),
   },
   { additionalProperties: false },
 );
@@ -314,12 +340,46 @@ export const Scenario = Type.Object(
     }),
     tags: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffff_ffff, default: 1 })),
-    link: Type.Optional(LinkSettings),
-    defaults: Type.Optional(EndpointOptions),
+    link: Type.Optional(Link),
+    defaults: Type.Optional(Options),
     endpoints: Type.Record(EndpointName, ScenarioEndpoint, { minProperties: 1 }),
     steps: Type.Array(ScenarioStep),
     expect: Type.Optional(Expectations),
   },
   { $id: 'Scenario', additionalProperties: false },
 );
-export type Scenario = Omit<Static<typeof Scenario>, 'steps'> & { steps: ScenarioStep[] };
+export type Scenario = Static<typeof Scenario>;
+
+/** A lesson of the library, as GET /v1/scenarios lists it. */
+export const ScenarioSummary = Type.Object(
+  {
+    name: Scenario.properties.name,
+    title: Type.String(),
+    description: Type.String({ description: 'What happens, what to watch, and why it matters' }),
+    tags: Type.Array(Type.String()),
+  },
+  {
+    $id: 'ScenarioSummary',
+    examples: [
+      {
+        name: 'handshake',
+        title: 'Three-way handshake',
+        description: 'The client opens a connection with SYN ...',
+        tags: ['connection setup', 'states'],
+      },
+    ],
+  },
+);
+export type ScenarioSummary = Static<typeof ScenarioSummary>;
+
+export const ScenarioList = Type.Object(
+  { items: Type.Array(ScenarioSummary) },
+  { $id: 'ScenarioList' },
+);
+export type ScenarioList = Static<typeof ScenarioList>;
+
+/** The path parameters of GET /v1/scenarios/:name. */
+export const ScenarioParams = Type.Object(
+  { name: Scenario.properties.name },
+  { additionalProperties: false },
+);

@@ -13,6 +13,7 @@ import runtimePlugin, { type RuntimePluginOptions } from './plugins/runtime.js';
 import endpointRoutes from './routes/endpoints.js';
 import faultRoutes from './routes/faults.js';
 import healthRoutes from './routes/health.js';
+import scenarioRoutes from './routes/scenarios.js';
 import sessionRoutes from './routes/sessions.js';
 import traceRoutes from './routes/trace.js';
 import adminRoutes from './routes/admin.js';
@@ -79,6 +80,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(traceRoutes);
   await app.register(adminRoutes);
   await app.register(viewerTokenRoutes);
+  await app.register(scenarioRoutes);
   return app;
 }
 

@@ -91,6 +91,8 @@ describe('OpenAPI and Swagger UI', () => {
       '/readyz',
       '/v1/keys',
       '/v1/keys/{kid}',
+      '/v1/scenarios',
+      '/v1/scenarios/{name}',
       '/v1/sessions',
       '/v1/sessions/{sid}',
       '/v1/sessions/{sid}/clock',

@@ -76,10 +76,12 @@ const ROUTES = [
   '/v1/tenants/{sid}',
   '/v1/keys',
   '/v1/keys/{sid}',
+  '/v1/scenarios',
+  '/v1/scenarios/{sid}',
 ];
 
 /** Routes that answer 2xx to a GET or a well-formed POST without any id: lists and creation. */
-const COLLECTIONS = new Set(['/v1/sessions', '/v1/tenants', '/v1/keys']);
+const COLLECTIONS = new Set(['/v1/sessions', '/v1/tenants', '/v1/keys', '/v1/scenarios']);
 
 /** Ids that name nothing: malformed ones, and well-formed ones that do not exist. */
 const strangeId = fc.oneof(

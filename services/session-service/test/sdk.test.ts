@@ -14,6 +14,7 @@ import {
   type AnyTraceEvent,
   type TraceStream,
 } from '@tcplab/client';
+import { loadLibrary } from '@tcplab/client/library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
 import { migratedApp, newKey } from './apps.js';
@@ -706,6 +707,20 @@ describe('viewer tokens through the SDK', () => {
 });
 
 describe('the SDK surface', () => {
+  it('reads the scenario library: every lesson listed, one served whole, an unknown one 404', async () => {
+    const { client } = await service();
+    const { items } = await client.scenarios.list();
+    expect(items.map((s) => s.name)).toEqual(loadLibrary().map((e) => e.name));
+    expect(items.find((s) => s.name === 'handshake')).toMatchObject({
+      title: 'Three-way handshake',
+      tags: ['connection setup', 'states'],
+    });
+    const handshake = await client.scenarios.get('handshake');
+    expect(handshake).toEqual(loadLibrary().find((e) => e.name === 'handshake')?.scenario);
+    const refused = await client.scenarios.get('no-such-lesson').catch((e: unknown) => e);
+    expect(isApiError(refused) && [refused.status, refused.code]).toEqual([404, 'NOT_FOUND']);
+  });
+
   it('every method of the client was called by a test above', () => {
     const names = (group: object, prefix = ''): string[] =>
       Object.entries(group).flatMap(([name, value]) =>

@@ -1,0 +1,57 @@
+/**
+ * /v1/scenarios: the scenario library, the lessons `tcplab scenarios list` shows, for lab
+ * platforms and the dashboard's presets. Read once, at start; any key may read them.
+ */
+import { Problem, Scenario, ScenarioList, ScenarioParams } from '@tcplab/contract';
+import { loadLibrary } from '@tcplab/client/library';
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { ApiProblem, Problems } from '../errors.js';
+
+const scenarios: FastifyPluginCallbackTypebox = (app, _options, done) => {
+  const library = new Map(loadLibrary().map((entry) => [entry.name, entry.scenario]));
+
+  app.get(
+    '/v1/scenarios',
+    {
+      schema: {
+        tags: ['scenarios'],
+        summary: 'The scenario library: one lesson per TCP behaviour',
+        response: { 200: ScenarioList },
+      },
+    },
+    () => ({
+      items: [...library.values()].map(({ name, title, description, tags }) => ({
+        name,
+        title,
+        description,
+        tags: tags ?? [],
+      })),
+    }),
+  );
+
+  app.get(
+    '/v1/scenarios/:name',
+    {
+      schema: {
+        tags: ['scenarios'],
+        summary: 'One scenario of the library: settings, endpoints, steps and expectations',
+        params: ScenarioParams,
+        response: { 200: Scenario, 400: Problem, 404: Problem },
+      },
+    },
+    (request) => {
+      const scenario = library.get(request.params.name);
+      if (scenario === undefined) {
+        throw new ApiProblem(
+          Problems.notFound,
+          `no scenario ${request.params.name} in the library`,
+        );
+      }
+      return scenario;
+    },
+  );
+
+  done();
+};
+
+export default scenarios;
