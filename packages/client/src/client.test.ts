@@ -206,6 +206,22 @@ const routes: [string, (c: TcplabClient) => Promise<unknown>, string, string, un
     204,
   ],
   [
+    'scenarios.list',
+    (c) => c.scenarios.list(),
+    'GET',
+    'http://lab.test/v1/scenarios',
+    undefined,
+    200,
+  ],
+  [
+    'scenarios.get',
+    (c) => c.scenarios.get('lost-final-ack'),
+    'GET',
+    'http://lab.test/v1/scenarios/lost-final-ack',
+    undefined,
+    200,
+  ],
+  [
     'admin.tenants.list',
     (c) => c.admin.tenants.list(),
     'GET',

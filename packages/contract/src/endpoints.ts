@@ -42,7 +42,8 @@ export const CreateEndpoint = Type.Object(
 );
 export type CreateEndpoint = Static<typeof CreateEndpoint>;
 
-const TcpState = Type.Enum(
+/** The states of RFC 9293 §3.3.2, by their RFC names. */
+export const TcpState = Type.Enum(
   [
     'CLOSED',
     'LISTEN',

@@ -4,7 +4,7 @@
  * library is written in this format. docs/SCENARIOS.md describes every field with examples.
  */
 import { Type, type Static, type TObject, type TOptional } from 'typebox';
-import { SocketAddress } from './endpoints.js';
+import { SocketAddress, TcpState } from './endpoints.js';
 import { EndpointOptions, LinkSettings } from './sessions.js';
 import { TcpOptionsView } from './trace.js';
 
@@ -117,29 +117,12 @@ export const METRIC_NAMES = [
 ] as const;
 export const BUFFER_FIELDS = ['send', 'unsent', 'received', 'outOfOrder'] as const;
 
-const TcpStateName = Type.Enum(
-  [
-    'CLOSED',
-    'LISTEN',
-    'SYN-SENT',
-    'SYN-RECEIVED',
-    'ESTABLISHED',
-    'FIN-WAIT-1',
-    'FIN-WAIT-2',
-    'CLOSE-WAIT',
-    'CLOSING',
-    'LAST-ACK',
-    'TIME-WAIT',
-  ],
-  { description: 'RFC 9293 state names' },
-);
-
 /** What one endpoint must show. Every field is optional; each one given is checked. */
 export const EndpointExpectation = Type.Object(
   {
-    state: Type.Optional(TcpStateName),
+    state: Type.Optional(TcpState),
     states: Type.Optional(
-      Type.Array(TcpStateName, {
+      Type.Array(TcpState, {
         description:
           'Every state the endpoint entered so far, in order (CLOSED at creation not counted)',
       }),

@@ -4,6 +4,7 @@
  * - commands.ts: the commands of a session's log and how each is applied (a rebuild replays
  *   them: same seed + same commands = same trace);
  * - refusals.ts: the engine's refusals as the API's problems (409 EISCONN, 404, ...);
+ * - faults.ts: fault rules and injected segments from the API's bodies to commands;
  * - views.ts: the engine's state and trace events as the REST contract shows them.
  */
 export {
@@ -14,6 +15,7 @@ export {
   type InjectedSegment,
   type SessionCommand,
 } from './commands.js';
+export { faultCommand, faultView, injectCommand } from './faults.js';
 export { receiveRefusal, refusalOf, type Refusal, type SocketCall } from './refusals.js';
 export {
   endpointView,

@@ -16,6 +16,8 @@ export interface Refusal {
   problem: ProblemInit;
   detail: string;
   state?: string;
+  /** For a 400: the offending fields. */
+  errors?: { path: string; message: string }[];
 }
 
 const CONNECTING = new Set(['SYN-SENT', 'SYN-RECEIVED']);

@@ -5,10 +5,13 @@
  * service would store for the same steps, event for event.
  */
 import { Problems, type ClockResult, type ProblemInit } from '@tcplab/contract';
-import { Simulation, toPcapng, type TcpOptions, type TraceEvent } from '@tcplab/engine';
+import { Simulation, toPcapng, type TraceEvent } from '@tcplab/engine';
 import {
   applyNow,
   endpointView,
+  faultCommand,
+  faultView,
+  injectCommand,
   liveEventView,
   pcapSegment,
   receiveRefusal,
@@ -55,11 +58,10 @@ function problem(init: ProblemInit, detail: string, extra: Record<string, unknow
 }
 
 function refused(refusal: Refusal): ApiError {
-  return problem(
-    refusal.problem,
-    refusal.detail,
-    refusal.state === undefined ? {} : { state: refusal.state },
-  );
+  return problem(refusal.problem, refusal.detail, {
+    ...(refusal.state === undefined ? {} : { state: refusal.state }),
+    ...(refusal.errors === undefined ? {} : { errors: refusal.errors }),
+  });
 }
 
 /** A session on `sim`: each call applies a command as the service's route would. */
@@ -169,40 +171,12 @@ export function localSession(sim: Simulation): LabSession {
       return Promise.resolve();
     },
     addFault(body) {
-      const party = (p: (typeof body.match)['from']) => {
-        if (typeof p !== 'string') return p;
-        stateOf(p);
-        return sim.endpointInfo(p).local;
-      };
-      const from = party(body.match.from);
-      const to = party(body.match.to);
-      const { flags, nth, count } = body.match;
-      const match = {
-        ...(from === undefined ? {} : { from }),
-        ...(to === undefined ? {} : { to }),
-        ...(flags === undefined ? {} : { flags }),
-        ...(nth === undefined ? {} : { nth }),
-        ...(count === undefined ? {} : { count }),
-      };
-      const result = apply(
-        {
-          kind: 'addFault',
-          match,
-          action: body.action,
-          ...(body.delayMs === undefined ? {} : { delayMs: body.delayMs }),
-        },
-        'create',
-      );
+      const built = faultCommand(sim, body, IN_PROCESS);
+      if ('refusal' in built) return Promise.reject(refused(built.refusal));
+      const result = apply(built.command, 'create');
       const rule = sim.faultRules().find((f) => result.kind === 'fault' && f.id === result.faultId);
       if (rule === undefined) throw new Error('the fault was not added');
-      return Promise.resolve({
-        id: rule.id,
-        match: rule.match,
-        action: rule.action,
-        ...(rule.delayMs === undefined ? {} : { delayMs: rule.delayMs }),
-        seen: rule.seen,
-        applied: rule.applied,
-      });
+      return Promise.resolve(faultView(rule));
     },
     removeFault(fid) {
       if (!sim.faultRules().some((f) => f.id === fid)) {
@@ -215,26 +189,9 @@ export function localSession(sim: Simulation): LabSession {
     },
     inject(body) {
       const before = sim.lastEventId;
-      const base64 =
-        body.data === undefined
-          ? (body.base64 ?? '')
-          : Buffer.from(body.data, 'utf8').toString('base64');
-      apply(
-        {
-          kind: 'inject',
-          segment: {
-            src: body.src,
-            dst: body.dst,
-            flags: body.flags,
-            seq: body.seq,
-            ack: body.ack ?? 0,
-            window: body.window ?? 65_535,
-            base64,
-            options: (body.options ?? {}) as TcpOptions,
-          },
-        },
-        'create',
-      );
+      const built = injectCommand(body);
+      if ('refusal' in built) return Promise.reject(refused(built.refusal));
+      apply(built.command, 'create');
       return Promise.resolve({ events: sim.lastEventId - before });
     },
     endpoints: () => Promise.resolve(sim.endpointIds().map((id) => endpointView(sim, id))),

@@ -9,45 +9,15 @@ import {
   Problem,
   SessionParams,
 } from '@tcplab/contract';
-import { parseFlags, type FaultMatch, type FaultRule, type TcpOptions } from '@tcplab/engine';
+import { faultCommand, faultView, injectCommand } from '@tcplab/session-core';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ApiProblem, Problems } from '../errors.js';
-import type { LiveSession } from '../runtime/runtime.js';
+import { problemOf } from '../runtime/socket-errors.js';
 
 const errors = { 400: Problem, 404: Problem, 503: Problem };
 /** A command can also meet a limit (LIMIT_REACHED). */
 const commandErrors = { ...errors, 409: Problem };
-
-type Party = string | { address: string; port: number };
-
-/** An endpoint id names its address and port as they are now; 404 if there is no such endpoint. */
-function resolve(session: LiveSession, party: Party | undefined) {
-  if (party === undefined || typeof party !== 'string') return party;
-  if (!session.sim.endpointIds().includes(party)) {
-    throw new ApiProblem(Problems.notFound, `no endpoint ${party} in session ${session.record.id}`);
-  }
-  return session.sim.endpointInfo(party).local;
-}
-
-function checkFlags(flags: string | undefined): void {
-  if (flags !== undefined && parseFlags(flags) === undefined) {
-    throw new ApiProblem(Problems.validationFailed, `"${flags}" is not a set of tcpdump flags`, {
-      errors: [{ path: '/body/flags', message: 'is not a set of tcpdump flags' }],
-    });
-  }
-}
-
-function faultView(rule: FaultRule): Fault {
-  return {
-    id: rule.id,
-    match: rule.match,
-    action: rule.action,
-    ...(rule.delayMs === undefined ? {} : { delayMs: rule.delayMs }),
-    seen: rule.seen,
-    applied: rule.applied,
-  };
-}
 
 const faults: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.post(
@@ -63,28 +33,9 @@ const faults: FastifyPluginCallbackTypebox = (app, _options, done) => {
     },
     async (request, reply) => {
       const session = await app.runtime.get(request.tenantId, request.params.sid);
-      const { match, action, delayMs } = request.body;
-      if (action === 'delay' && delayMs === undefined) {
-        throw new ApiProblem(Problems.validationFailed, 'a delay rule needs delayMs', {
-          errors: [{ path: '/body/delayMs', message: 'is required when action is delay' }],
-        });
-      }
-      checkFlags(match.flags);
-      const from = resolve(session, match.from);
-      const to = resolve(session, match.to);
-      const resolved: FaultMatch = {
-        ...(from === undefined ? {} : { from }),
-        ...(to === undefined ? {} : { to }),
-        ...(match.flags === undefined ? {} : { flags: match.flags }),
-        ...(match.nth === undefined ? {} : { nth: match.nth }),
-        ...(match.count === undefined ? {} : { count: match.count }),
-      };
-      const result = await app.runtime.execute(session, {
-        kind: 'addFault',
-        match: resolved,
-        action,
-        ...(delayMs === undefined ? {} : { delayMs }),
-      });
+      const built = faultCommand(session.sim, request.body, session.record.id);
+      if ('refusal' in built) throw problemOf(built.refusal);
+      const result = await app.runtime.execute(session, built.command);
       const id = result.kind === 'fault' ? result.faultId : '';
       const rule = session.sim.faultRules().find((f) => f.id === id);
       if (rule === undefined) throw new Error(`fault ${id} was not added`);
@@ -146,30 +97,9 @@ const faults: FastifyPluginCallbackTypebox = (app, _options, done) => {
     },
     async (request, reply) => {
       const session = await app.runtime.get(request.tenantId, request.params.sid);
-      const body = request.body;
-      checkFlags(body.flags);
-      if (body.data !== undefined && body.base64 !== undefined) {
-        throw new ApiProblem(Problems.validationFailed, 'give data or base64, not both', {
-          errors: [{ path: '/body/base64', message: 'must not be given with data' }],
-        });
-      }
-      const payload =
-        body.data === undefined
-          ? (body.base64 ?? '')
-          : Buffer.from(body.data, 'utf8').toString('base64');
-      const result = await app.runtime.execute(session, {
-        kind: 'inject',
-        segment: {
-          src: body.src,
-          dst: body.dst,
-          flags: body.flags,
-          seq: body.seq,
-          ack: body.ack ?? 0,
-          window: body.window ?? 65_535,
-          base64: payload,
-          options: (body.options ?? {}) as TcpOptions,
-        },
-      });
+      const built = injectCommand(request.body);
+      if ('refusal' in built) throw problemOf(built.refusal);
+      const result = await app.runtime.execute(session, built.command);
       // Accepted: the segment is on the link; move the clock to see it arrive.
       return reply.code(202).send({ events: result.events });
     },

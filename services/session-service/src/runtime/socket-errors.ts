@@ -1,15 +1,15 @@
-/** The engine's refusals (see @tcplab/session-core) thrown as the problems the routes answer. */
+/** session-core's refusals (the engine's, and of bodies) thrown as the problems the routes answer. */
 import { receiveRefusal, refusalOf, type Refusal, type SocketCall } from '@tcplab/session-core';
 import { ApiProblem } from '../errors.js';
 
 export type { SocketCall };
 
-function problemOf(refusal: Refusal): ApiProblem {
-  return new ApiProblem(
-    refusal.problem,
-    refusal.detail,
-    refusal.state === undefined ? {} : { state: refusal.state },
-  );
+/** A refusal of session-core as the problem a route throws. */
+export function problemOf(refusal: Refusal): ApiProblem {
+  return new ApiProblem(refusal.problem, refusal.detail, {
+    ...(refusal.state === undefined ? {} : { state: refusal.state }),
+    ...(refusal.errors === undefined ? {} : { errors: refusal.errors }),
+  });
 }
 
 /** Translates what the engine threw; anything else is rethrown as it is. */
