@@ -12,6 +12,7 @@ import { loadLibrary } from '@tcplab/client/library';
 import { runPacketdrill, type PacketdrillResult } from '@tcplab/client/packetdrill';
 import {
   localTarget,
+  recordingTarget,
   restTarget,
   runScenario,
   type LabSession,
@@ -38,15 +39,13 @@ afterAll(async () => {
 
 /** A target that keeps the session it opens, to read its trace afterwards. */
 function recording(target: LabTarget): { target: LabTarget; session: () => LabSession } {
-  let opened: LabSession | undefined;
+  const kept = recordingTarget(target);
   return {
-    target: {
-      where: target.where,
-      open: async (settings) => (opened = await target.open(settings)),
-    },
+    target: kept.target,
     session: () => {
-      if (opened === undefined) throw new Error('no session was opened');
-      return opened;
+      const [session] = kept.sessions;
+      if (session === undefined) throw new Error('no session was opened');
+      return session;
     },
   };
 }

@@ -2,6 +2,7 @@
  * tcplab: runs scenarios and packetdrill scripts (in this process or on a service), lists the
  * scenario library, draws ladder diagrams, and writes traces Wireshark opens.
  */
+import { createRequire } from 'node:module';
 import { isApiError, isNetworkError } from '../errors.js';
 import { ScenarioError } from '../scenario/parse.js';
 import { ladderCommand, LADDER_HELP } from './ladder.js';
@@ -27,6 +28,10 @@ Run \`tcplab <command> --help\` for a command's options.
 
 type Command = (args: string[]) => Promise<number>;
 
+const { version: VERSION } = createRequire(import.meta.url)('../../package.json') as {
+  version: string;
+};
+
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   run: { run: runCommand, help: RUN_HELP },
   scenarios: { run: scenariosCommand, help: SCENARIOS_HELP },
@@ -44,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    process.stdout.write('tcplab 0.1.0\n');
+    process.stdout.write(`tcplab ${VERSION}\n`);
     return 0;
   }
   const command = COMMANDS[name];

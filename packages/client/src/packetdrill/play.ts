@@ -89,8 +89,6 @@ interface Socket {
 
 interface Pending {
   event: ScriptEvent & { kind: 'call' };
-  socket: Socket;
-  startUs: number;
   /** When the script says it returns. */
   endUs: number;
   /** Tries to finish the call now; answers its return value and errno, or undefined if it still blocks. */
@@ -556,13 +554,7 @@ export class PacketdrillPlayer {
     const outcome = await this.execute(call);
     await this.clock({ action: 'advance', ms: 0 });
     if ('blocks' in outcome) {
-      this.pending = {
-        event,
-        socket: outcome.socket,
-        startUs: atUs,
-        endUs,
-        attempt: outcome.blocks,
-      };
+      this.pending = { event, endUs, attempt: outcome.blocks };
       await this.tryPending();
       return undefined;
     }
@@ -619,7 +611,7 @@ export class PacketdrillPlayer {
     call: ScriptCall,
   ): Promise<
     | { result: number; errno?: string }
-    | { socket: Socket; blocks: () => Promise<{ result: number; errno?: string } | undefined> }
+    | { blocks: () => Promise<{ result: number; errno?: string } | undefined> }
   > {
     const [fdText] = call.args;
     switch (call.name) {
@@ -687,7 +679,7 @@ export class PacketdrillPlayer {
         );
         if (refused.result !== 0) return refused;
         if (socket.nonblocking) return { result: -1, errno: 'EINPROGRESS' };
-        return { socket, blocks: () => this.connected(socket) };
+        return { blocks: () => this.connected(socket) };
       }
       case 'accept': {
         const socket = this.socket(fdText);
@@ -695,7 +687,7 @@ export class PacketdrillPlayer {
         const now = await attempt();
         if (now !== undefined) return now;
         if (socket.nonblocking) return { result: -1, errno: 'EAGAIN' };
-        return { socket, blocks: attempt };
+        return { blocks: attempt };
       }
       case 'write':
       case 'send': {
@@ -726,7 +718,7 @@ export class PacketdrillPlayer {
         const now = await attempt();
         if (now !== undefined) return now;
         if (socket.nonblocking) return { result: -1, errno: 'EAGAIN' };
-        return { socket, blocks: attempt };
+        return { blocks: attempt };
       }
       case 'close': {
         const socket = this.socket(fdText);

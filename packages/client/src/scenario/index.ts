@@ -25,4 +25,4 @@ export {
   type RunOptions,
   type ScenarioResult,
 } from './run.js';
-export type { BareCall, LabSession, LabTarget } from './target.js';
+export { recordingTarget, type BareCall, type LabSession, type LabTarget } from './target.js';

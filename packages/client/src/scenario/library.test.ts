@@ -4,26 +4,9 @@ import type { AnyTraceEvent } from '../api/trace.js';
 import { loadLibrary } from './library.js';
 import { localTarget } from './local-target.js';
 import { runScenario } from './run.js';
-import type { LabSession, LabTarget } from './target.js';
+import { recordingTarget } from './target.js';
 
 const library = loadLibrary();
-
-/** The in-process target, keeping every session it opens so a test can read their traces. */
-function recordingTarget(): { target: LabTarget; sessions: LabSession[] } {
-  const sessions: LabSession[] = [];
-  const local = localTarget();
-  return {
-    sessions,
-    target: {
-      where: local.where,
-      open: async (settings) => {
-        const session = await local.open(settings);
-        sessions.push(session);
-        return session;
-      },
-    },
-  };
-}
 
 describe('the scenario library', () => {
   it('has a lesson for every behaviour the dashboard presets and DESIGN.md name', () => {
@@ -78,7 +61,7 @@ describe('the scenario library', () => {
   });
 
   it('takes together every state and every transition of RFC 9293\u2019s state diagram (Figure 5)', async () => {
-    const { target, sessions } = recordingTarget();
+    const { target, sessions } = recordingTarget(localTarget());
     for (const { scenario } of library) await runScenario(scenario, target);
     const taken = new Set<string>();
     for (const session of sessions) {

@@ -51,3 +51,19 @@ export interface LabSession {
   /** The segments so far as a pcapng capture. */
   pcapng(): Promise<Uint8Array>;
 }
+
+/** `target`, keeping every session it opens: to read their traces once a run is over. */
+export function recordingTarget(target: LabTarget): { target: LabTarget; sessions: LabSession[] } {
+  const sessions: LabSession[] = [];
+  return {
+    sessions,
+    target: {
+      where: target.where,
+      open: async (settings) => {
+        const session = await target.open(settings);
+        sessions.push(session);
+        return session;
+      },
+    },
+  };
+}

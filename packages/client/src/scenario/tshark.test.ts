@@ -13,7 +13,7 @@ import type { AnyTraceEvent } from '../api/trace.js';
 import { loadLibrary } from './library.js';
 import { localTarget } from './local-target.js';
 import { runScenario } from './run.js';
-import type { LabSession, LabTarget } from './target.js';
+import { recordingTarget } from './target.js';
 
 /** The tcp.analysis flags compared, in tshark's names. */
 const FLAGS = [
@@ -105,13 +105,9 @@ function tshark(path: string, fields: string[]) {
 async function played(name: string) {
   const entry = loadLibrary().find((e) => e.name === name);
   if (entry === undefined) throw new Error(`no scenario ${name}`);
-  let session: LabSession | undefined;
-  const local = localTarget();
-  const target: LabTarget = {
-    where: local.where,
-    open: async (s) => (session = await local.open(s)),
-  };
+  const { target, sessions } = recordingTarget(localTarget());
   const result = await runScenario(entry.scenario, target);
+  const [session] = sessions;
   if (session === undefined) throw new Error('no session');
   const events = await session.events(0);
   const path = join(dir, `${name}.pcapng`);
