@@ -12,7 +12,7 @@ import {
   type StepKind,
 } from '@tcplab/contract';
 import { Type, type TSchema } from 'typebox';
-import { Value } from 'typebox/value';
+import { Compile, type Validator } from 'typebox/compile';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 
 export interface ScenarioProblem {
@@ -50,8 +50,23 @@ const ScenarioShape = Type.Object(
   { additionalProperties: false },
 );
 
+/** Each schema is compiled once, the first time it checks a value: a library has many steps. */
+const validators = new Map<TSchema, Validator>();
+
+function validator(schema: TSchema): Validator {
+  let compiled = validators.get(schema);
+  if (compiled === undefined) {
+    compiled = Compile(schema);
+    validators.set(schema, compiled);
+  }
+  return compiled;
+}
+
 function schemaProblems(schema: TSchema, value: unknown, base: string): ScenarioProblem[] {
-  const problems = [...Value.Errors(schema, value)]
+  const check = validator(schema);
+  if (check.Check(value)) return [];
+  const problems = check
+    .Errors(value)
     // A union reports each branch; the branch errors below it say more.
     .filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'boolean')
     .map((e) => ({

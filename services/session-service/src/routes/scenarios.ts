@@ -1,14 +1,18 @@
 /**
  * /v1/scenarios: the scenario library, the lessons `tcplab scenarios list` shows, for lab
- * platforms and the dashboard's presets. Read once, at start; any key may read them.
+ * platforms and the dashboard's presets. Read once; any key may read them.
  */
 import { Problem, Scenario, ScenarioList, ScenarioParams } from '@tcplab/contract';
 import { loadLibrary } from '@tcplab/client/library';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { ApiProblem, Problems } from '../errors.js';
 
-const scenarios: FastifyPluginCallbackTypebox = (app, _options, done) => {
-  const library = new Map(loadLibrary().map((entry) => [entry.name, entry.scenario]));
+const scenarioRoutes: FastifyPluginCallbackTypebox = (app, _options, done) => {
+  // Read at the first request, not at start: parsing the files takes a while (100 ms), and
+  // start-up is better without it.
+  let library: Map<string, Scenario> | undefined;
+  const scenarios = () =>
+    (library ??= new Map(loadLibrary().map((entry) => [entry.name, entry.scenario])));
 
   app.get(
     '/v1/scenarios',
@@ -20,7 +24,7 @@ const scenarios: FastifyPluginCallbackTypebox = (app, _options, done) => {
       },
     },
     () => ({
-      items: [...library.values()].map(({ name, title, description, tags }) => ({
+      items: [...scenarios().values()].map(({ name, title, description, tags }) => ({
         name,
         title,
         description,
@@ -40,7 +44,7 @@ const scenarios: FastifyPluginCallbackTypebox = (app, _options, done) => {
       },
     },
     (request) => {
-      const scenario = library.get(request.params.name);
+      const scenario = scenarios().get(request.params.name);
       if (scenario === undefined) {
         throw new ApiProblem(
           Problems.notFound,
@@ -54,4 +58,4 @@ const scenarios: FastifyPluginCallbackTypebox = (app, _options, done) => {
   done();
 };
 
-export default scenarios;
+export default scenarioRoutes;
