@@ -38,6 +38,7 @@ export const NO_LIMITS: ProtectionOptions = {
 };
 
 const RETRY_AFTER_S = 10;
+const DEFAULT_SAMPLE_INTERVAL_MS = 250;
 
 /** The budget a request draws on: its key (by prefix, never the key itself), else its address. */
 function budgetOf(request: FastifyRequest): string {
@@ -65,15 +66,22 @@ async function protection(app: FastifyInstance, options: ProtectionOptions) {
   });
   // Sampling only: the check below sheds /v1 requests, never health checks (a liveness probe
   // that failed under load would get a busy service restarted).
-  await app.register(underPressure, {
-    sampleInterval: options.sampleIntervalMs ?? 250,
-    exposeStatusRoute: false,
+  const sampleIntervalMs = options.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS;
+  await app.register(underPressure, { sampleInterval: sampleIntervalMs, exposeStatusRoute: false });
+  // Start-up keeps the loop busy a few hundred ms (compiling every route's schemas), and the
+  // samples that span it read that as lag (under-pressure says Infinity when the loop was busy
+  // through a whole interval): until two samples after ready, what they read is start-up's.
+  let readyAt = Number.POSITIVE_INFINITY;
+  app.addHook('onReady', () => {
+    readyAt = performance.now();
+    return Promise.resolve();
   });
+  const startingUp = () => performance.now() - readyAt < 2 * sampleIntervalMs;
   if (options.maxEventLoopDelayMs > 0) {
     app.addHook('onRequest', async (request, reply) => {
       if (!request.url.startsWith('/v1/')) return;
       const delay = app.memoryUsage().eventLoopDelay;
-      if (delay <= options.maxEventLoopDelayMs) return;
+      if (delay <= options.maxEventLoopDelayMs || startingUp()) return;
       reply.header('retry-after', String(RETRY_AFTER_S));
       throw new ApiProblem(
         Problems.overloaded,
