@@ -110,9 +110,10 @@ describe('the scenario library on the service', () => {
   );
 
   it('tcplab run --server runs a scenario there and names the session it left for the dashboard', async () => {
+    // The command as npm installs it.
     const bin = fileURLToPath(import.meta.resolve('@tcplab/client/package.json')).replace(
       /package\.json$/,
-      'dist/cli/bin.js',
+      'bin/tcplab.js',
     );
     // Not spawnSync: the service runs in this process and must go on answering.
     const run = await promisify(execFile)(process.execPath, [
