@@ -20,6 +20,8 @@ export { renderLadder, type LadderOptions } from './ladder.js';
 export {
   playScenario,
   runScenario,
+  ScenarioPlayer,
+  type NextStep,
   type PlayedScenario,
   type Progress,
   type RunOptions,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { localTarget } from './local-target.js';
 import { parseScenario } from './parse.js';
-import { playScenario, runScenario } from './run.js';
+import { playScenario, runScenario, ScenarioPlayer } from './run.js';
 
 const HEAD = `name: t
 title: T
@@ -141,5 +141,44 @@ steps:
       Buffer.from((await a?.pcapng()) ?? []).equals(Buffer.from((await b?.pcapng()) ?? [])),
     ).toBe(true);
     expect(a?.result.segments.length).toBeGreaterThan(50);
+  });
+});
+
+describe('a scenario one step at a time', () => {
+  it('opens the session with its endpoints, then runs a step per call, then the final checks', async () => {
+    const player = await ScenarioPlayer.open(
+      parseScenario(`${HEAD}steps:
+  - note: The server listens.
+  - listen: server
+  - connect: { endpoint: client, to: server }
+  - run: 1000
+expect:
+  endpoints:
+    client: { state: ESTABLISHED }
+`),
+      localTarget(),
+    );
+    const states = async () => (await player.session.endpoints()).map((e) => e.state);
+    expect(await states()).toEqual(['CLOSED', 'CLOSED']);
+    const seen: (string | undefined)[] = [];
+    while (!player.done) {
+      seen.push(player.next?.text);
+      await player.step();
+      seen.push((await states()).join(' '));
+    }
+    expect(seen).toEqual([
+      'The server listens.',
+      'CLOSED CLOSED',
+      'listen server',
+      'CLOSED LISTEN',
+      'connect client',
+      'SYN-SENT LISTEN',
+      'run 1000',
+      'ESTABLISHED LISTEN ESTABLISHED',
+      undefined,
+      'ESTABLISHED LISTEN ESTABLISHED',
+    ]);
+    expect(player.checks).toMatchObject([{ what: 'client state', ok: true }]);
+    expect((await player.result()).passed).toBe(true);
   });
 });

@@ -349,38 +349,123 @@ export async function playScenario(
   target: LabTarget,
   options: RunOptions = {},
 ): Promise<PlayedScenario> {
-  const session = await target.open({
-    name: scenario.name,
-    seed: scenario.seed ?? 1,
-    ...(scenario.link === undefined ? {} : { link: scenario.link }),
-    ...(scenario.defaults === undefined ? {} : { defaults: scenario.defaults }),
-  });
-  const run = new Run(scenario, session);
-  let error: string | undefined;
-  let at = 'set-up';
-  try {
-    await run.setUp();
-    for (const [i, step] of scenario.steps.entries()) {
-      const { kind, text } = describeStep(step);
-      at = `step ${i + 1} (${text})`;
+  const player = await ScenarioPlayer.open(scenario, target);
+  while (!player.done) {
+    const next = player.next;
+    if (next !== undefined) {
       options.onProgress?.({
         scenario: scenario.name,
-        step: i + 1,
+        step: player.position + 1,
         steps: scenario.steps.length,
-        kind,
-        text: 'note' in step ? step.note : text,
+        kind: next.kind,
+        text: next.text,
       });
-      await run.step(step, at);
     }
-    at = 'expect';
-    if (scenario.expect !== undefined) await run.expect(at, scenario.expect);
-  } catch (e) {
-    if (!(e instanceof StepFailure) && !isApiError(e)) throw e;
-    error = `${at}: ${e instanceof StepFailure ? e.message : `${e.code}: ${e.message}`}`;
+    await player.step();
   }
   return {
-    result: await run.result(target.where, error),
-    ladder: () => run.ladder(),
-    pcapng: () => run.pcapng(),
+    result: await player.result(),
+    ladder: () => player.ladder(),
+    pcapng: () => player.pcapng(),
   };
+}
+
+/** What the next step of a scenario does, for a narrated or step-by-step run. */
+export interface NextStep {
+  kind: StepKind;
+  /** `connect client`, or a note's text. */
+  text: string;
+}
+
+/**
+ * A scenario played one step at a time (a classroom's "next"): `open` makes the session and its
+ * endpoints, `step()` runs the next step, checks an `expect` step where it stands, and after the
+ * last one the final expectations; a step that cannot be carried out ends the run.
+ */
+export class ScenarioPlayer {
+  private index = 0;
+  private error: string | undefined;
+  private finished = false;
+
+  private constructor(
+    readonly scenario: Scenario,
+    readonly session: LabSession,
+    private readonly run: Run,
+    private readonly where: string,
+  ) {}
+
+  /** Opens the scenario's session on `target` and creates its endpoints. */
+  static async open(scenario: Scenario, target: LabTarget): Promise<ScenarioPlayer> {
+    const session = await target.open({
+      name: scenario.name,
+      seed: scenario.seed ?? 1,
+      ...(scenario.link === undefined ? {} : { link: scenario.link }),
+      ...(scenario.defaults === undefined ? {} : { defaults: scenario.defaults }),
+    });
+    const player = new ScenarioPlayer(scenario, session, new Run(scenario, session), target.where);
+    await player.attempt('set-up', () => player.run.setUp());
+    return player;
+  }
+
+  /** How many steps have run. */
+  get position(): number {
+    return this.index;
+  }
+
+  /** Every step has run and the final expectations are checked, or a step failed. */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** The step `step()` runs next, or undefined when only the final checks are left. */
+  get next(): NextStep | undefined {
+    const step = this.scenario.steps[this.index];
+    if (this.finished || step === undefined) return undefined;
+    const { kind, text } = describeStep(step);
+    return { kind, text: 'note' in step ? step.note : text };
+  }
+
+  /** The checks made so far. */
+  get checks(): readonly Check[] {
+    return this.run.checks;
+  }
+
+  /** Runs the next step (after the last, the final expectations). */
+  async step(): Promise<void> {
+    if (this.finished) return;
+    const step = this.scenario.steps[this.index];
+    if (step === undefined) {
+      const expect = this.scenario.expect;
+      if (expect !== undefined)
+        await this.attempt('expect', () => this.run.expect('expect', expect));
+      this.finished = true;
+      return;
+    }
+    const at = `step ${this.index + 1} (${describeStep(step).text})`;
+    this.index += 1;
+    await this.attempt(at, () => this.run.step(step, at));
+  }
+
+  /** Carries out `work`; a step the session refuses ends the run with its reason. */
+  private async attempt(at: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (e) {
+      if (!(e instanceof StepFailure) && !isApiError(e)) throw e;
+      this.error = `${at}: ${e instanceof StepFailure ? e.message : `${e.code}: ${e.message}`}`;
+      this.finished = true;
+    }
+  }
+
+  result(): Promise<ScenarioResult> {
+    return this.run.result(this.where, this.error);
+  }
+
+  ladder(): Promise<string> {
+    return this.run.ladder();
+  }
+
+  pcapng(): Promise<Uint8Array> {
+    return this.run.pcapng();
+  }
 }
