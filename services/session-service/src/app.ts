@@ -4,6 +4,7 @@
  */
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import dashboardPlugin from './plugins/dashboard.js';
 import databasePlugin from './plugins/database.js';
 import openapiPlugin from './plugins/openapi.js';
 import problemDetailsPlugin from './plugins/problem-details.js';
@@ -81,6 +82,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(adminRoutes);
   await app.register(viewerTokenRoutes);
   await app.register(scenarioRoutes);
+  await app.register(dashboardPlugin);
   return app;
 }
 

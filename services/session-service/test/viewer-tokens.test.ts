@@ -102,14 +102,47 @@ describe('viewer tokens over REST', () => {
     expect(unknown).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
   });
 
-  it('opens no REST route: a viewer token is not an API key', async () => {
+  it('reads its one session over REST, as the viewer mode does, and nothing else', async () => {
     const { app, headers } = await instructorApp();
     const { base } = await transfer(app, headers);
+    const other = await transfer(app, headers);
     const minted = await call(app, 'POST', `${base}/viewer-tokens`, {}, headers);
-    const asKey = { authorization: `Bearer ${String(minted.body?.token)}` };
-    const answer = await call(app, 'GET', base, undefined, asKey);
-    expect(answer).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED' } });
-    expect(answer.body?.detail).toContain('viewer token');
+    const asViewer = { authorization: `Bearer ${String(minted.body?.token)}` };
+    for (const path of [
+      '',
+      '/endpoints',
+      '/endpoints/e2',
+      '/segments?limit=5',
+      '/events?kind=state',
+    ]) {
+      expect((await call(app, 'GET', `${base}${path}`, undefined, asViewer)).status, path).toBe(
+        200,
+      );
+    }
+    expect((await call(app, 'GET', `${base}/endpoints`, undefined, asViewer)).body).toEqual(
+      (await call(app, 'GET', `${base}/endpoints`, undefined, headers)).body,
+    );
+    const refused = [
+      await call(app, 'GET', other.base, undefined, asViewer),
+      await call(app, 'GET', `${base}/viewer-tokens`, undefined, asViewer),
+      await call(app, 'GET', '/v1/sessions', undefined, asViewer),
+      await call(app, 'POST', `${base}/clock`, { action: 'step' }, asViewer),
+    ];
+    for (const answer of refused) {
+      expect(answer).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+      expect(answer.body?.detail).toContain('reads session');
+    }
+    await call(
+      app,
+      'DELETE',
+      `${base}/viewer-tokens/${String(minted.body?.id)}`,
+      undefined,
+      headers,
+    );
+    expect(await call(app, 'GET', base, undefined, asViewer)).toMatchObject({
+      status: 401,
+      body: { code: 'UNAUTHORIZED', detail: 'the viewer token is revoked' },
+    });
   });
 });
 

@@ -8,6 +8,7 @@ export {
   formatSegments,
   lineText,
   matchSegments,
+  segmentFormatter,
   type FormattedSegment,
   type LineOptions,
   type SegmentEvent,

@@ -37,7 +37,12 @@ export interface LineOptions {
 
 export interface FormattedSegment {
   timeMs: number;
+  /** The whole line: `client > server: S 0:0(0) ... [dropped, loss]`. */
   line: string;
+  /** The segment part alone (an arrow's label): `S 0:0(0) win 65535 <mss 1460>`. */
+  segment: string;
+  /** `[dropped, loss]`, or '' when delivered. */
+  fate: string;
 }
 
 const MOD = 0x1_0000_0000;
@@ -96,8 +101,18 @@ export function formatSegments(
   segments: readonly SegmentEvent[],
   options: LineOptions,
 ): FormattedSegment[] {
+  return segments.map(segmentFormatter(options));
+}
+
+/**
+ * A formatter for a stream of segments, one at a time and in order (a live ladder): it keeps
+ * the numbering between calls. `options.names` may grow as endpoints appear.
+ */
+export function segmentFormatter(
+  options: LineOptions,
+): (segment: SegmentEvent) => FormattedSegment {
   const numbering = new Numbering();
-  return segments.map((s) => {
+  return (s) => {
     const forward = `${addressKey(s.src)}>${addressKey(s.dst)}`;
     const backward = `${addressKey(s.dst)}>${addressKey(s.src)}`;
     // A SYN that starts numbering counts from itself; what a segment ends affects later ones.
@@ -115,16 +130,19 @@ export function formatSegments(
       ack: rel(s.ack, peer),
       options: (sack === undefined ? s.options : { ...s.options, sack }) as TcpOptions,
     };
-    let line = `${partyName(s.src, options.names)} > ${partyName(s.dst, options.names)}: ${describe(shown, s.label)}`;
+    const segment = describe(shown, s.label);
+    let line = `${partyName(s.src, options.names)} > ${partyName(s.dst, options.names)}: ${segment}`;
+    let fate = '';
     if (s.fate !== 'delivered') {
       const reason = s.reason?.replace(/^fault (f\d+)$/, (all, id: string) => {
         const name = options.faults?.get(id);
         return name === undefined ? all : `fault ${name}`;
       });
-      line += ` [${s.fate}${reason === undefined ? '' : `, ${reason}`}]`;
+      fate = `[${s.fate}${reason === undefined ? '' : `, ${reason}`}]`;
+      line += ` ${fate}`;
     }
-    return { timeMs: s.timeMs, line };
-  });
+    return { timeMs: s.timeMs, line, segment, fate };
+  };
 }
 
 /**
@@ -177,7 +195,7 @@ function compile(text: string): Pattern {
   };
 }
 
-function matches(p: Pattern, s: FormattedSegment): boolean {
+function matches(p: Pattern, s: Pick<FormattedSegment, 'timeMs' | 'line'>): boolean {
   return p.regex.test(s.line) && (p.timeMs === undefined || p.timeMs === s.timeMs);
 }
 
@@ -194,7 +212,7 @@ export type SequenceMatch =
 /** Matches every segment against the patterns, in order; `...` spans any run of segments. */
 export function matchSegments(
   patterns: readonly SegmentLine[],
-  actual: readonly FormattedSegment[],
+  actual: readonly Pick<FormattedSegment, 'timeMs' | 'line'>[],
 ): SequenceMatch {
   const compiled = patterns.map((p) => compile(lineText(p)));
   // The furthest point any alignment reached, for the report: the pattern it could not meet.

@@ -320,7 +320,9 @@ class Run {
       checks,
       ...(error === undefined ? {} : { error }),
       endMs: this.nowMs,
-      segments: segmentLines(observed, this.scenario.expect?.sequence ?? 'relative'),
+      segments: segmentLines(observed, this.scenario.expect?.sequence ?? 'relative').map(
+        ({ timeMs, line }) => ({ timeMs, line }),
+      ),
     };
   }
 }

@@ -1,0 +1,208 @@
+/**
+ * A session's trace as the dashboard keeps it: every event in order, and what the views draw
+ * from them, updated as batches arrive (replayed, then live): the segments with their ladder
+ * labels and columns, each endpoint's states, timers and metrics over time. Everything can be
+ * read "as of" a virtual time, so that a finished session can be scrubbed.
+ */
+import type { AnyTraceEvent, Endpoint } from '@tcplab/client';
+import { addressKey, segmentFormatter, type SegmentEvent } from '@tcplab/client/scenarios';
+
+/** A segment as the ladder and the detail panel show it. */
+export interface LadderSegment {
+  /** Its place among the session's segments (0, 1, 2, ...). */
+  index: number;
+  event: SegmentEvent & AnyTraceEvent;
+  sentMs: number;
+  /** When it reaches the receiver; undefined when the link lost it. */
+  arrivesMs: number | undefined;
+  from: string;
+  to: string;
+  /** The tcpdump-like label: `S. 0:0(0) ack 1 win 65535 <mss 1460> (retransmission)`. */
+  label: string;
+  /** `[dropped, fault f1]`, or '' when delivered. */
+  fate: string;
+  lost: boolean;
+}
+
+export interface StateChange {
+  timeMs: number;
+  eventId: number;
+  from: string;
+  to: string;
+  cause: string;
+}
+
+export interface TimerChange {
+  timeMs: number;
+  timer: string;
+  action: 'armed' | 'fired' | 'cancelled';
+  expiresMs: number | undefined;
+}
+
+/** A metrics event's numbers in the API's units (ms for times). */
+export interface MetricsSample {
+  timeMs: number;
+  cwnd: number;
+  ssthresh: number;
+  flightSize: number;
+  srttMs: number | undefined;
+  rtoMs: number;
+  sndWnd: number;
+  rcvWnd: number;
+}
+
+/** The last element of `items` whose time is at or before `timeMs` (they are in time order). */
+export function lastAt<T extends { timeMs: number }>(
+  items: readonly T[],
+  timeMs: number,
+): T | undefined {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((items[mid] as T).timeMs <= timeMs) lo = mid + 1;
+    else hi = mid;
+  }
+  return items[lo - 1];
+}
+
+const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+
+export class SessionTrace {
+  readonly events: AnyTraceEvent[] = [];
+  readonly segments: LadderSegment[] = [];
+  /** The ladder's columns, in the order endpoints were made; a stranger's address is added when seen. */
+  readonly columns: string[] = [];
+  readonly states = new Map<string, StateChange[]>();
+  readonly timers = new Map<string, TimerChange[]>();
+  readonly metrics = new Map<string, MetricsSample[]>();
+  /** `addr:port` -> column name. */
+  private readonly names = new Map<string, string>();
+  /** Endpoint id -> its column (an accepted endpoint shares its listener's). */
+  readonly columnOf = new Map<string, string>();
+  private format = segmentFormatter({ names: this.names, sequence: 'relative' });
+  /** Bumped on every change: a view redraws when it moved. */
+  version = 0;
+
+  get lastEventId(): number {
+    return this.events.at(-1)?.eventId ?? 0;
+  }
+
+  get endMs(): number {
+    return this.events.at(-1)?.timeMs ?? 0;
+  }
+
+  /** Learns the endpoints' names and columns (GET endpoints). */
+  setEndpoints(endpoints: readonly Endpoint[]): void {
+    for (const e of endpoints) {
+      const parent =
+        e.parentId === undefined ? undefined : endpoints.find((p) => p.id === e.parentId);
+      const column = parent?.name ?? e.name;
+      this.columnOf.set(e.id, column);
+      if (parent === undefined) {
+        this.names.set(addressKey(e.local), column);
+        if (!this.columns.includes(column)) this.columns.push(column);
+      }
+    }
+    this.version += 1;
+  }
+
+  private column(a: { address: string; port: number }): string {
+    const name = this.names.get(addressKey(a)) ?? `${a.address}.${a.port}`;
+    if (!this.columns.includes(name)) this.columns.push(name);
+    return name;
+  }
+
+  /** Takes a batch of events, in eventId order; ones already held are skipped. */
+  ingest(batch: readonly AnyTraceEvent[]): void {
+    for (const e of batch) {
+      if (e.eventId <= this.lastEventId) continue;
+      this.events.push(e);
+      const id = e.endpointId;
+      switch (e.kind) {
+        case 'segment': {
+          const segment = e as SegmentEvent & AnyTraceEvent;
+          const formatted = this.format(segment);
+          const arrivesUs = e.arrivesUs;
+          this.segments.push({
+            index: this.segments.length,
+            event: segment,
+            sentMs: e.timeMs,
+            arrivesMs: typeof arrivesUs === 'number' ? arrivesUs / 1000 : undefined,
+            from: this.column(segment.src),
+            to: this.column(segment.dst),
+            label: formatted.segment,
+            fate: formatted.fate,
+            lost: segment.fate === 'dropped' || segment.fate === 'corrupted',
+          });
+          break;
+        }
+        case 'state':
+          if (id !== undefined) {
+            const list = this.states.get(id) ?? [];
+            list.push({
+              timeMs: e.timeMs,
+              eventId: e.eventId,
+              from: String(e.from),
+              to: String(e.to),
+              cause: String(e.cause),
+            });
+            this.states.set(id, list);
+          }
+          break;
+        case 'timer':
+          if (id !== undefined) {
+            const list = this.timers.get(id) ?? [];
+            const expiresUs = e.expiresUs;
+            list.push({
+              timeMs: e.timeMs,
+              timer: String(e.timer),
+              action: e.action as TimerChange['action'],
+              expiresMs: typeof expiresUs === 'number' ? expiresUs / 1000 : undefined,
+            });
+            this.timers.set(id, list);
+          }
+          break;
+        case 'metrics':
+          if (id !== undefined) {
+            const list = this.metrics.get(id) ?? [];
+            list.push({
+              timeMs: e.timeMs,
+              cwnd: num(e.cwnd),
+              ssthresh: num(e.ssthresh),
+              flightSize: num(e.flightSize),
+              srttMs: typeof e.srttUs === 'number' ? e.srttUs / 1000 : undefined,
+              rtoMs: num(e.rtoUs) / 1000,
+              sndWnd: num(e.sndWnd),
+              rcvWnd: num(e.rcvWnd),
+            });
+            this.metrics.set(id, list);
+          }
+          break;
+        default:
+          break;
+      }
+    }
+    this.version += 1;
+  }
+
+  /** An endpoint's state at `timeMs` (CLOSED before its first change). */
+  stateAt(endpointId: string, timeMs: number): StateChange | undefined {
+    return lastAt(this.states.get(endpointId) ?? [], timeMs);
+  }
+
+  /** The timers armed at `timeMs`, with when each expires. */
+  timersAt(endpointId: string, timeMs: number): { timer: string; expiresMs: number }[] {
+    const armed = new Map<string, number>();
+    for (const t of this.timers.get(endpointId) ?? []) {
+      if (t.timeMs > timeMs) break;
+      if (t.action === 'armed' && t.expiresMs !== undefined) armed.set(t.timer, t.expiresMs);
+      else armed.delete(t.timer);
+    }
+    return [...armed].map(([timer, expiresMs]) => ({ timer, expiresMs }));
+  }
+
+  metricsAt(endpointId: string, timeMs: number): MetricsSample | undefined {
+    return lastAt(this.metrics.get(endpointId) ?? [], timeMs);
+  }
+}

@@ -1,0 +1,342 @@
+/**
+ * The instructor's controls: the clock (step, run until idle, play at a speed, pause), the
+ * preset's next step, link settings, a segment to drop, the endpoints' calls, the capture.
+ */
+import { isApiError, type Endpoint, type Session } from '@tcplab/client';
+import type { ScenarioPlayer } from '@tcplab/client/scenarios';
+import { useEffect, useRef, useState } from 'react';
+import type { Access } from '../api';
+import { useKeyboard } from './keyboard';
+
+export interface ControlsProps {
+  access: Access;
+  sessionId: string;
+  player: ScenarioPlayer | undefined;
+  onChange: () => void;
+}
+
+const SPEEDS = [0.01, 0.1, 0.25, 0.5, 1, 2, 5, 10];
+/** A manual clock played from the page moves this often (wall ms). */
+const PLAY_TICK_MS = 50;
+
+export function Controls({ access, sessionId, player, onChange }: ControlsProps) {
+  const { client } = access;
+  const [session, setSession] = useState<Session | undefined>();
+  const [endpoints, setEndpoints] = useState<Endpoint[]>([]);
+  const [status, setStatus] = useState<string>('');
+  const [playing, setPlaying] = useState(false);
+  const [speed, setSpeed] = useState(1);
+  const [next, setNext] = useState(player?.next);
+  const busy = useRef(false);
+
+  const refresh = async () => {
+    const [s, list] = await Promise.all([
+      client.sessions.get(sessionId),
+      client.endpoints.list(sessionId),
+    ]);
+    setSession(s);
+    setEndpoints(list.items);
+    onChange();
+  };
+
+  /** Runs one request at a time; a refusal is shown, not thrown. */
+  const act = async (what: string, work: () => Promise<unknown>) => {
+    if (busy.current) return;
+    busy.current = true;
+    try {
+      await work();
+      setStatus(what);
+      await refresh();
+    } catch (error) {
+      setStatus(
+        isApiError(error)
+          ? `${what}: ${error.code} — ${error.message}`
+          : `${what}: ${String(error)}`,
+      );
+    } finally {
+      busy.current = false;
+    }
+  };
+
+  useEffect(() => {
+    void refresh().catch(() => undefined);
+  }, [sessionId]);
+
+  const realtime = session?.clock.mode === 'realtime';
+  const step = () => act('step', () => client.sessions.clock(sessionId, { action: 'step' }));
+  const togglePlay = () => {
+    if (realtime) {
+      void act(playing ? 'pause' : `play ×${speed}`, () =>
+        client.sessions.clock(sessionId, playing ? { action: 'pause' } : { action: 'play', speed }),
+      );
+    }
+    setPlaying((p) => !p);
+  };
+  useKeyboard({ ' ': togglePlay, ArrowRight: () => void step() });
+
+  // A manual clock, played from here: a small advance every tick, speed x wall time.
+  useEffect(() => {
+    if (!playing || realtime) return undefined;
+    const timer = setInterval(() => {
+      void act(`play ×${speed}`, () =>
+        client.sessions.clock(sessionId, { action: 'advance', ms: PLAY_TICK_MS * speed }),
+      );
+    }, PLAY_TICK_MS);
+    return () => clearInterval(timer);
+  }, [playing, realtime, speed, sessionId]);
+
+  const [target, setTarget] = useState('');
+  const [peer, setPeer] = useState('');
+  const [text, setText] = useState('hello');
+  const [bytes, setBytes] = useState(10_000);
+  const endpointId = target || endpoints[0]?.id || '';
+  const peerEndpoint = endpoints.find(
+    (e) => e.id === (peer || endpoints.find((x) => x.id !== endpointId)?.id),
+  );
+
+  const [delayMs, setDelayMs] = useState<number | undefined>();
+  const [lossRate, setLossRate] = useState<number | undefined>();
+  const [rateMbps, setRateMbps] = useState<number | undefined>();
+  const [queuePackets, setQueuePackets] = useState<number | undefined>();
+
+  const download = async () => {
+    const bytes = await client.trace.pcapng(sessionId);
+    const url = URL.createObjectURL(
+      new Blob([new Uint8Array(bytes)], { type: 'application/x-pcapng' }),
+    );
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${session?.name ?? sessionId}.pcapng`;
+    a.click();
+    URL.revokeObjectURL(url);
+  };
+
+  return (
+    <section className="controls" aria-label="Controls">
+      <div className="clock">
+        <strong>{session?.name}</strong>{' '}
+        <span className="faint">{session?.clock.nowMs ?? 0} ms</span>
+        <button type="button" onClick={() => void step()} title="Run the next event (→)">
+          Step
+        </button>
+        <button
+          type="button"
+          onClick={togglePlay}
+          title="Play or pause (space)"
+          aria-pressed={playing}
+        >
+          {playing ? 'Pause' : 'Play'}
+        </button>
+        <select value={speed} onChange={(e) => setSpeed(Number(e.target.value))} aria-label="Speed">
+          {SPEEDS.map((s) => (
+            <option key={s} value={s}>
+              ×{s}
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          onClick={() =>
+            void act('run until idle', () =>
+              client.sessions.clock(sessionId, { action: 'run', untilIdle: true, maxMs: 600_000 }),
+            )
+          }
+        >
+          Run until idle
+        </button>
+        <button type="button" onClick={() => void download()}>
+          Download trace
+        </button>
+      </div>
+      {player !== undefined && (
+        <div className="script">
+          {next === undefined ? (
+            <span className="faint">
+              {player.done ? 'The lesson has run.' : 'Final checks next.'}
+            </span>
+          ) : (
+            <span className={next.kind === 'note' ? 'note' : ''}>Next: {next.text}</span>
+          )}
+          <button
+            type="button"
+            disabled={player.done}
+            onClick={() =>
+              void act(next?.text ?? 'checks', async () => {
+                await player.step();
+                setNext(player.next);
+              })
+            }
+          >
+            Next step
+          </button>
+        </div>
+      )}
+      <details className="more">
+        <summary>Endpoints, link and faults</summary>
+        <div className="row">
+          <select
+            value={endpointId}
+            onChange={(e) => setTarget(e.target.value)}
+            aria-label="Endpoint"
+          >
+            {endpoints.map((e) => (
+              <option key={e.id} value={e.id}>
+                {e.name} ({e.state})
+              </option>
+            ))}
+          </select>
+          {(['listen', 'shutdown', 'close', 'abort'] as const).map((call) => (
+            <button
+              key={call}
+              type="button"
+              onClick={() => void act(call, () => client.endpoints[call](sessionId, endpointId))}
+            >
+              {call}
+            </button>
+          ))}
+          <select
+            value={peerEndpoint?.id ?? ''}
+            onChange={(e) => setPeer(e.target.value)}
+            aria-label="Peer"
+          >
+            {endpoints.map((e) => (
+              <option key={e.id} value={e.id}>
+                to {e.name}
+              </option>
+            ))}
+          </select>
+          <button
+            type="button"
+            onClick={() =>
+              peerEndpoint !== undefined &&
+              void act('connect', () =>
+                client.endpoints.connect(sessionId, endpointId, { remote: peerEndpoint.local }),
+              )
+            }
+          >
+            connect
+          </button>
+        </div>
+        <div className="row">
+          <input value={text} onChange={(e) => setText(e.target.value)} aria-label="Text to send" />
+          <button
+            type="button"
+            onClick={() =>
+              void act('send', () => client.endpoints.send(sessionId, endpointId, { data: text }))
+            }
+          >
+            send text
+          </button>
+          <input
+            type="number"
+            min={1}
+            value={bytes}
+            onChange={(e) => setBytes(Number(e.target.value))}
+            aria-label="Bytes to send"
+          />
+          <button
+            type="button"
+            onClick={() =>
+              void act('send', () => client.endpoints.send(sessionId, endpointId, { bytes }))
+            }
+          >
+            send bytes
+          </button>
+          <button
+            type="button"
+            onClick={() =>
+              void act('receive', async () => {
+                const read = await client.endpoints.receive(sessionId, endpointId);
+                setStatus(`read ${read.bytes} bytes${read.eof ? ' (end of stream)' : ''}`);
+              })
+            }
+          >
+            receive
+          </button>
+          <button
+            type="button"
+            onClick={() =>
+              void act('drop the next segment', () =>
+                client.faults.create(sessionId, {
+                  match: { from: endpointId, count: 1 },
+                  action: 'drop',
+                }),
+              )
+            }
+          >
+            drop its next segment
+          </button>
+        </div>
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act('link', () =>
+              client.sessions.update(sessionId, {
+                link: {
+                  ...(delayMs === undefined ? {} : { delayMs }),
+                  ...(lossRate === undefined ? {} : { lossRate }),
+                  ...(rateMbps === undefined ? {} : { rateMbps }),
+                  ...(queuePackets === undefined ? {} : { queuePackets }),
+                },
+              }),
+            );
+          }}
+        >
+          <label>
+            delay ms{' '}
+            <input
+              type="number"
+              min={0}
+              step="any"
+              placeholder={String(session?.link.delayMs ?? '')}
+              onChange={(e) =>
+                setDelayMs(e.target.value === '' ? undefined : Number(e.target.value))
+              }
+            />
+          </label>
+          <label>
+            loss{' '}
+            <input
+              type="number"
+              min={0}
+              max={1}
+              step="any"
+              placeholder={String(session?.link.lossRate ?? '')}
+              onChange={(e) =>
+                setLossRate(e.target.value === '' ? undefined : Number(e.target.value))
+              }
+            />
+          </label>
+          <label>
+            Mb/s{' '}
+            <input
+              type="number"
+              min={0}
+              step="any"
+              placeholder={String(session?.link.rateMbps ?? '')}
+              onChange={(e) =>
+                setRateMbps(e.target.value === '' ? undefined : Number(e.target.value))
+              }
+            />
+          </label>
+          <label>
+            queue{' '}
+            <input
+              type="number"
+              min={1}
+              placeholder={String(session?.link.queuePackets ?? '')}
+              onChange={(e) =>
+                setQueuePackets(e.target.value === '' ? undefined : Number(e.target.value))
+              }
+            />
+          </label>
+          <button type="submit">set the link</button>
+        </form>
+      </details>
+      <p className="status" role="status">
+        {status}
+      </p>
+    </section>
+  );
+}

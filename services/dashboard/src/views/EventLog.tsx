@@ -1,0 +1,83 @@
+/** The trace as a list, newest last, filtered by kind; the last few hundred, so it stays light. */
+import { useState } from 'react';
+import type { SessionTrace } from '../model/session-trace';
+
+const KINDS = ['state', 'segment', 'timer', 'app', 'metrics', 'congestion', 'link'] as const;
+const SHOWN = 300;
+
+/** A field of an event as text (the fields of each kind are typed unknown). */
+function f(v: unknown): string {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+    ? String(v)
+    : JSON.stringify(v);
+}
+
+function describe(e: SessionTrace['events'][number]): string {
+  switch (e.kind) {
+    case 'state':
+      return `${f(e.endpointId)} ${f(e.from)} → ${f(e.to)} (${f(e.cause)})`;
+    case 'segment': {
+      const src = e.src as { address: string; port: number };
+      const dst = e.dst as { address: string; port: number };
+      return `${src.address}:${src.port} > ${dst.address}:${dst.port} ${f(e.flags)} seq ${f(e.seq)} ack ${f(e.ack)} len ${f(e.len)} ${f(e.fate)}${e.label === undefined ? '' : ` (${f(e.label)})`}`;
+    }
+    case 'timer':
+      return `${f(e.endpointId)} ${f(e.timer)} ${f(e.action)}`;
+    case 'app':
+      return `${f(e.endpointId)} ${f(e.event)}${e.bytes === undefined ? '' : ` ${f(e.bytes)} bytes`}${e.error === undefined ? '' : ` ${f(e.error)}`}`;
+    case 'metrics':
+      return `${f(e.endpointId)} cwnd ${f(e.cwnd)} ssthresh ${f(e.ssthresh)} flight ${f(e.flightSize)}`;
+    case 'congestion':
+      return `${f(e.endpointId)} ${f(e.from)} → ${f(e.to)} (${f(e.cause)})`;
+    default:
+      return `${f(e.from)} > ${f(e.to)} queue ${f(e.queuePackets)}`;
+  }
+}
+
+export function EventLog({
+  trace,
+  version,
+  upToMs,
+}: {
+  trace: SessionTrace;
+  version: number;
+  upToMs: number | undefined;
+}) {
+  const [kinds, setKinds] = useState<Set<string>>(new Set(['state', 'segment', 'timer', 'app']));
+  const items: SessionTrace['events'] = [];
+  for (let i = trace.events.length - 1; i >= 0 && items.length < SHOWN; i--) {
+    const e = trace.events[i];
+    if (e === undefined || (upToMs !== undefined && e.timeMs > upToMs)) continue;
+    if (kinds.has(e.kind)) items.push(e);
+  }
+  items.reverse();
+  return (
+    <section className="event-log" aria-label="Event log" data-version={version}>
+      <div className="filters">
+        {KINDS.map((k) => (
+          <label key={k}>
+            <input
+              type="checkbox"
+              checked={kinds.has(k)}
+              onChange={(e) => {
+                const next = new Set(kinds);
+                if (e.target.checked) next.add(k);
+                else next.delete(k);
+                setKinds(next);
+              }}
+            />{' '}
+            {k}
+          </label>
+        ))}
+      </div>
+      <ol>
+        {items.map((e) => (
+          <li key={e.eventId} className={`kind-${e.kind}`}>
+            <span className="time">{e.timeMs} ms</span> <span className="kind">{e.kind}</span>{' '}
+            {describe(e)}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}

@@ -1,0 +1,251 @@
+/**
+ * One session: the controls (for an instructor), the ladder, the state diagram, each
+ * endpoint's TCB, the event log and the details of a segment; live, or scrubbed back in time
+ * once it has run.
+ */
+import type { Endpoint } from '@tcplab/client';
+import { useCallback, useState } from 'react';
+import type { Access } from '../api';
+import { Ladder } from '../ladder/Ladder';
+import { useSession } from '../model/use-session';
+import type { LadderSegment, SessionTrace } from '../model/session-trace';
+import { playerOf } from '../players';
+import { endpointColour } from '../theme';
+import { Controls } from './Controls';
+import { EventLog } from './EventLog';
+import { StateDiagram, type DiagramEndpoint } from './StateDiagram';
+
+export interface SessionPageProps {
+  access: Access;
+  sessionId: string;
+  presentation: boolean;
+}
+
+export function SessionPage({ access, sessionId, presentation }: SessionPageProps) {
+  const live = useSession(access.client, sessionId, !access.viewer);
+  const { trace, version, endpoints } = live;
+  const [selected, setSelected] = useState<LadderSegment | undefined>();
+  const [scrubMs, setScrubMs] = useState<number | undefined>();
+  const player = playerOf(sessionId);
+  const atMs = scrubMs ?? trace.endMs;
+
+  const colourOf = useCallback(
+    (id: string) => Math.max(0, trace.columns.indexOf(trace.columnOf.get(id) ?? '')),
+    [trace],
+  );
+
+  return (
+    <main className="session" data-version={version}>
+      {!access.viewer && (
+        <Controls access={access} sessionId={sessionId} player={player} onChange={live.refresh} />
+      )}
+      {live.problem !== undefined && (
+        <p role="alert" className="problem">
+          {live.problem}
+        </p>
+      )}
+      <div className="session-grid">
+        <Ladder
+          trace={trace}
+          version={version}
+          upToMs={scrubMs}
+          selected={selected}
+          onSelect={setSelected}
+          fontPx={presentation ? 18 : 12}
+        />
+        <aside className="side">
+          <StateDiagram endpoints={diagramEndpoints(trace, endpoints, atMs, colourOf)} />
+          <TcbPanel
+            trace={trace}
+            endpoints={endpoints}
+            atMs={atMs}
+            scrubbed={scrubMs !== undefined}
+            colourOf={colourOf}
+          />
+        </aside>
+      </div>
+      <Scrubber endMs={trace.endMs} value={scrubMs} onChange={setScrubMs} />
+      <div className="lower">
+        <SegmentDetails segment={selected} />
+        <EventLog trace={trace} version={version} upToMs={scrubMs} />
+      </div>
+    </main>
+  );
+}
+
+function diagramEndpoints(
+  trace: SessionTrace,
+  endpoints: readonly Endpoint[],
+  atMs: number,
+  colourOf: (id: string) => number,
+): DiagramEndpoint[] {
+  const ids =
+    endpoints.length > 0
+      ? endpoints.map((e) => ({ id: e.id, name: e.name }))
+      : [...trace.states.keys()].map((id) => ({ id, name: id }));
+  return ids.map(({ id, name }) => {
+    const last = trace.stateAt(id, atMs);
+    return {
+      id,
+      name,
+      colourIndex: colourOf(id),
+      state: last?.to ?? 'CLOSED',
+      last: last === undefined ? undefined : { from: last.from, to: last.to, cause: last.cause },
+    };
+  });
+}
+
+const dash = (v: number | undefined) => (v === undefined ? '—' : String(+v.toFixed(3)));
+
+/** Each endpoint's TCB: from the service now, or what the trace says at the scrubbed time. */
+function TcbPanel({
+  trace,
+  endpoints,
+  atMs,
+  scrubbed,
+  colourOf,
+}: {
+  trace: SessionTrace;
+  endpoints: readonly Endpoint[];
+  atMs: number;
+  scrubbed: boolean;
+  colourOf: (id: string) => number;
+}) {
+  return (
+    <section className="tcbs" aria-label="TCBs">
+      {endpoints.map((e) => {
+        const state = scrubbed ? (trace.stateAt(e.id, atMs)?.to ?? 'CLOSED') : e.state;
+        const metrics = scrubbed ? trace.metricsAt(e.id, atMs) : undefined;
+        const timers = scrubbed
+          ? trace.timersAt(e.id, atMs)
+          : e.timers.map((t) => ({ timer: t.kind, expiresMs: t.expiresMs }));
+        const now = scrubbed ? atMs : trace.endMs;
+        const rows: [string, string][] = [
+          ['ISS', scrubbed ? '—' : String(e.tcb.iss)],
+          ['IRS', scrubbed ? '—' : String(e.tcb.irs)],
+          ['SND.UNA', scrubbed ? '—' : String(e.tcb.sndUna)],
+          ['SND.NXT', scrubbed ? '—' : String(e.tcb.sndNxt)],
+          ['SND.WND', String(metrics?.sndWnd ?? e.tcb.sndWnd)],
+          ['RCV.NXT', scrubbed ? '—' : String(e.tcb.rcvNxt)],
+          ['RCV.WND', String(metrics?.rcvWnd ?? e.tcb.rcvWnd)],
+          ['cwnd', String(metrics?.cwnd ?? e.tcb.cwnd)],
+          ['ssthresh', ssthresh(metrics?.ssthresh ?? e.tcb.ssthresh)],
+          ['srtt', `${dash(metrics?.srttMs ?? e.tcb.srttMs)} ms`],
+          ['RTO', `${dash(metrics?.rtoMs ?? e.tcb.rtoMs)} ms`],
+          [
+            'buffered',
+            scrubbed ? '—' : `${e.buffered.send} to send, ${e.buffered.received} to read`,
+          ],
+        ];
+        return (
+          <article
+            key={e.id}
+            className="tcb"
+            data-endpoint={e.id}
+            style={{ borderColor: endpointColour(colourOf(e.id)) }}
+          >
+            <h3>
+              <span style={{ color: endpointColour(colourOf(e.id)) }}>◆</span> {e.name}{' '}
+              <span className="tcb-state" data-testid={`state-${e.id}`}>
+                {state}
+              </span>
+            </h3>
+            <dl>
+              {rows.map(([k, v]) => (
+                <div key={k}>
+                  <dt>{k}</dt>
+                  <dd>{v}</dd>
+                </div>
+              ))}
+            </dl>
+            {timers.length > 0 && (
+              <p className="timers">
+                {timers
+                  .map((t) => `${t.timer} in ${+(t.expiresMs - now).toFixed(1)} ms`)
+                  .join(' · ')}
+              </p>
+            )}
+          </article>
+        );
+      })}
+    </section>
+  );
+}
+
+/** ssthresh starts "infinite" (the largest safe integer). */
+function ssthresh(v: number): string {
+  return v >= Number.MAX_SAFE_INTEGER ? '∞' : String(v);
+}
+
+function Scrubber({
+  endMs,
+  value,
+  onChange,
+}: {
+  endMs: number;
+  value: number | undefined;
+  onChange: (v: number | undefined) => void;
+}) {
+  return (
+    <div className="scrubber">
+      <label>
+        replay{' '}
+        <input
+          type="range"
+          min={0}
+          max={Math.max(endMs, 1)}
+          step="any"
+          value={value ?? endMs}
+          aria-label="Scrub the session's time"
+          onChange={(e) => onChange(Number(e.target.value))}
+        />
+      </label>
+      <span className="faint">
+        {value === undefined ? `live · ${+endMs.toFixed(3)} ms` : `${+value.toFixed(3)} ms`}
+      </span>
+      {value !== undefined && (
+        <button type="button" onClick={() => onChange(undefined)}>
+          back to live
+        </button>
+      )}
+    </div>
+  );
+}
+
+function SegmentDetails({ segment }: { segment: LadderSegment | undefined }) {
+  if (segment === undefined) {
+    return (
+      <section className="details faint">Click a segment in the ladder to see every field.</section>
+    );
+  }
+  const e = segment.event;
+  const rows: [string, string][] = [
+    [
+      'time',
+      `${segment.sentMs} ms${segment.arrivesMs === undefined ? '' : ` → ${segment.arrivesMs} ms`}`,
+    ],
+    ['from', `${segment.from} (${e.src.address}:${e.src.port})`],
+    ['to', `${segment.to} (${e.dst.address}:${e.dst.port})`],
+    ['flags', e.flags],
+    ['seq', String(e.seq)],
+    ['ack', String(e.ack)],
+    ['window', String(e.window)],
+    ['len', String(e.len)],
+    ['options', JSON.stringify(e.options)],
+    ['why', e.label === undefined ? '—' : String(e.label)],
+    ['fate', `${e.fate}${e.reason === undefined ? '' : ` (${e.reason})`}`],
+  ];
+  return (
+    <section className="details" aria-label="Segment details">
+      <h3>{segment.label}</h3>
+      <dl>
+        {rows.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
