@@ -32,7 +32,8 @@ export function access(): Access {
   const token = viewerToken();
   const baseUrl = location.origin;
   if (token !== undefined) {
-    return { client: createClient({ baseUrl, watchToken: token }), viewer: true, token };
+    // A viewer token reads its session over REST too (GET only), and watches it.
+    return { client: createClient({ baseUrl, apiKey: token }), viewer: true, token };
   }
   const key = storedKey();
   return {

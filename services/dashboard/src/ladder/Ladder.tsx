@@ -20,7 +20,21 @@ export interface LadderProps {
 }
 
 const HEADER_PX = 34;
-const ZOOMS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16];
+const ZOOMS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32];
+/** Until the user zooms: a segment's flight takes about this many pixels. */
+const FLIGHT_PX = 70;
+
+/** The zoom that shows the link's delay as FLIGHT_PX (the first segment that arrived tells it). */
+function autoZoom(trace: SessionTrace): number {
+  const first = trace.segments.find((s) => s.arrivesMs !== undefined && s.arrivesMs > s.sentMs);
+  const flightMs = first === undefined ? 10 : (first.arrivesMs ?? 0) - first.sentMs;
+  const wanted = FLIGHT_PX / flightMs;
+  let best = 0;
+  ZOOMS.forEach((z, i) => {
+    if (Math.abs(Math.log(z / wanted)) < Math.abs(Math.log((ZOOMS[best] ?? 1) / wanted))) best = i;
+  });
+  return best;
+}
 
 function draw(
   canvas: HTMLCanvasElement,
@@ -126,7 +140,8 @@ export function Ladder(props: LadderProps) {
   const host = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const [size, setSize] = useState({ width: 800, height: 500 });
-  const [zoom, setZoom] = useState(4);
+  const [chosenZoom, setZoom] = useState<number | undefined>();
+  const zoom = chosenZoom ?? autoZoom(trace);
   const [fromMs, setFromMs] = useState(0);
   const [follow, setFollow] = useState(true);
   const arrows = useRef<Arrow[]>([]);
@@ -167,16 +182,12 @@ export function Ladder(props: LadderProps) {
   return (
     <section className="ladder" aria-label="Ladder diagram">
       <div className="ladder-tools">
-        <button
-          type="button"
-          onClick={() => setZoom((z) => Math.max(0, z - 1))}
-          aria-label="Zoom out"
-        >
+        <button type="button" onClick={() => setZoom(Math.max(0, zoom - 1))} aria-label="Zoom out">
           −
         </button>
         <button
           type="button"
-          onClick={() => setZoom((z) => Math.min(ZOOMS.length - 1, z + 1))}
+          onClick={() => setZoom(Math.min(ZOOMS.length - 1, zoom + 1))}
           aria-label="Zoom in"
         >
           +

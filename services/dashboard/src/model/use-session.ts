@@ -19,11 +19,7 @@ export interface LiveSession {
   refresh: () => void;
 }
 
-export function useSession(
-  client: TcplabClient,
-  sessionId: string,
-  readEndpoints: boolean,
-): LiveSession {
+export function useSession(client: TcplabClient, sessionId: string): LiveSession {
   const trace = useRef(new SessionTrace()).current;
   const [version, setVersion] = useState(0);
   const [endpoints, setEndpoints] = useState<Endpoint[]>([]);
@@ -38,7 +34,6 @@ export function useSession(
     let endpointsTimer: ReturnType<typeof setTimeout> | undefined;
 
     const readNow = async () => {
-      if (!readEndpoints) return;
       try {
         const { items } = await client.endpoints.list(sessionId);
         trace.setEndpoints(items);
@@ -86,7 +81,7 @@ export function useSession(
       if (frame !== undefined) cancelAnimationFrame(frame);
       if (endpointsTimer !== undefined) clearTimeout(endpointsTimer);
     };
-  }, [client, sessionId, readEndpoints, trace]);
+  }, [client, sessionId, trace]);
 
   return { trace, version, endpoints, problem, refresh: () => refreshRef.current() };
 }

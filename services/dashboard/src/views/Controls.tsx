@@ -27,7 +27,9 @@ export function Controls({ access, sessionId, player, onChange }: ControlsProps)
   const [playing, setPlaying] = useState(false);
   const [speed, setSpeed] = useState(1);
   const [next, setNext] = useState(player?.next);
+  const [lessonDone, setLessonDone] = useState(player?.done ?? false);
   const busy = useRef(false);
+  const [acting, setActing] = useState(false);
 
   const refresh = async () => {
     const [s, list] = await Promise.all([
@@ -43,6 +45,7 @@ export function Controls({ access, sessionId, player, onChange }: ControlsProps)
   const act = async (what: string, work: () => Promise<unknown>) => {
     if (busy.current) return;
     busy.current = true;
+    setActing(true);
     try {
       await work();
       setStatus(what);
@@ -55,6 +58,7 @@ export function Controls({ access, sessionId, player, onChange }: ControlsProps)
       );
     } finally {
       busy.current = false;
+      setActing(false);
     }
   };
 
@@ -112,7 +116,7 @@ export function Controls({ access, sessionId, player, onChange }: ControlsProps)
   };
 
   return (
-    <section className="controls" aria-label="Controls">
+    <section className="controls" aria-label="Controls" data-busy={acting ? '' : undefined}>
       <div className="clock">
         <strong>{session?.name}</strong>{' '}
         <span className="faint">{session?.clock.nowMs ?? 0} ms</span>
@@ -152,18 +156,19 @@ export function Controls({ access, sessionId, player, onChange }: ControlsProps)
         <div className="script">
           {next === undefined ? (
             <span className="faint">
-              {player.done ? 'The lesson has run.' : 'Final checks next.'}
+              {lessonDone ? lessonVerdict(player) : 'Final checks next.'}
             </span>
           ) : (
             <span className={next.kind === 'note' ? 'note' : ''}>Next: {next.text}</span>
           )}
           <button
             type="button"
-            disabled={player.done}
+            disabled={lessonDone}
             onClick={() =>
               void act(next?.text ?? 'checks', async () => {
                 await player.step();
                 setNext(player.next);
+                setLessonDone(player.done);
               })
             }
           >
@@ -339,4 +344,13 @@ export function Controls({ access, sessionId, player, onChange }: ControlsProps)
       </p>
     </section>
   );
+}
+
+/** What the lesson's own expectations say once it has run. */
+function lessonVerdict(player: ScenarioPlayer): string {
+  const failed = player.checks.filter((c) => !c.ok);
+  if (failed.length === 0) return `The lesson has run: its ${player.checks.length} checks hold.`;
+  return `The lesson has run: ${failed.length} of ${player.checks.length} checks do not hold (${failed
+    .map((c) => `${c.what}: expected ${c.expected}, saw ${c.actual}`)
+    .join('; ')}).`;
 }

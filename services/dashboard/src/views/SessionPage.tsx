@@ -22,7 +22,7 @@ export interface SessionPageProps {
 }
 
 export function SessionPage({ access, sessionId, presentation }: SessionPageProps) {
-  const live = useSession(access.client, sessionId, !access.viewer);
+  const live = useSession(access.client, sessionId);
   const { trace, version, endpoints } = live;
   const [selected, setSelected] = useState<LadderSegment | undefined>();
   const [scrubMs, setScrubMs] = useState<number | undefined>();

@@ -67,8 +67,9 @@ export function StateDiagram({ endpoints }: { endpoints: DiagramEndpoint[] }) {
             viewBox="0 0 10 10"
             refX="9"
             refY="5"
-            markerWidth="6"
-            markerHeight="6"
+            markerWidth="8"
+            markerHeight="8"
+            markerUnits="userSpaceOnUse"
             orient="auto-start-reverse"
           >
             <path d="M 0 0 L 10 5 L 0 10 z" fill="#8a8a8a" />

@@ -1,0 +1,178 @@
+// The dashboard in a real Chromium (Debian's, driven by playwright-core) against the real
+// service on a real port: a preset played step by step, the marks of a retransmission, a
+// viewer's read-only live view, the keyboard. Each test saves a screenshot in test-results/.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@tcplab/client';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migratedApp, newKey } from './apps.js';
+import { listening } from './sockets.js';
+
+/** Debian's Chromium, or the one CHROMIUM_PATH names. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SHOTS = fileURLToPath(new URL('../test-results/dashboard/', import.meta.url));
+
+const cleanups: (() => Promise<void>)[] = [];
+let url: string;
+let key: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  }
+  mkdirSync(SHOTS, { recursive: true });
+  const { app, db } = await migratedApp(cleanups);
+  url = await listening(app);
+  key = await newKey(db, 'uni-a', 'instructor');
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  cleanups.push(() => browser.close());
+});
+
+afterAll(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A page at 1280x720 (a projector) whose browser holds the instructor's key. */
+async function instructorPage(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  cleanups.push(() => context.close());
+  await context.addInitScript({
+    content: `localStorage.setItem('tcplab.apiKey', ${JSON.stringify(key)})`,
+  });
+  const page = await context.newPage();
+  await page.goto(url);
+  return { context, page };
+}
+
+const segmentLines = (page: Page) => page.getByTestId('ladder-segments').locator('li');
+
+async function startPreset(page: Page, title: string): Promise<string> {
+  await page.getByRole('button', { name: title }).click();
+  await page.waitForURL(/\?session=/);
+  return new URL(page.url()).searchParams.get('session') ?? '';
+}
+
+/** Clicks Next step, once the step before is taken (the controls say they are busy meanwhile). */
+async function next(page: Page): Promise<void> {
+  await page.locator('.controls:not([data-busy])').waitFor();
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await page.locator('.controls:not([data-busy])').waitFor();
+}
+
+async function nextUntilDone(page: Page): Promise<void> {
+  while ((await page.getByText('The lesson has run').count()) === 0) await next(page);
+}
+
+describe('the dashboard', () => {
+  it('plays the handshake preset step by step: S, S., . on the ladder, ESTABLISHED in the TCBs and the diagram', async () => {
+    const { page } = await instructorPage();
+    await startPreset(page, 'Three-way handshake');
+    await nextUntilDone(page);
+    await expect
+      .poll(() => segmentLines(page).allTextContents())
+      .toEqual([
+        '0 ms client > server: S 0:0(0) win 65535 <mss 1460>',
+        '10 ms server > client: S. 0:0(0) ack 1 win 65535 <mss 1460>',
+        '20 ms client > server: . ack 1 win 65535',
+      ]);
+    // The client is e2; the connection the server's listener accepted is e3.
+    await expect.poll(() => page.getByTestId('state-e2').textContent()).toBe('ESTABLISHED');
+    await expect.poll(() => page.getByTestId('state-e3').textContent()).toBe('ESTABLISHED');
+    expect(await page.locator('g[data-state="ESTABLISHED"]').getAttribute('data-current')).toBe(
+      'client server#e3',
+    );
+    expect(await page.locator('g[data-state="LISTEN"]').getAttribute('data-current')).toBe(
+      'server',
+    );
+    await expect.poll(() => page.getByText(/its \d+ checks hold/).count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'handshake.png') });
+  });
+
+  it('marks the retransmitted FIN of the lost-final-ack preset, and scrubs back to it', async () => {
+    const { page } = await instructorPage();
+    await startPreset(page, 'TIME-WAIT and the lost final ACK');
+    await nextUntilDone(page);
+    await expect.poll(() => page.getByText(/its \d+ checks hold/).count()).toBe(1);
+    const scrub = page.getByLabel("Scrub the session's time");
+    // At 1065 ms: the server's FIN sent again from LAST-ACK, marked, and the client's new ACK.
+    await scrub.fill('1065');
+    await expect
+      .poll(() => segmentLines(page).allTextContents())
+      .toEqual([
+        '1050 ms server > client: F. 1:1(0) ack 2 win 65535 (retransmission)',
+        '1060 ms client > server: . ack 2 win 65535 (duplicate-ack)',
+      ]);
+    expect(await segmentLines(page).first().getAttribute('data-label')).toBe('retransmission');
+    // At the scrubbed time the client (e1 here) is in TIME-WAIT, the server's connection in
+    // LAST-ACK until 1070 ms.
+    expect(await page.getByTestId('state-e1').textContent()).toBe('TIME-WAIT');
+    expect(await page.getByTestId('state-e3').textContent()).toBe('LAST-ACK');
+    await page.screenshot({ path: join(SHOTS, 'lost-final-ack.png') });
+    // At 70 ms: the last ACK the link lost, with its cross and reason.
+    await scrub.fill('70');
+    const lost = segmentLines(page).filter({ hasText: '. ack 2 win 65535 [dropped, fault f1]' });
+    await expect.poll(() => lost.count()).toBe(1);
+    expect(await lost.getAttribute('data-fate')).toBe('dropped');
+  });
+
+  it('shows a viewer the same session live, read-only, from the classroom link', async () => {
+    const sdk = createClient({ baseUrl: url, apiKey: key });
+    const { id: sid } = await sdk.sessions.create({
+      name: 'watched',
+      seed: 3,
+      link: { delayMs: 10 },
+    });
+    await sdk.endpoints.create(sid, { name: 'server', address: '10.0.0.2', port: 80 });
+    await sdk.endpoints.create(sid, { name: 'client', address: '10.0.0.1', port: 49152 });
+    await sdk.endpoints.listen(sid, 'e1');
+    const { token } = await sdk.viewerTokens.create(sid, { name: 'room 2' });
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    cleanups.push(() => context.close());
+    const viewer = await context.newPage();
+    await viewer.goto(`${url}/?session=${sid}#token=${token}`);
+    await expect.poll(() => viewer.getByTestId('state-e1').textContent()).toBe('LISTEN');
+    expect(await viewer.getByRole('region', { name: 'Controls' }).count()).toBe(0);
+    expect(await viewer.getByRole('button', { name: 'Step' }).count()).toBe(0);
+
+    // The instructor drives; the viewer sees it as it happens.
+    await sdk.endpoints.connect(sid, 'e2', { remote: { address: '10.0.0.2', port: 80 } });
+    await sdk.sessions.clock(sid, { action: 'run', untilIdle: true, maxMs: 1000 });
+    await expect.poll(() => segmentLines(viewer).count()).toBe(3);
+    await expect.poll(() => viewer.getByTestId('state-e2').textContent()).toBe('ESTABLISHED');
+    await viewer.screenshot({ path: join(SHOTS, 'viewer.png') });
+  });
+
+  it('steps with the right arrow, plays and pauses with space', async () => {
+    const { page } = await instructorPage();
+    const sid = await startPreset(page, 'Three-way handshake');
+    await next(page); // listen
+    await next(page); // connect: the SYN is out
+    await expect.poll(() => segmentLines(page).count()).toBe(1);
+    await page.keyboard.press('ArrowRight'); // the SYN arrives; the SYN-ACK leaves
+    await expect.poll(() => segmentLines(page).count()).toBe(2);
+    const sdk = createClient({ baseUrl: url, apiKey: key });
+    const before = (await sdk.sessions.get(sid)).clock.nowMs;
+    await page.keyboard.press(' ');
+    // Playing advances the manual clock 50 ms a tick; a busy machine may take a few seconds.
+    await expect
+      .poll(async () => (await sdk.sessions.get(sid)).clock.nowMs, { timeout: 5000 })
+      .toBeGreaterThan(before + 50);
+    await page.keyboard.press(' ');
+    const paused = (await sdk.sessions.get(sid)).clock.nowMs;
+    await page.waitForTimeout(300);
+    expect((await sdk.sessions.get(sid)).clock.nowMs).toBeLessThanOrEqual(paused + 60);
+    await page.screenshot({ path: join(SHOTS, 'keyboard.png') });
+  });
+});
