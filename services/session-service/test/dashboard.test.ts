@@ -154,6 +154,31 @@ describe('the dashboard', () => {
     await viewer.screenshot({ path: join(SHOTS, 'viewer.png') });
   });
 
+  it('plots the bufferbloat preset: the queue fills to its 200 packets, srtt climbs, and a scrub cuts every plot', async () => {
+    const { page } = await instructorPage();
+    await startPreset(page, 'Bufferbloat');
+    await nextUntilDone(page);
+    await expect.poll(() => page.getByText(/its \d+ checks hold/).count()).toBe(1);
+    const plot = (id: string) => page.getByTestId(`plot-${id}`);
+    // 200 waiting and one being serialised, as the link reports the queue a packet joins.
+    await expect.poll(() => plot('queue').getAttribute('data-peak')).toBe('201');
+    expect(await plot('queue').textContent()).toContain('Link queue: 10.0.0.1 > 10.0.0.2');
+    // srtt starts near the path's 20 ms and ends above 200 ms: the queue's wait.
+    expect(Number(await plot('rtt').getAttribute('data-peak'))).toBeGreaterThan(200);
+    expect(Number(await plot('congestion').getAttribute('data-peak'))).toBeGreaterThan(200_000);
+    const sent = Number(await plot('sequence').getAttribute('data-points'));
+    expect(sent).toBeGreaterThan(100);
+    await plot('congestion').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'bufferbloat.png') });
+
+    // At 1100 ms the slow-start queue has come and gone: every plot holds only what came before.
+    await page.getByLabel("Scrub the session's time").fill('1100');
+    await expect
+      .poll(async () => Number(await plot('sequence').getAttribute('data-points')))
+      .toBeLessThan(sent);
+    expect(Number(await plot('rtt').getAttribute('data-peak'))).toBeLessThan(300);
+  });
+
   it('steps with the right arrow, plays and pauses with space', async () => {
     const { page } = await instructorPage();
     const sid = await startPreset(page, 'Three-way handshake');

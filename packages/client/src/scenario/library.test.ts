@@ -37,6 +37,7 @@ describe('the scenario library', () => {
         'nagle',
         'keepalive',
         'bulk-transfer-loss',
+        'bufferbloat',
         'state-diagram-edges',
       ]),
     );

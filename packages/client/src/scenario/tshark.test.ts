@@ -81,6 +81,14 @@ const HEURISTICS: { scenario: string; label: string; wireshark: Flag[]; reason: 
     wireshark: ['out_of_order'],
     reason: 'as for retransmission: the fast retransmission leaves in the same instant as new data',
   },
+  {
+    scenario: 'bufferbloat',
+    label: 'retransmission',
+    wireshark: ['out_of_order'],
+    reason:
+      'as in bulk-transfer-loss: at 10 Mb/s the ACKs clock a segment out every 1.2 ms, so each ' +
+      "retransmission SACK recovery sends follows the last segment within Wireshark's 3 ms",
+  },
 ];
 
 const dir = mkdtempSync(join(tmpdir(), 'tcplab-tshark-'));

@@ -51,19 +51,42 @@ export interface MetricsSample {
   rcvWnd: number;
 }
 
+/** A point of the Stevens time-sequence graph: a segment's sequence number or an ACK, relative. */
+export interface SequencePoint {
+  timeMs: number;
+  /** data: new bytes (or SYN, FIN); retransmission: sent again; ack: the peer's cumulative ACK. */
+  kind: 'data' | 'retransmission' | 'ack';
+  /** Relative to the sender's ISN: its SYN is 0, its first byte 1. */
+  value: number;
+}
+
+/** A rate-limited link's queue as a packet joins it. */
+export interface QueueSample {
+  timeMs: number;
+  packets: number;
+  delayMs: number;
+}
+
+const RETRANSMITTED = new Set(['retransmission', 'fast-retransmission']);
+
+/** How many of `items` (in time order) are at or before `timeMs`. */
+export function countAt(items: readonly { timeMs: number }[], timeMs: number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((items[mid] as { timeMs: number }).timeMs <= timeMs) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The last element of `items` whose time is at or before `timeMs` (they are in time order). */
 export function lastAt<T extends { timeMs: number }>(
   items: readonly T[],
   timeMs: number,
 ): T | undefined {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((items[mid] as T).timeMs <= timeMs) lo = mid + 1;
-    else hi = mid;
-  }
-  return items[lo - 1];
+  return items[countAt(items, timeMs) - 1];
 }
 
 const num = (v: unknown) => (typeof v === 'number' ? v : 0);
@@ -76,6 +99,12 @@ export class SessionTrace {
   readonly states = new Map<string, StateChange[]>();
   readonly timers = new Map<string, TimerChange[]>();
   readonly metrics = new Map<string, MetricsSample[]>();
+  /** Column -> its time-sequence graph: what it sent, and what its peer acknowledged. */
+  readonly sequence = new Map<string, SequencePoint[]>();
+  /** `from > to` (addresses) -> that direction's link queue. */
+  readonly queues = new Map<string, QueueSample[]>();
+  /** Column -> the ISN its sequence numbers count from (its first segment's seq). */
+  private readonly isn = new Map<string, number>();
   /** `addr:port` -> column name. */
   private readonly names = new Map<string, string>();
   /** Endpoint id -> its column (an accepted endpoint shares its listener's). */
@@ -135,6 +164,22 @@ export class SessionTrace {
             fate: formatted.fate,
             lost: segment.fate === 'dropped' || segment.fate === 'corrupted',
           });
+          this.addSequence(
+            segment,
+            e.timeMs,
+            typeof arrivesUs === 'number' ? arrivesUs / 1000 : undefined,
+          );
+          break;
+        }
+        case 'link': {
+          const key = `${String(e.from)} > ${String(e.to)}`;
+          const list = this.queues.get(key) ?? [];
+          list.push({
+            timeMs: e.timeMs,
+            packets: num(e.queuePackets),
+            delayMs: num(e.queueDelayUs) / 1000,
+          });
+          this.queues.set(key, list);
           break;
         }
         case 'state':
@@ -184,6 +229,43 @@ export class SessionTrace {
       }
     }
     this.version += 1;
+  }
+
+  /**
+   * A segment's points on the time-sequence graphs: its sequence number on its sender's (when
+   * it carries data, SYN or FIN), its ACK on its receiver's.
+   */
+  private addSequence(segment: SegmentEvent, timeMs: number, arrivesMs: number | undefined): void {
+    const from = this.column(segment.src);
+    const to = this.column(segment.dst);
+    if (!this.isn.has(from)) this.isn.set(from, segment.seq);
+    const occupies = segment.len > 0 || /[SF]/.test(segment.flags);
+    if (occupies) {
+      const base = this.isn.get(from) ?? segment.seq;
+      this.pointOn(from, {
+        timeMs,
+        kind: RETRANSMITTED.has(String(segment.label)) ? 'retransmission' : 'data',
+        value: (segment.seq - base) >>> 0,
+      });
+    }
+    // The ACK as the data's sender sees it: when it arrives there (a lost one never does).
+    const peerBase = this.isn.get(to);
+    if (segment.flags.includes('.') && peerBase !== undefined && arrivesMs !== undefined) {
+      this.pointOn(to, {
+        timeMs: arrivesMs,
+        kind: 'ack',
+        value: (segment.ack - peerBase) >>> 0,
+      });
+    }
+  }
+
+  /** Adds a point in time order (ACKs arrive after later segments left, so not always last). */
+  private pointOn(column: string, point: SequencePoint): void {
+    const list = this.sequence.get(column) ?? [];
+    let at = list.length;
+    while (at > 0 && (list[at - 1] as SequencePoint).timeMs > point.timeMs) at -= 1;
+    list.splice(at, 0, point);
+    this.sequence.set(column, list);
   }
 
   /** An endpoint's state at `timeMs` (CLOSED before its first change). */

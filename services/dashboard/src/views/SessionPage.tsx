@@ -1,6 +1,6 @@
 /**
  * One session: the controls (for an instructor), the ladder, the state diagram, each
- * endpoint's TCB, the event log and the details of a segment; live, or scrubbed back in time
+ * endpoint's TCB, the plots, the event log and the details of a segment; live, or scrubbed back in time
  * once it has run.
  */
 import type { Endpoint } from '@tcplab/client';
@@ -10,6 +10,7 @@ import { Ladder } from '../ladder/Ladder';
 import { useSession } from '../model/use-session';
 import type { LadderSegment, SessionTrace } from '../model/session-trace';
 import { playerOf } from '../players';
+import { Plots } from '../plots/Plots';
 import { endpointColour } from '../theme';
 import { Controls } from './Controls';
 import { EventLog } from './EventLog';
@@ -65,6 +66,13 @@ export function SessionPage({ access, sessionId, presentation }: SessionPageProp
         </aside>
       </div>
       <Scrubber endMs={trace.endMs} value={scrubMs} onChange={setScrubMs} />
+      <Plots
+        trace={trace}
+        version={version}
+        upToMs={scrubMs}
+        endpoints={endpoints}
+        fontPx={presentation ? 16 : 12}
+      />
       <div className="lower">
         <SegmentDetails segment={selected} />
         <EventLog trace={trace} version={version} upToMs={scrubMs} />

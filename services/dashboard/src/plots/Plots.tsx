@@ -1,0 +1,164 @@
+/**
+ * The plots over virtual time: cwnd, ssthresh and flight size; srtt and RTO; the Stevens
+ * time-sequence graph; the link queue. Redrawn at most a few times a second, however fast the
+ * session streams, and each thinned to a few points per pixel (plots/series.ts).
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { SessionTrace } from '../model/session-trace';
+import { ENDPOINT_COLOURS, LABEL_MARKS } from '../theme';
+import { Plot } from './Plot';
+import { congestionData, queueData, rttData, sequenceData, thin } from './series';
+
+/** Plots follow a live session this often at most (wall ms). */
+const REDRAW_EVERY_MS = 250;
+/** Buckets for thinning: about one per pixel of a plot's width. */
+const BUCKETS = 600;
+
+export interface PlotsProps {
+  trace: SessionTrace;
+  version: number;
+  upToMs: number | undefined;
+  endpoints: readonly { id: string; name: string }[];
+  fontPx: number;
+}
+
+/** `version`, but changing at most once every `ms` (the last change is never lost). */
+function useCoalesced(version: number, ms: number): number {
+  const [shown, setShown] = useState(version);
+  const last = useRef(0);
+  useEffect(() => {
+    if (version === shown) return undefined;
+    const wait = Math.max(0, last.current + ms - performance.now());
+    const timer = setTimeout(() => {
+      last.current = performance.now();
+      setShown(version);
+    }, wait);
+    return () => clearTimeout(timer);
+  }, [version, shown, ms]);
+  return shown;
+}
+
+export function Plots({ trace, version, upToMs, endpoints, fontPx }: PlotsProps) {
+  const shown = useCoalesced(version, REDRAW_EVERY_MS);
+  const withMetrics = endpoints.filter((e) => trace.metrics.has(e.id));
+  const [chosen, setChosen] = useState<string | undefined>();
+  const endpoint = withMetrics.find((e) => e.id === chosen) ?? withMetrics[0];
+  const [chosenColumn, setChosenColumn] = useState<string | undefined>();
+  const columns = trace.columns.filter((c) => trace.sequence.has(c));
+  const column =
+    columns.find((c) => c === chosenColumn) ??
+    columns.find((c) => c === trace.columnOf.get(endpoint?.id ?? '')) ??
+    columns[0];
+  const links = [...trace.queues.keys()];
+  const [chosenLink, setChosenLink] = useState<string | undefined>();
+  const link = links.find((l) => l === chosenLink) ?? links[0];
+
+  const id = endpoint?.id ?? '';
+  const congestion = useMemo(
+    () => thin(congestionData(trace, id, upToMs), BUCKETS),
+    [trace, id, upToMs, shown],
+  );
+  const rtt = useMemo(() => thin(rttData(trace, id, upToMs), BUCKETS), [trace, id, upToMs, shown]);
+  const sequence = useMemo(
+    () => thin(sequenceData(trace, column ?? '', upToMs), BUCKETS),
+    [trace, column, upToMs, shown],
+  );
+  const queue = useMemo(
+    () => thin(queueData(trace, link ?? '', upToMs), BUCKETS),
+    [trace, link, upToMs, shown],
+  );
+
+  const [blue, vermillion, green, purple] = ENDPOINT_COLOURS;
+  const retransmission = LABEL_MARKS.retransmission?.colour ?? vermillion ?? '';
+  return (
+    <section className="plots" aria-label="Plots">
+      <div className="plot-choices">
+        <label>
+          endpoint{' '}
+          <select value={id} onChange={(e) => setChosen(e.target.value)}>
+            {withMetrics.map((e) => (
+              <option key={e.id} value={e.id}>
+                {e.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          sender{' '}
+          <select value={column ?? ''} onChange={(e) => setChosenColumn(e.target.value)}>
+            {columns.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </label>
+        {links.length > 0 && (
+          <label>
+            link{' '}
+            <select value={link ?? ''} onChange={(e) => setChosenLink(e.target.value)}>
+              {links.map((l) => (
+                <option key={l} value={l}>
+                  {l}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+      </div>
+      <div className="plot-grid">
+        <Plot
+          title={`Congestion window: ${endpoint?.name ?? 'no endpoint has sent yet'}`}
+          testId="plot-congestion"
+          yLabel="bytes"
+          fontPx={fontPx}
+          data={congestion}
+          series={[
+            { label: 'cwnd', colour: blue ?? '', style: 'step' },
+            { label: 'ssthresh', colour: vermillion ?? '', style: 'dashed' },
+            { label: 'flight size', colour: green ?? '', style: 'line' },
+          ]}
+        />
+        <Plot
+          title={`Round-trip time: ${endpoint?.name ?? 'no endpoint has sent yet'}`}
+          testId="plot-rtt"
+          yLabel="ms"
+          fontPx={fontPx}
+          data={rtt}
+          series={[
+            { label: 'srtt', colour: blue ?? '', style: 'line' },
+            { label: 'RTO', colour: vermillion ?? '', style: 'dashed' },
+          ]}
+        />
+        <Plot
+          title={`Time-sequence: what ${column ?? '—'} sent, and the ACKs it got`}
+          testId="plot-sequence"
+          yLabel="relative sequence number"
+          fontPx={fontPx}
+          data={sequence}
+          series={[
+            { label: 'sent', colour: blue ?? '', style: 'dots' },
+            { label: 'sent again', colour: retransmission, style: 'hollow' },
+            { label: 'ACK', colour: green ?? '', style: 'step' },
+          ]}
+        />
+        <Plot
+          title={
+            link === undefined
+              ? 'Link queue: the link has no rate limit, so nothing queues'
+              : `Link queue: ${link}`
+          }
+          testId="plot-queue"
+          yLabel="packets"
+          rightLabel="wait (ms)"
+          fontPx={fontPx}
+          data={queue}
+          series={[
+            { label: 'packets queued', colour: purple ?? '', style: 'step' },
+            { label: 'wait', colour: blue ?? '', style: 'dashed', right: true },
+          ]}
+        />
+      </div>
+    </section>
+  );
+}
