@@ -3,10 +3,12 @@
  * session streaming thousands of segments a second stays smooth. A hidden list repeats the
  * segments in view as text, for screen readers (and for tests, which read the page as text).
  */
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useCoalesced } from '../model/coalesce';
+import { useInView } from '../model/in-view';
 import type { LadderSegment, SessionTrace } from '../model/session-trace';
 import { FAINT, INK, LABEL_MARKS, LOST_COLOUR, endpointColour } from '../theme';
-import { arrowAt, columnXs, layoutLadder, type Arrow, type Viewport } from './layout';
+import { arrowAt, columnXs, labelled, layoutLadder, type Arrow, type Viewport } from './layout';
 
 export interface LadderProps {
   trace: SessionTrace;
@@ -20,6 +22,10 @@ export interface LadderProps {
 }
 
 const HEADER_PX = 34;
+/** A label's line, in units of the type size: closer labels hide the unmarked one. */
+const LINE_HEIGHT = 1.25;
+/** How often the hidden text list of the segments in view follows a live session (wall ms). */
+const LIST_EVERY_MS = 250;
 const ZOOMS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32];
 /** Until the user zooms: a segment's flight takes about this many pixels. */
 const FLIGHT_PX = 70;
@@ -39,6 +45,7 @@ function autoZoom(trace: SessionTrace): number {
 function draw(
   canvas: HTMLCanvasElement,
   arrows: Arrow[],
+  withLabel: readonly boolean[],
   props: LadderProps,
   view: Viewport,
 ): void {
@@ -77,7 +84,7 @@ function draw(
   }
   ctx.font = `${props.fontPx}px ui-monospace, SFMono-Regular, Menlo, monospace`;
   ctx.textAlign = 'center';
-  for (const a of arrows) {
+  arrows.forEach((a, i) => {
     const s = a.segment;
     const mark = s.event.label === undefined ? undefined : LABEL_MARKS[String(s.event.label)];
     const colour = s.lost ? LOST_COLOUR : (mark?.colour ?? INK);
@@ -103,11 +110,12 @@ function draw(
     } else {
       arrowHead(ctx, a.x1, y1, a.x2, y2);
     }
+    if (withLabel[i] !== true) return;
     const text = `${s.label}${s.fate === '' ? '' : ` ${s.fate}`}`;
     ctx.fillStyle = colour;
     const labelY = (y1 + y2) / 2 - props.fontPx * 0.6;
     ctx.fillText(text, a.labelX, labelY);
-  }
+  });
 }
 
 function arrowHead(
@@ -163,24 +171,38 @@ export function Ladder(props: LadderProps) {
     return () => observer.disconnect();
   }, []);
 
+  const [section, inView] = useInView<HTMLElement>();
   const view: Viewport = { fromMs: top, pxPerMs, width: size.width, height };
-  const visible = layoutLadder(trace.segments, trace.columns, view, upToMs);
+  // Scrolled out of sight (the plots watched instead), the ladder keeps its last picture.
+  const last = useRef<{ visible: Arrow[]; withLabel: boolean[] }>({ visible: [], withLabel: [] });
+  if (inView) {
+    const visible = layoutLadder(trace.segments, trace.columns, view, upToMs);
+    last.current = { visible, withLabel: labelled(visible, props.fontPx * LINE_HEIGHT) };
+  }
+  const { visible, withLabel } = last.current;
+  const unlabelled = withLabel.filter((w) => !w).length;
 
-  useEffect(() => {
+  // Drawn as soon as React has rendered (itself on an animation frame, use-session.ts). The
+  // canvas is resized only when its box is: resizing clears and reallocates it.
+  useLayoutEffect(() => {
     const element = canvas.current;
-    if (element === null) return undefined;
-    const frame = requestAnimationFrame(() => {
-      const ratio = window.devicePixelRatio || 1;
-      element.width = Math.round(size.width * ratio);
-      element.height = Math.round((height + HEADER_PX) * ratio);
-      arrows.current = visible;
-      draw(element, visible, props, view);
-    });
-    return () => cancelAnimationFrame(frame);
+    if (element === null || !inView) return;
+    const ratio = window.devicePixelRatio || 1;
+    const width = Math.round(size.width * ratio);
+    const pixels = Math.round((height + HEADER_PX) * ratio);
+    if (element.width !== width) element.width = width;
+    if (element.height !== pixels) element.height = pixels;
+    arrows.current = visible;
+    draw(element, visible, withLabel, props, view);
   });
 
+  // The text list follows a few times a second: rewriting a hundred list items every frame
+  // costs the page more than drawing the whole canvas.
+  const listVersion = useCoalesced(version, LIST_EVERY_MS);
+  const listed = useMemo(() => visible, [listVersion, upToMs, top, pxPerMs, size, inView]);
+
   return (
-    <section className="ladder" aria-label="Ladder diagram">
+    <section className="ladder" aria-label="Ladder diagram" ref={section}>
       <div className="ladder-tools">
         <button type="button" onClick={() => setZoom(Math.max(0, zoom - 1))} aria-label="Zoom out">
           −
@@ -205,6 +227,7 @@ export function Ladder(props: LadderProps) {
         </label>
         <span className="faint">
           {trace.segments.length} segments · {pxPerMs} px/ms
+          {unlabelled > 0 && ' · crowded: zoom in for every label'}
         </span>
       </div>
       <div
@@ -219,7 +242,6 @@ export function Ladder(props: LadderProps) {
           ref={canvas}
           style={{ width: size.width, height: height + HEADER_PX }}
           data-testid="ladder-canvas"
-          data-version={version}
           onClick={(e) => {
             const box = e.currentTarget.getBoundingClientRect();
             const hit = arrowAt(
@@ -231,17 +253,24 @@ export function Ladder(props: LadderProps) {
           }}
         />
       </div>
-      <ol className="sr-only" data-testid="ladder-segments" aria-label="Segments in view">
-        {visible.map((a) => (
-          <li
-            key={a.segment.index}
-            data-label={a.segment.event.label ?? ''}
-            data-fate={a.segment.event.fate}
-          >
-            {`${a.segment.sentMs} ms ${a.segment.from} > ${a.segment.to}: ${a.segment.label}${a.segment.fate === '' ? '' : ` ${a.segment.fate}`}`}
-          </li>
-        ))}
-      </ol>
+      <SegmentList arrows={listed} />
     </section>
   );
 }
+
+/** The segments in view as text, for screen readers and for tests that read the page. */
+const SegmentList = memo(function SegmentList({ arrows }: { arrows: readonly Arrow[] }) {
+  return (
+    <ol className="sr-only" data-testid="ladder-segments" aria-label="Segments in view">
+      {arrows.map((a) => (
+        <li
+          key={a.segment.index}
+          data-label={a.segment.event.label ?? ''}
+          data-fate={a.segment.event.fate}
+        >
+          {`${a.segment.sentMs} ms ${a.segment.from} > ${a.segment.to}: ${a.segment.label}${a.segment.fate === '' ? '' : ` ${a.segment.fate}`}`}
+        </li>
+      ))}
+    </ol>
+  );
+});

@@ -117,3 +117,29 @@ export function arrowAt(
   }
   return best?.arrow;
 }
+
+/** How close (in pixels, across) two labels may be before one hides the other. */
+const LABEL_APART_PX = 160;
+
+/**
+ * Which arrows get their label written: all of them when they have room, and when segments
+ * crowd (a fast transfer at a wide zoom), those whose label clears the last one written, so
+ * that what is written can be read. A marked segment (sent again, a duplicate ACK, lost...)
+ * always keeps its label: those are what the class is watching for.
+ */
+export function labelled(arrows: readonly Arrow[], lineHeightPx: number): boolean[] {
+  const written: Arrow[] = [];
+  return arrows.map((a) => {
+    const marked = a.segment.event.label !== undefined || a.segment.lost;
+    const clear = written.every(
+      (w) =>
+        Math.abs(w.labelY - a.labelY) >= lineHeightPx ||
+        Math.abs(w.labelX - a.labelX) >= LABEL_APART_PX,
+    );
+    if (!marked && !clear) return false;
+    written.push(a);
+    // Only the labels just above can overlap this one (arrows come in time order).
+    if (written.length > 8) written.shift();
+    return true;
+  });
+}

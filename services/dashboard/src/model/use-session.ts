@@ -4,7 +4,7 @@
  * frame; and its endpoints (names, TCBs) read again after changes, at most a few times a second.
  */
 import type { Endpoint, TcplabClient } from '@tcplab/client';
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { SessionTrace } from './session-trace';
 
 const ENDPOINTS_EVERY_MS = 250;
@@ -83,5 +83,6 @@ export function useSession(client: TcplabClient, sessionId: string): LiveSession
     };
   }, [client, sessionId, trace]);
 
-  return { trace, version, endpoints, problem, refresh: () => refreshRef.current() };
+  const refresh = useCallback(() => refreshRef.current(), []);
+  return { trace, version, endpoints, problem, refresh };
 }

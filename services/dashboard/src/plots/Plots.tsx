@@ -3,43 +3,36 @@
  * time-sequence graph; the link queue. Redrawn at most a few times a second, however fast the
  * session streams, and each thinned to a few points per pixel (plots/series.ts).
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
+import { useInView, useVersionInView } from '../model/in-view';
 import type { SessionTrace } from '../model/session-trace';
 import { ENDPOINT_COLOURS, LABEL_MARKS } from '../theme';
 import { Plot } from './Plot';
 import { congestionData, queueData, rttData, sequenceData, thin } from './series';
 
-/** Plots follow a live session this often at most (wall ms). */
-const REDRAW_EVERY_MS = 250;
+/** Plots follow a live session this often at most (wall ms): the page coalesces `version`. */
+export const PLOTS_EVERY_MS = 250;
 /** Buckets for thinning: about one per pixel of a plot's width. */
 const BUCKETS = 600;
 
 export interface PlotsProps {
   trace: SessionTrace;
+  /** Renders again only when this moves (coalesced by the page to PLOTS_EVERY_MS). */
   version: number;
   upToMs: number | undefined;
   endpoints: readonly { id: string; name: string }[];
   fontPx: number;
 }
 
-/** `version`, but changing at most once every `ms` (the last change is never lost). */
-function useCoalesced(version: number, ms: number): number {
-  const [shown, setShown] = useState(version);
-  const last = useRef(0);
-  useEffect(() => {
-    if (version === shown) return undefined;
-    const wait = Math.max(0, last.current + ms - performance.now());
-    const timer = setTimeout(() => {
-      last.current = performance.now();
-      setShown(version);
-    }, wait);
-    return () => clearTimeout(timer);
-  }, [version, shown, ms]);
-  return shown;
-}
-
-export function Plots({ trace, version, upToMs, endpoints, fontPx }: PlotsProps) {
-  const shown = useCoalesced(version, REDRAW_EVERY_MS);
+export const Plots = memo(function Plots({
+  trace,
+  version,
+  upToMs,
+  endpoints,
+  fontPx,
+}: PlotsProps) {
+  const [ref, inView] = useInView<HTMLElement>();
+  const seen = useVersionInView(version, inView);
   const withMetrics = endpoints.filter((e) => trace.metrics.has(e.id));
   const [chosen, setChosen] = useState<string | undefined>();
   const endpoint = withMetrics.find((e) => e.id === chosen) ?? withMetrics[0];
@@ -56,22 +49,22 @@ export function Plots({ trace, version, upToMs, endpoints, fontPx }: PlotsProps)
   const id = endpoint?.id ?? '';
   const congestion = useMemo(
     () => thin(congestionData(trace, id, upToMs), BUCKETS),
-    [trace, id, upToMs, shown],
+    [trace, id, upToMs, seen],
   );
-  const rtt = useMemo(() => thin(rttData(trace, id, upToMs), BUCKETS), [trace, id, upToMs, shown]);
+  const rtt = useMemo(() => thin(rttData(trace, id, upToMs), BUCKETS), [trace, id, upToMs, seen]);
   const sequence = useMemo(
     () => thin(sequenceData(trace, column ?? '', upToMs), BUCKETS),
-    [trace, column, upToMs, shown],
+    [trace, column, upToMs, seen],
   );
   const queue = useMemo(
     () => thin(queueData(trace, link ?? '', upToMs), BUCKETS),
-    [trace, link, upToMs, shown],
+    [trace, link, upToMs, seen],
   );
 
   const [blue, vermillion, green, purple] = ENDPOINT_COLOURS;
   const retransmission = LABEL_MARKS.retransmission?.colour ?? vermillion ?? '';
   return (
-    <section className="plots" aria-label="Plots">
+    <section className="plots" aria-label="Plots" ref={ref}>
       <div className="plot-choices">
         <label>
           endpoint{' '}
@@ -161,4 +154,4 @@ export function Plots({ trace, version, upToMs, endpoints, fontPx }: PlotsProps)
       </div>
     </section>
   );
-}
+});

@@ -4,7 +4,7 @@
  */
 import { isApiError, type Endpoint, type Session } from '@tcplab/client';
 import type { ScenarioPlayer } from '@tcplab/client/scenarios';
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import type { Access } from '../api';
 import { useKeyboard } from './keyboard';
 
@@ -19,7 +19,13 @@ const SPEEDS = [0.01, 0.1, 0.25, 0.5, 1, 2, 5, 10];
 /** A manual clock played from the page moves this often (wall ms). */
 const PLAY_TICK_MS = 50;
 
-export function Controls({ access, sessionId, player, onChange }: ControlsProps) {
+/** Memoised: the page renders every frame of a fast session, the controls only when they change. */
+export const Controls = memo(function Controls({
+  access,
+  sessionId,
+  player,
+  onChange,
+}: ControlsProps) {
   const { client } = access;
   const [session, setSession] = useState<Session | undefined>();
   const [endpoints, setEndpoints] = useState<Endpoint[]>([]);
@@ -344,7 +350,7 @@ export function Controls({ access, sessionId, player, onChange }: ControlsProps)
       </p>
     </section>
   );
-}
+});
 
 /** What the lesson's own expectations say once it has run. */
 function lessonVerdict(player: ScenarioPlayer): string {

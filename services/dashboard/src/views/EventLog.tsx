@@ -1,9 +1,10 @@
-/** The trace as a list, newest last, filtered by kind; the last few hundred, so it stays light. */
-import { useState } from 'react';
+/** The trace as a list, newest last, filtered by kind; the last 150, so it stays light. */
+import { memo, useMemo, useState } from 'react';
+import { useInView, useVersionInView } from '../model/in-view';
 import type { SessionTrace } from '../model/session-trace';
 
 const KINDS = ['state', 'segment', 'timer', 'app', 'metrics', 'congestion', 'link'] as const;
-const SHOWN = 300;
+const SHOWN = 150;
 
 /** A field of an event as text (the fields of each kind are typed unknown). */
 function f(v: unknown): string {
@@ -34,7 +35,8 @@ function describe(e: SessionTrace['events'][number]): string {
   }
 }
 
-export function EventLog({
+/** Renders again only when `version` (coalesced by the page) or the filters move. */
+export const EventLog = memo(function EventLog({
   trace,
   version,
   upToMs,
@@ -44,15 +46,30 @@ export function EventLog({
   upToMs: number | undefined;
 }) {
   const [kinds, setKinds] = useState<Set<string>>(new Set(['state', 'segment', 'timer', 'app']));
-  const items: SessionTrace['events'] = [];
-  for (let i = trace.events.length - 1; i >= 0 && items.length < SHOWN; i--) {
-    const e = trace.events[i];
-    if (e === undefined || (upToMs !== undefined && e.timeMs > upToMs)) continue;
-    if (kinds.has(e.kind)) items.push(e);
-  }
-  items.reverse();
+  const [ref, inView] = useInView<HTMLElement>();
+  const seen = useVersionInView(version, inView);
+  // The same element while out of view: React then leaves the list's DOM alone.
+  const list = useMemo(() => {
+    const items: SessionTrace['events'] = [];
+    for (let i = trace.events.length - 1; i >= 0 && items.length < SHOWN; i--) {
+      const e = trace.events[i];
+      if (e === undefined || (upToMs !== undefined && e.timeMs > upToMs)) continue;
+      if (kinds.has(e.kind)) items.push(e);
+    }
+    items.reverse();
+    return (
+      <ol>
+        {items.map((e) => (
+          <li key={e.eventId} className={`kind-${e.kind}`}>
+            <span className="time">{e.timeMs} ms</span> <span className="kind">{e.kind}</span>{' '}
+            {describe(e)}
+          </li>
+        ))}
+      </ol>
+    );
+  }, [trace, seen, upToMs, kinds]);
   return (
-    <section className="event-log" aria-label="Event log" data-version={version}>
+    <section className="event-log" aria-label="Event log" ref={ref}>
       <div className="filters">
         {KINDS.map((k) => (
           <label key={k}>
@@ -70,14 +87,7 @@ export function EventLog({
           </label>
         ))}
       </div>
-      <ol>
-        {items.map((e) => (
-          <li key={e.eventId} className={`kind-${e.kind}`}>
-            <span className="time">{e.timeMs} ms</span> <span className="kind">{e.kind}</span>{' '}
-            {describe(e)}
-          </li>
-        ))}
-      </ol>
+      {list}
     </section>
   );
-}
+});

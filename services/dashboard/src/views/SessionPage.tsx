@@ -4,13 +4,14 @@
  * once it has run.
  */
 import type { Endpoint } from '@tcplab/client';
-import { useCallback, useState } from 'react';
+import { memo, useCallback, useState } from 'react';
+import { useCoalesced } from '../model/coalesce';
 import type { Access } from '../api';
 import { Ladder } from '../ladder/Ladder';
 import { useSession } from '../model/use-session';
 import type { LadderSegment, SessionTrace } from '../model/session-trace';
 import { playerOf } from '../players';
-import { Plots } from '../plots/Plots';
+import { PLOTS_EVERY_MS, Plots } from '../plots/Plots';
 import { endpointColour } from '../theme';
 import { Controls } from './Controls';
 import { EventLog } from './EventLog';
@@ -28,7 +29,12 @@ export function SessionPage({ access, sessionId, presentation }: SessionPageProp
   const [selected, setSelected] = useState<LadderSegment | undefined>();
   const [scrubMs, setScrubMs] = useState<number | undefined>();
   const player = playerOf(sessionId);
-  const atMs = scrubMs ?? trace.endMs;
+  // The ladder follows every frame; the rest, memoised, a few times a second (model/coalesce.ts):
+  // a page that rendered everything on every frame spent most of each frame on text layout.
+  const textVersion = useCoalesced(version, TEXT_EVERY_MS);
+  const liveEndMs = useCoalesced(trace.endMs, TEXT_EVERY_MS);
+  const plotsVersion = useCoalesced(version, PLOTS_EVERY_MS);
+  const atMs = scrubMs ?? liveEndMs;
 
   const colourOf = useCallback(
     (id: string) => Math.max(0, trace.columns.indexOf(trace.columnOf.get(id) ?? '')),
@@ -36,7 +42,7 @@ export function SessionPage({ access, sessionId, presentation }: SessionPageProp
   );
 
   return (
-    <main className="session" data-version={version}>
+    <main className="session">
       {!access.viewer && (
         <Controls access={access} sessionId={sessionId} player={player} onChange={live.refresh} />
       )}
@@ -54,32 +60,59 @@ export function SessionPage({ access, sessionId, presentation }: SessionPageProp
           onSelect={setSelected}
           fontPx={presentation ? 18 : 12}
         />
-        <aside className="side">
-          <StateDiagram endpoints={diagramEndpoints(trace, endpoints, atMs, colourOf)} />
-          <TcbPanel
-            trace={trace}
-            endpoints={endpoints}
-            atMs={atMs}
-            scrubbed={scrubMs !== undefined}
-            colourOf={colourOf}
-          />
-        </aside>
+        <Side
+          trace={trace}
+          version={textVersion}
+          endpoints={endpoints}
+          atMs={atMs}
+          scrubbed={scrubMs !== undefined}
+          colourOf={colourOf}
+        />
       </div>
-      <Scrubber endMs={trace.endMs} value={scrubMs} onChange={setScrubMs} />
+      <Scrubber endMs={liveEndMs} value={scrubMs} onChange={setScrubMs} />
       <Plots
         trace={trace}
-        version={version}
+        version={plotsVersion}
         upToMs={scrubMs}
         endpoints={endpoints}
         fontPx={presentation ? 16 : 12}
       />
       <div className="lower">
         <SegmentDetails segment={selected} />
-        <EventLog trace={trace} version={version} upToMs={scrubMs} />
+        <EventLog trace={trace} version={textVersion} upToMs={scrubMs} />
       </div>
     </main>
   );
 }
+
+/** The text views beside the ladder follow a live session this often (wall ms). */
+const TEXT_EVERY_MS = 200;
+
+interface SideProps {
+  trace: SessionTrace;
+  /** Renders again only when this moves (the trace itself is one mutable object). */
+  version: number;
+  endpoints: readonly Endpoint[];
+  atMs: number;
+  scrubbed: boolean;
+  colourOf: (id: string) => number;
+}
+
+/** The state diagram and the TCBs. */
+const Side = memo(function Side({ trace, endpoints, atMs, scrubbed, colourOf }: SideProps) {
+  return (
+    <aside className="side">
+      <StateDiagram endpoints={diagramEndpoints(trace, endpoints, atMs, colourOf)} />
+      <TcbPanel
+        trace={trace}
+        endpoints={endpoints}
+        atMs={atMs}
+        scrubbed={scrubbed}
+        colourOf={colourOf}
+      />
+    </aside>
+  );
+});
 
 function diagramEndpoints(
   trace: SessionTrace,
@@ -185,7 +218,7 @@ function ssthresh(v: number): string {
   return v >= Number.MAX_SAFE_INTEGER ? '∞' : String(v);
 }
 
-function Scrubber({
+const Scrubber = memo(function Scrubber({
   endMs,
   value,
   onChange,
@@ -218,9 +251,13 @@ function Scrubber({
       )}
     </div>
   );
-}
+});
 
-function SegmentDetails({ segment }: { segment: LadderSegment | undefined }) {
+const SegmentDetails = memo(function SegmentDetails({
+  segment,
+}: {
+  segment: LadderSegment | undefined;
+}) {
   if (segment === undefined) {
     return (
       <section className="details faint">Click a segment in the ladder to see every field.</section>
@@ -256,4 +293,4 @@ function SegmentDetails({ segment }: { segment: LadderSegment | undefined }) {
       </dl>
     </section>
   );
-}
+});
