@@ -136,19 +136,28 @@ describe('the dashboard', () => {
     await sdk.endpoints.create(sid, { name: 'server', address: '10.0.0.2', port: 80 });
     await sdk.endpoints.create(sid, { name: 'client', address: '10.0.0.1', port: 49152 });
     await sdk.endpoints.listen(sid, 'e1');
-    const { token } = await sdk.viewerTokens.create(sid, { name: 'room 2' });
 
+    // The instructor mints the classroom link on the session's page.
+    const { page: instructor } = await instructorPage();
+    await instructor.goto(`${url}/?session=${sid}`);
+    await instructor.getByRole('button', { name: 'Classroom link' }).click();
+    const link = await instructor.getByLabel('Classroom link (read-only, live)').inputValue();
+    expect(link).toMatch(new RegExp(`^${url}/\\?session=${sid}#token=tcplab_view_`));
+    const tokens = await sdk.viewerTokens.list(sid);
+    expect(tokens.items.map((t) => t.name)).toEqual(['classroom link']);
+
+    // A student opens it in a browser of their own: no key in it.
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     cleanups.push(() => context.close());
     const viewer = await context.newPage();
-    await viewer.goto(`${url}/?session=${sid}#token=${token}`);
+    await viewer.goto(link);
     await expect.poll(() => viewer.getByTestId('state-e1').textContent()).toBe('LISTEN');
     expect(await viewer.getByRole('region', { name: 'Controls' }).count()).toBe(0);
     expect(await viewer.getByRole('button', { name: 'Step' }).count()).toBe(0);
 
     // The instructor drives; the viewer sees it as it happens.
     await sdk.endpoints.connect(sid, 'e2', { remote: { address: '10.0.0.2', port: 80 } });
-    await sdk.sessions.clock(sid, { action: 'run', untilIdle: true, maxMs: 1000 });
+    await instructor.getByRole('button', { name: 'Run until idle' }).click();
     await expect.poll(() => segmentLines(viewer).count()).toBe(3);
     await expect.poll(() => viewer.getByTestId('state-e2').textContent()).toBe('ESTABLISHED');
     await viewer.screenshot({ path: join(SHOTS, 'viewer.png') });

@@ -1,11 +1,13 @@
 /**
  * The instructor's controls: the clock (step, run until idle, play at a speed, pause), the
- * preset's next step, link settings, a segment to drop, the endpoints' calls, the capture.
+ * preset's next step, link settings, a segment to drop, the endpoints' calls, the capture, the
+ * classroom link.
  */
 import { isApiError, type Endpoint, type Session } from '@tcplab/client';
 import type { ScenarioPlayer } from '@tcplab/client/scenarios';
 import { memo, useEffect, useRef, useState } from 'react';
 import type { Access } from '../api';
+import { ClassroomLink } from './ClassroomLink';
 import { useKeyboard } from './keyboard';
 
 export interface ControlsProps {
@@ -157,6 +159,7 @@ export const Controls = memo(function Controls({
         <button type="button" onClick={() => void download()}>
           Download trace
         </button>
+        <ClassroomLink client={client} sessionId={sessionId} />
       </div>
       {player !== undefined && (
         <div className="script">
