@@ -29,4 +29,6 @@ export const LABEL_MARKS: Record<string, { text: string; colour: string }> = {
 
 export const LOST_COLOUR = '#D55E00';
 export const INK = '#1b1b1b';
+/** The page's background, behind the ladder's labels so that no line crosses their text. */
+export const PAPER = 'rgba(255, 255, 255, 0.85)';
 export const FAINT = '#8a8a8a';

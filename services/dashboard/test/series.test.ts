@@ -1,6 +1,6 @@
 // What the plots draw: the series cut at the scrubbed time, and thinned without losing a peak.
 import { describe, expect, it } from 'vitest';
-import { congestionData, queueData, rttData, thin } from '../src/plots/series';
+import { congestionData, heldTo, queueData, rttData, thin } from '../src/plots/series';
 import { lessonTrace } from './lessons';
 
 describe('the plot series', () => {
@@ -25,6 +25,20 @@ describe('the plot series', () => {
     // The queue of the rate-limited direction: 200 packets waiting and one on the wire.
     const queue = queueData(trace, '10.0.0.1 > 10.0.0.2');
     expect(Math.max(...(queue.ys[0] as number[]))).toBe(201);
+  });
+
+  it('holds a TCB variable at its last value until the scrubbed time, or the end', async () => {
+    const trace = await lessonTrace('lost-final-ack');
+    // The client's (e1) cwnd is last set early on; the lesson runs on past a second.
+    const data = congestionData(trace, 'e1');
+    const last = data.xs.at(-1) as number;
+    expect(last).toBeLessThan(trace.endMs);
+    const held = heldTo(data, trace.endMs);
+    expect(held.xs.slice(-2)).toEqual([last, trace.endMs]);
+    expect(held.ys.map((ys) => ys.at(-1))).toEqual(data.ys.map((ys) => ys.at(-1)));
+    // Nothing to add when a sample is at (or after) that time.
+    expect(heldTo(data, last)).toBe(data);
+    expect(heldTo({ xs: [], ys: [[]] }, 100)).toEqual({ xs: [], ys: [[]] });
   });
 
   it('thins to a few points a bucket, keeping each series\u2019 first, last, lowest and highest', () => {

@@ -97,6 +97,21 @@ describe('the dashboard', () => {
     );
     await expect.poll(() => page.getByText(/its \d+ checks hold/).count()).toBe(1);
     await page.screenshot({ path: join(SHOTS, 'handshake.png') });
+
+    // Presentation mode, for the back of the room: larger type on the page and on the canvas.
+    const typeSize = () =>
+      page.evaluate<number>('parseFloat(getComputedStyle(document.body).fontSize)');
+    expect(await typeSize()).toBe(15);
+    await page.getByLabel('presentation').check();
+    expect(await typeSize()).toBe(21);
+    await expect
+      .poll(() => segmentLines(page).allTextContents())
+      .toEqual([
+        '0 ms client > server: S 0:0(0) win 65535 <mss 1460>',
+        '10 ms server > client: S. 0:0(0) ack 1 win 65535 <mss 1460>',
+        '20 ms client > server: . ack 1 win 65535',
+      ]);
+    await page.screenshot({ path: join(SHOTS, 'handshake-presentation.png') });
   });
 
   it('marks the retransmitted FIN of the lost-final-ack preset, and scrubs back to it', async () => {
@@ -187,6 +202,22 @@ describe('the dashboard', () => {
       .poll(async () => Number(await plot('sequence').getAttribute('data-points')))
       .toBeLessThan(sent);
     expect(Number(await plot('rtt').getAttribute('data-peak'))).toBeLessThan(300);
+  });
+
+  it('runs every lesson of the library as a preset, each to its checks holding', async () => {
+    const sdk = createClient({ baseUrl: url, apiKey: key });
+    const { items } = await sdk.scenarios.list();
+    expect(items.length).toBeGreaterThan(20);
+    const { page } = await instructorPage();
+    for (const lesson of items) {
+      await page.goto(url);
+      await startPreset(page, lesson.title);
+      await page.getByRole('button', { name: 'Run the rest' }).click();
+      await expect
+        .poll(() => page.locator('.script').textContent(), { timeout: 10_000 })
+        .toMatch(/The lesson has run: its \d+ checks hold\./);
+    }
+    await page.screenshot({ path: join(SHOTS, 'every-lesson.png') });
   });
 
   it('steps with the right arrow, plays and pauses with space', async () => {

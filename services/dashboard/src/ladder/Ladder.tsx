@@ -7,7 +7,7 @@ import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'rea
 import { useCoalesced } from '../model/coalesce';
 import { useInView } from '../model/in-view';
 import type { LadderSegment, SessionTrace } from '../model/session-trace';
-import { FAINT, INK, LABEL_MARKS, LOST_COLOUR, endpointColour } from '../theme';
+import { FAINT, INK, LABEL_MARKS, LOST_COLOUR, PAPER, endpointColour } from '../theme';
 import { arrowAt, columnXs, labelled, layoutLadder, type Arrow, type Viewport } from './layout';
 
 export interface LadderProps {
@@ -22,6 +22,8 @@ export interface LadderProps {
 }
 
 const HEADER_PX = 34;
+/** A monospace character's advance, in units of the type size (0.6 in the common faces). */
+const MONO_ADVANCE = 0.6;
 /** A label's line, in units of the type size: closer labels hide the unmarked one. */
 const LINE_HEIGHT = 1.25;
 /** How often the hidden text list of the segments in view follows a live session (wall ms). */
@@ -112,8 +114,17 @@ function draw(
     }
     if (withLabel[i] !== true) return;
     const text = `${s.label}${s.fate === '' ? '' : ` ${s.fate}`}`;
-    ctx.fillStyle = colour;
     const labelY = (y1 + y2) / 2 - props.fontPx * 0.6;
+    // A backing under the text, its width from the monospace advance (measureText costs more).
+    const width = text.length * props.fontPx * MONO_ADVANCE;
+    ctx.fillStyle = PAPER;
+    ctx.fillRect(
+      a.labelX - width / 2 - 2,
+      labelY - props.fontPx * 0.6,
+      width + 4,
+      props.fontPx * 1.2,
+    );
+    ctx.fillStyle = colour;
     ctx.fillText(text, a.labelX, labelY);
   });
 }

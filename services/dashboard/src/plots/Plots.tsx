@@ -8,7 +8,7 @@ import { useInView, useVersionInView } from '../model/in-view';
 import type { SessionTrace } from '../model/session-trace';
 import { ENDPOINT_COLOURS, LABEL_MARKS } from '../theme';
 import { Plot } from './Plot';
-import { congestionData, queueData, rttData, sequenceData, thin } from './series';
+import { congestionData, heldTo, queueData, rttData, sequenceData, thin } from './series';
 
 /** Plots follow a live session this often at most (wall ms): the page coalesces `version`. */
 export const PLOTS_EVERY_MS = 250;
@@ -48,10 +48,13 @@ export const Plots = memo(function Plots({
 
   const id = endpoint?.id ?? '';
   const congestion = useMemo(
-    () => thin(congestionData(trace, id, upToMs), BUCKETS),
+    () => thin(heldTo(congestionData(trace, id, upToMs), upToMs ?? trace.endMs), BUCKETS),
     [trace, id, upToMs, seen],
   );
-  const rtt = useMemo(() => thin(rttData(trace, id, upToMs), BUCKETS), [trace, id, upToMs, seen]);
+  const rtt = useMemo(
+    () => thin(heldTo(rttData(trace, id, upToMs), upToMs ?? trace.endMs), BUCKETS),
+    [trace, id, upToMs, seen],
+  );
   const sequence = useMemo(
     () => thin(sequenceData(trace, column ?? '', upToMs), BUCKETS),
     [trace, column, upToMs, seen],

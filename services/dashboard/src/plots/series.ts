@@ -68,6 +68,17 @@ export function queueData(trace: SessionTrace, link: string, upToMs?: number): P
 }
 
 /**
+ * The last sample held to `untilMs` (the scrubbed time, or the trace's end): a TCB variable
+ * keeps its value until it changes, so its plot runs on to now rather than stopping at the last
+ * change. (Not for the queue: it is sampled when a packet joins, and drains in between.)
+ */
+export function heldTo(data: PlotData, untilMs: number): PlotData {
+  const last = data.xs.at(-1);
+  if (last === undefined || last >= untilMs) return data;
+  return { xs: [...data.xs, untilMs], ys: data.ys.map((ys) => [...ys, ys.at(-1) ?? null]) };
+}
+
+/**
  * At most a few points per bucket (a pixel column): for each series its first, lowest, highest
  * and last there, so that a drop of cwnd or a burst of retransmissions survives the thinning.
  */

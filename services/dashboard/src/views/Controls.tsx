@@ -56,7 +56,7 @@ export const Controls = memo(function Controls({
     setActing(true);
     try {
       await work();
-      setStatus(what);
+      setStatus(`done: ${what}`);
       await refresh();
     } catch (error) {
       setStatus(
@@ -174,7 +174,7 @@ export const Controls = memo(function Controls({
             type="button"
             disabled={lessonDone}
             onClick={() =>
-              void act(next?.text ?? 'checks', async () => {
+              void act(next?.text ?? 'the final checks', async () => {
                 await player.step();
                 setNext(player.next);
                 setLessonDone(player.done);
@@ -182,6 +182,19 @@ export const Controls = memo(function Controls({
             }
           >
             Next step
+          </button>
+          <button
+            type="button"
+            disabled={lessonDone}
+            onClick={() =>
+              void act('the whole lesson', async () => {
+                while (!player.done) await player.step();
+                setNext(player.next);
+                setLessonDone(true);
+              })
+            }
+          >
+            Run the rest
           </button>
         </div>
       )}

@@ -154,6 +154,13 @@ function TcbPanel({
 }) {
   return (
     <section className="tcbs" aria-label="TCBs">
+      {scrubbed && (
+        <p className="faint">
+          At {+atMs.toFixed(3)} ms, from the trace: windows, cwnd, ssthresh, srtt, RTO and timers.
+          The trace does not record ISS, IRS, SND.UNA, SND.NXT, RCV.NXT or the buffers (—); they
+          show live.
+        </p>
+      )}
       {endpoints.map((e) => {
         const state = scrubbed ? (trace.stateAt(e.id, atMs)?.to ?? 'CLOSED') : e.state;
         const metrics = scrubbed ? trace.metricsAt(e.id, atMs) : undefined;
