@@ -11,23 +11,14 @@
  * Env: DASHBOARD_SEGMENTS_PER_S (2000), DASHBOARD_SECONDS (10), CHROMIUM_PATH
  * (/usr/bin/chromium). Uses DATABASE_URL when set, else an embedded PostgreSQL.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type CDPSession, type Page } from 'playwright-core';
+import type { Browser, CDPSession, Page } from 'playwright-core';
 import { buildApp, type App } from '../src/app.js';
 import { readMigrations, DEFAULT_MIGRATIONS_DIR } from '../src/store/migrations.js';
+import { launchChromium } from '../test/chromium.js';
 import { withDatabase } from './database.js';
 
 const SEGMENTS_PER_S = Number(process.env.DASHBOARD_SEGMENTS_PER_S ?? 2000);
 const SECONDS = Number(process.env.DASHBOARD_SECONDS ?? 10);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const LINK = { delayMs: 5, rateMbps: 16 };
 
 /** Runs in the page: records every animation frame's interval and every long task. */
@@ -72,9 +63,9 @@ async function record(page: Page, cdp: CDPSession, ms: number): Promise<Recorded
   await page.waitForTimeout(ms);
   const after = await mainThread(cdp);
   const share = (name: string) => ((after[name] ?? 0) - (before[name] ?? 0)) / (ms / 1000);
-  const recorded = (await page.evaluate(
+  const recorded = await page.evaluate<Omit<Recorded, 'busy'>>(
     '({ frames: window.__frames, long: window.__long })',
-  )) as Omit<Recorded, 'busy'>;
+  );
   return {
     ...recorded,
     busy: {
@@ -109,14 +100,11 @@ async function drawnSegments(page: Page): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-  }
   await withDatabase(async (database) => {
     const migrations = await readMigrations(DEFAULT_MIGRATIONS_DIR);
     const app = await buildApp({ database, migrations, auth: { mode: 'disabled' } });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    const browser = await launchChromium();
     try {
       await run(app, url, browser);
     } finally {
@@ -126,7 +114,7 @@ async function main(): Promise<void> {
   });
 }
 
-async function run(app: App, url: string, browser: Awaited<ReturnType<typeof chromium.launch>>) {
+async function run(app: App, url: string, browser: Browser) {
   const post = async (path: string, payload?: Record<string, unknown>) =>
     (await app.inject({ method: 'POST', url: path, ...(payload && { payload }) })).json<{
       id: string;

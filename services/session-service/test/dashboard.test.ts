@@ -1,25 +1,16 @@
 // The dashboard in a real Chromium (Debian's, driven by playwright-core) against the real
 // service on a real port: a preset played step by step, the marks of a retransmission, a
 // viewer's read-only live view, the keyboard. Each test saves a screenshot in test-results/.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@tcplab/client';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratedApp, newKey } from './apps.js';
+import { launchChromium } from './chromium.js';
 import { listening } from './sockets.js';
 
-/** Debian's Chromium, or the one CHROMIUM_PATH names. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = fileURLToPath(new URL('../test-results/dashboard/', import.meta.url));
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -28,14 +19,11 @@ let key: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-  }
   mkdirSync(SHOTS, { recursive: true });
   const { app, db } = await migratedApp(cleanups);
   url = await listening(app);
   key = await newKey(db, 'uni-a', 'instructor');
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
   cleanups.push(() => browser.close());
 });
 
@@ -74,18 +62,25 @@ async function nextUntilDone(page: Page): Promise<void> {
   while ((await page.getByText('The lesson has run').count()) === 0) await next(page);
 }
 
+/** A new instructor's page on the preset, played with Next step to its end, its checks holding. */
+async function playedPreset(title: string): Promise<Page> {
+  const { page } = await instructorPage();
+  await startPreset(page, title);
+  await nextUntilDone(page);
+  await expect.poll(() => page.getByText(/its \d+ checks hold/).count()).toBe(1);
+  return page;
+}
+
+const HANDSHAKE = [
+  '0 ms client > server: S 0:0(0) win 65535 <mss 1460>',
+  '10 ms server > client: S. 0:0(0) ack 1 win 65535 <mss 1460>',
+  '20 ms client > server: . ack 1 win 65535',
+];
+
 describe('the dashboard', () => {
   it('plays the handshake preset step by step: S, S., . on the ladder, ESTABLISHED in the TCBs and the diagram', async () => {
-    const { page } = await instructorPage();
-    await startPreset(page, 'Three-way handshake');
-    await nextUntilDone(page);
-    await expect
-      .poll(() => segmentLines(page).allTextContents())
-      .toEqual([
-        '0 ms client > server: S 0:0(0) win 65535 <mss 1460>',
-        '10 ms server > client: S. 0:0(0) ack 1 win 65535 <mss 1460>',
-        '20 ms client > server: . ack 1 win 65535',
-      ]);
+    const page = await playedPreset('Three-way handshake');
+    await expect.poll(() => segmentLines(page).allTextContents()).toEqual(HANDSHAKE);
     // The client is e2; the connection the server's listener accepted is e3.
     await expect.poll(() => page.getByTestId('state-e2').textContent()).toBe('ESTABLISHED');
     await expect.poll(() => page.getByTestId('state-e3').textContent()).toBe('ESTABLISHED');
@@ -95,7 +90,6 @@ describe('the dashboard', () => {
     expect(await page.locator('g[data-state="LISTEN"]').getAttribute('data-current')).toBe(
       'server',
     );
-    await expect.poll(() => page.getByText(/its \d+ checks hold/).count()).toBe(1);
     await page.screenshot({ path: join(SHOTS, 'handshake.png') });
 
     // Presentation mode, for the back of the room: larger type on the page and on the canvas.
@@ -104,21 +98,12 @@ describe('the dashboard', () => {
     expect(await typeSize()).toBe(15);
     await page.getByLabel('presentation').check();
     expect(await typeSize()).toBe(21);
-    await expect
-      .poll(() => segmentLines(page).allTextContents())
-      .toEqual([
-        '0 ms client > server: S 0:0(0) win 65535 <mss 1460>',
-        '10 ms server > client: S. 0:0(0) ack 1 win 65535 <mss 1460>',
-        '20 ms client > server: . ack 1 win 65535',
-      ]);
+    await expect.poll(() => segmentLines(page).allTextContents()).toEqual(HANDSHAKE);
     await page.screenshot({ path: join(SHOTS, 'handshake-presentation.png') });
   });
 
   it('marks the retransmitted FIN of the lost-final-ack preset, and scrubs back to it', async () => {
-    const { page } = await instructorPage();
-    await startPreset(page, 'TIME-WAIT and the lost final ACK');
-    await nextUntilDone(page);
-    await expect.poll(() => page.getByText(/its \d+ checks hold/).count()).toBe(1);
+    const page = await playedPreset('TIME-WAIT and the lost final ACK');
     const scrub = page.getByLabel("Scrub the session's time");
     // At 1065 ms: the server's FIN sent again from LAST-ACK, marked, and the client's new ACK.
     await scrub.fill('1065');
@@ -179,10 +164,7 @@ describe('the dashboard', () => {
   });
 
   it('plots the bufferbloat preset: the queue fills to its 200 packets, srtt climbs, and a scrub cuts every plot', async () => {
-    const { page } = await instructorPage();
-    await startPreset(page, 'Bufferbloat');
-    await nextUntilDone(page);
-    await expect.poll(() => page.getByText(/its \d+ checks hold/).count()).toBe(1);
+    const page = await playedPreset('Bufferbloat');
     const plot = (id: string) => page.getByTestId(`plot-${id}`);
     // Below the fold the plots wait (model/in-view.ts); scrolled to, they catch up.
     await plot('congestion').scrollIntoViewIfNeeded();

@@ -69,37 +69,25 @@ export const Plots = memo(function Plots({
   return (
     <section className="plots" aria-label="Plots" ref={ref}>
       <div className="plot-choices">
-        <label>
-          endpoint{' '}
-          <select value={id} onChange={(e) => setChosen(e.target.value)}>
-            {withMetrics.map((e) => (
-              <option key={e.id} value={e.id}>
-                {e.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          sender{' '}
-          <select value={column ?? ''} onChange={(e) => setChosenColumn(e.target.value)}>
-            {columns.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice
+          label="endpoint"
+          value={id}
+          options={withMetrics.map((e) => ({ value: e.id, text: e.name }))}
+          onChange={setChosen}
+        />
+        <Choice
+          label="sender"
+          value={column ?? ''}
+          options={columns.map((c) => ({ value: c, text: c }))}
+          onChange={setChosenColumn}
+        />
         {links.length > 0 && (
-          <label>
-            link{' '}
-            <select value={link ?? ''} onChange={(e) => setChosenLink(e.target.value)}>
-              {links.map((l) => (
-                <option key={l} value={l}>
-                  {l}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Choice
+            label="link"
+            value={link ?? ''}
+            options={links.map((l) => ({ value: l, text: l }))}
+            onChange={setChosenLink}
+          />
         )}
       </div>
       <div className="plot-grid">
@@ -158,3 +146,29 @@ export const Plots = memo(function Plots({
     </section>
   );
 });
+
+/** One of the plots' selectors: which endpoint, sender or link they show. */
+function Choice({
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  options: { value: string; text: string }[];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label>
+      {label}{' '}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

@@ -310,54 +310,22 @@ export const Controls = memo(function Controls({
             );
           }}
         >
-          <label>
-            delay ms{' '}
-            <input
-              type="number"
-              min={0}
-              step="any"
-              placeholder={String(session?.link.delayMs ?? '')}
-              onChange={(e) =>
-                setDelayMs(e.target.value === '' ? undefined : Number(e.target.value))
-              }
-            />
-          </label>
-          <label>
-            loss{' '}
-            <input
-              type="number"
-              min={0}
-              max={1}
-              step="any"
-              placeholder={String(session?.link.lossRate ?? '')}
-              onChange={(e) =>
-                setLossRate(e.target.value === '' ? undefined : Number(e.target.value))
-              }
-            />
-          </label>
-          <label>
-            Mb/s{' '}
-            <input
-              type="number"
-              min={0}
-              step="any"
-              placeholder={String(session?.link.rateMbps ?? '')}
-              onChange={(e) =>
-                setRateMbps(e.target.value === '' ? undefined : Number(e.target.value))
-              }
-            />
-          </label>
-          <label>
-            queue{' '}
-            <input
-              type="number"
-              min={1}
-              placeholder={String(session?.link.queuePackets ?? '')}
-              onChange={(e) =>
-                setQueuePackets(e.target.value === '' ? undefined : Number(e.target.value))
-              }
-            />
-          </label>
+          <NumberField label="delay ms" min={0} now={session?.link.delayMs} onChange={setDelayMs} />
+          <NumberField
+            label="loss"
+            min={0}
+            max={1}
+            now={session?.link.lossRate}
+            onChange={setLossRate}
+          />
+          <NumberField label="Mb/s" min={0} now={session?.link.rateMbps} onChange={setRateMbps} />
+          <NumberField
+            label="queue"
+            min={1}
+            step={1}
+            now={session?.link.queuePackets}
+            onChange={setQueuePackets}
+          />
           <button type="submit">set the link</button>
         </form>
       </details>
@@ -375,4 +343,35 @@ function lessonVerdict(player: ScenarioPlayer): string {
   return `The lesson has run: ${failed.length} of ${player.checks.length} checks do not hold (${failed
     .map((c) => `${c.what}: expected ${c.expected}, saw ${c.actual}`)
     .join('; ')}).`;
+}
+
+/** A link setting: empty leaves it as it is (its value now is the placeholder). */
+function NumberField({
+  label,
+  min,
+  max,
+  step = 'any',
+  now,
+  onChange,
+}: {
+  label: string;
+  min: number;
+  max?: number;
+  step?: number | 'any';
+  now: number | undefined;
+  onChange: (value: number | undefined) => void;
+}) {
+  return (
+    <label>
+      {label}{' '}
+      <input
+        type="number"
+        min={min}
+        max={max}
+        step={step}
+        placeholder={String(now ?? '')}
+        onChange={(e) => onChange(e.target.value === '' ? undefined : Number(e.target.value))}
+      />
+    </label>
+  );
 }

@@ -198,14 +198,7 @@ function TcbPanel({
                 {state}
               </span>
             </h3>
-            <dl>
-              {rows.map(([k, v]) => (
-                <div key={k}>
-                  <dt>{k}</dt>
-                  <dd>{v}</dd>
-                </div>
-              ))}
-            </dl>
+            <Fields rows={rows} />
             {timers.length > 0 && (
               <p className="timers">
                 {timers
@@ -290,14 +283,21 @@ const SegmentDetails = memo(function SegmentDetails({
   return (
     <section className="details" aria-label="Segment details">
       <h3>{segment.label}</h3>
-      <dl>
-        {rows.map(([k, v]) => (
-          <div key={k}>
-            <dt>{k}</dt>
-            <dd>{v}</dd>
-          </div>
-        ))}
-      </dl>
+      <Fields rows={rows} />
     </section>
   );
 });
+
+/** Named values, a TCB's or a segment's, as a definition list. */
+function Fields({ rows }: { rows: [string, string][] }) {
+  return (
+    <dl>
+      {rows.map(([k, v]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
