@@ -92,6 +92,31 @@ describe('the dashboard', () => {
     );
     await page.screenshot({ path: join(SHOTS, 'handshake.png') });
 
+    // Clicking an arrow shows every header field of its segment.
+    const details = page.getByRole('region', { name: 'Segment details' });
+    const [x, y] = ((await segmentLines(page).first().getAttribute('data-at')) ?? '').split(',');
+    await page.getByTestId('ladder-canvas').click({ position: { x: Number(x), y: Number(y) } });
+    expect(await details.locator('h3').textContent()).toBe(HANDSHAKE[0]?.split(': ')[1]);
+    expect(await details.locator('dd').allTextContents()).toEqual([
+      '0 ms → 10 ms',
+      'client (10.0.0.1:49152)',
+      'server (10.0.0.2:80)',
+      'S',
+      '2442144158', // the client's ISS (the lesson's seed picks it); the ladder counts from it
+      '0',
+      '65535',
+      '0',
+      '{"mss":1460}',
+      '—',
+      'delivered',
+    ]);
+    // The event log is linked to the ladder: a segment's row selects that segment.
+    await page
+      .getByRole('region', { name: 'Event log' })
+      .getByRole('button', { name: /^10\.0\.0\.2:80 > 10\.0\.0\.1:49152/ })
+      .click();
+    expect(await details.locator('h3').textContent()).toBe(HANDSHAKE[1]?.split(': ')[1]);
+
     // Presentation mode, for the back of the room: larger type on the page and on the canvas.
     const typeSize = () =>
       page.evaluate<number>('parseFloat(getComputedStyle(document.body).fontSize)');

@@ -182,6 +182,14 @@ export function Ladder(props: LadderProps) {
     return () => observer.disconnect();
   }, []);
 
+  // A segment chosen elsewhere (the event log) is brought into view, a fifth of the way down.
+  const selectedMs = props.selected?.sentMs;
+  useEffect(() => {
+    if (selectedMs === undefined || (selectedMs >= top && selectedMs <= top + spanMs)) return;
+    setFollow(false);
+    setFromMs(Math.max(0, selectedMs - spanMs * 0.2));
+  }, [selectedMs]);
+
   const [section, inView] = useInView<HTMLElement>();
   const view: Viewport = { fromMs: top, pxPerMs, width: size.width, height };
   // Scrolled out of sight (the plots watched instead), the ladder keeps its last picture.
@@ -269,7 +277,10 @@ export function Ladder(props: LadderProps) {
   );
 }
 
-/** The segments in view as text, for screen readers and for tests that read the page. */
+/**
+ * The segments in view as text, for screen readers and for tests that read the page (`data-at`:
+ * the middle of its arrow on the canvas, in CSS pixels, where a click selects it).
+ */
 const SegmentList = memo(function SegmentList({ arrows }: { arrows: readonly Arrow[] }) {
   return (
     <ol className="sr-only" data-testid="ladder-segments" aria-label="Segments in view">
@@ -278,6 +289,7 @@ const SegmentList = memo(function SegmentList({ arrows }: { arrows: readonly Arr
           key={a.segment.index}
           data-label={a.segment.event.label ?? ''}
           data-fate={a.segment.event.fate}
+          data-at={`${Math.round((a.x1 + a.x2) / 2)},${Math.round((a.y1 + a.y2) / 2 + HEADER_PX)}`}
         >
           {`${a.segment.sentMs} ms ${a.segment.from} > ${a.segment.to}: ${a.segment.label}${a.segment.fate === '' ? '' : ` ${a.segment.fate}`}`}
         </li>

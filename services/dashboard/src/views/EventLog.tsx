@@ -1,7 +1,7 @@
 /** The trace as a list, newest last, filtered by kind; the last 150, so it stays light. */
 import { memo, useMemo, useState } from 'react';
 import { useInView, useVersionInView } from '../model/in-view';
-import type { SessionTrace } from '../model/session-trace';
+import type { LadderSegment, SessionTrace } from '../model/session-trace';
 
 const KINDS = ['state', 'segment', 'timer', 'app', 'metrics', 'congestion', 'link'] as const;
 const SHOWN = 150;
@@ -35,15 +35,22 @@ function describe(e: SessionTrace['events'][number]): string {
   }
 }
 
-/** Renders again only when `version` (coalesced by the page) or the filters move. */
+/**
+ * Renders again only when `version` (coalesced by the page) or the filters move. A segment's
+ * row is a button: it selects that segment, in the ladder and in the details.
+ */
 export const EventLog = memo(function EventLog({
   trace,
   version,
   upToMs,
+  selectedEventId,
+  onSelect,
 }: {
   trace: SessionTrace;
   version: number;
   upToMs: number | undefined;
+  selectedEventId: number | undefined;
+  onSelect: (segment: LadderSegment | undefined) => void;
 }) {
   const [kinds, setKinds] = useState<Set<string>>(new Set(['state', 'segment', 'timer', 'app']));
   const [ref, inView] = useInView<HTMLElement>();
@@ -60,14 +67,29 @@ export const EventLog = memo(function EventLog({
     return (
       <ol>
         {items.map((e) => (
-          <li key={e.eventId} className={`kind-${e.kind}`}>
+          <li
+            key={e.eventId}
+            className={`kind-${e.kind}`}
+            aria-current={e.eventId === selectedEventId ? 'true' : undefined}
+          >
             <span className="time">{e.timeMs} ms</span> <span className="kind">{e.kind}</span>{' '}
-            {describe(e)}
+            {e.kind === 'segment' ? (
+              <button
+                type="button"
+                className="as-text"
+                title="Show it in the ladder"
+                onClick={() => onSelect(trace.segments.find((s) => s.event.eventId === e.eventId))}
+              >
+                {describe(e)}
+              </button>
+            ) : (
+              describe(e)
+            )}
           </li>
         ))}
       </ol>
     );
-  }, [trace, seen, upToMs, kinds]);
+  }, [trace, seen, upToMs, kinds, selectedEventId, onSelect]);
   return (
     <section className="event-log" aria-label="Event log" ref={ref}>
       <div className="filters">

@@ -79,7 +79,13 @@ export function SessionPage({ access, sessionId, presentation }: SessionPageProp
       />
       <div className="lower">
         <SegmentDetails segment={selected} />
-        <EventLog trace={trace} version={textVersion} upToMs={scrubMs} />
+        <EventLog
+          trace={trace}
+          version={textVersion}
+          upToMs={scrubMs}
+          selectedEventId={selected?.event.eventId}
+          onSelect={setSelected}
+        />
       </div>
     </main>
   );
