@@ -1,6 +1,6 @@
 /**
  * One bulk transfer in the engine alone (no service, no persistence), printed as one JSON line:
- *   npm run bench:bulk -- --bytes=104857600 --rate-mbps=100 --delay-ms=10 --loss=0.001 --cc=newreno
+ *   npm run bench:bulk -- --bytes=100000000 --rate-mbps=100 --delay-ms=10 --loss=0.001 --cc=newreno
  * `segments` counts every segment put on the link, both directions; `sim_s` is the virtual
  * time at which the receiver has read the last byte.
  */
@@ -121,7 +121,7 @@ function parse(argv: string[]): BulkOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
-      bytes: { type: 'string', default: String(100 << 20) },
+      bytes: { type: 'string', default: '100000000' }, // 100 MB, as in bench:ns3 and docs/PERFORMANCE.md
       'rate-mbps': { type: 'string', default: '100' },
       'delay-ms': { type: 'string', default: '10' },
       loss: { type: 'string', default: '0' },
