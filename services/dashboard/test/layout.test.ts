@@ -65,6 +65,8 @@ describe('the ladder layout', () => {
       label: '.',
       fate: '',
       lost: false,
+      relativeSeq: 0,
+      relativeAck: 0,
     }));
     const arrows = layoutLadder(segments, ['a', 'b'], { ...view, fromMs: 50_000, pxPerMs: 4 });
     // 480 px at 4 px/ms is 120 ms: the 121 sent in it (both ends count) and the 5 sent before

@@ -16,6 +16,11 @@ describe('the ladder labels', () => {
     ]);
     // The connection the listener accepted (e3) is drawn on the server's line.
     expect(trace.columnOf.get('e3')).toBe('server');
+    // The details show both numbers: the header's, and the label's relative one.
+    const synAck = trace.segments[1];
+    expect([synAck?.relativeSeq, synAck?.relativeAck]).toEqual([0, 1]);
+    expect(synAck?.event.ack).toBe(((trace.segments[0]?.event.seq ?? 0) + 1) >>> 0);
+    expect(synAck?.event.seq).not.toBe(0);
   });
 
   it('writes data as first:last(length), and P. when it is pushed', async () => {

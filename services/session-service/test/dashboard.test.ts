@@ -102,7 +102,7 @@ describe('the dashboard', () => {
       'client (10.0.0.1:49152)',
       'server (10.0.0.2:80)',
       'S',
-      '2442144158', // the client's ISS (the lesson's seed picks it); the ladder counts from it
+      '2442144158 (relative 0)', // the client's ISS (the lesson's seed picks it)
       '0',
       '65535',
       '0',

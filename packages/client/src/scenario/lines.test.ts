@@ -56,6 +56,16 @@ describe('segment lines', () => {
     expect(lines(handshake, 'absolute')[1]).toBe(
       'server > client: S. 5000:5000(0) ack 1001 win 65535 <mss 1460>',
     );
+    // The numbers as shown, for a view that puts them beside the header's.
+    const shown = formatSegments(handshake, { names, sequence: 'relative' });
+    expect(shown.map((f) => [f.seq, f.ack])).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 1],
+      [1, 1],
+    ]);
+    const absolute = formatSegments(handshake, { names, sequence: 'absolute' });
+    expect(absolute.map((f) => [f.seq, f.ack])[1]).toEqual([5000, 1001]);
   });
 
   it('count across the 2^32 wrap', () => {

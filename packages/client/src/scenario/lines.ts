@@ -43,6 +43,9 @@ export interface FormattedSegment {
   segment: string;
   /** `[dropped, loss]`, or '' when delivered. */
   fate: string;
+  /** The sequence and acknowledgment numbers as the line shows them (relative, when it is). */
+  seq: number;
+  ack: number;
 }
 
 const MOD = 0x1_0000_0000;
@@ -141,7 +144,7 @@ export function segmentFormatter(
       fate = `[${s.fate}${reason === undefined ? '' : `, ${reason}`}]`;
       line += ` ${fate}`;
     }
-    return { timeMs: s.timeMs, line, segment, fate };
+    return { timeMs: s.timeMs, line, segment, fate, seq: shown.seq, ack: shown.ack };
   };
 }
 

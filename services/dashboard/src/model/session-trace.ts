@@ -22,6 +22,9 @@ export interface LadderSegment {
   /** `[dropped, fault f1]`, or '' when delivered. */
   fate: string;
   lost: boolean;
+  /** seq and ack as the label counts them: from each direction's ISN. */
+  relativeSeq: number;
+  relativeAck: number;
 }
 
 export interface StateChange {
@@ -163,6 +166,8 @@ export class SessionTrace {
             label: formatted.segment,
             fate: formatted.fate,
             lost: segment.fate === 'dropped' || segment.fate === 'corrupted',
+            relativeSeq: formatted.seq,
+            relativeAck: formatted.ack,
           });
           this.addSequence(
             segment,

@@ -278,8 +278,8 @@ const SegmentDetails = memo(function SegmentDetails({
     ['from', `${segment.from} (${e.src.address}:${e.src.port})`],
     ['to', `${segment.to} (${e.dst.address}:${e.dst.port})`],
     ['flags', e.flags],
-    ['seq', String(e.seq)],
-    ['ack', String(e.ack)],
+    ['seq', withRelative(e.seq, segment.relativeSeq)],
+    ['ack', e.flags.includes('.') ? withRelative(e.ack, segment.relativeAck) : String(e.ack)],
     ['window', String(e.window)],
     ['len', String(e.len)],
     ['options', JSON.stringify(e.options)],
@@ -293,6 +293,11 @@ const SegmentDetails = memo(function SegmentDetails({
     </section>
   );
 });
+
+/** A header's number, and the ladder's relative one beside it when they differ. */
+function withRelative(absolute: number, relative: number): string {
+  return absolute === relative ? String(absolute) : `${absolute} (relative ${relative})`;
+}
 
 /** Named values, a TCB's or a segment's, as a definition list. */
 function Fields({ rows }: { rows: [string, string][] }) {
