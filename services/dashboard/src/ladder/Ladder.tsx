@@ -113,7 +113,7 @@ function draw(
       arrowHead(ctx, a.x1, y1, a.x2, y2);
     }
     if (withLabel[i] !== true) return;
-    const text = `${s.label}${s.fate === '' ? '' : ` ${s.fate}`}`;
+    const text = arrowText(s);
     const labelY = (y1 + y2) / 2 - props.fontPx * 0.6;
     // A backing under the text, its width from the monospace advance (measureText costs more).
     const width = text.length * props.fontPx * MONO_ADVANCE;
@@ -277,6 +277,11 @@ export function Ladder(props: LadderProps) {
   );
 }
 
+/** What an arrow says: its label, and its fate when the link did not deliver it. */
+function arrowText(s: LadderSegment): string {
+  return s.fate === '' ? s.label : `${s.label} ${s.fate}`;
+}
+
 /**
  * The segments in view as text, for screen readers and for tests that read the page (`data-at`:
  * the middle of its arrow on the canvas, in CSS pixels, where a click selects it).
@@ -291,7 +296,7 @@ const SegmentList = memo(function SegmentList({ arrows }: { arrows: readonly Arr
           data-fate={a.segment.event.fate}
           data-at={`${Math.round((a.x1 + a.x2) / 2)},${Math.round((a.y1 + a.y2) / 2 + HEADER_PX)}`}
         >
-          {`${a.segment.sentMs} ms ${a.segment.from} > ${a.segment.to}: ${a.segment.label}${a.segment.fate === '' ? '' : ` ${a.segment.fate}`}`}
+          {`${a.segment.sentMs} ms ${a.segment.from} > ${a.segment.to}: ${arrowText(a.segment)}`}
         </li>
       ))}
     </ol>

@@ -106,8 +106,6 @@ export class SessionTrace {
   readonly sequence = new Map<string, SequencePoint[]>();
   /** `from > to` (addresses) -> that direction's link queue. */
   readonly queues = new Map<string, QueueSample[]>();
-  /** Column -> the ISN its sequence numbers count from (its first segment's seq). */
-  private readonly isn = new Map<string, number>();
   /** `addr:port` -> column name. */
   private readonly names = new Map<string, string>();
   /** Endpoint id -> its column (an accepted endpoint shares its listener's). */
@@ -171,6 +169,7 @@ export class SessionTrace {
           });
           this.addSequence(
             segment,
+            formatted,
             e.timeMs,
             typeof arrivesUs === 'number' ? arrivesUs / 1000 : undefined,
           );
@@ -238,29 +237,27 @@ export class SessionTrace {
 
   /**
    * A segment's points on the time-sequence graphs: its sequence number on its sender's (when
-   * it carries data, SYN or FIN), its ACK on its receiver's.
+   * it carries data, SYN or FIN), its ACK on its receiver's once that one has sent. Numbers
+   * are the label's, relative to each conversation's ISN (the line formatter's numbering).
    */
-  private addSequence(segment: SegmentEvent, timeMs: number, arrivesMs: number | undefined): void {
+  private addSequence(
+    segment: SegmentEvent,
+    shown: { seq: number; ack: number },
+    timeMs: number,
+    arrivesMs: number | undefined,
+  ): void {
     const from = this.column(segment.src);
     const to = this.column(segment.dst);
-    if (!this.isn.has(from)) this.isn.set(from, segment.seq);
-    const occupies = segment.len > 0 || /[SF]/.test(segment.flags);
-    if (occupies) {
-      const base = this.isn.get(from) ?? segment.seq;
+    if (segment.len > 0 || /[SF]/.test(segment.flags)) {
       this.pointOn(from, {
         timeMs,
         kind: RETRANSMITTED.has(String(segment.label)) ? 'retransmission' : 'data',
-        value: (segment.seq - base) >>> 0,
+        value: shown.seq,
       });
     }
     // The ACK as the data's sender sees it: when it arrives there (a lost one never does).
-    const peerBase = this.isn.get(to);
-    if (segment.flags.includes('.') && peerBase !== undefined && arrivesMs !== undefined) {
-      this.pointOn(to, {
-        timeMs: arrivesMs,
-        kind: 'ack',
-        value: (segment.ack - peerBase) >>> 0,
-      });
+    if (segment.flags.includes('.') && this.sequence.has(to) && arrivesMs !== undefined) {
+      this.pointOn(to, { timeMs: arrivesMs, kind: 'ack', value: shown.ack });
     }
   }
 

@@ -4,7 +4,7 @@
  * once it has run.
  */
 import type { Endpoint } from '@tcplab/client';
-import { memo, useCallback, useState } from 'react';
+import { memo, useCallback, useMemo, useState } from 'react';
 import { useCoalesced } from '../model/coalesce';
 import type { Access } from '../api';
 import { Ladder } from '../ladder/Ladder';
@@ -32,7 +32,8 @@ export function SessionPage({ access, sessionId, presentation }: SessionPageProp
   // The ladder follows every frame; the rest, memoised, a few times a second (model/coalesce.ts):
   // a page that rendered everything on every frame spent most of each frame on text layout.
   const textVersion = useCoalesced(version, TEXT_EVERY_MS);
-  const liveEndMs = useCoalesced(trace.endMs, TEXT_EVERY_MS);
+  // The session's end as of that version (the trace is one mutable object).
+  const liveEndMs = useMemo(() => trace.endMs, [trace, textVersion]);
   const plotsVersion = useCoalesced(version, PLOTS_EVERY_MS);
   const atMs = scrubMs ?? liveEndMs;
 
