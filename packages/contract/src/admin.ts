@@ -5,6 +5,7 @@
 import { Type, type Static } from 'typebox';
 
 export const TenantId = Type.String({
+  maxLength: 63,
   pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$',
   description: 'A tenant id: letters, digits, - and _ (up to 63)',
 });

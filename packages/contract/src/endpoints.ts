@@ -3,6 +3,7 @@ import { Type, type Static } from 'typebox';
 import { EndpointOptions, SessionId } from './sessions.js';
 
 export const EndpointId = Type.String({
+  maxLength: 10,
   pattern: '^e[1-9][0-9]{0,8}$',
   description: 'An endpoint id, named by the engine in order of creation: e1, e2, ...',
 });

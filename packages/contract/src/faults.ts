@@ -43,7 +43,11 @@ export const CreateFault = Type.Object(
 );
 export type CreateFault = Static<typeof CreateFault>;
 
-export const FaultId = Type.String({ pattern: '^f[1-9][0-9]{0,8}$', description: 'f1, f2, ...' });
+export const FaultId = Type.String({
+  maxLength: 10,
+  pattern: '^f[1-9][0-9]{0,8}$',
+  description: 'f1, f2, ...',
+});
 
 export const FaultParams = Type.Object(
   { sid: SessionId, fid: FaultId },

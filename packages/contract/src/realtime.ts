@@ -21,6 +21,7 @@ export const Subscribe = Type.Object(
     after: Type.Optional(
       Type.Integer({
         minimum: 0,
+        maximum: Number.MAX_SAFE_INTEGER,
         description: 'The last eventId the client has (0: from the start)',
       }),
     ),

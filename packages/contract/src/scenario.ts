@@ -313,6 +313,7 @@ export type ScenarioEndpoint = Static<typeof ScenarioEndpoint>;
 export const Scenario = Type.Object(
   {
     name: Type.String({
+      maxLength: 64,
       pattern: '^[a-z0-9][a-z0-9-]{0,63}$',
       description: 'A short id: lowercase letters, digits and dashes',
     }),

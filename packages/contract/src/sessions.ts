@@ -87,8 +87,8 @@ export const EndpointOptions = Type.Object(
         Type.Literal(false),
         Type.Object(
           {
-            idleMs: Type.Integer({ minimum: 1 }),
-            intervalMs: Type.Integer({ minimum: 1 }),
+            idleMs: Type.Integer({ minimum: 1, maximum: 86_400_000 }),
+            intervalMs: Type.Integer({ minimum: 1, maximum: 86_400_000 }),
             probes: Type.Integer({ minimum: 1, maximum: 100 }),
           },
           { additionalProperties: false },

@@ -12,10 +12,16 @@ export const TraceKind = Type.Enum([
   'app',
 ]);
 
+/**
+ * An eventId as a client sends it back (`after`): 0 or more, and no larger than a JSON number
+ * holds exactly (a session would need 2^53 events to get there).
+ */
+export const EventId = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 });
+
 /** `?after=&limit=`: items with eventId > after, at most limit of them. */
 export const PageQuery = Type.Object(
   {
-    after: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    after: Type.Optional(EventId),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
   },
   { additionalProperties: false },
@@ -28,12 +34,20 @@ export const EventQuery = Type.Object(
 );
 export type EventQuery = Static<typeof EventQuery>;
 
+const U32 = Type.Integer({ minimum: 0, maximum: 0xffff_ffff });
+
+/**
+ * TCP options, each within what its field on the wire holds (RFC 9293 §3.2, RFC 7323, RFC 2018):
+ * MSS 16 bits, the window scale shift one byte (a shift over 14 is taken as 14, RFC 7323 §2.3),
+ * at most 4 SACK blocks (what fits 40 bytes beside nothing but NOPs; 3 beside timestamps).
+ * Together they must fit the 40 bytes of options a header has (checked where they are built).
+ */
 export const TcpOptionsView = Type.Object({
-  mss: Type.Optional(Type.Integer()),
-  wscale: Type.Optional(Type.Integer()),
+  mss: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535 })),
+  wscale: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
   sackOk: Type.Optional(Type.Boolean()),
-  sack: Type.Optional(Type.Array(Type.Object({ left: Type.Integer(), right: Type.Integer() }))),
-  ts: Type.Optional(Type.Object({ val: Type.Integer(), ecr: Type.Integer() })),
+  sack: Type.Optional(Type.Array(Type.Object({ left: U32, right: U32 }), { maxItems: 4 })),
+  ts: Type.Optional(Type.Object({ val: U32, ecr: U32 })),
 });
 
 /**

@@ -5,6 +5,8 @@
  */
 import { Problems, type CreateFault, type Fault, type Inject } from '@tcplab/contract';
 import {
+  encodedOptionsLength,
+  MAX_OPTIONS_LENGTH,
   parseFlags,
   type FaultMatch,
   type FaultRule,
@@ -95,6 +97,18 @@ export function injectCommand(body: Inject): { command: SessionCommand } | { ref
       ),
     };
   }
+  const options = (body.options ?? {}) as TcpOptions;
+  const optionBytes = encodedOptionsLength(options);
+  if (optionBytes > MAX_OPTIONS_LENGTH) {
+    // RFC 9293 §3.1: the data offset leaves at most 40 bytes of options.
+    return {
+      refusal: invalid(
+        `the options take ${optionBytes} bytes; a TCP header holds at most ${MAX_OPTIONS_LENGTH}`,
+        '/body/options',
+        `must fit in ${MAX_OPTIONS_LENGTH} bytes`,
+      ),
+    };
+  }
   const base64 =
     body.data === undefined
       ? (body.base64 ?? '')
@@ -110,7 +124,7 @@ export function injectCommand(body: Inject): { command: SessionCommand } | { ref
         ack: body.ack ?? 0,
         window: body.window ?? 65_535,
         base64,
-        options: (body.options ?? {}) as TcpOptions,
+        options,
       },
     },
   };

@@ -7,7 +7,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import dashboardPlugin from './plugins/dashboard.js';
 import databasePlugin from './plugins/database.js';
 import openapiPlugin from './plugins/openapi.js';
-import problemDetailsPlugin from './plugins/problem-details.js';
+import inputPlugin from './plugins/input.js';
+import problemDetailsPlugin, {
+  clientErrorHandler,
+  frameworkErrors,
+} from './plugins/problem-details.js';
 import authPlugin, { type AuthOptions } from './plugins/auth.js';
 import protectionPlugin, { NO_LIMITS, type ProtectionOptions } from './plugins/protection.js';
 import runtimePlugin, { type RuntimePluginOptions } from './plugins/runtime.js';
@@ -22,6 +26,7 @@ import viewerTokenRoutes from './routes/viewer-tokens.js';
 import realtimePlugin, { type RealtimeOptions } from './realtime/plugin.js';
 import type { Database } from './store/database.js';
 import type { Migration } from './store/migrations.js';
+import { buildValidator } from './support/exact-bodies.js';
 import { SERVICE_VERSION } from './version.js';
 
 export interface AppOptions {
@@ -50,6 +55,11 @@ export async function buildApp(options: AppOptions) {
     // Unknown fields are refused (400 naming them), not silently dropped; dropping them would
     // also break bodies that are one of several shapes (ajv strips while trying each).
     ajv: { customOptions: { removeAdditional: false } },
+    // JSON bodies are validated as sent, without type coercion (support/exact-bodies.ts).
+    schemaController: { compilersFactory: { buildValidator } },
+    // Errors answered before routing are problem+json too.
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // An empty body sent as application/json (curl -H 'content-type: application/json' with no
@@ -61,14 +71,20 @@ export async function buildApp(options: AppOptions) {
     if (text === '') done(null, undefined);
     else void parseJson(request, text, done);
   });
+  const protection = { ...NO_LIMITS, ...options.protection };
   await app.register(problemDetailsPlugin);
-  await app.register(protectionPlugin, { ...NO_LIMITS, ...options.protection });
-  await app.register(openapiPlugin, { version: SERVICE_VERSION });
+  await app.register(inputPlugin);
+  await app.register(protectionPlugin, protection);
   await app.register(databasePlugin, {
     database: options.database,
     migrations: options.migrations,
   });
-  await app.register(authPlugin, options.auth ?? { mode: 'keys' });
+  // Before any route: it holds the route table and checks that every route declares access.
+  await app.register(authPlugin, {
+    auth: options.auth ?? { mode: 'keys' },
+    failedAuthPerMinute: protection.failedAuthPerMinute,
+  });
+  await app.register(openapiPlugin, { version: SERVICE_VERSION });
   await app.register(runtimePlugin, options.runtime ?? {});
   await app.register(realtimePlugin, {
     auth: options.auth ?? { mode: 'keys' },

@@ -2,6 +2,7 @@ import { createClient, isApiError } from '@tcplab/client';
 import { Type } from 'typebox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
+import { Access } from '../src/auth/access.js';
 import { openDatabase } from '../src/store/database.js';
 import { DEFAULT_MIGRATIONS_DIR, readMigrations } from '../src/store/migrations.js';
 import { migratedApp } from './apps.js';
@@ -134,10 +135,13 @@ describe('errors are application/problem+json with a stable code', () => {
     const { app } = await readyApp();
     app.post(
       '/echo',
-      { schema: { body: Type.Object({ port: Type.Integer({ minimum: 0, maximum: 65535 }) }) } },
+      {
+        config: { access: Access.public },
+        schema: { body: Type.Object({ port: Type.Integer({ minimum: 0, maximum: 65535 }) }) },
+      },
       (request) => request.body,
     );
-    app.get('/bug', () => {
+    app.get('/bug', { config: { access: Access.public } }, () => {
       throw new Error('secret internals');
     });
     return app;

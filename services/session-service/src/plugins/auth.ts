@@ -1,29 +1,56 @@
 /**
- * Who a request acts for. Every /v1 request carries `Authorization: Bearer <key>`; the key
- * names a tenant (everything a request sees belongs to it: another tenant's session answers
- * 404) and a role: `viewer` reads, `instructor` also creates and drives sessions, `admin` may
- * do everything. A viewer token (the classroom link) reads its one session. With auth disabled
- * (loopback only, see config.ts) one local user is admin.
+ * Who a request acts for, and whether it may call the route it matched. A request carries
+ * `Authorization: Bearer <key>`; the key names a tenant (everything a request sees belongs to
+ * it: another tenant's session answers 404) and a role: `viewer` reads, `instructor` also
+ * creates and drives sessions, `admin` may do everything. A viewer token (the classroom link)
+ * reads its one session. With auth disabled (loopback only, see config.ts) one local user is
+ * admin.
+ *
+ * The decision is made on the route the router matched and the access it declares
+ * (auth/access.ts), never on the URL's spelling. A route that declares none stops the app
+ * from starting. Requests with no key or a bad one draw on their address's failure budget
+ * (auth/failure-budget.ts) before their key is looked up.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { verifyKey, type Principal, type Role } from '../auth/keys.js';
+import { roleMayCall, type RouteAccess } from '../auth/access.js';
+import { FailureBudget } from '../auth/failure-budget.js';
+import { keyPrefix, verifyKey, type Principal, type Role } from '../auth/keys.js';
 import { looksLikeViewerToken, verifyViewerToken } from '../auth/viewer-tokens.js';
 import { ApiProblem, Problems } from '../errors.js';
 
 export type AuthOptions = { mode: 'keys' } | { mode: 'disabled' };
 
+export interface AuthPluginOptions {
+  auth: AuthOptions;
+  /** Requests with no key or a bad one allowed per client address and minute. */
+  failedAuthPerMinute: number;
+}
+
 /** The tenant and role of every request when auth is disabled. */
 export const LOCAL_PRINCIPAL: Principal = { tenantId: 'local', role: 'admin' };
+
+/** A route as the router holds it, with the access it declared. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: RouteAccess | undefined;
+  /** The request schemas (body, querystring, params) the route declared. */
+  schema: RouteOptions['schema'];
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
     tenantId: string;
     role: Role;
+    /** The rate-limit budget the request draws on: its key, its viewer token, or its address. */
+    budget: string;
+  }
+  interface FastifyInstance {
+    /** Every route with its declared access, for the security suite and the start-up check. */
+    routeTable(): RouteEntry[];
   }
 }
-
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -31,63 +58,122 @@ function bearer(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/**
- * A viewer token (the classroom link) reads its one session, as the dashboard's viewer mode
- * does: the session, its endpoints, trace and capture, with GET. Nothing else: not its tokens,
- * not another session, no change.
- */
+/** A viewer token reads the one session its route's `:sid` names, on routes that allow it. */
 async function viewerPrincipal(
   app: FastifyInstance,
   request: FastifyRequest,
+  access: RouteAccess,
   token: string,
 ): Promise<Principal> {
   const check = await verifyViewerToken(app.db.prisma, token, new Date());
   if (!check.ok) throw new ApiProblem(Problems.unauthorized, `the viewer token is ${check.reason}`);
-  const { sessionId } = check.principal.viewerToken;
-  const path = request.url.split('?')[0] ?? '';
-  const base = `/v1/sessions/${sessionId}`;
-  const ofSession =
-    path === base || (path.startsWith(`${base}/`) && !path.startsWith(`${base}/viewer-tokens`));
-  if (!READ_METHODS.has(request.method) || !ofSession) {
+  const { id, sessionId } = check.principal.viewerToken;
+  const sid = (request.params as Record<string, unknown> | undefined)?.['sid'];
+  if (access.viewerToken !== true || sid !== sessionId) {
     throw new ApiProblem(
       Problems.forbidden,
       `a viewer token reads session ${sessionId} only, and changes nothing`,
     );
   }
+  request.budget = `viewer:${id}`;
   return { tenantId: check.principal.tenantId, role: 'viewer' };
 }
 
-/** The principal of a request that carries a key (or a viewer token). */
-async function principalOf(app: FastifyInstance, request: FastifyRequest, key: string | undefined) {
-  if (key !== undefined && looksLikeViewerToken(key)) return viewerPrincipal(app, request, key);
+async function keyPrincipal(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  key: string | undefined,
+): Promise<Principal> {
   const found = key === undefined ? undefined : await verifyKey(app.db.prisma, key);
-  if (found !== undefined) return found;
-  throw new ApiProblem(
-    Problems.unauthorized,
-    key === undefined
-      ? 'send an API key as "Authorization: Bearer <key>"'
-      : 'the API key is unknown or revoked',
-  );
+  if (key === undefined || found === undefined) {
+    throw new ApiProblem(
+      Problems.unauthorized,
+      key === undefined
+        ? 'send an API key as "Authorization: Bearer <key>"'
+        : 'the API key is unknown or revoked',
+    );
+  }
+  request.budget = `key:${keyPrefix(key)}`;
+  return found;
 }
 
-function auth(app: FastifyInstance, options: AuthOptions, done: () => void) {
-  app.decorateRequest('tenantId', LOCAL_PRINCIPAL.tenantId);
-  app.decorateRequest('role', LOCAL_PRINCIPAL.role);
+function forbiddenFor(access: RouteAccess, role: Role): string {
+  if (access.allow === 'admin') return 'tenants and keys are for admin keys';
+  if (role === 'viewer') return 'a viewer key can read, not change, sessions';
+  return `this route needs a key of role ${access.allow} or above; this key's role is ${role}`;
+}
+
+function auth(app: FastifyInstance, options: AuthPluginOptions, done: () => void) {
+  app.decorateRequest('tenantId', '');
+  app.decorateRequest('role', 'viewer');
+  app.decorateRequest('budget', '');
+  const failures = new FailureBudget({ perMinute: options.failedAuthPerMinute });
+
+  const routes: RouteOptions[] = [];
+  app.addHook('onRoute', (route) => {
+    routes.push(route);
+  });
+  const routeTable = (): RouteEntry[] =>
+    routes.flatMap((route) =>
+      [route.method].flat().map((method) => ({
+        method,
+        url: route.url,
+        access: route.config?.access,
+        schema: route.schema,
+      })),
+    );
+  app.decorate('routeTable', routeTable);
+  // Deny by default: a route without a declared access is a mistake caught before serving.
+  app.addHook('onReady', (ready) => {
+    for (const route of routeTable()) {
+      if (route.access === undefined) {
+        ready(new Error(`route ${route.method} ${route.url} declares no access (auth/access.ts)`));
+        return;
+      }
+      if (route.access.viewerToken === true && !['GET', 'HEAD'].includes(route.method)) {
+        ready(new Error(`route ${route.method} ${route.url}: a viewer token only reads`));
+        return;
+      }
+    }
+    ready();
+  });
+
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/v1/')) return; // health, docs and the OpenAPI document are public
+    const access = request.routeOptions.config.access;
+    request.budget = `ip:${request.ip}`;
+    // No route matched: the not-found handler answers 404, and there is nothing to protect.
+    if (access === undefined && request.is404) return;
+    if (access?.allow === 'anyone') return;
+    if (access === undefined) throw new ApiProblem(Problems.forbidden, 'this route is closed');
+
     let principal = LOCAL_PRINCIPAL;
-    if (options.mode === 'keys') {
+    if (options.auth.mode === 'keys') {
+      const now = Date.now();
+      const wait = failures.retryAfterS(request.ip, now);
+      if (wait > 0) {
+        reply.header('retry-after', String(wait));
+        throw new ApiProblem(
+          Problems.rateLimited,
+          `more than ${failures.perMinute} requests without a valid key from this address in ` +
+            `a minute; retry in ${wait} s`,
+        );
+      }
+      const key = bearer(request);
       try {
-        principal = await principalOf(app, request, bearer(request));
+        principal =
+          key !== undefined && looksLikeViewerToken(key)
+            ? await viewerPrincipal(app, request, access, key)
+            : await keyPrincipal(app, request, key);
       } catch (error) {
         if (error instanceof ApiProblem && error.problem === Problems.unauthorized) {
+          failures.record(request.ip, now);
           reply.header('WWW-Authenticate', 'Bearer realm="tcplab"');
         }
         throw error;
       }
     }
-    if (principal.role === 'viewer' && !READ_METHODS.has(request.method)) {
-      throw new ApiProblem(Problems.forbidden, 'a viewer key can read, not change, sessions');
+    if (!roleMayCall(access, principal.role)) {
+      throw new ApiProblem(Problems.forbidden, forbiddenFor(access, principal.role));
     }
     request.tenantId = principal.tenantId;
     request.role = principal.role;

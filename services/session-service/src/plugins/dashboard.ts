@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { Access, markAll } from '../auth/access.js';
 import { ApiProblem, Problems } from '../errors.js';
 
 /** Where the dashboard's build is, or undefined when the package is not there. */
@@ -24,13 +25,21 @@ async function dashboard(app: FastifyInstance, options: { root?: string | undefi
   const root = options.root ?? dashboardRoot();
   if (root === undefined || !existsSync(join(root, 'index.html'))) {
     // Not built (a service run from source before `npm run build`): say so at `/`.
-    app.get('/', { schema: { hide: true } }, () => {
+    app.get('/', { schema: { hide: true }, config: { access: Access.public } }, () => {
       throw new ApiProblem(Problems.notFound, 'the dashboard is not built: run `npm run build`');
     });
     return;
   }
   // The files there are, each a route of its own (no catch-all beside the API's routes).
-  await app.register(fastifyStatic, { root, prefix: '/', wildcard: false, index: 'index.html' });
+  await app.register(async (files) => {
+    markAll(files, Access.public);
+    await files.register(fastifyStatic, {
+      root,
+      prefix: '/',
+      wildcard: false,
+      index: 'index.html',
+    });
+  });
 }
 
 export default fp(dashboard, { name: 'tcplab-dashboard', fastify: '5.x' });

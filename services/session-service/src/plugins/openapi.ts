@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { Access, markAll } from '../auth/access.js';
 
 async function openapi(app: FastifyInstance, options: { version: string }) {
   await app.register(swagger, {
@@ -21,8 +22,14 @@ async function openapi(app: FastifyInstance, options: { version: string }) {
       ],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  // Swagger UI's own routes are public, as the document they show is.
+  await app.register(async (ui) => {
+    markAll(ui, Access.public);
+    await ui.register(swaggerUi, { routePrefix: '/docs' });
+  });
+  app.get('/openapi.json', { schema: { hide: true }, config: { access: Access.public } }, () =>
+    app.swagger(),
+  );
 }
 
 export default fp(openapi, { name: 'tcplab-openapi', fastify: '5.x' });

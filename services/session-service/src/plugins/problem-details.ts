@@ -1,9 +1,19 @@
 /**
  * Every error leaves the service as application/problem+json (RFC 9457) with a stable code:
  * schema violations, unparseable bodies, unknown routes, errors routes throw on purpose
- * (ApiProblem) and bugs (500, logged, no internals in the answer).
+ * (ApiProblem) and bugs (500, logged, no internals in the answer); and those fastify or Node
+ * answer before any route is found (a URL that does not decode, a path parameter too long,
+ * headers too large), through `frameworkErrors` and `clientErrorHandler` below.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifyServerOptions,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import { PROBLEM_MEDIA_TYPE, type ProblemFieldError } from '@tcplab/contract';
 import type { Static } from 'typebox';
@@ -64,6 +74,43 @@ function problemDetails(app: FastifyInstance, _options: unknown, done: () => voi
     send(reply, request, Problems.notFound, `no route for ${request.method} ${request.url}`),
   );
   done();
+}
+
+/** A URL that does not decode (400) or a path parameter over its length (414). */
+export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors']> = (
+  error,
+  request,
+  reply,
+) => {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const problem = tooLong ? { ...Problems.badRequest, status: 414 } : Problems.badRequest;
+  const detail = tooLong
+    ? 'a path parameter is longer than any id tcplab gives'
+    : 'the URL does not decode (a % not followed by two hex digits?)';
+  void send(reply, request, problem, detail);
+};
+
+/**
+ * What Node's HTTP parser refuses before a request exists (headers too large: 431; a request
+ * that times out: 408; anything unparseable: 400), answered as problem+json on the raw socket.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'the request headers are larger than the service takes']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request did not arrive in time']
+        : [400, 'the request is not valid HTTP'];
+  const body = JSON.stringify(problemBody({ ...Problems.badRequest, status }, detail, '/'));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\n` +
+        `Content-Type: ${PROBLEM_MEDIA_TYPE}; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 export default fp(problemDetails, { name: 'tcplab-problem-details', fastify: '5.x' });

@@ -1,7 +1,8 @@
 /**
  * What keeps one client from hurting the others: a request budget per API key (429 with
  * Retry-After), load shedding while the event loop lags (503 with Retry-After), security
- * headers, and CORS for the origins an operator lists (none by default).
+ * headers, and CORS for the origins an operator lists (none by default). Which routes are
+ * budgeted and shed is the route's declared access (auth/access.ts), as for authentication.
  */
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
@@ -9,12 +10,13 @@ import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { keyPrefix } from '../auth/keys.js';
 import { ApiProblem, Problems } from '../errors.js';
 
 export interface ProtectionOptions {
-  /** Requests per minute for one API key (or one client address without a key). */
+  /** Requests per minute for one API key or viewer token (or one address with auth disabled). */
   rateLimitPerMinute: number;
+  /** Requests with no key or a bad one per minute from one client address (plugins/auth.ts). */
+  failedAuthPerMinute: number;
   /** Origins allowed to call the API from a browser; empty: no CORS headers. */
   corsOrigins: readonly string[];
   /** Event loop delay (ms) above which /v1 requests are refused until it recovers; 0: never. */
@@ -26,6 +28,7 @@ export interface ProtectionOptions {
 /** What the service runs with (server.ts); its configuration may change the first two. */
 export const SERVICE_PROTECTION: ProtectionOptions = {
   rateLimitPerMinute: 1200,
+  failedAuthPerMinute: 60,
   corsOrigins: [],
   maxEventLoopDelayMs: 1000,
 };
@@ -33,6 +36,7 @@ export const SERVICE_PROTECTION: ProtectionOptions = {
 /** What an app built without options gets (tests): headers only, no budgets, no shedding. */
 export const NO_LIMITS: ProtectionOptions = {
   rateLimitPerMinute: Number.MAX_SAFE_INTEGER,
+  failedAuthPerMinute: Number.MAX_SAFE_INTEGER,
   corsOrigins: [],
   maxEventLoopDelayMs: 0,
 };
@@ -40,10 +44,9 @@ export const NO_LIMITS: ProtectionOptions = {
 const RETRY_AFTER_S = 10;
 const DEFAULT_SAMPLE_INTERVAL_MS = 250;
 
-/** The budget a request draws on: its key (by prefix, never the key itself), else its address. */
-function budgetOf(request: FastifyRequest): string {
-  const match = /^Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '');
-  return match?.[1] === undefined ? `ip:${request.ip}` : `key:${keyPrefix(match[1])}`;
+/** Routes anyone may call (health, the API description, the dashboard) draw on no budget. */
+function isPublic(request: FastifyRequest): boolean {
+  return request.routeOptions.config.access?.allow === 'anyone';
 }
 
 async function protection(app: FastifyInstance, options: ProtectionOptions) {
@@ -55,9 +58,11 @@ async function protection(app: FastifyInstance, options: ProtectionOptions) {
   await app.register(rateLimit, {
     max: options.rateLimitPerMinute,
     timeWindow: '1 minute',
-    keyGenerator: budgetOf,
-    // Health checks and the API description are not budgeted.
-    allowList: (request) => !request.url.startsWith('/v1/'),
+    // After authentication (onRequest), before the body is read: a verified key or viewer token
+    // draws on its own budget, anything else on its address's (plugins/auth.ts sets `budget`).
+    hook: 'preParsing',
+    keyGenerator: (request) => request.budget,
+    allowList: isPublic,
     errorResponseBuilder: (_request, context) =>
       new ApiProblem(
         Problems.rateLimited,
@@ -79,7 +84,7 @@ async function protection(app: FastifyInstance, options: ProtectionOptions) {
   const startingUp = () => performance.now() - readyAt < 2 * sampleIntervalMs;
   if (options.maxEventLoopDelayMs > 0) {
     app.addHook('onRequest', async (request, reply) => {
-      if (!request.url.startsWith('/v1/')) return;
+      if (isPublic(request)) return;
       const delay = app.memoryUsage().eventLoopDelay;
       if (delay <= options.maxEventLoopDelayMs || startingUp()) return;
       reply.header('retry-after', String(RETRY_AFTER_S));

@@ -18,6 +18,7 @@ import {
   type Limits,
 } from '@tcplab/contract';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { Access } from '../auth/access.js';
 import { Type } from 'typebox';
 import { createKey, listKeys, revokeKeys } from '../auth/keys.js';
 import { ApiProblem, Problems } from '../errors.js';
@@ -39,14 +40,6 @@ function keyView(row: ApiKeyRow): ApiKey {
 }
 
 const admin: FastifyPluginCallbackTypebox = (app, _options, done) => {
-  app.addHook('onRequest', (request, _reply, next) => {
-    if (request.role !== 'admin') {
-      next(new ApiProblem(Problems.forbidden, 'tenants and keys are for admin keys'));
-    } else {
-      next();
-    }
-  });
-
   const tenantRow = { include: { _count: { select: { sessions: true } } } } as const;
   const tenantView = (row: {
     id: string;
@@ -74,6 +67,7 @@ const admin: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.get(
     '/v1/tenants',
     {
+      config: { access: Access.admin },
       schema: {
         tags: ['admin'],
         summary: 'List tenants with their limits and session counts',
@@ -89,6 +83,7 @@ const admin: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.post(
     '/v1/tenants',
     {
+      config: { access: Access.admin },
       schema: {
         tags: ['admin'],
         summary: 'Create a tenant, optionally with its own limits',
@@ -114,6 +109,7 @@ const admin: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.get(
     '/v1/tenants/:tid',
     {
+      config: { access: Access.admin },
       schema: {
         tags: ['admin'],
         summary: 'A tenant with its limits',
@@ -127,6 +123,7 @@ const admin: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.patch(
     '/v1/tenants/:tid',
     {
+      config: { access: Access.admin },
       schema: {
         tags: ['admin'],
         summary: 'Rename a tenant or replace its own limits (they apply to its next requests)',
@@ -155,6 +152,7 @@ const admin: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.get(
     '/v1/keys',
     {
+      config: { access: Access.admin },
       schema: {
         tags: ['admin'],
         summary: 'List API keys (never their secrets), of one tenant or all',
@@ -170,6 +168,7 @@ const admin: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.post(
     '/v1/keys',
     {
+      config: { access: Access.admin },
       schema: {
         tags: ['admin'],
         summary: 'Create an API key for a tenant; its secret is in this answer only',
@@ -192,6 +191,7 @@ const admin: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.delete(
     '/v1/keys/:kid',
     {
+      config: { access: Access.admin },
       schema: {
         tags: ['admin'],
         summary: 'Revoke an API key (at once; revoking it again changes nothing)',

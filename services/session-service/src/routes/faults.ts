@@ -11,6 +11,7 @@ import {
 } from '@tcplab/contract';
 import { faultCommand, faultView, injectCommand } from '@tcplab/session-core';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { Access } from '../auth/access.js';
 import { Type } from 'typebox';
 import { ApiProblem, Problems } from '../errors.js';
 import { problemOf } from '../runtime/socket-errors.js';
@@ -23,6 +24,7 @@ const faults: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.post(
     '/v1/sessions/:sid/faults',
     {
+      config: { access: Access.drive },
       schema: {
         tags: ['faults'],
         summary: 'Add a fault rule: the nth segment (and count more) matching it is changed',
@@ -46,6 +48,7 @@ const faults: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.get(
     '/v1/sessions/:sid/faults',
     {
+      config: { access: Access.readSession },
       schema: {
         tags: ['faults'],
         summary: 'The fault rules in force, with what each has seen and affected',
@@ -62,6 +65,7 @@ const faults: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.delete(
     '/v1/sessions/:sid/faults/:fid',
     {
+      config: { access: Access.drive },
       schema: {
         tags: ['faults'],
         summary: 'Remove a fault rule',
@@ -87,6 +91,7 @@ const faults: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.post(
     '/v1/sessions/:sid/inject',
     {
+      config: { access: Access.drive },
       schema: {
         tags: ['faults'],
         summary: 'Send a hand-made segment through the links, as a peer would',

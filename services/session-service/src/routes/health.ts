@@ -1,6 +1,7 @@
 /** GET /healthz (the process is alive) and GET /readyz (database up, migrations applied). */
 import { Health, NotReadyProblem, Readiness, type ReadinessChecks } from '@tcplab/contract';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { Access } from '../auth/access.js';
 import { ApiProblem, Problems } from '../errors.js';
 import { appliedMigrationNames } from '../store/migrations.js';
 import { withTimeout } from '../support/with-timeout.js';
@@ -11,6 +12,7 @@ const health: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.get(
     '/healthz',
     {
+      config: { access: Access.public },
       schema: {
         tags: ['health'],
         summary: 'Liveness: the process is up',
@@ -23,6 +25,7 @@ const health: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.get(
     '/readyz',
     {
+      config: { access: Access.public },
       schema: {
         tags: ['health'],
         summary: 'Readiness: the database answers and every migration is applied',

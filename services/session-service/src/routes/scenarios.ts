@@ -5,6 +5,7 @@
 import { Problem, Scenario, ScenarioList, ScenarioParams } from '@tcplab/contract';
 import { loadLibrary } from '@tcplab/client/library';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { Access } from '../auth/access.js';
 import { ApiProblem, Problems } from '../errors.js';
 
 const scenarioRoutes: FastifyPluginCallbackTypebox = (app, _options, done) => {
@@ -17,6 +18,7 @@ const scenarioRoutes: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.get(
     '/v1/scenarios',
     {
+      config: { access: Access.read },
       schema: {
         tags: ['scenarios'],
         summary: 'The scenario library: one lesson per TCP behaviour',
@@ -36,6 +38,7 @@ const scenarioRoutes: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.get(
     '/v1/scenarios/:name',
     {
+      config: { access: Access.read },
       schema: {
         tags: ['scenarios'],
         summary: 'One scenario of the library: settings, endpoints, steps and expectations',

@@ -10,6 +10,7 @@ import {
   UpdateSession,
 } from '@tcplab/contract';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { Access } from '../auth/access.js';
 import { Type } from 'typebox';
 import { ApiProblem, Problems } from '../errors.js';
 import type { SessionCommand } from '@tcplab/session-core';
@@ -32,6 +33,7 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.post(
     '/v1/sessions',
     {
+      config: { access: Access.drive },
       schema: {
         tags: ['sessions'],
         summary: 'Create a session (a simulated network with its own clock)',
@@ -47,7 +49,10 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
 
   app.get(
     '/v1/sessions',
-    { schema: { tags: ['sessions'], summary: 'List sessions', response: { 200: SessionList } } },
+    {
+      config: { access: Access.read },
+      schema: { tags: ['sessions'], summary: 'List sessions', response: { 200: SessionList } },
+    },
     async (request) => ({
       items: await Promise.all(
         (await app.runtime.list(request.tenantId)).map((s) => app.runtime.read(s, () => s.view())),
@@ -58,6 +63,7 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.get(
     '/v1/sessions/:sid',
     {
+      config: { access: Access.readSession },
       schema: {
         tags: ['sessions'],
         summary: 'Read a session',
@@ -74,6 +80,7 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.patch(
     '/v1/sessions/:sid',
     {
+      config: { access: Access.drive },
       schema: {
         tags: ['sessions'],
         summary: 'Rename a session or change its link settings (from now on, in virtual time)',
@@ -96,6 +103,7 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.delete(
     '/v1/sessions/:sid',
     {
+      config: { access: Access.drive },
       schema: {
         tags: ['sessions'],
         summary: 'Delete a session with its log and trace',
@@ -113,6 +121,7 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.post(
     '/v1/sessions/:sid/clock',
     {
+      config: { access: Access.drive },
       schema: {
         tags: ['clock'],
         summary: 'Move the virtual clock: one event, a span of time, or until idle (bounded)',

@@ -11,6 +11,7 @@ import {
   SessionParams,
 } from '@tcplab/contract';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { Access } from '../auth/access.js';
 import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { listEvents, listSegments, pcapngOf } from '../runtime/trace-reads.js';
@@ -25,6 +26,7 @@ const trace: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.get(
     '/v1/sessions/:sid/segments',
     {
+      config: { access: Access.readSession },
       schema: {
         tags: ['trace'],
         summary: 'Segments on the links, in order, with their fate',
@@ -50,6 +52,7 @@ const trace: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.get(
     '/v1/sessions/:sid/events',
     {
+      config: { access: Access.readSession },
       schema: {
         tags: ['trace'],
         summary: 'Trace events (state, segment, timer, metrics, congestion, link, app), in order',
@@ -76,6 +79,7 @@ const trace: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.get(
     '/v1/sessions/:sid/trace.pcapng',
     {
+      config: { access: Access.readSession },
       schema: {
         tags: ['trace'],
         summary:

@@ -13,6 +13,7 @@ import {
   ViewerTokenParams,
 } from '@tcplab/contract';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { Access } from '../auth/access.js';
 import { Type } from 'typebox';
 import {
   createViewerToken,
@@ -29,6 +30,7 @@ const viewerTokens: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.post(
     '/v1/sessions/:sid/viewer-tokens',
     {
+      config: { access: Access.drive },
       schema: {
         tags: ['viewer tokens'],
         summary: 'Mint a viewer token: watch this session live over socket.io, and nothing else',
@@ -53,6 +55,7 @@ const viewerTokens: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.get(
     '/v1/sessions/:sid/viewer-tokens',
     {
+      config: { access: Access.read },
       schema: {
         tags: ['viewer tokens'],
         summary: "The session's viewer tokens, revoked and expired ones too (without secrets)",
@@ -70,6 +73,7 @@ const viewerTokens: FastifyPluginCallbackTypebox = (app, _options, done) => {
   app.delete(
     '/v1/sessions/:sid/viewer-tokens/:vid',
     {
+      config: { access: Access.drive },
       schema: {
         tags: ['viewer tokens'],
         summary: 'Revoke a viewer token; whoever watches with it is disconnected',
