@@ -17,6 +17,12 @@ export const LIMIT_MAXIMA = {
   maxTraceEvents: 1_000_000_000,
   maxEventsPerRequest: 100_000_000,
   maxRequestMs: 86_400_000,
+  maxBufferedBytes: 64 * 1024 ** 3,
+  // Twice this is the most a session's state holds in transit; a snapshot of it (base64 in
+  // JSON) must stay under V8's longest string.
+  maxSessionBufferedBytes: 128 * 1024 ** 2,
+  maxFaultRules: 10_000,
+  maxConcurrentMoves: 64,
 } as const;
 
 /** What one tenant may hold and ask; the service's defaults apply where a tenant sets none. */
@@ -48,6 +54,31 @@ export const Limits = Type.Object(
       maximum: LIMIT_MAXIMA.maxRequestMs,
       description: 'Virtual time one advance or run may cover, in ms (default 86,400,000: a day)',
     }),
+    maxBufferedBytes: Type.Integer({
+      minimum: 1,
+      maximum: LIMIT_MAXIMA.maxBufferedBytes,
+      description:
+        "Bytes all the tenant's endpoints hold in their send, receive and out-of-order queues, " +
+        'checked at each send and inject (default 536,870,912: 512 MiB)',
+    }),
+    maxSessionBufferedBytes: Type.Integer({
+      minimum: 1,
+      maximum: LIMIT_MAXIMA.maxSessionBufferedBytes,
+      description:
+        "The same, for one session's endpoints (default 67,108,864: 64 MiB; at most 128 MiB)",
+    }),
+    maxFaultRules: Type.Integer({
+      minimum: 1,
+      maximum: LIMIT_MAXIMA.maxFaultRules,
+      description: 'Fault rules one session has at once (default 64)',
+    }),
+    maxConcurrentMoves: Type.Integer({
+      minimum: 1,
+      maximum: LIMIT_MAXIMA.maxConcurrentMoves,
+      description:
+        "Clock moves (advance, run, step) of the tenant's sessions running at once; more wait " +
+        'their turn, up to 100 of them, then 429 (default 2)',
+    }),
   },
   {
     $id: 'Limits',
@@ -59,6 +90,10 @@ export const Limits = Type.Object(
         maxTraceEvents: 5_000_000,
         maxEventsPerRequest: 1_000_000,
         maxRequestMs: 86_400_000,
+        maxBufferedBytes: 536_870_912,
+        maxSessionBufferedBytes: 67_108_864,
+        maxFaultRules: 64,
+        maxConcurrentMoves: 2,
       },
     ],
   },

@@ -41,6 +41,11 @@ export interface AppOptions {
   runtime?: RuntimePluginOptions;
   /** Realtime options (tests shorten the cluster's renewal period). */
   realtime?: Pick<RealtimeOptions, 'clusterRenewMs'>;
+  /**
+   * Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); none by default, so
+   * that a client cannot pick the address its budgets are kept by.
+   */
+  trustedProxies?: readonly string[];
   /** Rate limits, load shedding, CORS; left out: none of them (the server passes its own). */
   protection?: Partial<ProtectionOptions>;
 }
@@ -52,6 +57,7 @@ export async function buildApp(options: AppOptions) {
       : { loggerInstance: options.loggerInstance }),
     // Lets the graceful shutdown finish while keep-alive clients (dashboards) stay connected.
     forceCloseConnections: 'idle',
+    trustProxy: options.trustedProxies === undefined ? false : [...options.trustedProxies],
     // Unknown fields are refused (400 naming them), not silently dropped; dropping them would
     // also break bodies that are one of several shapes (ajv strips while trying each).
     ajv: { customOptions: { removeAdditional: false } },

@@ -22,6 +22,8 @@ describe('loadConfig', () => {
       auth: 'keys',
       bootstrapKey: undefined,
       rateLimitPerMinute: 1200,
+      failedAuthPerMinute: 60,
+      trustedProxies: [],
       corsOrigins: [],
       limits: {
         maxSessions: 100,
@@ -29,6 +31,10 @@ describe('loadConfig', () => {
         maxTraceEvents: 5_000_000,
         maxEventsPerRequest: 1_000_000,
         maxRequestMs: 86_400_000,
+        maxBufferedBytes: 536_870_912,
+        maxSessionBufferedBytes: 67_108_864,
+        maxFaultRules: 64,
+        maxConcurrentMoves: 2,
       },
     });
   });
@@ -52,12 +58,18 @@ describe('loadConfig', () => {
           LOG_LEVEL: 'DEBUG',
           TCPLAB_BOOTSTRAP_KEY: 'a-long-enough-bootstrap-secret',
           TCPLAB_RATE_LIMIT: '60',
+          TCPLAB_FAILED_AUTH_LIMIT: '10',
+          TCPLAB_TRUSTED_PROXIES: '10.0.0.1, 192.168.0.0/16, ::1',
           TCPLAB_CORS_ORIGINS: 'https://lab.example.org, http://localhost:5173',
           TCPLAB_MAX_SESSIONS: '20',
           TCPLAB_MAX_ENDPOINTS: '8',
           TCPLAB_MAX_TRACE_EVENTS: '2_000_000',
           TCPLAB_MAX_EVENTS_PER_REQUEST: '50000',
           TCPLAB_MAX_REQUEST_MS: '3600000',
+          TCPLAB_MAX_BUFFERED_BYTES: '1000000',
+          TCPLAB_MAX_SESSION_BUFFERED_BYTES: '500000',
+          TCPLAB_MAX_FAULT_RULES: '5',
+          TCPLAB_MAX_CONCURRENT_MOVES: '1',
         },
         '/srv/tcplab',
       ),
@@ -70,6 +82,8 @@ describe('loadConfig', () => {
       auth: 'keys',
       bootstrapKey: 'a-long-enough-bootstrap-secret',
       rateLimitPerMinute: 60,
+      failedAuthPerMinute: 10,
+      trustedProxies: ['10.0.0.1', '192.168.0.0/16', '::1'],
       corsOrigins: ['https://lab.example.org', 'http://localhost:5173'],
       limits: {
         maxSessions: 20,
@@ -77,6 +91,10 @@ describe('loadConfig', () => {
         maxTraceEvents: 2_000_000,
         maxEventsPerRequest: 50_000,
         maxRequestMs: 3_600_000,
+        maxBufferedBytes: 1_000_000,
+        maxSessionBufferedBytes: 500_000,
+        maxFaultRules: 5,
+        maxConcurrentMoves: 1,
       },
     });
   });
@@ -110,6 +128,22 @@ describe('loadConfig', () => {
     [
       { TCPLAB_MAX_ENDPOINTS: '10001' },
       'TCPLAB_MAX_ENDPOINTS must be an integer from 1 to 10000 (got "10001")',
+    ],
+    [
+      { TCPLAB_MAX_SESSION_BUFFERED_BYTES: '1073741824' },
+      'TCPLAB_MAX_SESSION_BUFFERED_BYTES must be an integer from 1 to 134217728 (got "1073741824")',
+    ],
+    [
+      { TCPLAB_FAILED_AUTH_LIMIT: 'many' },
+      'TCPLAB_FAILED_AUTH_LIMIT must be a positive integer (requests per minute; got "many")',
+    ],
+    [
+      { TCPLAB_TRUSTED_PROXIES: '10.0.0.1, proxy.local' },
+      'TCPLAB_TRUSTED_PROXIES must list IP addresses or CIDR ranges, comma-separated (got "proxy.local")',
+    ],
+    [
+      { TCPLAB_TRUSTED_PROXIES: '10.0.0.0/33' },
+      'TCPLAB_TRUSTED_PROXIES must list IP addresses or CIDR ranges, comma-separated (got "10.0.0.0/33")',
     ],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(problemsOf(env)).toEqual([message]);

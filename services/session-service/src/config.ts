@@ -2,6 +2,7 @@
  * The service's configuration, read from the environment once at start (see the README).
  * Every bad value is reported at once, by variable name, so an operator fixes them in one go.
  */
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { LIMIT_MAXIMA, type Limits } from '@tcplab/contract';
 import { DEFAULT_LIMITS, LIMIT_VARIABLES } from './limits.js';
@@ -25,6 +26,13 @@ export interface Config {
   bootstrapKey: string | undefined;
   /** TCPLAB_RATE_LIMIT: requests per minute for one API key. */
   rateLimitPerMinute: number;
+  /** TCPLAB_FAILED_AUTH_LIMIT: requests with no key or a bad one per minute from one address. */
+  failedAuthPerMinute: number;
+  /**
+   * TCPLAB_TRUSTED_PROXIES: addresses or CIDR ranges of the proxies in front (a balancer);
+   * only from them is X-Forwarded-For believed, for the client address budgets are kept by.
+   */
+  trustedProxies: string[];
   /** TCPLAB_CORS_ORIGINS: origins allowed to call the API from a browser. */
   corsOrigins: string[];
   /** TCPLAB_MAX_*: the default limits of every tenant (limits.ts). */
@@ -103,13 +111,29 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     );
   }
 
-  let rateLimitPerMinute = 1200;
-  const rawRate = value('TCPLAB_RATE_LIMIT');
-  if (rawRate !== undefined) {
-    rateLimitPerMinute = Number(rawRate);
-    if (!/^\d+$/.test(rawRate) || rateLimitPerMinute < 1) {
+  const perMinute = (variable: string, fallback: number): number => {
+    const raw = value(variable);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+      problems.push(`${variable} must be a positive integer (requests per minute; got "${raw}")`);
+    }
+    return Number(raw);
+  };
+  const rateLimitPerMinute = perMinute('TCPLAB_RATE_LIMIT', 1200);
+  const failedAuthPerMinute = perMinute('TCPLAB_FAILED_AUTH_LIMIT', 60);
+
+  const trustedProxies = (value('TCPLAB_TRUSTED_PROXIES') ?? '')
+    .split(',')
+    .map((proxy) => proxy.trim())
+    .filter((proxy) => proxy !== '');
+  for (const proxy of trustedProxies) {
+    const [address, bits, extra] = proxy.split('/');
+    const version = isIP(address ?? '');
+    const maxBits = version === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (version === 0 || !bitsOk || extra !== undefined) {
       problems.push(
-        `TCPLAB_RATE_LIMIT must be a positive integer (requests per minute; got "${rawRate}")`,
+        `TCPLAB_TRUSTED_PROXIES must list IP addresses or CIDR ranges, comma-separated (got "${proxy}")`,
       );
     }
   }
@@ -150,6 +174,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     auth,
     bootstrapKey,
     rateLimitPerMinute,
+    failedAuthPerMinute,
+    trustedProxies,
     corsOrigins,
     limits,
   };

@@ -11,6 +11,10 @@ export const DEFAULT_LIMITS: Limits = {
   maxTraceEvents: 5_000_000,
   maxEventsPerRequest: 1_000_000,
   maxRequestMs: 86_400_000,
+  maxBufferedBytes: 512 * 1024 ** 2,
+  maxSessionBufferedBytes: 64 * 1024 ** 2,
+  maxFaultRules: 64,
+  maxConcurrentMoves: 2,
 };
 
 /** The environment variable that sets each default. */
@@ -20,6 +24,10 @@ export const LIMIT_VARIABLES: Record<keyof Limits, string> = {
   maxTraceEvents: 'TCPLAB_MAX_TRACE_EVENTS',
   maxEventsPerRequest: 'TCPLAB_MAX_EVENTS_PER_REQUEST',
   maxRequestMs: 'TCPLAB_MAX_REQUEST_MS',
+  maxBufferedBytes: 'TCPLAB_MAX_BUFFERED_BYTES',
+  maxSessionBufferedBytes: 'TCPLAB_MAX_SESSION_BUFFERED_BYTES',
+  maxFaultRules: 'TCPLAB_MAX_FAULT_RULES',
+  maxConcurrentMoves: 'TCPLAB_MAX_CONCURRENT_MOVES',
 };
 
 /** The limits in force for a tenant: its overrides over the service's defaults. */

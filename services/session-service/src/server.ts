@@ -104,9 +104,11 @@ async function main(): Promise<void> {
     loggerInstance: logger,
     auth: { mode: config.auth },
     runtime: { limits: config.limits },
+    trustedProxies: config.trustedProxies,
     protection: {
       ...SERVICE_PROTECTION,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      failedAuthPerMinute: config.failedAuthPerMinute,
       corsOrigins: config.corsOrigins,
     },
   });

@@ -1,5 +1,6 @@
-// Limits per tenant and per session: sessions a tenant keeps, endpoints and trace events a
-// session holds, virtual time and trace events one request may take. A refused request
+// Limits per tenant and per session: sessions a tenant keeps, endpoints, fault rules, bytes
+// and trace events a session holds, bytes a tenant holds, virtual time and trace events one
+// request may take, clock moves a tenant runs at once. A refused request
 // changes nothing; a clock move that meets its event budget stops, says so, and is rebuilt
 // stopping at the same event.
 import type { Limits } from '@tcplab/contract';
@@ -188,5 +189,114 @@ describe('limits per session', () => {
     }
     expect(clock.running).toBe(false);
     expect((await call(app, 'GET', base)).body?.lastEventId).toBeGreaterThanOrEqual(120);
+  });
+});
+
+describe('bytes held, fault rules, clock moves at once', () => {
+  /** A session whose client (e2) has a 1 GiB send buffer and is connected to the server (e3). */
+  async function bigBufferSession(app: App, defaults: object = {}): Promise<string> {
+    const created = await call(app, 'POST', '/v1/sessions', { seed: 5, defaults });
+    const base = `/v1/sessions/${String(created.body?.id)}`;
+    await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.2', port: 80 });
+    await call(app, 'POST', `${base}/endpoints`, {
+      address: '10.0.0.1',
+      port: 49152,
+      options: { sndBuffer: 1 << 30 },
+    });
+    await call(app, 'POST', `${base}/endpoints/e1/listen`);
+    await call(app, 'POST', `${base}/endpoints/e2/connect`, {
+      remote: { address: '10.0.0.2', port: 80 },
+    });
+    await call(app, 'POST', `${base}/clock`, { action: 'run', untilIdle: true, maxMs: 1000 });
+    return base;
+  }
+
+  it('a 1 GiB send into a 1 GiB buffer is refused (maxSessionBufferedBytes), before anything is made', async () => {
+    const { app } = await freshApp();
+    const base = await bigBufferSession(app);
+    const rssBefore = process.memoryUsage().rss;
+    const refused = await call(app, 'POST', `${base}/endpoints/e2/send`, { bytes: 1 << 30 });
+    expect(refused.body).toMatchObject({
+      status: 409,
+      code: 'LIMIT_REACHED',
+      limit: 'maxSessionBufferedBytes',
+      value: DEFAULT_LIMITS.maxSessionBufferedBytes,
+    });
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
+    // What fits is taken, and the session moves on and snapshots as ever.
+    const sent = await call(app, 'POST', `${base}/endpoints/e2/send`, { bytes: 10_000_000 });
+    expect(sent.body).toEqual({ accepted: 10_000_000 });
+    const moved = await call(app, 'POST', `${base}/clock`, { action: 'advance', ms: 100 });
+    expect(moved.status).toBe(200);
+  });
+
+  it("maxSessionBufferedBytes and maxBufferedBytes count what the session's and the tenant's endpoints hold", async () => {
+    const { app } = await freshApp({ maxSessionBufferedBytes: 100_000, maxBufferedBytes: 150_000 });
+    const first = await bigBufferSession(app);
+    const second = await bigBufferSession(app);
+    const send = (base: string, bytes: number) =>
+      call(app, 'POST', `${base}/endpoints/e2/send`, { bytes });
+    expect((await send(first, 60_000)).body).toEqual({ accepted: 60_000 });
+    expect((await send(first, 60_000)).body).toMatchObject({
+      limit: 'maxSessionBufferedBytes',
+      detail:
+        "the session's endpoints hold 60000 bytes; 60000 more would pass its limit of 100000 " +
+        '(maxSessionBufferedBytes): receive or let the peer acknowledge first',
+    });
+    expect((await send(second, 60_000)).body).toEqual({ accepted: 60_000 });
+    expect((await send(second, 40_000)).body).toMatchObject({
+      status: 409,
+      limit: 'maxBufferedBytes',
+      value: 150_000,
+    });
+    // Once delivered and read, the bytes are no longer held: the sender may send again.
+    await call(app, 'POST', `${first}/clock`, { action: 'run', untilIdle: true, maxMs: 60_000 });
+    const read = await call(app, 'POST', `${first}/endpoints/e3/receive`, { max: 100_000 });
+    expect(read.body).toMatchObject({ bytes: 60_000 });
+    expect((await send(second, 40_000)).body).toEqual({ accepted: 40_000 });
+  });
+
+  it('maxFaultRules: the next fault rule is refused', async () => {
+    const { app } = await freshApp({ maxFaultRules: 2 });
+    const { base } = await transferSession(app, 0);
+    const rule = { match: { flags: 'S' }, action: 'drop' };
+    expect((await call(app, 'POST', `${base}/faults`, rule)).status).toBe(201);
+    expect((await call(app, 'POST', `${base}/faults`, rule)).status).toBe(201);
+    expect((await call(app, 'POST', `${base}/faults`, rule)).body).toMatchObject({
+      status: 409,
+      code: 'LIMIT_REACHED',
+      limit: 'maxFaultRules',
+      value: 2,
+    });
+    expect(((await call(app, 'GET', `${base}/faults`)).body?.items as unknown[]).length).toBe(2);
+  });
+
+  it("maxConcurrentMoves: a tenant's second move waits for the first, then runs", async () => {
+    const { app } = await freshApp({ maxConcurrentMoves: 1 });
+    // A receiver with room for it all: the transfer runs to its end without a read.
+    const long = await bigBufferSession(app, { rcvBuffer: 40_000_000 });
+    await call(app, 'POST', `${long}/endpoints/e2/send`, { bytes: 30_000_000 });
+    const short = await bigBufferSession(app);
+    const finished: string[] = [];
+    const longMove = call(app, 'POST', `${long}/clock`, {
+      action: 'run',
+      untilIdle: true,
+      maxMs: 600_000,
+    }).then((answer) => {
+      finished.push('long');
+      return answer;
+    });
+    // The long move (some 100,000 events) is under way when the short one is asked.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const shortMove = call(app, 'POST', `${short}/clock`, { action: 'advance', ms: 1 }).then(
+      (answer) => {
+        finished.push('short');
+        return answer;
+      },
+    );
+    const [longAnswer, shortAnswer] = await Promise.all([longMove, shortMove]);
+    expect([longAnswer.status, shortAnswer.status]).toEqual([200, 200]);
+    expect(longAnswer.body?.events).toBeGreaterThan(50_000);
+    expect(finished).toEqual(['long', 'short']);
   });
 });

@@ -1,6 +1,7 @@
 // Protection: a request budget per API key, load shedding, security headers, CORS.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProtectionOptions } from '../src/plugins/protection.js';
+import { generateKey } from '../src/auth/keys.js';
 import { migratedApp, newKey } from './apps.js';
 import type { MigratedDatabase } from './databases.js';
 
@@ -33,6 +34,63 @@ describe('rate limits', () => {
     for (let i = 0; i < 5; i++) {
       expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     }
+  });
+});
+
+describe('requests with no key or a bad one', () => {
+  const get = (app: Awaited<ReturnType<typeof appWith>>['app'], ip: string, k?: string) =>
+    app.inject({
+      method: 'GET',
+      url: '/v1/sessions',
+      remoteAddress: ip,
+      headers: k === undefined ? {} : { authorization: `Bearer ${k}` },
+    });
+
+  it("draw on their address's budget, then 429 before any key is looked up; random keys do not escape it", async () => {
+    const { app, db } = await appWith({ failedAuthPerMinute: 3 });
+    const good = await key(db);
+    // A key verified from this address before the guessing starts keeps working.
+    expect((await get(app, '203.0.113.7', good)).statusCode).toBe(200);
+    expect((await get(app, '203.0.113.7')).statusCode).toBe(401);
+    expect((await get(app, '203.0.113.7', generateKey())).statusCode).toBe(401);
+    expect((await get(app, '203.0.113.7', generateKey())).statusCode).toBe(401);
+    const limited = await get(app, '203.0.113.7', generateKey());
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    expect((await get(app, '203.0.113.7')).statusCode).toBe(429);
+    expect((await get(app, '203.0.113.7', good)).statusCode).toBe(200);
+    // Another address has its own budget.
+    expect((await get(app, '198.51.100.1', generateKey())).statusCode).toBe(401);
+  });
+
+  it('are counted by the forwarded address only behind a trusted proxy', async () => {
+    const trusting = await migratedApp(cleanups, {
+      protection: { failedAuthPerMinute: 1 },
+      trustedProxies: ['127.0.0.1'],
+    });
+    const viaProxy = (forwarded: string) =>
+      trusting.app.inject({
+        method: 'GET',
+        url: '/v1/sessions',
+        remoteAddress: '127.0.0.1',
+        headers: { 'x-forwarded-for': forwarded },
+      });
+    expect((await viaProxy('192.0.2.1')).statusCode).toBe(401);
+    expect((await viaProxy('192.0.2.2')).statusCode).toBe(401);
+    expect((await viaProxy('192.0.2.1')).statusCode).toBe(429);
+
+    // Without a trusted proxy, a client cannot pick its address with the header.
+    const { app } = await appWith({ failedAuthPerMinute: 1 });
+    const spoofed = (forwarded: string) =>
+      app.inject({
+        method: 'GET',
+        url: '/v1/sessions',
+        remoteAddress: '192.0.2.9',
+        headers: { 'x-forwarded-for': forwarded },
+      });
+    expect((await spoofed('10.1.1.1')).statusCode).toBe(401);
+    expect((await spoofed('10.1.1.2')).statusCode).toBe(429);
   });
 });
 

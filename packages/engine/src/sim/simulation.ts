@@ -369,6 +369,19 @@ export class Simulation {
     };
   }
 
+  /**
+   * The bytes every endpoint holds: queued to send (until acknowledged), received and not yet
+   * read, received out of order. What the service bounds a tenant's memory by.
+   */
+  heldBytes(): number {
+    let held = 0;
+    for (const c of this.connections.values()) {
+      held += c.sndQueue.length + c.readable.length;
+      for (const o of c.outOfOrder) held += o.data.length;
+    }
+    return held;
+  }
+
   /** The connection object, for tests and the status call (STATUS, §3.10.6). */
   connection(id: string): Connection {
     return this.endpoint(id);

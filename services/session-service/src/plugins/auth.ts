@@ -149,7 +149,9 @@ function auth(app: FastifyInstance, options: AuthPluginOptions, done: () => void
     let principal = LOCAL_PRINCIPAL;
     if (options.auth.mode === 'keys') {
       const now = Date.now();
-      const wait = failures.retryAfterS(request.ip, now);
+      const key = bearer(request);
+      const prefix = key === undefined ? undefined : keyPrefix(key);
+      const wait = failures.retryAfterS(request.ip, prefix, now);
       if (wait > 0) {
         reply.header('retry-after', String(wait));
         throw new ApiProblem(
@@ -158,12 +160,12 @@ function auth(app: FastifyInstance, options: AuthPluginOptions, done: () => void
             `a minute; retry in ${wait} s`,
         );
       }
-      const key = bearer(request);
       try {
         principal =
           key !== undefined && looksLikeViewerToken(key)
             ? await viewerPrincipal(app, request, access, key)
             : await keyPrincipal(app, request, key);
+        if (prefix !== undefined) failures.recordSuccess(request.ip, prefix);
       } catch (error) {
         if (error instanceof ApiProblem && error.problem === Problems.unauthorized) {
           failures.record(request.ip, now);

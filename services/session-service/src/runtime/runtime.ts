@@ -183,6 +183,8 @@ export class SessionRuntime {
   private readonly snapshotEveryEvents: number;
   private readonly defaultLimits: Limits;
   private readonly tenantLimits = new Map<string, { readAt: number; limits: Promise<Limits> }>();
+  /** Clock moves running and waiting, per tenant (maxConcurrentMoves). */
+  private readonly moves = new Map<string, { running: number; waiting: (() => void)[] }>();
   /** Who hears the trace events of commands as they are logged (realtime streams). */
   private readonly traceListeners = new Set<TraceListener>();
   private readonly storedListeners = new Set<StoredListener>();
@@ -393,10 +395,13 @@ export class SessionRuntime {
       // A playing realtime clock first catches up with the wall clock: the command happens now.
       const atUs = session.virtualNowUs();
       let applied: Awaited<ReturnType<LiveSession['apply']>>;
+      const release = await this.startMove(session, command);
       try {
         applied = await session.apply(command, atUs, true);
       } catch (error) {
         refuse(error);
+      } finally {
+        release();
       }
       const traceInline = session.trace.takesInline(applied.events.length);
       try {
@@ -422,7 +427,14 @@ export class SessionRuntime {
       if (traceInline) session.trace.markStored(session.lastEventId);
       else session.trace.append(applied.events);
       this.publish(session.record.id, applied.events);
-      if (session.eventsSinceSnapshot >= this.snapshotEveryEvents) this.snapshot(session);
+      if (session.eventsSinceSnapshot >= this.snapshotEveryEvents) {
+        try {
+          this.snapshot(session);
+        } catch (error) {
+          // A snapshot only shortens a rebuild (the log has everything): never fail a command.
+          this.log.warn({ err: error, sessionId: session.record.id }, 'snapshot not taken');
+        }
+      }
       return { ...applied.result, events: applied.events.length };
     });
   }
@@ -456,11 +468,91 @@ export class SessionRuntime {
         );
       }
     }
+    if (command.kind === 'addFault' && session.sim.faultRules().length >= limits.maxFaultRules) {
+      throw new ApiProblem(
+        Problems.limitReached,
+        `the session has ${limits.maxFaultRules} fault rules, its limit (maxFaultRules); ` +
+          'delete one to add another',
+        { limit: 'maxFaultRules', value: limits.maxFaultRules },
+      );
+    }
+    const adding = bytesAdded(session.sim, command);
+    if (adding > 0) this.checkHeldBytes(session, adding, limits);
     if (command.kind === 'advance' || command.kind === 'run') {
       const room = limits.maxTraceEvents - produced;
       return { ...command, maxEvents: Math.min(limits.maxEventsPerRequest, room) };
     }
     return command;
+  }
+
+  /**
+   * Lets a clock move (advance, run, step) start once fewer than the tenant's
+   * maxConcurrentMoves of its moves run; the others wait their turn, in order (at most
+   * MAX_WAITING_MOVES of them, then 429). One tenant's long moves so leave the event loop's
+   * slices to everyone else. Answers the function that frees the place.
+   */
+  private async startMove(session: LiveSession, command: SessionCommand): Promise<() => void> {
+    if (command.kind !== 'advance' && command.kind !== 'run' && command.kind !== 'step') {
+      return () => undefined;
+    }
+    const { tenantId } = session.record;
+    const { maxConcurrentMoves } = await this.limitsFor(tenantId);
+    let moves = this.moves.get(tenantId);
+    if (moves === undefined) {
+      moves = { running: 0, waiting: [] };
+      this.moves.set(tenantId, moves);
+    }
+    if (moves.running >= maxConcurrentMoves) {
+      if (moves.waiting.length >= MAX_WAITING_MOVES) {
+        throw new ApiProblem(
+          Problems.rateLimited,
+          `the tenant has ${moves.running} clock moves running and ${moves.waiting.length} ` +
+            'waiting (maxConcurrentMoves); retry when some have finished',
+          { limit: 'maxConcurrentMoves', value: maxConcurrentMoves },
+        );
+      }
+      await new Promise<void>((resolve) => moves.waiting.push(resolve));
+    } else {
+      moves.running += 1;
+    }
+    return () => {
+      // The place goes to the next waiting move, if any; else it is freed.
+      const next = moves.waiting.shift();
+      if (next !== undefined) return next();
+      moves.running -= 1;
+      if (moves.running === 0 && this.moves.get(tenantId) === moves) this.moves.delete(tenantId);
+    };
+  }
+
+  /**
+   * Refuses data that would take the bytes the session's or the tenant's endpoints hold past
+   * their limits (maxSessionBufferedBytes, maxBufferedBytes). Data moves between endpoints
+   * without growing: the sender keeps it until acknowledged, so what is held in transit stays
+   * under twice what these checks let in.
+   */
+  private checkHeldBytes(session: LiveSession, adding: number, limits: Limits): void {
+    const inSession = session.sim.heldBytes();
+    if (inSession + adding > limits.maxSessionBufferedBytes) {
+      throw new ApiProblem(
+        Problems.limitReached,
+        `the session's endpoints hold ${inSession} bytes; ${adding} more would pass its limit ` +
+          `of ${limits.maxSessionBufferedBytes} (maxSessionBufferedBytes): receive or let the ` +
+          'peer acknowledge first',
+        { limit: 'maxSessionBufferedBytes', value: limits.maxSessionBufferedBytes },
+      );
+    }
+    let inTenant = 0;
+    for (const live of this.live.values()) {
+      if (live.record.tenantId === session.record.tenantId) inTenant += live.sim.heldBytes();
+    }
+    if (inTenant + adding > limits.maxBufferedBytes) {
+      throw new ApiProblem(
+        Problems.limitReached,
+        `the tenant's endpoints hold ${inTenant} bytes; ${adding} more would pass its limit of ` +
+          `${limits.maxBufferedBytes} (maxBufferedBytes)`,
+        { limit: 'maxBufferedBytes', value: limits.maxBufferedBytes },
+      );
+    }
   }
 
   private liveSession(record: SessionRecord, sim: Simulation): LiveSession {
@@ -673,6 +765,9 @@ export class SessionRuntime {
   }
 }
 
+/** Clock moves of one tenant that may wait for a place before more are refused (429). */
+const MAX_WAITING_MOVES = 100;
+
 function noSession(id: string): ApiProblem {
   return new ApiProblem(Problems.notFound, `no session ${id}`);
 }
@@ -688,4 +783,16 @@ function simulationFor(record: SessionRecord): Simulation {
     link: record.settings.link,
     defaults: record.settings.defaults,
   });
+}
+
+/** The bytes a command would add to what the session's endpoints hold (a send, an inject). */
+function bytesAdded(sim: Simulation, command: SessionCommand): number {
+  if (command.kind === 'inject') return Math.floor((command.segment.base64.length * 3) / 4);
+  if (command.kind !== 'send' || !sim.endpointIds().includes(command.endpointId)) return 0;
+  const { data } = command;
+  if ('data' in data) return Buffer.byteLength(data.data, 'utf8');
+  if ('base64' in data) return Math.floor((data.base64.length * 3) / 4);
+  // Generated bytes: only what the send buffer has room for is made (session-core).
+  const c = sim.connection(command.endpointId);
+  return Math.min(data.bytes, Math.max(0, c.options.sndBuffer - c.sndQueue.length));
 }
