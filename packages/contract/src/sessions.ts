@@ -26,7 +26,11 @@ export const LinkSettings = Type.Object(
     ),
     jitterMs: Type.Optional(Type.Number({ minimum: 0, maximum: 60_000 })),
     rateMbps: Type.Optional(
-      Type.Number({ minimum: 0, maximum: 100_000, description: 'Link rate; 0 = unlimited' }),
+      // 0, or at least 1 kb/s: a rate near zero would put a packet's arrival past any time the
+      // trace can hold.
+      Type.Union([Type.Literal(0), Type.Number({ minimum: 0.001, maximum: 100_000 })], {
+        description: 'Link rate; 0 = unlimited, else from 0.001 (1 kb/s)',
+      }),
     ),
     queuePackets: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 100_000, description: 'Drop-tail queue at the rate' }),

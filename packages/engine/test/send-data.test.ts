@@ -31,4 +31,17 @@ describe('sendData', () => {
     expect(decode(received)).toBe('hello, world');
     expect(received.buffer).toBe(buffer.buffer);
   });
+
+  it('heldBytes counts what the endpoints hold: queued until acknowledged, then received until read', () => {
+    const p = connected();
+    expect(p.sim.heldBytes()).toBe(0);
+    p.sim.sendData(p.client, new Uint8Array(3000));
+    expect(p.sim.heldBytes()).toBe(3000);
+    // Delivered and acknowledged: the sender lets go, the receiver holds it until it is read.
+    p.run(1000);
+    expect(p.sim.status(p.client).buffered.send).toBe(0);
+    expect(p.sim.heldBytes()).toBe(3000);
+    p.sim.receive(p.accepted(), 1000);
+    expect(p.sim.heldBytes()).toBe(2000);
+  });
 });
