@@ -64,19 +64,33 @@ const ALPHABET = 26;
 const LOWER_A = 0x61;
 
 /**
+ * The a-z pattern, as long as the longest `{bytes: n}` sent so far. It is never written after
+ * it is made, so a send hands the engine a view of it (a send buffer may keep the array
+ * itself): a 30 MB send allocates and copies nothing, and holds up nothing else.
+ */
+let pattern = new Uint8Array(0);
+
+function patternOf(length: number): Uint8Array {
+  if (pattern.length < length) {
+    const grown = new Uint8Array(Math.max(length, Math.min(2 * pattern.length, 1 << 30)));
+    for (let i = 0; i < Math.min(ALPHABET, grown.length); i++) grown[i] = LOWER_A + i;
+    // Doubling copies: megabytes of pattern in a few dozen native copies, not a loop per byte.
+    for (let filled = ALPHABET; filled < grown.length; filled *= 2) {
+      grown.copyWithin(filled, 0, Math.min(filled, grown.length - filled));
+    }
+    pattern = grown;
+  }
+  return pattern.subarray(0, length);
+}
+
+/**
  * `{bytes: n}`: the repeating a-z pattern, only as much of it as the send buffer takes now
- * (a request for a gigabyte allocates what fits, not a gigabyte).
+ * (a request for a gigabyte takes what fits, not a gigabyte).
  */
 function generatedBytes(sim: Simulation, endpointId: string, requested: number): Uint8Array {
   const c = sim.connection(endpointId);
   const room = Math.max(0, c.options.sndBuffer - c.sndQueue.length);
-  const bytes = new Uint8Array(Math.min(requested, room));
-  for (let i = 0; i < Math.min(ALPHABET, bytes.length); i++) bytes[i] = LOWER_A + i;
-  // Doubling copies: megabytes of pattern in a few dozen native copies, not a loop per byte.
-  for (let filled = ALPHABET; filled < bytes.length; filled *= 2) {
-    bytes.copyWithin(filled, 0, Math.min(filled, bytes.length - filled));
-  }
-  return bytes;
+  return patternOf(Math.min(requested, room));
 }
 
 function payloadOf(sim: Simulation, endpointId: string, data: Send): Uint8Array {

@@ -166,8 +166,11 @@ async function writeRows<T>(
     return;
   }
   const prefix = `${text(sessionId)}\t`;
-  function* chunks() {
+  // One chunk, then the event loop: a trace of a million rows is built as it is sent, not in
+  // one block that holds up every other request.
+  async function* chunks() {
     for (let i = 0; i < items.length; i += ROWS_PER_CHUNK) {
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       let chunk = '';
       const end = Math.min(items.length, i + ROWS_PER_CHUNK);
       for (let j = i; j < end; j++) chunk += prefix + copyFields(table.row(items[j] as T));
