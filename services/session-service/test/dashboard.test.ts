@@ -1,14 +1,15 @@
 // The dashboard in a real Chromium (Debian's, driven by playwright-core) against the real
 // service on a real port: a preset played step by step, the marks of a retransmission, a
 // viewer's read-only live view, the keyboard. Each test saves a screenshot in test-results/.
+// The page's Content Security Policy refuses nothing the dashboard does, in any of them.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@tcplab/client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { migratedApp, newKey } from './apps.js';
-import { launchChromium } from './chromium.js';
+import { cspViolations, launchChromium } from './chromium.js';
 import { listening } from './sockets.js';
 
 const SHOTS = fileURLToPath(new URL('../test-results/dashboard/', import.meta.url));
@@ -31,10 +32,26 @@ afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A page at 1280x720 (a projector) whose browser holds the instructor's key. */
-async function instructorPage(): Promise<{ context: BrowserContext; page: Page }> {
+/** What the CSP refused in this test's browser contexts. */
+let refused: string[][] = [];
+
+/** A browser context at 1280x720 (a projector) whose CSP refusals the test checks. */
+async function newContext(): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   cleanups.push(() => context.close());
+  refused.push(cspViolations(context));
+  return context;
+}
+
+afterEach(() => {
+  const seen = refused.flat();
+  refused = [];
+  expect(seen).toEqual([]);
+});
+
+/** A page at 1280x720 (a projector) whose browser holds the instructor's key. */
+async function instructorPage(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await newContext();
   await context.addInitScript({
     content: `localStorage.setItem('tcplab.apiKey', ${JSON.stringify(key)})`,
   });
@@ -172,8 +189,7 @@ describe('the dashboard', () => {
     expect(tokens.items.map((t) => t.name)).toEqual(['classroom link']);
 
     // A student opens it in a browser of their own: no key in it.
-    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-    cleanups.push(() => context.close());
+    const context = await newContext();
     const viewer = await context.newPage();
     await viewer.goto(link);
     await expect.poll(() => viewer.getByTestId('state-e1').textContent()).toBe('LISTEN');
@@ -225,7 +241,9 @@ describe('the dashboard', () => {
         .toMatch(/The lesson has run: its \d+ checks hold\./);
     }
     await page.screenshot({ path: join(SHOTS, 'every-lesson.png') });
-  });
+    // 26 lessons played in a real browser: some 35 s alone, near a minute on a busy 2-core
+    // machine; the per-lesson bound above is the one that says something about the page.
+  }, 180_000);
 
   it('steps with the right arrow, plays and pauses with space', async () => {
     const { page } = await instructorPage();

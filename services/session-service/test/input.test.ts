@@ -150,27 +150,31 @@ describe('injected segments carry only what a TCP header can', () => {
   });
 });
 
-describe('errors answered before routing are problem+json', () => {
+describe('errors answered before routing are problem+json, with the security headers', () => {
   /** A raw request to the listening app: status, content type and body. */
   function raw(url: string, path: string, headers: Record<string, string> = {}) {
-    return new Promise<{ status: number; type: string | undefined; body: string }>(
-      (resolve, reject) => {
-        const request = httpRequest(`${url}${path}`, { headers }, (response) => {
-          let body = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => (body += chunk));
-          response.on('end', () =>
-            resolve({
-              status: response.statusCode ?? 0,
-              type: response.headers['content-type'],
-              body,
-            }),
-          );
-        });
-        request.on('error', reject);
-        request.end();
-      },
-    );
+    return new Promise<{
+      status: number;
+      type: string | undefined;
+      body: string;
+      headers: Record<string, unknown>;
+    }>((resolve, reject) => {
+      const request = httpRequest(`${url}${path}`, { headers }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            type: response.headers['content-type'],
+            body,
+            headers: response.headers,
+          }),
+        );
+      });
+      request.on('error', reject);
+      request.end();
+    });
   }
 
   it('an id of 10,000 characters is 414, a URL that does not decode 400, headers of 20 kB 431', async () => {
@@ -187,6 +191,11 @@ describe('errors answered before routing are problem+json', () => {
       expect(response.status).toBe(status);
       expect(response.type).toBe(PROBLEM);
       expect(JSON.parse(response.body)).toMatchObject({ status, code: 'BAD_REQUEST' });
+      // Answered before any hook runs, and still with the headers every answer carries.
+      expect(response.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': "default-src 'none';frame-ancestors 'none'",
+      });
     }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The classroom dashboard (services/dashboard), built to static files, served at `/`: the page
- * and its assets, public like /docs (the page asks for a key; a viewer token comes in its link).
+ * and its assets, public like /docs (the page asks for a key; a viewer token comes in its link),
+ * under the page CSP (plugins/protection.ts): the build has no inline script or style.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Access, markAll } from '../auth/access.js';
 import { ApiProblem, Problems } from '../errors.js';
+import { withPagePolicy } from './protection.js';
 
 /** Where the dashboard's build is, or undefined when the package is not there. */
 export function dashboardRoot(): string | undefined {
@@ -33,6 +35,7 @@ async function dashboard(app: FastifyInstance, options: { root?: string | undefi
   // The files there are, each a route of its own (no catch-all beside the API's routes).
   await app.register(async (files) => {
     markAll(files, Access.public);
+    withPagePolicy(files);
     await files.register(fastifyStatic, {
       root,
       prefix: '/',

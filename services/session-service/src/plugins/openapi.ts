@@ -1,9 +1,13 @@
-/** The OpenAPI document (generated from the route schemas) and Swagger UI at /docs. */
+/**
+ * The OpenAPI document (generated from the route schemas) and Swagger UI at /docs, under a strict
+ * CSP (plugins/protection.ts): its page loads every script, the initializer included, as a file.
+ */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Access, markAll } from '../auth/access.js';
+import { SWAGGER_UI_POLICY, withPagePolicy } from './protection.js';
 
 async function openapi(app: FastifyInstance, options: { version: string }) {
   await app.register(swagger, {
@@ -25,6 +29,7 @@ async function openapi(app: FastifyInstance, options: { version: string }) {
   // Swagger UI's own routes are public, as the document they show is.
   await app.register(async (ui) => {
     markAll(ui, Access.public);
+    withPagePolicy(ui, SWAGGER_UI_POLICY);
     await ui.register(swaggerUi, { routePrefix: '/docs' });
   });
   app.get('/openapi.json', { schema: { hide: true }, config: { access: Access.public } }, () =>

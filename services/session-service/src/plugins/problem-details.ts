@@ -15,9 +15,29 @@ import type {
   FastifyServerOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
+import helmet from 'helmet';
 import { PROBLEM_MEDIA_TYPE, type ProblemFieldError } from '@tcplab/contract';
 import type { Static } from 'typebox';
 import { ApiProblem, problemBody, Problems, type ProblemInit } from '../errors.js';
+import { API_HEADERS } from './protection.js';
+
+/** The security headers every answer carries (protection.ts), for those written before routing. */
+const securityHeaders = helmet(API_HEADERS);
+
+/** The same headers as raw `Name: value` lines, for an answer written straight to a socket. */
+const securityHeaderLines: string = (() => {
+  const lines: string[] = [];
+  const collect = {
+    setHeader: (name: string, value: string) => lines.push(`${name}: ${value}\r\n`),
+    removeHeader: () => undefined,
+  };
+  securityHeaders(
+    {} as Parameters<typeof securityHeaders>[0],
+    collect as unknown as Parameters<typeof securityHeaders>[1],
+    () => undefined,
+  );
+  return lines.join('');
+})();
 
 function send(
   reply: FastifyReply,
@@ -87,7 +107,8 @@ export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors'
   const detail = tooLong
     ? 'a path parameter is longer than any id tcplab gives'
     : 'the URL does not decode (a % not followed by two hex digits?)';
-  void send(reply, request, problem, detail);
+  // No hook runs for these: the security headers are set here.
+  securityHeaders(request.raw, reply.raw, () => void send(reply, request, problem, detail));
 };
 
 /**
@@ -106,7 +127,7 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\n` +
-        `Content-Type: ${PROBLEM_MEDIA_TYPE}; charset=utf-8\r\n` +
+        `Content-Type: ${PROBLEM_MEDIA_TYPE}; charset=utf-8\r\n${securityHeaderLines}` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }

@@ -3,13 +3,19 @@
  * Retry-After), load shedding while the event loop lags (503 with Retry-After), security
  * headers, and CORS for the origins an operator lists (none by default). Which routes are
  * budgeted and shed is the route's declared access (auth/access.ts), as for authentication.
+ *
+ * Security headers (helmet) on every answer, socket.io's included (realtime/plugin.ts):
+ * - an API answer loads nothing and is framed nowhere (`API_HEADERS`);
+ * - a page runs only scripts and styles of its own origin, nothing inline (Swagger UI: one
+ *   <style>, by its hash), and talks only to its origin (`withPagePolicy`, `PAGE_POLICY`).
  */
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
+import fastifyHelmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { HelmetOptions } from 'helmet';
 import { ApiProblem, Problems } from '../errors.js';
 
 export interface ProtectionOptions {
@@ -41,6 +47,76 @@ export const NO_LIMITS: ProtectionOptions = {
   maxEventLoopDelayMs: 0,
 };
 
+type ContentSecurityPolicy = Exclude<HelmetOptions['contentSecurityPolicy'], boolean | undefined>;
+
+/**
+ * The dashboard's pages: scripts, styles and fonts from their own files only (no inline script
+ * or style, no eval), requests to their own origin (socket.io's WebSocket too: 'self' matches
+ * ws: and wss: of the page's host in CSP 3), images of their own or data: URLs (the favicon), no
+ * plugins, no <base>, forms to their own origin, framed nowhere. No upgrade-insecure-requests:
+ * a classroom service may well be plain http.
+ */
+export const PAGE_POLICY = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+} satisfies ContentSecurityPolicy;
+
+/**
+ * Swagger UI's: the page policy, and the one <style> its top bar's logo (an inline SVG) carries,
+ * by its hash (swagger-ui-standalone-preset.js: `.logo_small_svg__cls-2{fill:#fff}...`).
+ */
+export const SWAGGER_UI_POLICY = {
+  ...PAGE_POLICY,
+  directives: {
+    ...PAGE_POLICY.directives,
+    styleSrc: ["'self'", "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='"],
+  },
+} satisfies ContentSecurityPolicy;
+
+/** An API answer (JSON, problem+json, a pcapng file): nothing to load, never framed. */
+const API_POLICY = {
+  useDefaults: false,
+  directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+} satisfies ContentSecurityPolicy;
+
+/**
+ * Every answer's headers (a page's with its own CSP instead); socket.io's answers too. Helmet's
+ * X-Frame-Options (SAMEORIGIN) stays for browsers older than CSP 2; the others obey
+ * frame-ancestors 'none' and ignore it.
+ */
+export const API_HEADERS = { contentSecurityPolicy: API_POLICY } satisfies HelmetOptions;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** @fastify/helmet's options for the route, over the plugin's own. */
+    helmet?: HelmetOptions;
+  }
+}
+
+/**
+ * Gives every route registered in `scope` (the dashboard's files, Swagger UI's) `policy` as its
+ * CSP, the other headers as `API_HEADERS`. @fastify/helmet reads a route's options from its
+ * config: its `helmet` route option is copied there by an onRoute hook that runs before this one.
+ */
+export function withPagePolicy(
+  scope: FastifyInstance,
+  policy: ContentSecurityPolicy = PAGE_POLICY,
+): void {
+  scope.addHook('onRoute', (route) => {
+    route.config = { ...route.config, helmet: { contentSecurityPolicy: policy } };
+  });
+}
+
 const RETRY_AFTER_S = 10;
 const DEFAULT_SAMPLE_INTERVAL_MS = 250;
 
@@ -50,8 +126,7 @@ function isPublic(request: FastifyRequest): boolean {
 }
 
 async function protection(app: FastifyInstance, options: ProtectionOptions) {
-  // Swagger UI's page runs inline scripts; the API answers JSON, where a CSP does nothing.
-  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(fastifyHelmet, API_HEADERS);
   if (options.corsOrigins.length > 0) {
     await app.register(cors, { origin: [...options.corsOrigins], exposedHeaders: ['retry-after'] });
   }

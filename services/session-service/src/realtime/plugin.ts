@@ -15,6 +15,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createAdapter } from '@socket.io/postgres-adapter';
+import helmet from 'helmet';
 import { Server, type Socket } from 'socket.io';
 import { Value } from 'typebox/value';
 import { verifyKey, type Principal } from '../auth/keys.js';
@@ -25,6 +26,7 @@ import {
 } from '../auth/viewer-tokens.js';
 import { ApiProblem } from '../errors.js';
 import { LOCAL_PRINCIPAL, type AuthOptions } from '../plugins/auth.js';
+import { API_HEADERS } from '../plugins/protection.js';
 import { adapterPool } from './adapter-pool.js';
 import { Cluster, type ClusterEvents } from './cluster.js';
 import { TraceHub } from './hub.js';
@@ -88,6 +90,9 @@ function viewerTokenRefusal(check: { reason: string; expiresAt?: Date }): string
 
 function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => void) {
   const io: FastifyInstance['io'] = new Server(app.server, { serveClient: false });
+  // engine.io answers its HTTP requests (handshake, polling, refusals) itself, not through
+  // fastify: its middlewares give them the REST answers' security headers.
+  io.engine.use(helmet(API_HEADERS));
   io.adapter(
     createAdapter(adapterPool(app.db.pool), {
       errorHandler: (error) => app.log.warn({ err: error }, 'socket.io adapter'),
