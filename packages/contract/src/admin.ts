@@ -23,6 +23,7 @@ export const LIMIT_MAXIMA = {
   maxSessionBufferedBytes: 128 * 1024 ** 2,
   maxFaultRules: 10_000,
   maxConcurrentMoves: 64,
+  maxConnections: 100_000,
 } as const;
 
 /** What one tenant may hold and ask; the service's defaults apply where a tenant sets none. */
@@ -79,6 +80,13 @@ export const Limits = Type.Object(
         "Clock moves (advance, run, step) of the tenant's sessions running at once; more wait " +
         'their turn, up to 100 of them, then 429 (default 2)',
     }),
+    maxConnections: Type.Integer({
+      minimum: 1,
+      maximum: LIMIT_MAXIMA.maxConnections,
+      description:
+        "socket.io connections of the tenant's keys and viewer tokens at once, on one instance " +
+        '(default 1,000: a class of 300 watching, with room to spare)',
+    }),
   },
   {
     $id: 'Limits',
@@ -94,6 +102,7 @@ export const Limits = Type.Object(
         maxSessionBufferedBytes: 67_108_864,
         maxFaultRules: 64,
         maxConcurrentMoves: 2,
+        maxConnections: 1_000,
       },
     ],
   },

@@ -35,6 +35,7 @@ describe('loadConfig', () => {
         maxSessionBufferedBytes: 67_108_864,
         maxFaultRules: 64,
         maxConcurrentMoves: 2,
+        maxConnections: 1_000,
       },
     });
   });
@@ -95,6 +96,7 @@ describe('loadConfig', () => {
         maxSessionBufferedBytes: 500_000,
         maxFaultRules: 5,
         maxConcurrentMoves: 1,
+        maxConnections: 1_000,
       },
     });
   });

@@ -15,6 +15,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxSessionBufferedBytes: 64 * 1024 ** 2,
   maxFaultRules: 64,
   maxConcurrentMoves: 2,
+  maxConnections: 1_000,
 };
 
 /** The environment variable that sets each default. */
@@ -28,6 +29,7 @@ export const LIMIT_VARIABLES: Record<keyof Limits, string> = {
   maxSessionBufferedBytes: 'TCPLAB_MAX_SESSION_BUFFERED_BYTES',
   maxFaultRules: 'TCPLAB_MAX_FAULT_RULES',
   maxConcurrentMoves: 'TCPLAB_MAX_CONCURRENT_MOVES',
+  maxConnections: 'TCPLAB_MAX_CONNECTIONS',
 };
 
 /** The limits in force for a tenant: its overrides over the service's defaults. */

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
 import { call, clientAndServer } from './apps.js';
+import { connect, listening } from './sockets.js';
 import { createMigratedDatabase, type MigratedDatabase } from './databases.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -298,5 +299,20 @@ describe('bytes held, fault rules, clock moves at once', () => {
     expect([longAnswer.status, shortAnswer.status]).toEqual([200, 200]);
     expect(longAnswer.body?.events).toBeGreaterThan(50_000);
     expect(finished).toEqual(['long', 'short']);
+  });
+
+  it('maxConnections: the next socket.io connection is refused, and a closed one gives its place back', async () => {
+    const { app } = await freshApp({ maxConnections: 2 });
+    const url = await listening(app);
+    const first = await connect(cleanups, url);
+    await connect(cleanups, url);
+    const refused = (await connect(cleanups, url).catch((error: unknown) => error)) as Error & {
+      data?: { code: string };
+    };
+    expect(refused.message).toBe('the tenant has 2 connections open, its limit (maxConnections)');
+    expect(refused.data).toEqual({ code: 'LIMIT_REACHED' });
+    first.disconnect();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await connect(cleanups, url)).connected).toBe(true);
   });
 });

@@ -167,6 +167,38 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
     return { source: cluster.source(sessionId, remote), lastEventId };
   }
 
+  // Connections per tenant on this instance (maxConnections): counted once authenticated, given
+  // back at disconnect.
+  const connections = new Map<string, number>();
+  io.use((socket, next) => {
+    const { tenantId } = socket.data;
+    app.runtime.limitsFor(tenantId).then(
+      ({ maxConnections }) => {
+        const open = connections.get(tenantId) ?? 0;
+        if (open >= maxConnections) {
+          next(
+            refusal(
+              ErrorCode.LimitReached,
+              `the tenant has ${open} connections open, its limit (maxConnections)`,
+            ),
+          );
+          return;
+        }
+        connections.set(tenantId, open + 1);
+        socket.once('disconnect', () => {
+          const left = (connections.get(tenantId) ?? 1) - 1;
+          if (left > 0) connections.set(tenantId, left);
+          else connections.delete(tenantId);
+        });
+        next();
+      },
+      (error: unknown) => {
+        app.log.error({ err: error }, 'could not read the limits of a realtime tenant');
+        next(refusal(ErrorCode.NotReady, 'the service cannot check limits now; retry'));
+      },
+    );
+  });
+
   io.on('connection', (socket) => {
     const streams = new Map<string, SessionStream>();
     const viewing = 'viewerToken' in socket.data ? socket.data.viewerToken : undefined;
