@@ -99,8 +99,14 @@ function payloadOf(sim: Simulation, endpointId: string, data: Send): Uint8Array 
   return generatedBytes(sim, endpointId, data.bytes);
 }
 
-/** Clock steps between two yields of a clock move (a few milliseconds of engine work). */
-const STEPS_PER_SLICE = 1024;
+/**
+ * A clock move yields once a slice has run this long (checked every SLICE_CHECK_STEPS steps):
+ * with a few sessions moving at once, every one of their slices runs in the same turn of the
+ * event loop, and a request that arrives meanwhile waits for all of them. Where it yields
+ * changes nothing in what the move does.
+ */
+const SLICE_MS = 4;
+const SLICE_CHECK_STEPS = 8;
 
 type Applying = Generator<void, CommandResult, undefined>;
 
@@ -119,10 +125,14 @@ export function* moveClock(
 ): Generator<void, { idle: boolean; limited: boolean }, undefined> {
   const last = sim.lastEventId + maxEvents;
   let steps = 0;
+  let sliceStarted = performance.now();
   for (let t = sim.nextEventTime(); t !== undefined && t <= untilUs; t = sim.nextEventTime()) {
     if (sim.lastEventId >= last) return { idle: false, limited: true };
     sim.step();
-    if (++steps % STEPS_PER_SLICE === 0) yield;
+    if (++steps % SLICE_CHECK_STEPS === 0 && performance.now() - sliceStarted >= SLICE_MS) {
+      yield;
+      sliceStarted = performance.now();
+    }
   }
   const idle = sim.nextEventTime() === undefined;
   if (!(untilIdle && idle) && untilUs > sim.nowUs) sim.advance((untilUs - sim.nowUs) / 1000);

@@ -13,7 +13,7 @@ import { transaction } from '../store/database.js';
 type SegmentEvent = Extract<TraceEvent, { kind: 'segment' }>;
 
 /** Rows per chunk handed to the COPY stream. */
-const ROWS_PER_CHUNK = 2000;
+const ROWS_PER_CHUNK = 500;
 
 /**
  * Writes a batch of consecutive trace events of one session: its segments and its other events
