@@ -270,14 +270,16 @@ function unbounded(schema: unknown, path: string): string[] {
   const node = schema as Record<string, unknown>;
   const found: string[] = [];
   const type = node['type'];
-  if (type === 'integer' || type === 'number') {
+  // A constant or a list of values is bounded by itself.
+  const fixed = node['const'] !== undefined || node['enum'] !== undefined;
+  if ((type === 'integer' || type === 'number') && !fixed) {
     const min = node['minimum'] ?? node['exclusiveMinimum'];
     const max = node['maximum'] ?? node['exclusiveMaximum'];
     const safe = (value: unknown) =>
       typeof value === 'number' && Math.abs(value) <= Number.MAX_SAFE_INTEGER;
     if (!safe(min) || !safe(max)) found.push(`${path} (${type} without both bounds)`);
   }
-  if (type === 'string' && node['const'] === undefined && node['enum'] === undefined) {
+  if (type === 'string' && !fixed) {
     if (typeof node['maxLength'] !== 'number' && node['format'] === undefined) {
       found.push(`${path} (string without maxLength)`);
     }
