@@ -288,13 +288,20 @@ describe('bytes held, fault rules, clock moves at once', () => {
       return answer;
     });
     // The long move (some 100,000 events) is under way when the short one is asked.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    while (app.runtime.movesOf('local').running === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     const shortMove = call(app, 'POST', `${short}/clock`, { action: 'advance', ms: 1 }).then(
       (answer) => {
         finished.push('short');
         return answer;
       },
     );
+    // It waits for its place while the long one runs.
+    while (app.runtime.movesOf('local').waiting === 0 && finished.length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(app.runtime.movesOf('local')).toEqual({ running: 1, waiting: 1 });
     const [longAnswer, shortAnswer] = await Promise.all([longMove, shortMove]);
     expect([longAnswer.status, shortAnswer.status]).toEqual([200, 200]);
     expect(longAnswer.body?.events).toBeGreaterThan(50_000);

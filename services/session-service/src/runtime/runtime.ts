@@ -485,6 +485,12 @@ export class SessionRuntime {
     return command;
   }
 
+  /** Clock moves of a tenant running now and waiting for a place (maxConcurrentMoves). */
+  movesOf(tenantId: string): { running: number; waiting: number } {
+    const moves = this.moves.get(tenantId);
+    return { running: moves?.running ?? 0, waiting: moves?.waiting.length ?? 0 };
+  }
+
   /**
    * Lets a clock move (advance, run, step) start once fewer than the tenant's
    * maxConcurrentMoves of its moves run; the others wait their turn, in order (at most
