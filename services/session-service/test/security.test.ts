@@ -222,7 +222,8 @@ describe('the access policy, generated from the route table', () => {
       }
     }
     expect(failures).toEqual([]);
-  });
+    // Some thousands of requests through the whole app: a few seconds, more on a busy machine.
+  }, 180_000);
 
   it('no other spelling of a path lets a credential past what the route declares', async () => {
     const failures: string[] = [];
@@ -242,7 +243,8 @@ describe('the access policy, generated from the route table', () => {
       }
     }
     expect(failures).toEqual([]);
-  });
+    // Some thousands of requests through the whole app: a few seconds, more on a busy machine.
+  }, 180_000);
 
   it('the public routes answer without a key', async () => {
     const publicRoutes = app
