@@ -207,6 +207,14 @@ describe.runIf(process.getuid?.() === 0)('embedded PostgreSQL run by root', () =
     const second = await startPrivate();
     expect(second.clusterDir).toBe(first.clusterDir);
     expect(await query(second.url, 'SELECT n FROM kept')).toEqual([{ n: 7 }]);
+    await second.stop();
+
+    // The project deleted and cloned again to the same path: its database is found and opens.
+    await rm(privateData, { recursive: true, force: true });
+    const third = await startPrivate();
+    expect(third.clusterDir).toBe(first.clusterDir);
+    expect(await query(third.url, 'SELECT n FROM kept')).toEqual([{ n: 7 }]);
+    expect((await stat(`${first.clusterDir}.json`)).mode & 0o077).toBe(0);
     // The private folder's permissions were left as they were.
     expect((await stat(privateDir)).mode & 0o777).toBe(0o700);
   });

@@ -4,7 +4,8 @@
  * Layout of the data directory (TCPLAB_DATA_DIR, default ./.tcplab):
  *   postgres/              the cluster (owned by the `postgres` system user when run as root;
  *                          see postgres-placement.ts for root with a private data directory)
- *   postgres.json          the generated superuser password (mode 600)
+ *   postgres.json          the generated superuser password (mode 600; beside the cluster
+ *                          instead when that is in the system dir, postgres-placement.ts)
  *   tcplab.pid             the pid of the tcplab process using the cluster
  *
  * Postgres listens on 127.0.0.1 only, on a free port chosen at each start, without a Unix
@@ -80,7 +81,7 @@ export async function startEmbeddedPostgres(
       log,
     });
     await recoverStalePostmaster(placement.clusterDir, log);
-    const password = await ensureCluster(placement, dataDir, log);
+    const password = await ensureCluster(placement, log);
     const { port, pid } = await startOnFreePort(placement, log);
     const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
     await ensureDatabase(url, database).catch(async (error: unknown) => {
@@ -196,13 +197,8 @@ async function recoverStalePostmaster(clusterDir: string, log: EmbeddedPostgresL
 }
 
 /** Initialises the cluster on first use; returns the superuser password. */
-async function ensureCluster(
-  placement: Placement,
-  dataDir: string,
-  log: EmbeddedPostgresLog,
-): Promise<string> {
-  const { clusterDir, runAs } = placement;
-  const credentialsFile = join(dataDir, 'postgres.json');
+async function ensureCluster(placement: Placement, log: EmbeddedPostgresLog): Promise<string> {
+  const { clusterDir, credentialsFile, runAs } = placement;
   const initialised = await stat(join(clusterDir, 'PG_VERSION')).then(
     () => true,
     () => false,

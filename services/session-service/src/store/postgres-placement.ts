@@ -9,7 +9,7 @@
  *   its reach);
  * - cluster: `<data dir>/postgres` when `postgres` can reach the data dir, otherwise
  *   `<system dir>/clusters/<hash of the data dir's path>`, the same folder at every start, so
- *   that the data is kept across restarts. The log says which.
+ *   that the data is kept across restarts, with its password file beside it. The log says which.
  * tcplab never widens the permissions of a folder above the data dir to make room.
  */
 import { execFile, spawnSync } from 'node:child_process';
@@ -28,6 +28,12 @@ const POSTGRES_USER = 'postgres';
 export interface Placement {
   programs: PostgresPrograms;
   clusterDir: string;
+  /**
+   * The superuser's generated password, kept with the cluster: `<data dir>/postgres.json`, or
+   * `<cluster>.json` beside a cluster in the system dir (which outlives a deleted data dir: a
+   * project cloned again to the same path finds its database and can open it).
+   */
+  credentialsFile: string;
   /** Undefined: the programs run as tcplab's own user. */
   runAs: RunAs | undefined;
 }
@@ -49,8 +55,14 @@ export async function placePostgres(options: {
 }): Promise<Placement> {
   const { dataDir, log } = options;
   const ownCluster = join(dataDir, 'postgres');
+  const credentialsFile = join(dataDir, 'postgres.json');
   if (process.getuid?.() !== 0) {
-    return { programs: options.programs, clusterDir: ownCluster, runAs: undefined };
+    return {
+      programs: options.programs,
+      clusterDir: ownCluster,
+      credentialsFile,
+      runAs: undefined,
+    };
   }
 
   const systemDir = options.systemDir ?? DEFAULT_SYSTEM_DIR;
@@ -75,7 +87,7 @@ export async function placePostgres(options: {
   }
 
   if (canReach(runAs, dataDir, 'x')) {
-    return { programs, clusterDir: ownCluster, runAs };
+    return { programs, clusterDir: ownCluster, credentialsFile, runAs };
   }
   const clusterDir = join(systemDir, 'clusters', pathKey(dataDir));
   await mkdir(join(systemDir, 'clusters'), { recursive: true, mode: 0o711 });
@@ -90,7 +102,7 @@ export async function placePostgres(options: {
     `running as root: PostgreSQL runs as the ${runAs.user} user, which cannot reach ` +
       `${resolve(dataDir)}; the cluster for that data dir is in ${clusterDir}`,
   );
-  return { programs, clusterDir, runAs };
+  return { programs, clusterDir, credentialsFile: `${clusterDir}.json`, runAs };
 }
 
 /** The same short name for the same data dir at every start. */
