@@ -88,9 +88,33 @@ function patternOf(length: number): Uint8Array {
  * (a request for a gigabyte takes what fits, not a gigabyte).
  */
 function generatedBytes(sim: Simulation, endpointId: string, requested: number): Uint8Array {
+  return patternOf(Math.min(requested, sendRoom(sim, endpointId)));
+}
+
+/** What the send buffer of `endpointId` takes now. */
+function sendRoom(sim: Simulation, endpointId: string): number {
   const c = sim.connection(endpointId);
-  const room = Math.max(0, c.options.sndBuffer - c.sndQueue.length);
-  return patternOf(Math.min(requested, room));
+  return Math.max(0, c.options.sndBuffer - c.sndQueue.length);
+}
+
+/**
+ * The payload bytes a command hands the endpoints (a send's, as much of `{bytes: n}` as the
+ * buffer takes; an inject's), counted without making them: what the service checks against
+ * the bytes a session may hold before it applies the command. 0 for any other command.
+ */
+export function payloadBytes(sim: Simulation, command: SessionCommand): number {
+  if (command.kind === 'inject') return base64Bytes(command.segment.base64);
+  if (command.kind !== 'send' || !sim.endpointIds().includes(command.endpointId)) return 0;
+  const { data } = command;
+  if ('data' in data) return Buffer.byteLength(data.data, 'utf8');
+  if ('base64' in data) return base64Bytes(data.base64);
+  return Math.min(data.bytes, sendRoom(sim, command.endpointId));
+}
+
+/** The bytes `text` (base64, padded) decodes to. */
+function base64Bytes(text: string): number {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return Math.floor((text.length * 3) / 4) - padding;
 }
 
 function payloadOf(sim: Simulation, endpointId: string, data: Send): Uint8Array {

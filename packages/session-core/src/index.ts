@@ -11,6 +11,7 @@ export {
   applyNow,
   applySliced,
   moveClock,
+  payloadBytes,
   type CommandResult,
   type InjectedSegment,
   type SessionCommand,

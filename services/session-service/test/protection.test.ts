@@ -38,12 +38,21 @@ describe('rate limits', () => {
 });
 
 describe('requests with no key or a bad one', () => {
-  const get = (app: Awaited<ReturnType<typeof appWith>>['app'], ip: string, k?: string) =>
+  /** GET /v1/sessions from `ip`, with key `k` and an X-Forwarded-For of `forwarded` if given. */
+  const get = (
+    app: Awaited<ReturnType<typeof appWith>>['app'],
+    ip: string,
+    k?: string,
+    forwarded?: string,
+  ) =>
     app.inject({
       method: 'GET',
       url: '/v1/sessions',
       remoteAddress: ip,
-      headers: k === undefined ? {} : { authorization: `Bearer ${k}` },
+      headers: {
+        ...(k === undefined ? {} : { authorization: `Bearer ${k}` }),
+        ...(forwarded === undefined ? {} : { 'x-forwarded-for': forwarded }),
+      },
     });
 
   it("draw on their address's budget, then 429 before any key is looked up; random keys do not escape it", async () => {
@@ -69,26 +78,14 @@ describe('requests with no key or a bad one', () => {
       protection: { failedAuthPerMinute: 1 },
       trustedProxies: ['127.0.0.1'],
     });
-    const viaProxy = (forwarded: string) =>
-      trusting.app.inject({
-        method: 'GET',
-        url: '/v1/sessions',
-        remoteAddress: '127.0.0.1',
-        headers: { 'x-forwarded-for': forwarded },
-      });
+    const viaProxy = (forwarded: string) => get(trusting.app, '127.0.0.1', undefined, forwarded);
     expect((await viaProxy('192.0.2.1')).statusCode).toBe(401);
     expect((await viaProxy('192.0.2.2')).statusCode).toBe(401);
     expect((await viaProxy('192.0.2.1')).statusCode).toBe(429);
 
     // Without a trusted proxy, a client cannot pick its address with the header.
     const { app } = await appWith({ failedAuthPerMinute: 1 });
-    const spoofed = (forwarded: string) =>
-      app.inject({
-        method: 'GET',
-        url: '/v1/sessions',
-        remoteAddress: '192.0.2.9',
-        headers: { 'x-forwarded-for': forwarded },
-      });
+    const spoofed = (forwarded: string) => get(app, '192.0.2.9', undefined, forwarded);
     expect((await spoofed('10.1.1.1')).statusCode).toBe(401);
     expect((await spoofed('10.1.1.2')).statusCode).toBe(429);
   });
