@@ -124,12 +124,10 @@ function payloadOf(sim: Simulation, endpointId: string, data: Send): Uint8Array 
 }
 
 /**
- * A clock move yields once a slice has run this long (checked every SLICE_CHECK_STEPS steps):
- * with a few sessions moving at once, every one of their slices runs in the same turn of the
- * event loop, and a request that arrives meanwhile waits for all of them. Where it yields
- * changes nothing in what the move does.
+ * A clock move yields once a slice has run this long (checked every SLICE_CHECK_STEPS steps:
+ * one step can send a whole window). Where it yields changes nothing in what the move does.
  */
-const SLICE_MS = 4;
+export const SLICE_MS = 4;
 const SLICE_CHECK_STEPS = 8;
 
 type Applying = Generator<void, CommandResult, undefined>;
@@ -172,18 +170,26 @@ export function applyNow(sim: Simulation, command: SessionCommand, atUs: number)
   }
 }
 
-/** Applies a command, letting the event loop run between slices of a long clock move. */
+/**
+ * Applies a command, awaiting `pause()` between slices of a long clock move (by default the
+ * next turn of the event loop; the service passes its scheduler of background work).
+ */
 export async function applySliced(
   sim: Simulation,
   command: SessionCommand,
   atUs: number,
+  pause: () => Promise<void> = nextTurn,
 ): Promise<CommandResult> {
   const applying = apply(sim, command, atUs);
   for (;;) {
     const next = applying.next();
     if (next.done === true) return next.value;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await pause();
   }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**

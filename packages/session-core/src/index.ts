@@ -12,6 +12,7 @@ export {
   applySliced,
   moveClock,
   payloadBytes,
+  SLICE_MS,
   type CommandResult,
   type InjectedSegment,
   type SessionCommand,

@@ -138,11 +138,14 @@ async function run(app: App, url: string, browser: Browser) {
 
   // Segments each session makes, counted as the runtime publishes them.
   const segments = new Map<string, number>();
-  app.runtime.onTrace((sessionId, events) => {
-    let n = segments.get(sessionId) ?? 0;
-    for (const e of events) if (e.kind === 'segment') n += 1;
-    segments.set(sessionId, n);
-  });
+  app.runtime.onTrace(
+    (sessionId, events) => {
+      let n = segments.get(sessionId) ?? 0;
+      for (const e of events) if (e.kind === 'segment') n += 1;
+      segments.set(sessionId, n);
+    },
+    () => true,
+  );
 
   // How many segments a virtual second of the transfer makes, in its steady state.
   const probe = await transfer('manual');

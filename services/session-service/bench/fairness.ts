@@ -7,9 +7,11 @@
  * Tenant "light" meanwhile reads one endpoint (GET .../endpoints/e2) every 20 ms. Both with API
  * keys, the service's own rate limits, load shedding and default tenant limits, over a real
  * port. Prints one JSON line per phase: the light tenant's p50/p99/max latency and its
- * non-200 answers, alone and under the heavy load, side by side.
+ * non-200 answers, alone and under the heavy load, side by side, and how long the event loop's
+ * turns took under the load.
  * Uses DATABASE_URL when set, else an embedded PostgreSQL.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { buildApp } from '../src/app.js';
 import { ensureKey, generateKey } from '../src/auth/keys.js';
 import { DEFAULT_LIMITS } from '../src/limits.js';
@@ -126,13 +128,20 @@ async function main(): Promise<void> {
     const workers = Array.from({ length: HEAVY_WORKERS }, heavy);
     // Let the first moves get under way before measuring.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // How long the event loop's turns took meanwhile (a timer's lateness): what a request
+    // waits for at each turn it needs.
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
     const loaded = await readFor(PHASE_MS);
+    loop.disable();
     stop = true;
     await Promise.all(workers);
     console.log(
       JSON.stringify({
         benchmark: `fairness: light tenant while "heavy" runs ${HEAVY_WORKERS} loops of 30 MB transfers`,
         ...loaded,
+        loop_delay_p50_ms: Number((loop.percentile(50) / 1e6).toFixed(1)),
+        loop_delay_p99_ms: Number((loop.percentile(99) / 1e6).toFixed(1)),
         heavy_moves: moves,
         heavy_events: events,
         heavy_statuses: Object.fromEntries(heavyStatuses),

@@ -112,12 +112,15 @@ async function main(): Promise<void> {
     };
     // The first part of the lag: from the engine to the runtime publishing (after the commit).
     const toPublish: number[] = [];
-    app.runtime.onTrace((_sessionId, events) => {
-      const first = events[0];
-      if (first !== undefined && stamps[first.eventId] !== undefined) {
-        toPublish.push(now() - (stamps[first.eventId] ?? 0));
-      }
-    });
+    app.runtime.onTrace(
+      (_sessionId, events) => {
+        const first = events[0];
+        if (first !== undefined && stamps[first.eventId] !== undefined) {
+          toPublish.push(now() - (stamps[first.eventId] ?? 0));
+        }
+      },
+      () => true,
+    );
 
     collectGarbage();
     const idle = process.memoryUsage();

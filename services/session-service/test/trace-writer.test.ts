@@ -1,9 +1,11 @@
 // The trace writer between the engine and Postgres: order, batching, flush points, failure.
 import type { TraceEvent } from '@tcplab/engine';
 import { describe, expect, it } from 'vitest';
+import { rowsOf, type TraceRows } from '../src/runtime/trace-rows.js';
 import { TraceWriter } from '../src/runtime/trace-writer.js';
 
-function events(from: number, to: number): TraceEvent[] {
+/** The rows of one command's events, ids `from` to `to`. */
+function events(from: number, to: number) {
   const out: TraceEvent[] = [];
   for (let id = from; id <= to; id++) {
     out.push({
@@ -14,15 +16,16 @@ function events(from: number, to: number): TraceEvent[] {
       event: 'eof',
     } as TraceEvent);
   }
-  return out;
+  return rowsOf('s1', out);
 }
 
 /** A sink whose writes finish when the test says so. */
 function controlledSink() {
+  /** Each batch written: its first and last event ids. */
   const batches: number[][] = [];
   const pending: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  const sink = (batch: readonly TraceEvent[]) => {
-    batches.push(batch.map((e) => e.eventId));
+  const sink = (batch: TraceRows) => {
+    batches.push([batch.firstEventId, batch.lastEventId]);
     return new Promise<void>((resolve, reject) => pending.push({ resolve, reject }));
   };
   const finishNext = async (error?: unknown) => {
@@ -36,18 +39,25 @@ function controlledSink() {
 }
 
 describe('TraceWriter', () => {
-  it('writes events in order, gathering what queued during a write into the next batch', async () => {
+  it('writes events in order, gathering commands queued during a write into batches of batchEvents', async () => {
     const { batches, sink, finishNext } = controlledSink();
     const writer = new TraceWriter(sink, { batchEvents: 4 });
     writer.append(events(1, 2));
     writer.append(events(3, 5)); // queued while 1-2 are written
-    writer.append(events(6, 11));
+    writer.append(events(6, 7));
+    writer.append(events(8, 11)); // a command's rows are never split
+    writer.append(events(12, 12));
     await finishNext();
     await finishNext();
     await finishNext();
     await finishNext();
     await writer.settled();
-    expect(batches).toEqual([[1, 2], [3, 4, 5, 6], [7, 8, 9, 10], [11]]);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 7],
+      [8, 11],
+      [12, 12],
+    ]);
   });
 
   it('answers flushed() once the events before it are written, not those after', async () => {
@@ -90,7 +100,8 @@ describe('TraceWriter', () => {
     const { sink, finishNext } = controlledSink();
     const writer = new TraceWriter(sink, { batchEvents: 2, highWaterEvents: 3 });
     writer.append(events(1, 2)); // taken at once into the first write
-    writer.append(events(3, 6)); // 4 queued: over the mark
+    writer.append(events(3, 4));
+    writer.append(events(5, 6)); // 4 queued: over the mark
     let room = false;
     const waited = writer.room().then(() => (room = true));
     await new Promise((r) => setImmediate(r));
@@ -110,7 +121,8 @@ describe('TraceWriter', () => {
       batchEvents: 2,
       onFailure: (error) => failures.push(error),
     });
-    writer.append(events(1, 4));
+    writer.append(events(1, 2));
+    writer.append(events(3, 4));
     const failure = new Error('connection lost');
     const flushed = expect(writer.flushed()).rejects.toBe(failure);
     await finishNext(failure);

@@ -1,6 +1,7 @@
 /**
  * API keys: bearer secrets (auth/secrets.ts) that speak for a tenant with a role.
  */
+import type { Pool } from 'pg';
 import type { ApiKey, ApiKeyRole, PrismaClient } from '../generated/prisma/client.js';
 import { digestMatches, newSecret, secretDigest, secretPrefix } from './secrets.js';
 
@@ -48,13 +49,21 @@ export async function ensureKey(prisma: PrismaClient, k: NewKey): Promise<void> 
   });
 }
 
-/** Who `key` speaks for; undefined for an unknown or revoked key. */
-export async function verifyKey(prisma: PrismaClient, key: string): Promise<Principal | undefined> {
-  const row = await prisma.apiKey.findUnique({ where: { prefix: keyPrefix(key) } });
-  if (row === null || row.revokedAt !== null || !digestMatches(row.secretHash, key)) {
-    return undefined;
-  }
-  return { tenantId: row.tenantId, role: row.role };
+/**
+ * Who `key` speaks for; undefined for an unknown or revoked key. Looked up on every request (a
+ * revoked key is refused at once, by every instance), so with one prepared statement on the
+ * pool, not through Prisma: its client costs the event loop several turns a query, which every
+ * request would wait for behind other tenants' work.
+ */
+export async function verifyKey(pool: Pool, key: string): Promise<Principal | undefined> {
+  const { rows } = await pool.query<{ tenant_id: string; role: Role; secret_hash: string }>({
+    name: 'tcplab-verify-key',
+    text: 'SELECT tenant_id, role, secret_hash FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL',
+    values: [keyPrefix(key)],
+  });
+  const row = rows[0];
+  if (row === undefined || !digestMatches(row.secret_hash, key)) return undefined;
+  return { tenantId: row.tenant_id, role: row.role };
 }
 
 /** Creates a key for an existing tenant; answers its row and the secret (shown only once). */

@@ -84,7 +84,7 @@ async function keyPrincipal(
   request: FastifyRequest,
   key: string | undefined,
 ): Promise<Principal> {
-  const found = key === undefined ? undefined : await verifyKey(app.db.prisma, key);
+  const found = key === undefined ? undefined : await verifyKey(app.db.pool, key);
   if (key === undefined || found === undefined) {
     throw new ApiProblem(
       Problems.unauthorized,

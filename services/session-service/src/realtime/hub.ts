@@ -13,17 +13,20 @@ export class TraceHub {
   readonly close: () => void;
 
   constructor(private readonly runtime: SessionRuntime) {
-    this.close = runtime.onTrace((sessionId, events) => {
-      const listeners = this.sessions.get(sessionId);
-      if (listeners === undefined) return;
-      // In messages' sizes, so that every client is sent the same arrays (sender.ts).
-      const views: TraceEventView[] = events.map(liveEventView);
-      for (let i = 0; i < views.length; i += EVENTS_PER_MESSAGE) {
-        const message =
-          views.length <= EVENTS_PER_MESSAGE ? views : views.slice(i, i + EVENTS_PER_MESSAGE);
-        for (const listener of listeners) listener(message);
-      }
-    });
+    this.close = runtime.onTrace(
+      (sessionId, events) => {
+        const listeners = this.sessions.get(sessionId);
+        if (listeners === undefined) return;
+        // In messages' sizes, so that every client is sent the same arrays (sender.ts).
+        const views: TraceEventView[] = events.map(liveEventView);
+        for (let i = 0; i < views.length; i += EVENTS_PER_MESSAGE) {
+          const message =
+            views.length <= EVENTS_PER_MESSAGE ? views : views.slice(i, i + EVENTS_PER_MESSAGE);
+          for (const listener of listeners) listener(message);
+        }
+      },
+      (sessionId) => this.sessions.has(sessionId),
+    );
   }
 
   /** A session this process runs, as a stream's source. */

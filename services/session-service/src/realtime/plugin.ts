@@ -133,7 +133,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
       );
       return;
     }
-    verifyKey(app.db.prisma, key).then(
+    verifyKey(app.db.pool, key).then(
       (principal) => {
         if (principal === undefined) {
           next(refusal(ErrorCode.Unauthorized, 'the API key is unknown or revoked'));

@@ -26,11 +26,15 @@ import {
   applyNow,
   applySliced,
   payloadBytes,
+  SLICE_MS,
   type CommandResult,
   type SessionCommand,
 } from '@tcplab/session-core';
 import { isUnstored, lastStoredEventIds, writeTrace } from './trace-store.js';
+import { TraceCollector } from './trace-collector.js';
+import { rowsOf } from './trace-rows.js';
 import { TraceWriter } from './trace-writer.js';
+import { Turns } from './turns.js';
 import {
   deleteSession,
   ensureTenant,
@@ -103,18 +107,38 @@ export class LiveSession {
 
   /**
    * Applies a command at virtual time `atUs` (the clock first runs there: a realtime clock's
-   * due events, or a replayed command's time) and collects what it produced. Live commands
-   * run `sliced` (other sessions' requests run between slices of a long clock move); a rebuild
-   * runs them straight through.
+   * due events, or a replayed command's time) and collects what it produced: its trace events
+   * as they are, up to `keepEvents` of them, else as rows. Live commands take `turns` between
+   * slices of a long clock move (other requests run between them); a rebuild runs them
+   * straight through.
    */
-  async apply(command: SessionCommand, atUs: number, sliced: boolean) {
-    const result = sliced
-      ? await applySliced(this.sim, command, atUs)
-      : applyNow(this.sim, command, atUs);
+  async apply(
+    command: SessionCommand,
+    atUs: number,
+    turns: Turns | undefined,
+    keepEvents = Infinity,
+  ) {
+    const trace = new TraceCollector(this.record.id, keepEvents);
+    let result: CommandResult;
+    if (turns === undefined) {
+      result = applyNow(this.sim, command, atUs);
+      trace.take(this.sim.drainTrace());
+    } else {
+      // Between the engine's slices, the events so far are made into rows in slices of their
+      // own: each slice in a turn of its own.
+      const collect = async () => {
+        trace.take(this.sim.drainTrace());
+        await turns.next();
+        while (trace.encode(SLICE_MS)) await turns.next();
+      };
+      result = await applySliced(this.sim, command, atUs, async () => {
+        await collect();
+        await turns.next();
+      });
+      await collect();
+    }
     if (command.kind === 'setLink') this.link = { ...this.link, ...command.link };
-    const events = this.sim.drainTrace();
-    const last = events.at(-1);
-    if (last !== undefined) this.lastEventId = last.eventId;
+    if (trace.count > 0) this.lastEventId = trace.lastEventId;
     const newEndpoints: NewEndpointRow[] = [];
     for (const id of this.sim.endpointIds()) {
       if (this.knownEndpoints.has(id)) continue;
@@ -130,8 +154,8 @@ export class LiveSession {
       });
     }
     this.commandSeq += 1;
-    this.eventsSinceSnapshot += events.length;
-    return { atUs, result, events, newEndpoints };
+    this.eventsSinceSnapshot += trace.count;
+    return { atUs, result, trace, newEndpoints };
   }
 
   view(): SessionView {
@@ -186,8 +210,10 @@ export class SessionRuntime {
   private readonly tenantLimits = new Map<string, { readAt: number; limits: Promise<Limits> }>();
   /** Clock moves running and waiting, per tenant (maxConcurrentMoves). */
   private readonly moves = new Map<string, { running: number; waiting: (() => void)[] }>();
+  /** Slices of clock moves and trace encoding, one per turn of the event loop. */
+  private readonly turns = new Turns();
   /** Who hears the trace events of commands as they are logged (realtime streams). */
-  private readonly traceListeners = new Set<TraceListener>();
+  private readonly traceListeners = new Map<TraceListener, (sessionId: string) => boolean>();
   private readonly storedListeners = new Set<StoredListener>();
   /** Session creations per tenant, one at a time (the session count is checked, then grown). */
   private readonly creating = new Map<string, Promise<unknown>>();
@@ -291,17 +317,26 @@ export class SessionRuntime {
   }
 
   /**
-   * Calls `listener` with the trace events of every command, of every session, from now on,
-   * in order, once the command is in the log; answers the function that stops it.
+   * Calls `listener` with the trace events of the commands of the sessions it `watches`, from
+   * now on, in order, once each command is in the log; answers the function that stops it. A
+   * command that started before the listener watched its session is not heard (its events,
+   * made into rows as they came, were not kept): a stream reads them from the stored trace,
+   * whose read waits for the command (readTrace).
    */
-  onTrace(listener: TraceListener): () => void {
-    this.traceListeners.add(listener);
+  onTrace(listener: TraceListener, watches: (sessionId: string) => boolean): () => void {
+    this.traceListeners.set(listener, watches);
     return () => this.traceListeners.delete(listener);
+  }
+
+  /** Whether a trace listener watches the session (then its commands keep their events). */
+  private watched(sessionId: string): boolean {
+    for (const watches of this.traceListeners.values()) if (watches(sessionId)) return true;
+    return false;
   }
 
   private publish(sessionId: string, events: readonly TraceEvent[]): void {
     if (events.length === 0) return;
-    for (const listener of this.traceListeners) {
+    for (const listener of this.traceListeners.keys()) {
       try {
         listener(sessionId, events);
       } catch (error) {
@@ -398,21 +433,24 @@ export class SessionRuntime {
       let applied: Awaited<ReturnType<LiveSession['apply']>>;
       const release = await this.startMove(session, command);
       try {
-        applied = await session.apply(command, atUs, true);
+        // Events are kept as they are for live streams, and few enough to go with the command.
+        const keep = this.watched(session.record.id) ? Infinity : session.trace.inlineEvents;
+        applied = await session.apply(command, atUs, this.turns, keep);
       } catch (error) {
         refuse(error);
       } finally {
         release();
       }
-      const traceInline = session.trace.takesInline(applied.events.length);
+      const { trace } = applied;
+      const inline = session.trace.takesInline(trace.count) ? trace.events : undefined;
       try {
         await writeCommand(this.db.pool, {
           sessionId: session.record.id,
           seq: session.commandSeq,
           command,
           atUs: applied.atUs,
-          events: applied.events,
-          traceInline,
+          inlineEvents: inline,
+          states: trace.states,
           newEndpoints: applied.newEndpoints,
           nowUs: session.sim.nowUs,
           lastEventId: session.lastEventId,
@@ -425,9 +463,9 @@ export class SessionRuntime {
           'the database did not take the command, so it was not applied; retry',
         );
       }
-      if (traceInline) session.trace.markStored(session.lastEventId);
-      else session.trace.append(applied.events);
-      this.publish(session.record.id, applied.events);
+      if (inline !== undefined) session.trace.markStored(session.lastEventId);
+      else session.trace.append(trace.toRows());
+      if (trace.events !== undefined) this.publish(session.record.id, trace.events);
       if (session.eventsSinceSnapshot >= this.snapshotEveryEvents) {
         try {
           this.snapshot(session);
@@ -436,7 +474,7 @@ export class SessionRuntime {
           this.log.warn({ err: error, sessionId: session.record.id }, 'snapshot not taken');
         }
       }
-      return { ...applied.result, events: applied.events.length };
+      return { ...applied.result, events: trace.count };
     });
   }
 
@@ -563,7 +601,7 @@ export class SessionRuntime {
   }
 
   private liveSession(record: SessionRecord, sim: Simulation): LiveSession {
-    const trace = new TraceWriter((events) => writeTrace(this.db.pool, record.id, events), {
+    const trace = new TraceWriter((rows) => writeTrace(this.db.tracePool, rows), {
       onStored: (through) => {
         for (const listener of this.storedListeners) listener(record.id, through);
       },
@@ -651,7 +689,7 @@ export class SessionRuntime {
     // Trace events the database did not get before the process stopped are written again.
     const unstored: TraceEvent[] = [];
     for (const { command, atUs } of await loadCommands(this.db.prisma, id, session.commandSeq)) {
-      const { events } = await session.apply(command, atUs, false);
+      const events = (await session.apply(command, atUs, undefined)).trace.events ?? [];
       if (session.lastEventId > Math.min(stored.segments, stored.others)) {
         for (const e of events) if (isUnstored(e, stored)) unstored.push(e);
       }
@@ -680,7 +718,7 @@ export class SessionRuntime {
     );
     // Stored through the first missing event, then the rest as it is written again.
     session.trace.markStored((unstored[0]?.eventId ?? session.lastEventId + 1) - 1);
-    session.trace.append(unstored);
+    session.trace.append(rowsOf(id, unstored));
     this.live.set(id, session);
     if (record.clock.mode === 'realtime' && !record.clock.paused) this.startTicking(session);
     return session;

@@ -55,9 +55,13 @@ export interface CommandWrite {
   command: SessionCommand;
   /** Virtual time when the command was applied (µs). */
   atUs: number;
-  events: readonly TraceEvent[];
-  /** Write the events in the same transaction (a small trace with nothing queued before it). */
-  traceInline: boolean;
+  /**
+   * The command's trace events, to write in the same transaction (a small trace with nothing
+   * queued before it); undefined when they follow through the session's TraceWriter.
+   */
+  inlineEvents: readonly TraceEvent[] | undefined;
+  /** The last state each endpoint entered in the command. */
+  states: ReadonlyMap<string, string>;
   newEndpoints: readonly NewEndpointRow[];
   /** Virtual time and last event id after the command. */
   nowUs: number;
@@ -209,7 +213,7 @@ export async function loadCommands(
 
 /**
  * Writes a command with the endpoints it created and the states they reached, atomically, and
- * with its trace events when `traceInline`; otherwise they follow through the session's
+ * with its trace events when given `inlineEvents`; otherwise they follow through the session's
  * TraceWriter (the log alone can regenerate them).
  */
 export async function writeCommand(pool: Pool, write: CommandWrite): Promise<void> {
@@ -218,7 +222,9 @@ export async function writeCommand(pool: Pool, write: CommandWrite): Promise<voi
       `INSERT INTO commands (session_id, seq, kind, payload, at_us) VALUES ($1, $2, $3, $4, $5)`,
       [write.sessionId, write.seq, write.command.kind, JSON.stringify(write.command), write.atUs],
     );
-    if (write.traceInline) await insertTrace(client, write.sessionId, write.events);
+    if (write.inlineEvents !== undefined) {
+      await insertTrace(client, write.sessionId, write.inlineEvents);
+    }
     for (const e of write.newEndpoints) {
       await client.query(
         `INSERT INTO endpoints (session_id, id, parent_id, name, address, port, options)
@@ -234,9 +240,7 @@ export async function writeCommand(pool: Pool, write: CommandWrite): Promise<voi
         ],
       );
     }
-    const states = new Map<string, string>();
-    for (const e of write.events) if (e.kind === 'state') states.set(e.endpointId, e.to);
-    for (const [endpointId, state] of states) {
+    for (const [endpointId, state] of write.states) {
       await client.query(`UPDATE endpoints SET state = $3 WHERE session_id = $1 AND id = $2`, [
         write.sessionId,
         endpointId,

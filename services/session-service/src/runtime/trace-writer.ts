@@ -1,17 +1,20 @@
 /**
  * Writes one session's trace events behind its commands. A command is answered once its log
- * row is in Postgres; the events it produced join a queue that is written in large batches,
- * while the engine goes on with the next command. Nothing is lost to a crash in between: the
- * log regenerates every event, and a rebuild writes those the database did not get
- * (SessionRuntime.replay).
+ * row is in Postgres; the events it produced, made into rows, join a queue that is written in
+ * large batches, while the engine goes on with the next command. Nothing is lost to a crash in
+ * between: the log regenerates every event, and a rebuild writes those the database did not
+ * get (SessionRuntime.replay).
  */
-import type { TraceEvent } from '@tcplab/engine';
+import { joinRows, type TraceRows } from './trace-rows.js';
 
 /** Writes a batch of consecutive events; rejects when the database did not take them. */
-export type TraceSink = (events: readonly TraceEvent[]) => Promise<void>;
+export type TraceSink = (rows: TraceRows) => Promise<void>;
 
 export interface TraceWriterOptions {
-  /** Events taken into one transaction at most. */
+  /**
+   * A batch takes queued commands' rows until it holds this many events (a command's rows are
+   * never split).
+   */
   batchEvents?: number;
   /** Commands wait (`room()`) while more events than this are queued. */
   highWaterEvents?: number;
@@ -28,12 +31,15 @@ export interface TraceWriterOptions {
 }
 
 export class TraceWriter {
-  private queue: TraceEvent[] = [];
+  private queue: TraceRows[] = [];
+  /** Events in the queue. */
+  private queued = 0;
   private writing: Promise<void> | undefined;
   private failure: Error | undefined;
   private readonly batchEvents: number;
   private readonly highWaterEvents: number;
-  private readonly inlineEvents: number;
+  /** The most events a command may write itself (`takesInline`). */
+  readonly inlineEvents: number;
   /** Waiters for the queue to shrink below the high-water mark. */
   private roomWaiters: (() => void)[] = [];
   /** The last event queued, and the last one written. */
@@ -50,11 +56,12 @@ export class TraceWriter {
     this.inlineEvents = options.inlineEvents ?? 2_000;
   }
 
-  /** Queues events (in eventId order, after every event queued before). */
-  append(events: readonly TraceEvent[]): void {
-    if (this.failure !== undefined || events.length === 0) return;
-    for (const e of events) this.queue.push(e);
-    this.appendedId = events[events.length - 1]?.eventId ?? this.appendedId;
+  /** Queues rows of events (in eventId order, after every event queued before). */
+  append(rows: TraceRows): void {
+    if (this.failure !== undefined || rows.count === 0) return;
+    this.queue.push(rows);
+    this.queued += rows.count;
+    this.appendedId = rows.lastEventId;
     this.writing ??= this.drain();
   }
 
@@ -86,7 +93,7 @@ export class TraceWriter {
 
   /** Nothing queued, nothing being written, no failure: the stored trace is complete. */
   private idle(): boolean {
-    return this.writing === undefined && this.queue.length === 0 && this.failure === undefined;
+    return this.writing === undefined && this.queued === 0 && this.failure === undefined;
   }
 
   /** Resolves once every event queued so far is in the database; rejects if a batch failed. */
@@ -100,8 +107,7 @@ export class TraceWriter {
 
   /** Resolves when the queue is short enough for another command's events. */
   room(): Promise<void> {
-    if (this.failure !== undefined || this.queue.length < this.highWaterEvents)
-      return Promise.resolve();
+    if (this.failure !== undefined || this.queued < this.highWaterEvents) return Promise.resolve();
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
@@ -113,19 +119,23 @@ export class TraceWriter {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const batch =
-          this.queue.length <= this.batchEvents
-            ? this.queue
-            : this.queue.slice(0, this.batchEvents);
-        this.queue = batch === this.queue ? [] : this.queue.slice(this.batchEvents);
+        let taken = 0;
+        let events = 0;
+        while (taken < this.queue.length && events < this.batchEvents) {
+          events += this.queue[taken]?.count ?? 0;
+          taken += 1;
+        }
+        const batch = joinRows(this.queue.splice(0, taken));
+        this.queued -= batch.count;
         this.releaseRoom();
         await this.sink(batch);
-        this.stored(batch[batch.length - 1]?.eventId ?? this.writtenId);
+        this.stored(batch.lastEventId);
         this.releaseFlushed();
       }
     } catch (error) {
       this.failure = error instanceof Error ? error : new Error(String(error));
       this.queue = [];
+      this.queued = 0;
       this.releaseRoom();
       this.releaseFlushed();
       this.options.onFailure?.(error);
@@ -151,7 +161,7 @@ export class TraceWriter {
   }
 
   private releaseRoom(): void {
-    if (this.queue.length >= this.highWaterEvents && this.failure === undefined) return;
+    if (this.queued >= this.highWaterEvents && this.failure === undefined) return;
     const waiters = this.roomWaiters;
     this.roomWaiters = [];
     for (const wake of waiters) wake();

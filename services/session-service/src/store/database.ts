@@ -1,7 +1,10 @@
 /**
  * The service's handle on Postgres: one pg pool, shared by the Prisma client (through
- * @prisma/adapter-pg) and by the few raw queries Prisma does not cover (migrations, bulk
- * inserts, readiness).
+ * @prisma/adapter-pg) and by the few raw queries Prisma does not cover (migrations, the
+ * command log, readiness); and a small pool of its own for writing traces behind the
+ * commands, whose COPYs of a long clock move hold a connection for a second or more: with one
+ * pool, a few sessions moving at once took every connection, and another tenant's request
+ * waited for one.
  */
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
@@ -10,7 +13,9 @@ import { PrismaClient } from '../generated/prisma/client.js';
 export interface Database {
   pool: pg.Pool;
   prisma: PrismaClient;
-  /** Closes Prisma, then the pool; safe to call more than once. */
+  /** Connections that write trace events (runtime/trace-store.ts), and nothing else. */
+  tracePool: pg.Pool;
+  /** Closes Prisma, then the pools; safe to call more than once. */
   close(): Promise<void>;
 }
 
@@ -21,6 +26,12 @@ export class DatabaseUnreachableError extends Error {
 export interface OpenDatabaseOptions {
   /** Connections in the pool (default 10). */
   maxConnections?: number;
+  /**
+   * Connections in the pool that writes traces (default 2): how many sessions' traces are
+   * written at once, and so how much of the database's time trace writing can take from
+   * requests.
+   */
+  maxTraceConnections?: number;
   /** How long to wait for a connection at open (default 5 s). */
   connectTimeoutMs?: number;
 }
@@ -30,18 +41,11 @@ export async function openDatabase(
   url: string,
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
-  const pool = new pg.Pool({
+  const pool = quietPool({
     connectionString: url,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
   });
-  // An idle client that loses its server (restart, network) must not crash the process:
-  // the pool drops it and the next query reports the problem.
-  pool.on('error', () => undefined);
-  // Nor may a client held out of the pool between queries (socket.io's adapter holds one for
-  // LISTEN): a query under way rejects with the error, and the holder hears 'end' and
-  // reconnects; without a listener, the 'error' event alone would end the process.
-  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     await pool.query('SELECT 1');
   } catch (error) {
@@ -51,13 +55,34 @@ export async function openDatabase(
     );
   }
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const tracePool = quietPool({
+    connectionString: url,
+    max: options.maxTraceConnections ?? 2,
+    // Batches of several sessions queue here for their turn, each holding its connection
+    // for a second or more: waiting, however long, is not a failure. (A database that cannot
+    // be reached still fails the connection attempt, and so the batch.)
+    connectionTimeoutMillis: 0,
+  });
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       await prisma.$disconnect();
-      await pool.end();
+      await Promise.all([pool.end(), tracePool.end()]);
     })());
-  return { pool, prisma, close };
+  return { pool, prisma, tracePool, close };
+}
+
+/** A pool whose connections' errors reach the query under way, never the process. */
+function quietPool(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool(config);
+  // An idle client that loses its server (restart, network) must not crash the process:
+  // the pool drops it and the next query reports the problem.
+  pool.on('error', () => undefined);
+  // Nor may a client held out of the pool between queries (socket.io's adapter holds one for
+  // LISTEN): a query under way rejects with the error, and the holder hears 'end' and
+  // reconnects; without a listener, the 'error' event alone would end the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
 }
 
 /** The URL without its password, for messages and logs. */
