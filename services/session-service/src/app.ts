@@ -94,6 +94,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(runtimePlugin, options.runtime ?? {});
   await app.register(realtimePlugin, {
     auth: options.auth ?? { mode: 'keys' },
+    trustedProxies: options.trustedProxies,
     ...options.realtime,
   });
   await app.register(healthRoutes);

@@ -3,6 +3,7 @@
 // included); resuming with `after`; keys and tenants; unsubscribe.
 import type { Cutoff, SubscriptionAck } from '@tcplab/contract';
 import { afterEach, describe, expect, it } from 'vitest';
+import { generateKey } from '../src/auth/keys.js';
 import { call, migratedApp, newKey } from './apps.js';
 import {
   collect,
@@ -60,6 +61,36 @@ describe('realtime streams', () => {
 
     expect(received.map((e) => e.eventId)).toEqual(received.map((_e, i) => i + 1));
     // Live events read exactly as their stored copies.
+    expect(received).toEqual(await storedTrace(app, base, headers));
+  });
+
+  it('a client subscribing during a long clock move gets its events from the stored trace, once', async () => {
+    // With nobody watching when it starts, the move's events are made into rows as they come
+    // and never published live: the new stream's replay waits for the move and reads them.
+    const { app, db } = await migratedApp(cleanups);
+    const key = await newKey(db, 'uni-a', 'instructor');
+    const headers = { authorization: `Bearer ${key}` };
+    const url = await listening(app);
+    const { sid, base } = await transfer(app, headers, 5_000_000);
+    const socket = await connect(url, key);
+    const received = collect(socket, sid);
+    let moved = false;
+    const move = call(app, 'POST', `${base}/clock`, { action: 'advance', ms: 3000 }, headers).then(
+      (answer) => {
+        moved = true;
+        return answer;
+      },
+    );
+    await until(() => app.runtime.movesOf('uni-a').running === 1, 'the move under way');
+    const ack = await subscribe(socket, { sessionId: sid });
+    expect(ack).toMatchObject({ ok: true });
+    expect(moved).toBe(false);
+    expect((await move).body?.events).toBeGreaterThan(10_000);
+    // And live from then on.
+    await call(app, 'POST', `${base}/clock`, { action: 'advance', ms: 5 }, headers);
+    const last = (await call(app, 'GET', base, undefined, headers)).body?.lastEventId as number;
+    await until(() => received.at(-1)?.eventId === last, `event ${last}`);
+    expect(received.map((e) => e.eventId)).toEqual(received.map((_e, i) => i + 1));
     expect(received).toEqual(await storedTrace(app, base, headers));
   });
 
@@ -268,6 +299,37 @@ describe('realtime auth', () => {
     await expect(connect(url, 'tcplab_not-a-key')).rejects.toMatchObject({
       data: { code: 'UNAUTHORIZED' },
     });
+  });
+
+  it("counts refused connections in their address's failure budget, the REST requests' too", async () => {
+    const { app, db } = await migratedApp(cleanups, {
+      protection: { failedAuthPerMinute: 2 },
+      trustedProxies: ['127.0.0.1', '::1', '::ffff:127.0.0.1'],
+    });
+    const url = await listening(app);
+    const good = await newKey(db, 'uni-a', 'viewer');
+    const from = (address: string, token?: string) =>
+      connectClient(cleanups, url, token, { 'x-forwarded-for': address });
+    await expect(from('192.0.2.50', generateKey())).rejects.toMatchObject({
+      data: { code: 'UNAUTHORIZED' },
+    });
+    await expect(from('192.0.2.50')).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
+    // The budget is spent: refused before any look-up, even with a good key.
+    await expect(from('192.0.2.50', good)).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /^more than 2 attempts without a valid key .* retry in \d+ s$/,
+      ),
+      data: { code: 'RATE_LIMITED' },
+    });
+    const rest = await app.inject({
+      method: 'GET',
+      url: '/v1/sessions',
+      remoteAddress: '127.0.0.1',
+      headers: { 'x-forwarded-for': '192.0.2.50', authorization: `Bearer ${good}` },
+    });
+    expect(rest.statusCode).toBe(429);
+    // Another client address has its own budget.
+    expect((await from('192.0.2.51', good)).connected).toBe(true);
   });
 
   it("a key sees its tenant's sessions only; bad requests are answered, not ignored", async () => {

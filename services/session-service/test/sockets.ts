@@ -23,11 +23,14 @@ export function connect(
   cleanups: (() => Promise<void>)[],
   url: string,
   token?: string,
+  /** Headers of the handshake (X-Forwarded-For, say). */
+  extraHeaders?: Record<string, string>,
 ): Promise<Client> {
   const socket: Client = connectTo(url, {
     transports: ['websocket'],
     reconnection: false,
     ...(token === undefined ? {} : { auth: { token } }),
+    ...(extraHeaders === undefined ? {} : { extraHeaders }),
   });
   cleanups.push(() => {
     socket.disconnect();

@@ -49,6 +49,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route with its declared access, for the security suite and the start-up check. */
     routeTable(): RouteEntry[];
+    /** Failed authentications per client address, REST's and socket.io's. */
+    failedAuth: FailureBudget;
   }
 }
 
@@ -108,6 +110,7 @@ function auth(app: FastifyInstance, options: AuthPluginOptions, done: () => void
   app.decorateRequest('role', 'viewer');
   app.decorateRequest('budget', '');
   const failures = new FailureBudget({ perMinute: options.failedAuthPerMinute });
+  app.decorate('failedAuth', failures);
 
   const routes: RouteOptions[] = [];
   app.addHook('onRoute', (route) => {

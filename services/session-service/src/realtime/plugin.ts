@@ -18,7 +18,9 @@ import { createAdapter } from '@socket.io/postgres-adapter';
 import helmet from 'helmet';
 import { Server, type Socket } from 'socket.io';
 import { Value } from 'typebox/value';
+import { clientAddress } from '../auth/client-address.js';
 import { verifyKey, type Principal } from '../auth/keys.js';
+import { secretPrefix } from '../auth/secrets.js';
 import {
   looksLikeViewerToken,
   verifyViewerToken,
@@ -55,6 +57,8 @@ export function viewerRoom(tokenId: string): string {
 
 export interface RealtimeOptions {
   auth: AuthOptions;
+  /** Proxies whose X-Forwarded-For is believed, as fastify's trustProxy (app.ts). */
+  trustedProxies?: readonly string[] | undefined;
   /** How often a watched remote session's owner is asked again (cluster.ts; tests shorten it). */
   clusterRenewMs?: number;
 }
@@ -103,51 +107,69 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
   const cluster = new Cluster(io, app.runtime, app.db.prisma, app.log, options.clusterRenewMs);
   app.decorate('io', io);
 
+  const addressOf = clientAddress(options.trustedProxies);
   io.use((socket, next) => {
     if (options.auth.mode === 'disabled') {
       socket.data = LOCAL_PRINCIPAL;
       next();
       return;
     }
-    const key = presentedKey(socket);
-    if (key === undefined) {
-      next(
-        refusal(ErrorCode.Unauthorized, 'connect with auth: { token: <API key or viewer token> }'),
-      );
-      return;
-    }
-    if (looksLikeViewerToken(key)) {
-      verifyViewerToken(app.db.prisma, key, new Date()).then(
-        (check) => {
-          if (check.ok) {
-            socket.data = check.principal;
-            next();
-          } else {
-            next(refusal(ErrorCode.Unauthorized, viewerTokenRefusal(check)));
-          }
-        },
-        (error: unknown) => {
-          app.log.error({ err: error }, 'could not check a viewer token');
-          next(refusal(ErrorCode.NotReady, 'the service cannot check tokens now; retry'));
-        },
-      );
-      return;
-    }
-    verifyKey(app.db.pool, key).then(
+    authenticate(socket).then(
       (principal) => {
-        if (principal === undefined) {
-          next(refusal(ErrorCode.Unauthorized, 'the API key is unknown or revoked'));
-        } else {
-          socket.data = principal;
-          next();
-        }
+        socket.data = principal;
+        next();
       },
-      (error: unknown) => {
-        app.log.error({ err: error }, 'could not check a realtime key');
-        next(refusal(ErrorCode.NotReady, 'the service cannot check keys now; retry'));
-      },
+      (error: Error) => next(error),
     );
   });
+
+  /**
+   * Who a connection speaks for, or a refusal. Connections without a valid key or token draw
+   * on their address's failure budget, the REST requests' (plugins/auth.ts).
+   */
+  async function authenticate(socket: RealtimeSocket): Promise<Watcher> {
+    const key = presentedKey(socket);
+    const address = addressOf(socket.request);
+    const now = Date.now();
+    const prefix = key === undefined ? undefined : secretPrefix(key);
+    const wait = app.failedAuth.retryAfterS(address, prefix, now);
+    if (wait > 0) {
+      throw refusal(
+        ErrorCode.RateLimited,
+        `more than ${app.failedAuth.perMinute} attempts without a valid key from this address ` +
+          `in a minute; retry in ${wait} s`,
+      );
+    }
+    let verdict: { principal: Watcher } | { refused: string };
+    try {
+      verdict = await verify(key);
+    } catch (error) {
+      app.log.error({ err: error }, 'could not check a realtime key or token');
+      throw refusal(ErrorCode.NotReady, 'the service cannot check keys now; retry');
+    }
+    if ('refused' in verdict) {
+      app.failedAuth.record(address, now);
+      throw refusal(ErrorCode.Unauthorized, verdict.refused);
+    }
+    if (prefix !== undefined) app.failedAuth.recordSuccess(address, prefix);
+    return verdict.principal;
+  }
+
+  async function verify(
+    key: string | undefined,
+  ): Promise<{ principal: Watcher } | { refused: string }> {
+    if (key === undefined) {
+      return { refused: 'connect with auth: { token: <API key or viewer token> }' };
+    }
+    if (looksLikeViewerToken(key)) {
+      const check = await verifyViewerToken(app.db.prisma, key, new Date());
+      return check.ok ? { principal: check.principal } : { refused: viewerTokenRefusal(check) };
+    }
+    const principal = await verifyKey(app.db.pool, key);
+    return principal === undefined
+      ? { refused: 'the API key is unknown or revoked' }
+      : { principal };
+  }
 
   /**
    * Where a session's events come from: this process if it runs the session, else the

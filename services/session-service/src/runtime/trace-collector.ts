@@ -46,13 +46,13 @@ export class TraceCollector {
   }
 
   /**
-   * Makes pending events into rows for about `ms` milliseconds; answers whether some are still
-   * pending.
+   * Makes pending events into rows for about `ms` milliseconds (CHECK_EVENTS of them at
+   * least); answers whether some are still pending.
    */
   encode(ms: number): boolean {
     const started = performance.now();
     let done = 0;
-    while (done < this.pending.length && performance.now() - started < ms) {
+    while (done < this.pending.length && (done === 0 || performance.now() - started < ms)) {
       const end = Math.min(this.pending.length, done + CHECK_EVENTS);
       this.rows.push(rowsOf(this.sessionId, this.pending.slice(done, end)));
       done = end;
