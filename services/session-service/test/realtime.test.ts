@@ -315,12 +315,11 @@ describe('realtime auth', () => {
     });
     await expect(from('192.0.2.50')).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
     // The budget is spent: refused before any look-up, even with a good key.
-    await expect(from('192.0.2.50', good)).rejects.toMatchObject({
-      message: expect.stringMatching(
-        /^more than 2 attempts without a valid key .* retry in \d+ s$/,
-      ),
-      data: { code: 'RATE_LIMITED' },
-    });
+    const refused = (await from('192.0.2.50', good).catch((error: unknown) => error)) as Error & {
+      data?: { code?: string };
+    };
+    expect(refused.data?.code).toBe('RATE_LIMITED');
+    expect(refused.message).toMatch(/^more than 2 attempts without a valid key .* retry in \d+ s$/);
     const rest = await app.inject({
       method: 'GET',
       url: '/v1/sessions',
