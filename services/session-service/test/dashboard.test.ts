@@ -82,9 +82,18 @@ async function nextUntilDone(page: Page): Promise<void> {
 /** A new instructor's page on the preset, played with Next step to its end, its checks holding. */
 async function playedPreset(title: string): Promise<Page> {
   const { page } = await instructorPage();
-  await startPreset(page, title);
+  const sid = await startPreset(page, title);
   await nextUntilDone(page);
   await expect.poll(() => page.getByText(/its \d+ checks hold/).count()).toBe(1);
+  // The checks read the trace over REST; the page's own copy comes over its stream and may
+  // still be arriving. The scrubber goes no further than the page's trace: wait for its end.
+  const sdk = createClient({ baseUrl: url, apiKey: key });
+  const { lastEventId } = await sdk.sessions.get(sid);
+  const [last] = (await sdk.trace.events(sid, { after: lastEventId - 1 })).items;
+  const scrubber = page.getByLabel("Scrub the session's time");
+  await expect
+    .poll(async () => Number(await scrubber.getAttribute('max')), { timeout: 10_000 })
+    .toBe(Math.max(last?.timeMs ?? 0, 1));
   return page;
 }
 
