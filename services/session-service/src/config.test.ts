@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       failedAuthPerMinute: 60,
       trustedProxies: [],
       corsOrigins: [],
+      traceConnections: 1,
       limits: {
         maxSessions: 100,
         maxEndpoints: 64,
@@ -62,6 +63,7 @@ describe('loadConfig', () => {
           TCPLAB_FAILED_AUTH_LIMIT: '10',
           TCPLAB_TRUSTED_PROXIES: '10.0.0.1, 192.168.0.0/16, ::1',
           TCPLAB_CORS_ORIGINS: 'https://lab.example.org, http://localhost:5173',
+          TCPLAB_TRACE_CONNECTIONS: '3',
           TCPLAB_MAX_SESSIONS: '20',
           TCPLAB_MAX_ENDPOINTS: '8',
           TCPLAB_MAX_TRACE_EVENTS: '2_000_000',
@@ -86,6 +88,7 @@ describe('loadConfig', () => {
       failedAuthPerMinute: 10,
       trustedProxies: ['10.0.0.1', '192.168.0.0/16', '::1'],
       corsOrigins: ['https://lab.example.org', 'http://localhost:5173'],
+      traceConnections: 3,
       limits: {
         maxSessions: 20,
         maxEndpoints: 8,
@@ -142,6 +145,10 @@ describe('loadConfig', () => {
     [
       { TCPLAB_TRUSTED_PROXIES: '10.0.0.1, proxy.local' },
       'TCPLAB_TRUSTED_PROXIES must list IP addresses or CIDR ranges, comma-separated (got "proxy.local")',
+    ],
+    [
+      { TCPLAB_TRACE_CONNECTIONS: '0' },
+      'TCPLAB_TRACE_CONNECTIONS must be an integer from 1 to 64 (got "0")',
     ],
     [
       { TCPLAB_TRUSTED_PROXIES: '10.0.0.0/33' },

@@ -35,9 +35,18 @@ export interface Config {
   trustedProxies: string[];
   /** TCPLAB_CORS_ORIGINS: origins allowed to call the API from a browser. */
   corsOrigins: string[];
+  /**
+   * TCPLAB_TRACE_CONNECTIONS: database connections that write the traces of long clock moves
+   * (store/database.ts): more write several sessions' traces at once, fewer leave the database
+   * to everyone else's requests.
+   */
+  traceConnections: number;
   /** TCPLAB_MAX_*: the default limits of every tenant (limits.ts). */
   limits: Limits;
 }
+
+/** Connections that write traces, by default: one session's trace at a time. */
+export const DEFAULT_TRACE_CONNECTIONS = 1;
 
 /** The shortest bootstrap key accepted: it is a password, and guessable ones are refused. */
 export const MIN_BOOTSTRAP_KEY_LENGTH = 24;
@@ -150,6 +159,18 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }
   }
 
+  const traceConnectionsRaw = value('TCPLAB_TRACE_CONNECTIONS');
+  const traceConnections =
+    traceConnectionsRaw === undefined ? DEFAULT_TRACE_CONNECTIONS : Number(traceConnectionsRaw);
+  if (
+    traceConnectionsRaw !== undefined &&
+    (!/^\d+$/.test(traceConnectionsRaw) || traceConnections < 1 || traceConnections > 64)
+  ) {
+    problems.push(
+      `TCPLAB_TRACE_CONNECTIONS must be an integer from 1 to 64 (got "${traceConnectionsRaw}")`,
+    );
+  }
+
   const limits = { ...DEFAULT_LIMITS };
   for (const [limit, variable] of Object.entries(LIMIT_VARIABLES) as [keyof Limits, string][]) {
     const raw = value(variable);
@@ -177,6 +198,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     failedAuthPerMinute,
     trustedProxies,
     corsOrigins,
+    traceConnections,
     limits,
   };
 }

@@ -81,7 +81,9 @@ async function main(): Promise<void> {
     logger.info(`using the database at ${redactUrl(databaseUrl)}`);
   }
 
-  const database = await openDatabase(databaseUrl);
+  const database = await openDatabase(databaseUrl, {
+    maxTraceConnections: config.traceConnections,
+  });
   closers.push({ what: 'the database pool', close: () => database.close() });
 
   const report = await applyMigrations(database.pool, migrations);

@@ -8,6 +8,7 @@
  */
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import { DEFAULT_TRACE_CONNECTIONS } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 
 export interface Database {
@@ -27,9 +28,9 @@ export interface OpenDatabaseOptions {
   /** Connections in the pool (default 10). */
   maxConnections?: number;
   /**
-   * Connections in the pool that writes traces (default 2): how many sessions' traces are
+   * Connections in the pool that writes traces (default 1): how many sessions' traces are
    * written at once, and so how much of the database's time trace writing can take from
-   * requests.
+   * requests (TCPLAB_TRACE_CONNECTIONS).
    */
   maxTraceConnections?: number;
   /** How long to wait for a connection at open (default 5 s). */
@@ -57,7 +58,7 @@ export async function openDatabase(
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const tracePool = quietPool({
     connectionString: url,
-    max: options.maxTraceConnections ?? 2,
+    max: options.maxTraceConnections ?? DEFAULT_TRACE_CONNECTIONS,
     // Batches of several sessions queue here for their turn, each holding its connection
     // for a second or more: waiting, however long, is not a failure. (A database that cannot
     // be reached still fails the connection attempt, and so the batch.)
