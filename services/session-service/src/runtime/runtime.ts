@@ -128,8 +128,10 @@ export class LiveSession {
       // own: each slice in a turn of its own.
       const collect = async () => {
         trace.take(this.sim.drainTrace());
-        await turns.next();
-        while (trace.encode(SLICE_MS)) await turns.next();
+        while (trace.hasPending) {
+          await turns.next();
+          trace.encode(SLICE_MS);
+        }
       };
       result = await applySliced(this.sim, command, atUs, async () => {
         await collect();

@@ -45,11 +45,13 @@ export class TraceCollector {
     else for (const e of events) this.pending.push(e);
   }
 
-  /**
-   * Makes pending events into rows for about `ms` milliseconds (CHECK_EVENTS of them at
-   * least); answers whether some are still pending.
-   */
-  encode(ms: number): boolean {
+  /** Whether some events wait to be made into rows (`encode`). */
+  get hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /** Makes pending events into rows for about `ms` milliseconds (CHECK_EVENTS of them at least). */
+  encode(ms: number): void {
     const started = performance.now();
     let done = 0;
     while (done < this.pending.length && (done === 0 || performance.now() - started < ms)) {
@@ -58,7 +60,6 @@ export class TraceCollector {
       done = end;
     }
     this.pending = done === this.pending.length ? [] : this.pending.slice(done);
-    return this.pending.length > 0;
   }
 
   /** The events as the engine produced them; undefined when there were too many to keep. */
@@ -69,7 +70,7 @@ export class TraceCollector {
   /** Every event as rows. */
   toRows(): TraceRows {
     if (this.kept !== undefined) return rowsOf(this.sessionId, this.kept);
-    if (this.pending.length > 0) this.encode(Infinity);
+    if (this.hasPending) this.encode(Infinity);
     return joinRows(this.rows);
   }
 }
