@@ -1,16 +1,34 @@
 import { Type, type Static } from 'typebox';
 import { Problem } from './problem.js';
 
-/** GET /healthz: the process is alive. */
+/**
+ * The PostgreSQL the service runs itself (no DATABASE_URL): running, being started again after
+ * it died (requests answer 503 meanwhile), or failed to start again (the service then exits, for
+ * its supervisor to start it afresh).
+ */
+export const EmbeddedDatabase = Type.Object({
+  state: Type.Union([Type.Literal('running'), Type.Literal('restarting'), Type.Literal('failed')]),
+  restarts: Type.Integer({ minimum: 0, description: 'Times it died and was started again' }),
+});
+export type EmbeddedDatabase = Static<typeof EmbeddedDatabase>;
+
+/** GET /healthz: the process is alive (and how its embedded database is, if it runs one). */
 export const Health = Type.Object(
-  { status: Type.Literal('ok') },
-  { $id: 'Health', examples: [{ status: 'ok' }] },
+  { status: Type.Literal('ok'), embeddedDatabase: Type.Optional(EmbeddedDatabase) },
+  {
+    $id: 'Health',
+    examples: [
+      { status: 'ok' },
+      { status: 'ok', embeddedDatabase: { state: 'running', restarts: 0 } },
+    ],
+  },
 );
 export type Health = Static<typeof Health>;
 
 /** What /readyz checked: the database answers, and every migration on disk is applied. */
 export const ReadinessChecks = Type.Object({
   database: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+  embeddedDatabase: Type.Optional(EmbeddedDatabase),
   migrations: Type.Object({
     applied: Type.Integer({ minimum: 0, description: 'Migrations recorded as applied' }),
     pending: Type.Array(Type.String(), { description: 'Migrations on disk not yet applied' }),

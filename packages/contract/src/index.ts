@@ -8,7 +8,7 @@ export {
   SocketProblem,
   type ProblemInit,
 } from './problem.js';
-export { Health, NotReadyProblem, Readiness, ReadinessChecks } from './health.js';
+export { EmbeddedDatabase, Health, NotReadyProblem, Readiness, ReadinessChecks } from './health.js';
 export {
   BurstLoss,
   ClockAction,

@@ -2,6 +2,7 @@
  * Builds the fastify instance: plugins, then routes, in order. It never listens (server.ts
  * does), so tests build the whole app and drive it with `app.inject` or a real port.
  */
+import type { EmbeddedDatabase } from '@tcplab/contract';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import dashboardPlugin from './plugins/dashboard.js';
@@ -46,6 +47,8 @@ export interface AppOptions {
    * that a client cannot pick the address its budgets are kept by.
    */
   trustedProxies?: readonly string[];
+  /** How the embedded PostgreSQL is, when the service runs one (for /healthz and /readyz). */
+  embeddedDatabase?: () => EmbeddedDatabase;
   /** Rate limits, load shedding, CORS; left out: none of them (the server passes its own). */
   protection?: Partial<ProtectionOptions>;
 }
@@ -97,7 +100,7 @@ export async function buildApp(options: AppOptions) {
     trustedProxies: options.trustedProxies,
     ...options.realtime,
   });
-  await app.register(healthRoutes);
+  await app.register(healthRoutes, { embeddedDatabase: options.embeddedDatabase });
   await app.register(sessionRoutes);
   await app.register(endpointRoutes);
   await app.register(faultRoutes);

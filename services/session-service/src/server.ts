@@ -13,7 +13,11 @@ import { SERVICE_PROTECTION } from './plugins/protection.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loggerOptions } from './logger.js';
 import { DatabaseUnreachableError, openDatabase, redactUrl } from './store/database.js';
-import { EmbeddedPostgresError, startEmbeddedPostgres } from './store/embedded-postgres.js';
+import {
+  EmbeddedPostgresError,
+  startEmbeddedPostgres,
+  type EmbeddedPostgresStatus,
+} from './store/embedded-postgres.js';
 import {
   applyMigrations,
   DEFAULT_MIGRATIONS_DIR,
@@ -66,6 +70,7 @@ async function main(): Promise<void> {
   const migrations = await readMigrations(DEFAULT_MIGRATIONS_DIR);
 
   let databaseUrl = config.databaseUrl;
+  let embeddedDatabase: (() => EmbeddedPostgresStatus) | undefined;
   if (databaseUrl === undefined) {
     const embedded = await startEmbeddedPostgres({
       dataDir: config.dataDir,
@@ -74,9 +79,16 @@ async function main(): Promise<void> {
         warn: (message) => logger.warn(message),
         debug: (message) => logger.debug(message),
       },
+      // Its postmaster died and could not be started again: exit, for the supervisor (or the
+      // user) to start the service afresh, rather than answer 503 for good.
+      onFailure: (error) => {
+        logger.fatal({ err: error }, 'the embedded PostgreSQL died and cannot be started again');
+        void closeAll(logger).then(() => logger.flush(() => process.exit(1)));
+      },
     });
     closers.push({ what: 'embedded PostgreSQL', close: () => embedded.stop() });
     databaseUrl = embedded.url;
+    embeddedDatabase = () => embedded.status();
   } else {
     logger.info(`using the database at ${redactUrl(databaseUrl)}`);
   }
@@ -107,6 +119,7 @@ async function main(): Promise<void> {
     auth: { mode: config.auth },
     runtime: { limits: config.limits },
     trustedProxies: config.trustedProxies,
+    ...(embeddedDatabase === undefined ? {} : { embeddedDatabase }),
     protection: {
       ...SERVICE_PROTECTION,
       rateLimitPerMinute: config.rateLimitPerMinute,

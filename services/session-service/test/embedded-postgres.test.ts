@@ -137,6 +137,62 @@ describe('embedded PostgreSQL', () => {
     }
   });
 
+  it('is started again on its port when it dies: meanwhile 503 with Retry-After, then all is back', async () => {
+    const postgres = await start();
+    const database = await openDatabase(postgres.url, { connectTimeoutMs: 1_000 });
+    const migrations = await readMigrations(DEFAULT_MIGRATIONS_DIR);
+    await applyMigrations(database.pool, migrations);
+    const app = await buildApp({
+      database,
+      migrations,
+      auth: { mode: 'disabled' },
+      embeddedDatabase: () => postgres.status(),
+    });
+    try {
+      const created = await app.inject({
+        method: 'POST',
+        url: '/v1/sessions',
+        payload: { name: 'kept' },
+      });
+      expect(created.statusCode).toBe(201);
+      const before = postgres.pid;
+      process.kill(before, 'SIGKILL'); // killed, say, by the kernel's OOM killer
+      while (postgres.status().state === 'running') {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      expect(postgres.status()).toEqual({ state: 'restarting', restarts: 0 });
+      const health = await app.inject({ method: 'GET', url: '/healthz' });
+      expect(health.json()).toEqual({
+        status: 'ok',
+        embeddedDatabase: { state: 'restarting', restarts: 0 },
+      });
+      const during = await app.inject({ method: 'GET', url: '/v1/sessions' });
+      expect(during.statusCode).toBe(503);
+      expect(during.headers['retry-after']).toBe('5');
+      expect(during.json()).toMatchObject({
+        code: 'NOT_READY',
+        detail: 'the database does not answer; retry shortly',
+      });
+
+      await expect
+        .poll(() => postgres.status(), { timeout: 45_000, interval: 50 })
+        .toEqual({ state: 'running', restarts: 1 });
+      expect(postgres.pid).not.toBe(before);
+      // The pools reconnect to the same URL: the data is there, and the service ready.
+      const after = await app.inject({ method: 'GET', url: '/v1/sessions' });
+      expect(after.statusCode).toBe(200);
+      expect(after.json()).toMatchObject({ items: [{ name: 'kept' }] });
+      const ready = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toMatchObject({
+        checks: { database: 'up', embeddedDatabase: { state: 'running', restarts: 1 } },
+      });
+    } finally {
+      await app.close();
+      await database.close();
+    }
+  });
+
   it('makes /readyz answer 503 once it has stopped', async () => {
     const postgres = await start();
     const database = await openDatabase(postgres.url, { connectTimeoutMs: 1_000 });

@@ -19,7 +19,11 @@ import helmet from 'helmet';
 import { PROBLEM_MEDIA_TYPE, type ProblemFieldError } from '@tcplab/contract';
 import type { Static } from 'typebox';
 import { ApiProblem, problemBody, Problems, type ProblemInit } from '../errors.js';
+import { isDatabaseUnavailable } from '../store/unavailable.js';
 import { API_HEADERS } from './protection.js';
+
+/** Seconds a client is asked to wait before retrying a 503 (the database away, say). */
+const RETRY_AFTER_S = 5;
 
 /** The security headers every answer carries (protection.ts), for those written before routing. */
 const securityHeaders = helmet(API_HEADERS);
@@ -79,7 +83,15 @@ function classify(error: FastifyError): ProblemInit {
 function problemDetails(app: FastifyInstance, _options: unknown, done: () => void) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiProblem) {
+      if (error.problem.status === 503 && !reply.hasHeader('retry-after')) {
+        reply.header('retry-after', String(RETRY_AFTER_S));
+      }
       return send(reply, request, error.problem, error.detail, error.extensions);
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'the database does not answer');
+      reply.header('retry-after', String(RETRY_AFTER_S));
+      return send(reply, request, Problems.notReady, 'the database does not answer; retry shortly');
     }
     const problem = classify(error);
     if (problem === Problems.internal) {

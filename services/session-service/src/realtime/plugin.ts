@@ -27,6 +27,7 @@ import {
   type ViewerPrincipal,
 } from '../auth/viewer-tokens.js';
 import { ApiProblem } from '../errors.js';
+import { isDatabaseUnavailable } from '../store/unavailable.js';
 import { LOCAL_PRINCIPAL, type AuthOptions } from '../plugins/auth.js';
 import { API_HEADERS } from '../plugins/protection.js';
 import { adapterPool } from './adapter-pool.js';
@@ -286,6 +287,12 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
       } catch (error) {
         if (error instanceof ApiProblem) {
           ack({ ok: false, code: error.problem.code, message: error.message });
+        } else if (isDatabaseUnavailable(error)) {
+          ack({
+            ok: false,
+            code: ErrorCode.NotReady,
+            message: 'the database does not answer; retry',
+          });
         } else {
           app.log.error({ err: error, sessionId }, 'realtime subscription failed');
           ack({ ok: false, code: ErrorCode.Internal, message: 'the subscription failed; retry' });

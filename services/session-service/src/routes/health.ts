@@ -1,5 +1,14 @@
-/** GET /healthz (the process is alive) and GET /readyz (database up, migrations applied). */
-import { Health, NotReadyProblem, Readiness, type ReadinessChecks } from '@tcplab/contract';
+/**
+ * GET /healthz (the process is alive) and GET /readyz (database up, migrations applied); both
+ * say how the embedded PostgreSQL is, when the service runs one.
+ */
+import {
+  Health,
+  NotReadyProblem,
+  Readiness,
+  type EmbeddedDatabase,
+  type ReadinessChecks,
+} from '@tcplab/contract';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Access } from '../auth/access.js';
 import { ApiProblem, Problems } from '../errors.js';
@@ -8,7 +17,14 @@ import { withTimeout } from '../support/with-timeout.js';
 
 const READINESS_TIMEOUT_MS = 2_000;
 
-const health: FastifyPluginCallbackTypebox = (app, _options, done) => {
+export interface HealthOptions {
+  /** How the embedded PostgreSQL is, when the service runs one (store/embedded-postgres.ts). */
+  embeddedDatabase?: (() => EmbeddedDatabase) | undefined;
+}
+
+const health: FastifyPluginCallbackTypebox<HealthOptions> = (app, options, done) => {
+  const embedded = () =>
+    options.embeddedDatabase === undefined ? {} : { embeddedDatabase: options.embeddedDatabase() };
   app.get(
     '/healthz',
     {
@@ -19,7 +35,7 @@ const health: FastifyPluginCallbackTypebox = (app, _options, done) => {
         response: { 200: Health },
       },
     },
-    () => ({ status: 'ok' as const }),
+    () => ({ status: 'ok' as const, ...embedded() }),
   );
 
   app.get(
@@ -46,6 +62,7 @@ const health: FastifyPluginCallbackTypebox = (app, _options, done) => {
       }
       const checks: ReadinessChecks = {
         database: applied === undefined ? 'down' : 'up',
+        ...embedded(),
         migrations: {
           applied: applied?.length ?? 0,
           pending: expected.filter((name) => !applied?.includes(name)),

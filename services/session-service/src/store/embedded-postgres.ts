@@ -12,6 +12,12 @@
  * socket. A run killed with SIGKILL leaves Postgres running on its own with its postmaster.pid:
  * the next start shuts that orphan down (it serves our cluster and nobody else) and removes a
  * pid file whose process is gone, so a killed run never blocks the next one.
+ *
+ * A postmaster that dies while the service runs (killed, out of memory) is started again on
+ * the same port, so that the service's pools reconnect to the URL they have; while it is away
+ * requests answer 503. If it cannot be started again, `onFailure` says so (the server then
+ * exits, for its supervisor to start it afresh). `status()` says which, for /healthz and
+ * /readyz.
  */
 import { randomBytes } from 'node:crypto';
 import { chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -45,15 +51,25 @@ export interface EmbeddedPostgresOptions {
   programs?: PostgresPrograms;
   /** Root's folder for what the `postgres` user must reach; /var/lib/tcplab unless set. */
   systemDir?: string;
+  /** Called once if a postmaster that died cannot be started again. */
+  onFailure?: (error: Error) => void;
+}
+
+/** Whether the embedded PostgreSQL runs, is being started again, or could not be. */
+export interface EmbeddedPostgresStatus {
+  state: 'running' | 'restarting' | 'failed';
+  /** Times it died and was started again. */
+  restarts: number;
 }
 
 export interface RunningPostgres {
   /** Connection URL of the service's database. */
   url: string;
   port: number;
-  /** The postmaster's pid. */
-  pid: number;
+  /** The postmaster's pid (a new one after a restart). */
+  readonly pid: number;
   clusterDir: string;
+  status(): EmbeddedPostgresStatus;
   /** Fast shutdown; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -64,6 +80,12 @@ export class EmbeddedPostgresError extends Error {
 
 const START_TIMEOUT_MS = 60_000;
 const START_ATTEMPTS = 3;
+/**
+ * Attempts at starting a postmaster that died, a second apart: the backends it left exit once
+ * they notice, and until then the new one refuses the shared memory they still hold.
+ */
+const RESTART_ATTEMPTS = 30;
+const RESTART_DELAY_MS = 1_000;
 
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
@@ -82,21 +104,58 @@ export async function startEmbeddedPostgres(
     });
     await recoverStalePostmaster(placement.clusterDir, log);
     const password = await ensureCluster(placement, log);
-    const { port, pid } = await startOnFreePort(placement, log);
+    let postmaster = await startOnFreePort(placement, log);
+    const { port } = postmaster;
     const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
     await ensureDatabase(url, database).catch(async (error: unknown) => {
-      await stopPostmaster(pid);
+      await stopPostmaster(postmaster.pid);
       throw error;
     });
     log.info(`embedded PostgreSQL ready on 127.0.0.1:${port} (data in ${placement.clusterDir})`);
 
+    const status: EmbeddedPostgresStatus = { state: 'running', restarts: 0 };
     let stopping: Promise<void> | undefined;
+    const supervise = (running: Postmaster) => {
+      void running.exited.then(async () => {
+        if (stopping !== undefined) return;
+        status.state = 'restarting';
+        log.warn(`embedded PostgreSQL (pid ${running.pid}) exited; starting it again`);
+        try {
+          postmaster = { ...(await restartOnPort(placement, port, log)), port };
+        } catch (error) {
+          status.state = 'failed';
+          const failure = error instanceof Error ? error : new Error(String(error));
+          log.warn(`embedded PostgreSQL could not be started again: ${failure.message}`);
+          options.onFailure?.(failure);
+          return;
+        }
+        // Stopped while it was starting: this one goes too.
+        if (stopping !== undefined) {
+          await stopPostmaster(postmaster.pid);
+          return;
+        }
+        status.state = 'running';
+        status.restarts += 1;
+        log.info(`embedded PostgreSQL running again (pid ${postmaster.pid}) on 127.0.0.1:${port}`);
+        supervise(postmaster);
+      });
+    };
+    supervise(postmaster);
     const stop = () =>
       (stopping ??= (async () => {
-        await stopPostmaster(pid);
+        await stopPostmaster(postmaster.pid);
         await releaseDataDir(dataDir);
       })());
-    return { url, port, pid, clusterDir: placement.clusterDir, stop };
+    return {
+      url,
+      port,
+      get pid() {
+        return postmaster.pid;
+      },
+      clusterDir: placement.clusterDir,
+      status: () => ({ ...status }),
+      stop,
+    };
   } catch (error) {
     await releaseDataDir(dataDir);
     if (error instanceof EmbeddedPostgresError) throw error;
@@ -126,6 +185,32 @@ async function startOnFreePort(
       throw new EmbeddedPostgresError(
         `embedded PostgreSQL in ${placement.clusterDir} did not start: ${reason}`,
       );
+    }
+  }
+}
+
+/** Starts a postmaster that died on its port again (see RESTART_ATTEMPTS). */
+async function restartOnPort(
+  placement: Placement,
+  port: number,
+  log: EmbeddedPostgresLog,
+): Promise<Postmaster> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      // Its postmaster.pid stays: from it the new postmaster finds the shared memory of the
+      // old one's backends, and waits (refuses to start) until they are gone.
+      return await withTimeout(
+        startPostmaster({ ...placement, port, log }),
+        START_TIMEOUT_MS,
+        'embedded PostgreSQL restart',
+      );
+    } catch (error) {
+      if (attempt >= RESTART_ATTEMPTS) {
+        await stopLeftover(placement.clusterDir);
+        throw error;
+      }
+      log.debug(`embedded PostgreSQL restart attempt ${attempt}: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, RESTART_DELAY_MS));
     }
   }
 }
