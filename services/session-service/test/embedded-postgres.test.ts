@@ -155,6 +155,12 @@ describe('embedded PostgreSQL', () => {
         payload: { name: 'kept' },
       });
       expect(created.statusCode).toBe(201);
+      const base = `/v1/sessions/${(created.json() as { id: string }).id}`;
+      const post = (url: string, payload?: object) =>
+        app.inject({ method: 'POST', url, ...(payload === undefined ? {} : { payload }) });
+      await post(`${base}/endpoints`, { name: 'server', address: '10.0.0.2', port: 80 });
+      await post(`${base}/endpoints`, { name: 'client', address: '10.0.0.1', port: 49152 });
+      expect((await post(`${base}/endpoints/e1/listen`)).statusCode).toBe(200);
       const before = postgres.pid;
       process.kill(before, 'SIGKILL'); // killed, say, by the kernel's OOM killer
       while (postgres.status().state === 'running') {
@@ -173,6 +179,12 @@ describe('embedded PostgreSQL', () => {
         code: 'NOT_READY',
         detail: 'the database does not answer; retry shortly',
       });
+      // A command meanwhile is refused, not half-applied.
+      const connect = () =>
+        post(`${base}/endpoints/e2/connect`, { remote: { address: '10.0.0.2', port: 80 } });
+      const refused = await connect();
+      expect(refused.statusCode).toBe(503);
+      expect(refused.headers['retry-after']).toBe('5');
 
       await expect
         .poll(() => postgres.status(), { timeout: 45_000, interval: 50 })
@@ -182,6 +194,20 @@ describe('embedded PostgreSQL', () => {
       const after = await app.inject({ method: 'GET', url: '/v1/sessions' });
       expect(after.statusCode).toBe(200);
       expect(after.json()).toMatchObject({ items: [{ name: 'kept' }] });
+      // Every acknowledged command is there; the refused one was not applied, and goes now.
+      const endpoints = await app.inject({ method: 'GET', url: `${base}/endpoints` });
+      expect(
+        (endpoints.json() as { items: { name: string; state: string }[] }).items.map(
+          ({ name, state }) => [name, state],
+        ),
+      ).toEqual([
+        ['server', 'LISTEN'],
+        ['client', 'CLOSED'],
+      ]);
+      expect((await connect()).statusCode).toBe(200);
+      await post(`${base}/clock`, { action: 'run', untilIdle: true, maxMs: 1000 });
+      const client = await app.inject({ method: 'GET', url: `${base}/endpoints/e2` });
+      expect(client.json()).toMatchObject({ state: 'ESTABLISHED' });
       const ready = await app.inject({ method: 'GET', url: '/readyz' });
       expect(ready.statusCode).toBe(200);
       expect(ready.json()).toMatchObject({
