@@ -76,6 +76,40 @@ describe('the service process', () => {
     ]);
   });
 
+  it('starts its embedded Postgres again when it dies, and stops the new one at exit', async () => {
+    const dataDir = await tempDir();
+    const child = startService(envWithoutDatabase({ PORT: '0', TCPLAB_DATA_DIR: dataDir }));
+    const [, address] = await child.waitFor(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
+    const postmasterPid = async () =>
+      Number(
+        (await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n', 1)[0],
+      );
+    const first = await postmasterPid();
+    expect(await (await fetch(`${address}/healthz`)).json()).toEqual({
+      status: 'ok',
+      embeddedDatabase: { state: 'running', restarts: 0 },
+    });
+
+    process.kill(first, 'SIGKILL');
+
+    await expect
+      .poll(async () => (await (await fetch(`${address}/healthz`)).json()) as object, {
+        timeout: 45_000,
+        interval: 100,
+      })
+      .toEqual({ status: 'ok', embeddedDatabase: { state: 'running', restarts: 1 } });
+    expect((await fetch(`${address}/readyz`)).status).toBe(200);
+    expect(child.stdout()).toContain(
+      `embedded PostgreSQL (pid ${first}) exited; starting it again`,
+    );
+    const second = await postmasterPid();
+    expect(second).not.toBe(first);
+
+    child.process.kill('SIGINT');
+    expect(await child.exited()).toBe(0);
+    expect(await isRunning(second)).toBe(false);
+  });
+
   it('stops on SIGTERM too, closing the HTTP server before the database pool', async () => {
     const target = await createMigratedDatabase();
     cleanups.push(() => target.dispose());
