@@ -155,7 +155,7 @@ describe('embedded PostgreSQL', () => {
         payload: { name: 'kept' },
       });
       expect(created.statusCode).toBe(201);
-      const base = `/v1/sessions/${(created.json() as { id: string }).id}`;
+      const base = `/v1/sessions/${created.json<{ id: string }>().id}`;
       const post = (url: string, payload?: object) =>
         app.inject({ method: 'POST', url, ...(payload === undefined ? {} : { payload }) });
       await post(`${base}/endpoints`, { name: 'server', address: '10.0.0.2', port: 80 });
@@ -197,9 +197,9 @@ describe('embedded PostgreSQL', () => {
       // Every acknowledged command is there; the refused one was not applied, and goes now.
       const endpoints = await app.inject({ method: 'GET', url: `${base}/endpoints` });
       expect(
-        (endpoints.json() as { items: { name: string; state: string }[] }).items.map(
-          ({ name, state }) => [name, state],
-        ),
+        endpoints
+          .json<{ items: { name: string; state: string }[] }>()
+          .items.map(({ name, state }) => [name, state]),
       ).toEqual([
         ['server', 'LISTEN'],
         ['client', 'CLOSED'],
