@@ -26,6 +26,8 @@ describe('loadConfig', () => {
       trustedProxies: [],
       corsOrigins: [],
       traceConnections: 1,
+      sessionIdleMs: 600_000,
+      maxLiveSessions: 1_000,
       limits: {
         maxSessions: 100,
         maxEndpoints: 64,
@@ -64,6 +66,8 @@ describe('loadConfig', () => {
           TCPLAB_TRUSTED_PROXIES: '10.0.0.1, 192.168.0.0/16, ::1',
           TCPLAB_CORS_ORIGINS: 'https://lab.example.org, http://localhost:5173',
           TCPLAB_TRACE_CONNECTIONS: '3',
+          TCPLAB_SESSION_IDLE_S: '120',
+          TCPLAB_MAX_LIVE_SESSIONS: '5_000',
           TCPLAB_MAX_SESSIONS: '20',
           TCPLAB_MAX_ENDPOINTS: '8',
           TCPLAB_MAX_TRACE_EVENTS: '2_000_000',
@@ -89,6 +93,8 @@ describe('loadConfig', () => {
       trustedProxies: ['10.0.0.1', '192.168.0.0/16', '::1'],
       corsOrigins: ['https://lab.example.org', 'http://localhost:5173'],
       traceConnections: 3,
+      sessionIdleMs: 120_000,
+      maxLiveSessions: 5_000,
       limits: {
         maxSessions: 20,
         maxEndpoints: 8,
@@ -149,6 +155,14 @@ describe('loadConfig', () => {
     [
       { TCPLAB_TRACE_CONNECTIONS: '0' },
       'TCPLAB_TRACE_CONNECTIONS must be an integer from 1 to 64 (got "0")',
+    ],
+    [
+      { TCPLAB_SESSION_IDLE_S: '10m' },
+      'TCPLAB_SESSION_IDLE_S must be an integer from 1 to 86400 (got "10m")',
+    ],
+    [
+      { TCPLAB_MAX_LIVE_SESSIONS: '-5' },
+      'TCPLAB_MAX_LIVE_SESSIONS must be an integer from 1 to 1000000 (got "-5")',
     ],
     [
       { TCPLAB_TRUSTED_PROXIES: '10.0.0.0/33' },

@@ -41,12 +41,20 @@ export interface Config {
    * to everyone else's requests.
    */
   traceConnections: number;
+  /** TCPLAB_SESSION_IDLE_S: a session no request used for this long leaves memory (ms here). */
+  sessionIdleMs: number;
+  /** TCPLAB_MAX_LIVE_SESSIONS: sessions in memory at most (the least recently used leave). */
+  maxLiveSessions: number;
   /** TCPLAB_MAX_*: the default limits of every tenant (limits.ts). */
   limits: Limits;
 }
 
 /** Connections that write traces, by default: one session's trace at a time. */
 export const DEFAULT_TRACE_CONNECTIONS = 1;
+/** A session unused this long leaves memory, by default (10 minutes). */
+export const DEFAULT_SESSION_IDLE_S = 600;
+/** Sessions an instance keeps in memory at most, by default. */
+export const DEFAULT_MAX_LIVE_SESSIONS = 1_000;
 
 /** The shortest bootstrap key accepted: it is a password, and guessable ones are refused. */
 export const MIN_BOOTSTRAP_KEY_LENGTH = 24;
@@ -159,17 +167,20 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }
   }
 
-  const traceConnectionsRaw = value('TCPLAB_TRACE_CONNECTIONS');
-  const traceConnections =
-    traceConnectionsRaw === undefined ? DEFAULT_TRACE_CONNECTIONS : Number(traceConnectionsRaw);
-  if (
-    traceConnectionsRaw !== undefined &&
-    (!/^\d+$/.test(traceConnectionsRaw) || traceConnections < 1 || traceConnections > 64)
-  ) {
-    problems.push(
-      `TCPLAB_TRACE_CONNECTIONS must be an integer from 1 to 64 (got "${traceConnectionsRaw}")`,
-    );
-  }
+  /** An integer variable from 1 to `max`, or its default. */
+  const bounded = (variable: string, fallback: number, max: number): number => {
+    const raw = value(variable);
+    if (raw === undefined) return fallback;
+    const parsed = Number(raw.replaceAll('_', ''));
+    if (!/^\d[\d_]*$/.test(raw) || parsed < 1 || parsed > max) {
+      problems.push(`${variable} must be an integer from 1 to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return parsed;
+  };
+  const traceConnections = bounded('TCPLAB_TRACE_CONNECTIONS', DEFAULT_TRACE_CONNECTIONS, 64);
+  const sessionIdleMs = bounded('TCPLAB_SESSION_IDLE_S', DEFAULT_SESSION_IDLE_S, 86_400) * 1000;
+  const maxLiveSessions = bounded('TCPLAB_MAX_LIVE_SESSIONS', DEFAULT_MAX_LIVE_SESSIONS, 1_000_000);
 
   const limits = { ...DEFAULT_LIMITS };
   for (const [limit, variable] of Object.entries(LIMIT_VARIABLES) as [keyof Limits, string][]) {
@@ -199,6 +210,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustedProxies,
     corsOrigins,
     traceConnections,
+    sessionIdleMs,
+    maxLiveSessions,
     limits,
   };
 }

@@ -117,7 +117,11 @@ async function main(): Promise<void> {
     migrations,
     loggerInstance: logger,
     auth: { mode: config.auth },
-    runtime: { limits: config.limits },
+    runtime: {
+      limits: config.limits,
+      idleMs: config.sessionIdleMs,
+      maxLiveSessions: config.maxLiveSessions,
+    },
     trustedProxies: config.trustedProxies,
     ...(embeddedDatabase === undefined ? {} : { embeddedDatabase }),
     protection: {

@@ -6,8 +6,9 @@
  * replaying its command log: the engine is deterministic, so the replay ends exactly where the
  * session was, and it writes again any trace events the database had not got.
  *
- * Scale-out (DESIGN.md) adds a lease per session around `load`: the owner replays, the others
- * route commands to it.
+ * A session no request used for a while leaves memory (snapshotted first) and comes back the
+ * same way on its next use. Scale-out (DESIGN.md) adds a lease per session around `load`: the
+ * owner replays, the others route commands to it.
  */
 import type { CreateSession, Limits, Session as SessionView } from '@tcplab/contract';
 import { promisify } from 'node:util';
@@ -20,6 +21,7 @@ import {
 } from '@tcplab/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import { ApiProblem, Problems } from '../errors.js';
+import { DEFAULT_MAX_LIVE_SESSIONS, DEFAULT_SESSION_IDLE_S } from '../config.js';
 import { DEFAULT_LIMITS, effectiveLimits, storedOverrides } from '../limits.js';
 import type { Database } from '../store/database.js';
 import {
@@ -72,6 +74,10 @@ export class LiveSession {
   readonly knownEndpoints = new Set<string>();
   /** Trace events since the last snapshot. */
   eventsSinceSnapshot = 0;
+  /** The command the last snapshot was taken after (0: none). */
+  snapshotSeq = 0;
+  /** When a request last used the session (wall ms): idle sessions leave memory. */
+  usedAt = performance.now();
   /**
    * A playing realtime clock: virtual time is `virtualUs` plus speed x the wall time since
    * `wallMs`. Undefined while paused, and always for a manual clock.
@@ -182,6 +188,20 @@ export class LiveSession {
 export interface RuntimeOptions {
   /** Draws a seed for a session created without one (tests pass a fixed one). */
   randomSeed?: () => number;
+  /**
+   * A session no request used for this long leaves memory (snapshotted first); the next
+   * request brings it back (default 10 minutes, TCPLAB_SESSION_IDLE_S).
+   */
+  idleMs?: number;
+  /**
+   * Sessions in memory at most: past it the least recently used leave (default 1,000,
+   * TCPLAB_MAX_LIVE_SESSIONS).
+   */
+  maxLiveSessions?: number;
+  /** How often idle sessions are looked for (default a quarter of idleMs, at most a minute). */
+  sweepMs?: number;
+  /** A session used this recently stays past maxLiveSessions (default 30 s; tests shorten it). */
+  pinMs?: number;
   /** A snapshot of the engine is kept after this many trace events (default 200,000). */
   snapshotEveryEvents?: number;
   /** Every tenant's limits where it sets none of its own (default DEFAULT_LIMITS). */
@@ -192,6 +212,12 @@ export interface RuntimeOptions {
 const LIMITS_TTL_MS = 30_000;
 
 const SNAPSHOT_EVERY_EVENTS = 200_000;
+
+/**
+ * A session used this recently never leaves memory for maxLiveSessions: a request holds the
+ * session it got (`get`) until its command is queued, and must not find it gone.
+ */
+const PIN_MS = 30_000;
 
 /** Engine state and the session's own, as a snapshot row keeps them (gzipped JSON). */
 interface SessionSnapshot {
@@ -219,6 +245,10 @@ export class SessionRuntime {
   private readonly storedListeners = new Set<StoredListener>();
   /** Session creations per tenant, one at a time (the session count is checked, then grown). */
   private readonly creating = new Map<string, Promise<unknown>>();
+  private readonly idleMs: number;
+  private readonly maxLiveSessions: number;
+  private readonly pinMs: number;
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     private readonly db: Database,
@@ -228,6 +258,14 @@ export class SessionRuntime {
     this.randomSeed = options.randomSeed ?? (() => Math.floor(Math.random() * 0x1_0000_0000));
     this.snapshotEveryEvents = options.snapshotEveryEvents ?? SNAPSHOT_EVERY_EVENTS;
     this.defaultLimits = options.limits ?? DEFAULT_LIMITS;
+    this.idleMs = options.idleMs ?? DEFAULT_SESSION_IDLE_S * 1000;
+    this.maxLiveSessions = options.maxLiveSessions ?? DEFAULT_MAX_LIVE_SESSIONS;
+    this.pinMs = options.pinMs ?? PIN_MS;
+    this.sweeper = setInterval(
+      () => this.sweep(),
+      options.sweepMs ?? Math.min(this.idleMs / 4, 60_000),
+    );
+    this.sweeper.unref();
   }
 
   /** The limits in force for a tenant (its own over the defaults), read at most every 30 s. */
@@ -294,7 +332,7 @@ export class SessionRuntime {
       clock: { mode: body.clock?.mode ?? 'manual', speed: body.clock?.speed ?? 1, paused: true },
     });
     const session = this.liveSession(record, simulationFor(record));
-    this.live.set(record.id, session);
+    this.addLive(session);
     return session;
   }
 
@@ -302,7 +340,66 @@ export class SessionRuntime {
   async get(tenantId: string, id: string): Promise<LiveSession> {
     const session = this.live.get(id) ?? (await this.load(id));
     if (session?.record.tenantId !== tenantId) throw noSession(id);
+    session.usedAt = performance.now();
     return session;
+  }
+
+  /**
+   * Keeps a session in memory; past maxLiveSessions, the least recently used leave (of those
+   * unused for pinMs: the cap may be passed for a while rather than a request lose the session
+   * it holds).
+   */
+  private addLive(session: LiveSession): void {
+    this.live.set(session.record.id, session);
+    let over = this.live.size - this.maxLiveSessions;
+    if (over <= 0) return;
+    const idlest = [...this.live.values()]
+      .filter((s) => s !== session && this.mayLeave(s, this.pinMs))
+      .sort((a, b) => a.usedAt - b.usedAt);
+    for (const leaving of idlest) {
+      if (over-- <= 0) break;
+      void this.leave(leaving, this.pinMs);
+    }
+  }
+
+  /** Sessions no request used for idleMs leave memory. */
+  private sweep(): void {
+    for (const session of this.live.values()) {
+      if (this.mayLeave(session, this.idleMs)) void this.leave(session, this.idleMs);
+    }
+  }
+
+  /**
+   * Whether a session may leave memory: unused for `idleMs`, and not while its realtime clock
+   * plays (its ticks use it) or a stream of this process watches it.
+   */
+  private mayLeave(session: LiveSession, idleMs: number): boolean {
+    return (
+      performance.now() - session.usedAt >= idleMs &&
+      session.anchor === undefined &&
+      !this.watched(session.record.id)
+    );
+  }
+
+  /**
+   * Takes a session out of memory once the commands queued before have run: snapshotted first
+   * (its rebuild then replays nothing), its trace and snapshot written before it is loaded
+   * again (evict). The next request brings it back, exactly as it was.
+   */
+  private async leave(session: LiveSession, idleMs: number): Promise<void> {
+    const id = session.record.id;
+    await session
+      .exclusive(async () => {
+        // Used, played or watched meanwhile, or gone already: it stays (or is not here).
+        if (this.live.get(id) !== session || !this.mayLeave(session, idleMs)) return;
+        if (session.commandSeq > session.snapshotSeq) this.snapshot(session);
+        this.evict(session);
+        this.log.info({ sessionId: id, idleMs }, 'session left memory');
+        await session.snapshotWritten;
+      })
+      .catch((error: unknown) => {
+        this.log.warn({ err: error, sessionId: id }, 'session could not leave memory');
+      });
   }
 
   /**
@@ -647,6 +744,7 @@ export class SessionRuntime {
       timeUs: session.sim.nowUs,
     };
     session.eventsSinceSnapshot = 0;
+    session.snapshotSeq = session.commandSeq;
     session.snapshotWritten = session.snapshotWritten.then(async () => {
       try {
         await session.trace.flushed();
@@ -685,6 +783,7 @@ export class SessionRuntime {
       session = this.liveSession(record, Simulation.restore(content.sim));
       session.link = content.link;
       session.commandSeq = snapshot.commandSeq;
+      session.snapshotSeq = snapshot.commandSeq;
       session.lastEventId = snapshot.lastEventId;
       for (const endpoint of session.sim.endpointIds()) session.knownEndpoints.add(endpoint);
     }
@@ -721,7 +820,7 @@ export class SessionRuntime {
     // Stored through the first missing event, then the rest as it is written again.
     session.trace.markStored((unstored[0]?.eventId ?? session.lastEventId + 1) - 1);
     session.trace.append(rowsOf(id, unstored));
-    this.live.set(id, session);
+    this.addLive(session);
     if (record.clock.mode === 'realtime' && !record.clock.paused) this.startTicking(session);
     return session;
   }
@@ -765,6 +864,7 @@ export class SessionRuntime {
 
   /** Stops every clock and writes the trace still queued (the service is closing). */
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     for (const session of this.live.values()) this.stopTicking(session);
     await Promise.all([
       ...[...this.live.values()].flatMap((s) => [s.trace.settled(), s.snapshotWritten]),
