@@ -450,6 +450,11 @@ export class SessionRuntime {
     return () => this.storedListeners.delete(listener);
   }
 
+  /** Sessions in memory, and those leaving it (their trace and snapshot still being written). */
+  inMemory(): { live: number; leaving: number } {
+    return { live: this.live.size, leaving: this.retiring.size };
+  }
+
   /** The session if this process runs it now (without loading it from the database). */
   running(id: string): LiveSession | undefined {
     return this.live.get(id);
@@ -749,7 +754,7 @@ export class SessionRuntime {
       try {
         await session.trace.flushed();
         const state = await gzipAsync(json);
-        await writeSnapshot(this.db.prisma, session.record.id, { ...at, state });
+        await writeSnapshot(this.db.pool, session.record.id, { ...at, state });
       } catch (error) {
         // Only a longer rebuild is lost: the log has everything.
         this.log.warn({ err: error, sessionId: session.record.id }, 'snapshot not written');

@@ -161,24 +161,28 @@ export interface SnapshotRow {
   state: Uint8Array;
 }
 
-/** Keeps the engine's state after command `commandSeq`; older snapshots are dropped. */
+/**
+ * Keeps the engine's state after command `commandSeq`; older snapshots are dropped. Through
+ * the pool, not Prisma: written through Prisma, the memory outside the heap grew with the
+ * snapshots and stayed after every session had left (bench/idle-memory.ts: 9.6 MiB after 200
+ * sessions of 20 kB had left, 0.2 MiB this way).
+ */
 export async function writeSnapshot(
-  prisma: PrismaClient,
+  pool: Pool,
   sessionId: string,
   snapshot: SnapshotRow & { timeUs: number },
 ): Promise<void> {
-  await prisma.$transaction([
-    prisma.snapshot.create({
-      data: {
-        sessionId,
-        commandSeq: snapshot.commandSeq,
-        lastEventId: BigInt(snapshot.lastEventId),
-        timeUs: BigInt(snapshot.timeUs),
-        state: Buffer.from(snapshot.state),
-      },
-    }),
-    prisma.snapshot.deleteMany({ where: { sessionId, commandSeq: { lt: snapshot.commandSeq } } }),
-  ]);
+  await transaction(pool, async (client) => {
+    await client.query(
+      `INSERT INTO snapshots (session_id, command_seq, last_event_id, time_us, state)
+         VALUES ($1, $2, $3, $4, $5)`,
+      [sessionId, snapshot.commandSeq, snapshot.lastEventId, snapshot.timeUs, snapshot.state],
+    );
+    await client.query(`DELETE FROM snapshots WHERE session_id = $1 AND command_seq < $2`, [
+      sessionId,
+      snapshot.commandSeq,
+    ]);
+  });
 }
 
 export async function latestSnapshot(
