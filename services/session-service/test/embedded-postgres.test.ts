@@ -28,8 +28,12 @@ beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'tcplab-embedded-'));
 });
 
+/** More to remove after a test (what it moved out of the data directory). */
+const cleanupsAfter: (() => Promise<void>)[] = [];
+
 afterEach(async () => {
   for (const postgres of running.splice(0)) await postgres.stop();
+  for (const cleanup of cleanupsAfter.splice(0)) await cleanup();
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -212,6 +216,46 @@ describe('embedded PostgreSQL', () => {
       expect(ready.statusCode).toBe(200);
       expect(ready.json()).toMatchObject({
         checks: { database: 'up', embeddedDatabase: { state: 'running', restarts: 1 } },
+      });
+    } finally {
+      await app.close();
+      await database.close();
+    }
+  });
+
+  it('says so when a postmaster that died cannot be started again', async () => {
+    const failures: Error[] = [];
+    const postgres = await startEmbeddedPostgres({
+      dataDir,
+      log: quiet,
+      restartAttempts: 2,
+      onFailure: (error) => failures.push(error),
+    });
+    running.push(postgres);
+    const database = await openDatabase(postgres.url, { connectTimeoutMs: 1_000 });
+    const migrations = await readMigrations(DEFAULT_MIGRATIONS_DIR);
+    await applyMigrations(database.pool, migrations);
+    const app = await buildApp({
+      database,
+      migrations,
+      embeddedDatabase: () => postgres.status(),
+    });
+    try {
+      // Its cluster gone from under it (a disk unmounted, say): no start can succeed.
+      const moved = `${postgres.clusterDir}.moved`;
+      const { rename } = await import('node:fs/promises');
+      await rename(postgres.clusterDir, moved);
+      cleanupsAfter.push(() => rm(moved, { recursive: true, force: true }));
+      process.kill(postgres.pid, 'SIGKILL');
+      await expect
+        .poll(() => postgres.status(), { timeout: 20_000, interval: 50 })
+        .toEqual({ state: 'failed', restarts: 0 });
+      expect(failures).toHaveLength(1);
+      const ready = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json()).toMatchObject({
+        code: 'NOT_READY',
+        checks: { database: 'down', embeddedDatabase: { state: 'failed', restarts: 0 } },
       });
     } finally {
       await app.close();

@@ -53,6 +53,8 @@ export interface EmbeddedPostgresOptions {
   systemDir?: string;
   /** Called once if a postmaster that died cannot be started again. */
   onFailure?: (error: Error) => void;
+  /** Attempts at starting a postmaster that died, a second apart (default 30; tests fewer). */
+  restartAttempts?: number;
 }
 
 /** Whether the embedded PostgreSQL runs, is being started again, or could not be. */
@@ -121,7 +123,8 @@ export async function startEmbeddedPostgres(
         status.state = 'restarting';
         log.warn(`embedded PostgreSQL (pid ${running.pid}) exited; starting it again`);
         try {
-          postmaster = { ...(await restartOnPort(placement, port, log)), port };
+          const attempts = options.restartAttempts ?? RESTART_ATTEMPTS;
+          postmaster = { ...(await restartOnPort(placement, port, log, attempts)), port };
         } catch (error) {
           status.state = 'failed';
           const failure = error instanceof Error ? error : new Error(String(error));
@@ -194,6 +197,7 @@ async function restartOnPort(
   placement: Placement,
   port: number,
   log: EmbeddedPostgresLog,
+  attempts: number,
 ): Promise<Postmaster> {
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -205,7 +209,7 @@ async function restartOnPort(
         'embedded PostgreSQL restart',
       );
     } catch (error) {
-      if (attempt >= RESTART_ATTEMPTS) {
+      if (attempt >= attempts) {
         await stopLeftover(placement.clusterDir);
         throw error;
       }
