@@ -171,14 +171,14 @@ export function applyNow(sim: Simulation, command: SessionCommand, atUs: number)
 }
 
 /**
- * Applies a command, awaiting `pause()` between slices of a long clock move (by default the
- * next turn of the event loop; the service passes its scheduler of background work).
+ * Applies a command, awaiting `pause()` between slices of a long clock move (the service
+ * passes its scheduler of background work, runtime/turns.ts).
  */
 export async function applySliced(
   sim: Simulation,
   command: SessionCommand,
   atUs: number,
-  pause: () => Promise<void> = nextTurn,
+  pause: () => Promise<void>,
 ): Promise<CommandResult> {
   const applying = apply(sim, command, atUs);
   for (;;) {
@@ -186,10 +186,6 @@ export async function applySliced(
     if (next.done === true) return next.value;
     await pause();
   }
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**

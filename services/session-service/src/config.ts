@@ -184,16 +184,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 
   const limits = { ...DEFAULT_LIMITS };
   for (const [limit, variable] of Object.entries(LIMIT_VARIABLES) as [keyof Limits, string][]) {
-    const raw = value(variable);
-    if (raw === undefined) continue;
-    const parsed = Number(raw.replaceAll('_', ''));
-    if (!/^\d[\d_]*$/.test(raw) || parsed < 1 || parsed > LIMIT_MAXIMA[limit]) {
-      problems.push(
-        `${variable} must be an integer from 1 to ${LIMIT_MAXIMA[limit]} (got "${raw}")`,
-      );
-    } else {
-      limits[limit] = parsed;
-    }
+    limits[limit] = bounded(variable, limits[limit], LIMIT_MAXIMA[limit]);
   }
 
   if (problems.length > 0 || logLevel === undefined) throw new ConfigError(problems);

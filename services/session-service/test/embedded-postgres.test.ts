@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
+import { buildApp, type AppOptions } from '../src/app.js';
 import { openDatabase } from '../src/store/database.js';
 import {
   EmbeddedPostgresError,
@@ -28,12 +28,12 @@ beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'tcplab-embedded-'));
 });
 
-/** More to remove after a test (what it moved out of the data directory). */
-const cleanupsAfter: (() => Promise<void>)[] = [];
+/** What a test opened on its Postgres (apps, pools) or moved out of it, undone first. */
+const cleanups: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   for (const postgres of running.splice(0)) await postgres.stop();
-  for (const cleanup of cleanupsAfter.splice(0)) await cleanup();
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -41,6 +41,22 @@ async function start(): Promise<RunningPostgres> {
   const postgres = await startEmbeddedPostgres({ dataDir, log: quiet });
   running.push(postgres);
   return postgres;
+}
+
+/** The service on `postgres`, migrated, telling /healthz and /readyz how its Postgres is. */
+async function appOn(postgres: RunningPostgres, options: Pick<AppOptions, 'auth'> = {}) {
+  const database = await openDatabase(postgres.url, { connectTimeoutMs: 1_000 });
+  cleanups.push(() => database.close());
+  const migrations = await readMigrations(DEFAULT_MIGRATIONS_DIR);
+  await applyMigrations(database.pool, migrations);
+  const app = await buildApp({
+    database,
+    migrations,
+    embeddedDatabase: () => postgres.status(),
+    ...options,
+  });
+  cleanups.push(() => app.close());
+  return app;
 }
 
 async function query(url: string, sql: string): Promise<unknown[]> {
@@ -143,84 +159,71 @@ describe('embedded PostgreSQL', () => {
 
   it('is started again on its port when it dies: meanwhile 503 with Retry-After, then all is back', async () => {
     const postgres = await start();
-    const database = await openDatabase(postgres.url, { connectTimeoutMs: 1_000 });
-    const migrations = await readMigrations(DEFAULT_MIGRATIONS_DIR);
-    await applyMigrations(database.pool, migrations);
-    const app = await buildApp({
-      database,
-      migrations,
-      auth: { mode: 'disabled' },
-      embeddedDatabase: () => postgres.status(),
+    const app = await appOn(postgres, { auth: { mode: 'disabled' } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/sessions',
+      payload: { name: 'kept' },
     });
-    try {
-      const created = await app.inject({
-        method: 'POST',
-        url: '/v1/sessions',
-        payload: { name: 'kept' },
-      });
-      expect(created.statusCode).toBe(201);
-      const base = `/v1/sessions/${created.json<{ id: string }>().id}`;
-      const post = (url: string, payload?: object) =>
-        app.inject({ method: 'POST', url, ...(payload === undefined ? {} : { payload }) });
-      await post(`${base}/endpoints`, { name: 'server', address: '10.0.0.2', port: 80 });
-      await post(`${base}/endpoints`, { name: 'client', address: '10.0.0.1', port: 49152 });
-      expect((await post(`${base}/endpoints/e1/listen`)).statusCode).toBe(200);
-      const before = postgres.pid;
-      process.kill(before, 'SIGKILL'); // killed, say, by the kernel's OOM killer
-      while (postgres.status().state === 'running') {
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-      expect(postgres.status()).toEqual({ state: 'restarting', restarts: 0 });
-      const health = await app.inject({ method: 'GET', url: '/healthz' });
-      expect(health.json()).toEqual({
-        status: 'ok',
-        embeddedDatabase: { state: 'restarting', restarts: 0 },
-      });
-      const during = await app.inject({ method: 'GET', url: '/v1/sessions' });
-      expect(during.statusCode).toBe(503);
-      expect(during.headers['retry-after']).toBe('5');
-      expect(during.json()).toMatchObject({
-        code: 'NOT_READY',
-        detail: 'the database does not answer; retry shortly',
-      });
-      // A command meanwhile is refused, not half-applied.
-      const connect = () =>
-        post(`${base}/endpoints/e2/connect`, { remote: { address: '10.0.0.2', port: 80 } });
-      const refused = await connect();
-      expect(refused.statusCode).toBe(503);
-      expect(refused.headers['retry-after']).toBe('5');
-
-      await expect
-        .poll(() => postgres.status(), { timeout: 45_000, interval: 50 })
-        .toEqual({ state: 'running', restarts: 1 });
-      expect(postgres.pid).not.toBe(before);
-      // The pools reconnect to the same URL: the data is there, and the service ready.
-      const after = await app.inject({ method: 'GET', url: '/v1/sessions' });
-      expect(after.statusCode).toBe(200);
-      expect(after.json()).toMatchObject({ items: [{ name: 'kept' }] });
-      // Every acknowledged command is there; the refused one was not applied, and goes now.
-      const endpoints = await app.inject({ method: 'GET', url: `${base}/endpoints` });
-      expect(
-        endpoints
-          .json<{ items: { name: string; state: string }[] }>()
-          .items.map(({ name, state }) => [name, state]),
-      ).toEqual([
-        ['server', 'LISTEN'],
-        ['client', 'CLOSED'],
-      ]);
-      expect((await connect()).statusCode).toBe(200);
-      await post(`${base}/clock`, { action: 'run', untilIdle: true, maxMs: 1000 });
-      const client = await app.inject({ method: 'GET', url: `${base}/endpoints/e2` });
-      expect(client.json()).toMatchObject({ state: 'ESTABLISHED' });
-      const ready = await app.inject({ method: 'GET', url: '/readyz' });
-      expect(ready.statusCode).toBe(200);
-      expect(ready.json()).toMatchObject({
-        checks: { database: 'up', embeddedDatabase: { state: 'running', restarts: 1 } },
-      });
-    } finally {
-      await app.close();
-      await database.close();
+    expect(created.statusCode).toBe(201);
+    const base = `/v1/sessions/${created.json<{ id: string }>().id}`;
+    const post = (url: string, payload?: object) =>
+      app.inject({ method: 'POST', url, ...(payload === undefined ? {} : { payload }) });
+    await post(`${base}/endpoints`, { name: 'server', address: '10.0.0.2', port: 80 });
+    await post(`${base}/endpoints`, { name: 'client', address: '10.0.0.1', port: 49152 });
+    expect((await post(`${base}/endpoints/e1/listen`)).statusCode).toBe(200);
+    const before = postgres.pid;
+    process.kill(before, 'SIGKILL'); // killed, say, by the kernel's OOM killer
+    while (postgres.status().state === 'running') {
+      await new Promise((resolve) => setTimeout(resolve, 2));
     }
+    expect(postgres.status()).toEqual({ state: 'restarting', restarts: 0 });
+    const health = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(health.json()).toEqual({
+      status: 'ok',
+      embeddedDatabase: { state: 'restarting', restarts: 0 },
+    });
+    const during = await app.inject({ method: 'GET', url: '/v1/sessions' });
+    expect(during.statusCode).toBe(503);
+    expect(during.headers['retry-after']).toBe('5');
+    expect(during.json()).toMatchObject({
+      code: 'NOT_READY',
+      detail: 'the database does not answer; retry shortly',
+    });
+    // A command meanwhile is refused, not half-applied.
+    const connect = () =>
+      post(`${base}/endpoints/e2/connect`, { remote: { address: '10.0.0.2', port: 80 } });
+    const refused = await connect();
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+
+    await expect
+      .poll(() => postgres.status(), { timeout: 45_000, interval: 50 })
+      .toEqual({ state: 'running', restarts: 1 });
+    expect(postgres.pid).not.toBe(before);
+    // The pools reconnect to the same URL: the data is there, and the service ready.
+    const after = await app.inject({ method: 'GET', url: '/v1/sessions' });
+    expect(after.statusCode).toBe(200);
+    expect(after.json()).toMatchObject({ items: [{ name: 'kept' }] });
+    // Every acknowledged command is there; the refused one was not applied, and goes now.
+    const endpoints = await app.inject({ method: 'GET', url: `${base}/endpoints` });
+    expect(
+      endpoints
+        .json<{ items: { name: string; state: string }[] }>()
+        .items.map(({ name, state }) => [name, state]),
+    ).toEqual([
+      ['server', 'LISTEN'],
+      ['client', 'CLOSED'],
+    ]);
+    expect((await connect()).statusCode).toBe(200);
+    await post(`${base}/clock`, { action: 'run', untilIdle: true, maxMs: 1000 });
+    const client = await app.inject({ method: 'GET', url: `${base}/endpoints/e2` });
+    expect(client.json()).toMatchObject({ state: 'ESTABLISHED' });
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({
+      checks: { database: 'up', embeddedDatabase: { state: 'running', restarts: 1 } },
+    });
   });
 
   it('says so when a postmaster that died cannot be started again', async () => {
@@ -232,53 +235,33 @@ describe('embedded PostgreSQL', () => {
       onFailure: (error) => failures.push(error),
     });
     running.push(postgres);
-    const database = await openDatabase(postgres.url, { connectTimeoutMs: 1_000 });
-    const migrations = await readMigrations(DEFAULT_MIGRATIONS_DIR);
-    await applyMigrations(database.pool, migrations);
-    const app = await buildApp({
-      database,
-      migrations,
-      embeddedDatabase: () => postgres.status(),
+    const app = await appOn(postgres);
+    // Its cluster gone from under it (a disk unmounted, say): no start can succeed.
+    const moved = `${postgres.clusterDir}.moved`;
+    const { rename } = await import('node:fs/promises');
+    await rename(postgres.clusterDir, moved);
+    cleanups.push(() => rm(moved, { recursive: true, force: true }));
+    process.kill(postgres.pid, 'SIGKILL');
+    await expect
+      .poll(() => postgres.status(), { timeout: 20_000, interval: 50 })
+      .toEqual({ state: 'failed', restarts: 0 });
+    expect(failures).toHaveLength(1);
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({
+      code: 'NOT_READY',
+      checks: { database: 'down', embeddedDatabase: { state: 'failed', restarts: 0 } },
     });
-    try {
-      // Its cluster gone from under it (a disk unmounted, say): no start can succeed.
-      const moved = `${postgres.clusterDir}.moved`;
-      const { rename } = await import('node:fs/promises');
-      await rename(postgres.clusterDir, moved);
-      cleanupsAfter.push(() => rm(moved, { recursive: true, force: true }));
-      process.kill(postgres.pid, 'SIGKILL');
-      await expect
-        .poll(() => postgres.status(), { timeout: 20_000, interval: 50 })
-        .toEqual({ state: 'failed', restarts: 0 });
-      expect(failures).toHaveLength(1);
-      const ready = await app.inject({ method: 'GET', url: '/readyz' });
-      expect(ready.statusCode).toBe(503);
-      expect(ready.json()).toMatchObject({
-        code: 'NOT_READY',
-        checks: { database: 'down', embeddedDatabase: { state: 'failed', restarts: 0 } },
-      });
-    } finally {
-      await app.close();
-      await database.close();
-    }
   });
 
   it('makes /readyz answer 503 once it has stopped', async () => {
     const postgres = await start();
-    const database = await openDatabase(postgres.url, { connectTimeoutMs: 1_000 });
-    const migrations = await readMigrations(DEFAULT_MIGRATIONS_DIR);
-    await applyMigrations(database.pool, migrations);
-    const app = await buildApp({ database, migrations });
-    try {
-      expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
-      await postgres.stop();
-      const response = await app.inject({ method: 'GET', url: '/readyz' });
-      expect(response.statusCode).toBe(503);
-      expect(response.json()).toMatchObject({ code: 'NOT_READY', checks: { database: 'down' } });
-    } finally {
-      await app.close();
-      await database.close();
-    }
+    const app = await appOn(postgres);
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    await postgres.stop();
+    const response = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ code: 'NOT_READY', checks: { database: 'down' } });
   });
 });
 

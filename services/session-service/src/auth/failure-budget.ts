@@ -47,6 +47,20 @@ export class FailureBudget {
     forgetOldest(this.verified, this.maxAddresses);
   }
 
+  /** What a refused address is told (REST's 429, socket.io's RATE_LIMITED). */
+  refusal(waitS: number): string {
+    return (
+      `more than ${this.perMinute} attempts without a valid key from this address in a ` +
+      `minute; retry in ${waitS} s`
+    );
+  }
+
+  /** Counts a check of a key of `prefix` (none: no key) from `address`, that passed or not. */
+  settle(address: string, prefix: string | undefined, verified: boolean, now: number): void {
+    if (!verified) this.record(address, now);
+    else if (prefix !== undefined) this.recordSuccess(address, prefix);
+  }
+
   /** Counts one failed request from `address`. */
   record(address: string, now: number): void {
     const window = this.windows.get(address);

@@ -157,21 +157,17 @@ function auth(app: FastifyInstance, options: AuthPluginOptions, done: () => void
       const wait = failures.retryAfterS(request.ip, prefix, now);
       if (wait > 0) {
         reply.header('retry-after', String(wait));
-        throw new ApiProblem(
-          Problems.rateLimited,
-          `more than ${failures.perMinute} requests without a valid key from this address in ` +
-            `a minute; retry in ${wait} s`,
-        );
+        throw new ApiProblem(Problems.rateLimited, failures.refusal(wait));
       }
       try {
         principal =
           key !== undefined && looksLikeViewerToken(key)
             ? await viewerPrincipal(app, request, access, key)
             : await keyPrincipal(app, request, key);
-        if (prefix !== undefined) failures.recordSuccess(request.ip, prefix);
+        failures.settle(request.ip, prefix, true, now);
       } catch (error) {
         if (error instanceof ApiProblem && error.problem === Problems.unauthorized) {
-          failures.record(request.ip, now);
+          failures.settle(request.ip, prefix, false, now);
           reply.header('WWW-Authenticate', 'Bearer realm="tcplab"');
         }
         throw error;

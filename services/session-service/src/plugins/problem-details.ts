@@ -23,7 +23,7 @@ import { isDatabaseUnavailable } from '../store/unavailable.js';
 import { API_HEADERS } from './protection.js';
 
 /** Seconds a client is asked to wait before retrying a 503 (the database away, say). */
-const RETRY_AFTER_S = 5;
+const NOT_READY_RETRY_AFTER_S = 5;
 
 /** The security headers every answer carries (protection.ts), for those written before routing. */
 const securityHeaders = helmet(API_HEADERS);
@@ -84,13 +84,13 @@ function problemDetails(app: FastifyInstance, _options: unknown, done: () => voi
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiProblem) {
       if (error.problem.status === 503 && !reply.hasHeader('retry-after')) {
-        reply.header('retry-after', String(RETRY_AFTER_S));
+        reply.header('retry-after', String(NOT_READY_RETRY_AFTER_S));
       }
       return send(reply, request, error.problem, error.detail, error.extensions);
     }
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'the database does not answer');
-      reply.header('retry-after', String(RETRY_AFTER_S));
+      reply.header('retry-after', String(NOT_READY_RETRY_AFTER_S));
       return send(reply, request, Problems.notReady, 'the database does not answer; retry shortly');
     }
     const problem = classify(error);

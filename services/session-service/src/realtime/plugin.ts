@@ -135,11 +135,7 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
     const prefix = key === undefined ? undefined : secretPrefix(key);
     const wait = app.failedAuth.retryAfterS(address, prefix, now);
     if (wait > 0) {
-      throw refusal(
-        ErrorCode.RateLimited,
-        `more than ${app.failedAuth.perMinute} attempts without a valid key from this address ` +
-          `in a minute; retry in ${wait} s`,
-      );
+      throw refusal(ErrorCode.RateLimited, app.failedAuth.refusal(wait));
     }
     let verdict: { principal: Watcher } | { refused: string };
     try {
@@ -148,11 +144,8 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
       app.log.error({ err: error }, 'could not check a realtime key or token');
       throw refusal(ErrorCode.NotReady, 'the service cannot check keys now; retry');
     }
-    if ('refused' in verdict) {
-      app.failedAuth.record(address, now);
-      throw refusal(ErrorCode.Unauthorized, verdict.refused);
-    }
-    if (prefix !== undefined) app.failedAuth.recordSuccess(address, prefix);
+    app.failedAuth.settle(address, prefix, !('refused' in verdict), now);
+    if ('refused' in verdict) throw refusal(ErrorCode.Unauthorized, verdict.refused);
     return verdict.principal;
   }
 

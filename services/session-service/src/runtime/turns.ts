@@ -19,11 +19,6 @@ export class Turns {
       this.schedule();
     });
 
-  /** Tasks waiting for a turn. */
-  get length(): number {
-    return this.waiting.length;
-  }
-
   private schedule(): void {
     if (this.scheduled || this.waiting.length === 0) return;
     this.scheduled = true;
