@@ -3,7 +3,8 @@
  * and handed to every stream of that session here.
  */
 import type { TraceEvent as TraceEventView } from '@tcplab/contract';
-import type { LiveSession, SessionRuntime } from '../runtime/runtime.js';
+import type { LiveSession } from '../runtime/live-session.js';
+import type { SessionRuntime } from '../runtime/runtime.js';
 import { liveEventView } from '@tcplab/session-core';
 import { EVENTS_PER_MESSAGE } from './outbox.js';
 import type { TraceSource, ViewListener } from './stream.js';

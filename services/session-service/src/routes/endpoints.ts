@@ -17,7 +17,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { Access } from '../auth/access.js';
 import { ApiProblem, Problems } from '../errors.js';
 import type { SessionCommand } from '@tcplab/session-core';
-import type { LiveSession } from '../runtime/runtime.js';
+import type { LiveSession } from '../runtime/live-session.js';
 import {
   refuseReceiveWithoutConnection,
   toApiProblem,

@@ -14,7 +14,7 @@ import { Access } from '../auth/access.js';
 import { Type } from 'typebox';
 import { ApiProblem, Problems } from '../errors.js';
 import type { SessionCommand } from '@tcplab/session-core';
-import type { LiveSession } from '../runtime/runtime.js';
+import type { LiveSession } from '../runtime/live-session.js';
 
 const errors = { 400: Problem, 404: Problem, 503: Problem };
 

@@ -10,7 +10,7 @@
  * same way on its next use. Scale-out (DESIGN.md) adds a lease per session around `load`: the
  * owner replays, the others route commands to it.
  */
-import type { CreateSession, Limits, Session as SessionView } from '@tcplab/contract';
+import type { CreateSession, Limits } from '@tcplab/contract';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
 import {
@@ -24,18 +24,12 @@ import { ApiProblem, Problems } from '../errors.js';
 import { DEFAULT_MAX_LIVE_SESSIONS, DEFAULT_SESSION_IDLE_S } from '../config.js';
 import { DEFAULT_LIMITS, effectiveLimits, storedOverrides } from '../limits.js';
 import type { Database } from '../store/database.js';
-import {
-  applyNow,
-  applySliced,
-  payloadBytes,
-  SLICE_MS,
-  type CommandResult,
-  type SessionCommand,
-} from '@tcplab/session-core';
+import { payloadBytes, type CommandResult, type SessionCommand } from '@tcplab/session-core';
 import { isUnstored, lastStoredEventIds, writeTrace } from './trace-store.js';
-import { TraceCollector } from './trace-collector.js';
 import { rowsOf } from './trace-rows.js';
 import { TraceWriter } from './trace-writer.js';
+import { LiveSession, TICK_MS } from './live-session.js';
+import { Moves } from './moves.js';
 import { Turns } from './turns.js';
 import {
   deleteSession,
@@ -50,7 +44,6 @@ import {
   updateClock,
   writeCommand,
   writeSnapshot,
-  type NewEndpointRow,
   type SessionRecord,
 } from './store.js';
 
@@ -61,129 +54,6 @@ export type TraceListener = (sessionId: string, events: readonly TraceEvent[]) =
 
 /** Hears that every trace event of a session up to `storedThrough` is in the database. */
 export type StoredListener = (sessionId: string, storedThrough: number) => void;
-
-/** How often a playing realtime clock looks for due events (wall ms). */
-const TICK_MS = 10;
-
-/** One session in memory: its simulation, and where its log stands. */
-export class LiveSession {
-  /** The link settings in force (the session's, changed by setLink commands). */
-  link: Partial<LinkSettings>;
-  commandSeq = 0;
-  lastEventId = 0;
-  readonly knownEndpoints = new Set<string>();
-  /** Trace events since the last snapshot. */
-  eventsSinceSnapshot = 0;
-  /** The command the last snapshot was taken after (0: none). */
-  snapshotSeq = 0;
-  /** When a request last used the session (wall ms): idle sessions leave memory. */
-  usedAt = performance.now();
-  /**
-   * A playing realtime clock: virtual time is `virtualUs` plus speed x the wall time since
-   * `wallMs`. Undefined while paused, and always for a manual clock.
-   */
-  anchor: { wallMs: number; virtualUs: number } | undefined;
-  timer: NodeJS.Timeout | undefined;
-  /** The snapshot being written behind the commands, if any (never rejects). */
-  snapshotWritten: Promise<void> = Promise.resolve();
-  private tail: Promise<unknown> = Promise.resolve();
-
-  constructor(
-    readonly record: SessionRecord,
-    readonly sim: Simulation,
-    /** Writes the trace events of the commands behind them. */
-    readonly trace: TraceWriter,
-  ) {
-    this.link = { ...(record.settings.link as Partial<LinkSettings>) };
-  }
-
-  /** Runs `work` after every earlier call on this session has finished. */
-  exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(work, work);
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Virtual time now: the simulation's, or where a playing realtime clock has got to. */
-  virtualNowUs(wallMs = performance.now()): number {
-    if (this.anchor === undefined) return this.sim.nowUs;
-    const elapsed = (wallMs - this.anchor.wallMs) * 1000 * this.record.clock.speed;
-    return Math.max(this.sim.nowUs, Math.floor(this.anchor.virtualUs + elapsed));
-  }
-
-  /**
-   * Applies a command at virtual time `atUs` (the clock first runs there: a realtime clock's
-   * due events, or a replayed command's time) and collects what it produced: its trace events
-   * as they are, up to `keepEvents` of them, else as rows. Live commands take `turns` between
-   * slices of a long clock move (other requests run between them); a rebuild runs them
-   * straight through.
-   */
-  async apply(
-    command: SessionCommand,
-    atUs: number,
-    turns: Turns | undefined,
-    keepEvents = Infinity,
-  ) {
-    const trace = new TraceCollector(this.record.id, keepEvents);
-    let result: CommandResult;
-    if (turns === undefined) {
-      result = applyNow(this.sim, command, atUs);
-      trace.take(this.sim.drainTrace());
-    } else {
-      // Between the engine's slices, the events so far are made into rows in slices of their
-      // own: each slice in a turn of its own.
-      const collect = async () => {
-        trace.take(this.sim.drainTrace());
-        while (trace.hasPending) {
-          await turns.next();
-          trace.encode(SLICE_MS);
-        }
-      };
-      result = await applySliced(this.sim, command, atUs, async () => {
-        await collect();
-        await turns.next();
-      });
-      await collect();
-    }
-    if (command.kind === 'setLink') this.link = { ...this.link, ...command.link };
-    if (trace.count > 0) this.lastEventId = trace.lastEventId;
-    const newEndpoints: NewEndpointRow[] = [];
-    for (const id of this.sim.endpointIds()) {
-      if (this.knownEndpoints.has(id)) continue;
-      this.knownEndpoints.add(id);
-      const info = this.sim.endpointInfo(id);
-      newEndpoints.push({
-        id,
-        parentId: info.parentId,
-        name: info.name,
-        address: info.local.address,
-        port: info.local.port,
-        options: command.kind === 'addEndpoint' ? (command.spec.options ?? {}) : {},
-      });
-    }
-    this.commandSeq += 1;
-    this.eventsSinceSnapshot += trace.count;
-    return { atUs, result, trace, newEndpoints };
-  }
-
-  view(): SessionView {
-    return {
-      id: this.record.id,
-      name: this.record.name,
-      seed: this.record.seed,
-      clock: {
-        mode: this.record.clock.mode,
-        nowMs: this.virtualNowUs() / 1000,
-        speed: this.record.clock.speed,
-        running: this.anchor !== undefined,
-      },
-      link: this.link as SessionView['link'],
-      defaults: this.record.settings.defaults,
-      lastEventId: this.lastEventId,
-      createdAt: this.record.createdAt.toISOString(),
-    };
-  }
-}
 
 export interface RuntimeOptions {
   /** Draws a seed for a session created without one (tests pass a fixed one). */
@@ -237,7 +107,7 @@ export class SessionRuntime {
   private readonly defaultLimits: Limits;
   private readonly tenantLimits = new Map<string, { readAt: number; limits: Promise<Limits> }>();
   /** Clock moves running and waiting, per tenant (maxConcurrentMoves). */
-  private readonly moves = new Map<string, { running: number; waiting: (() => void)[] }>();
+  private readonly moves = new Moves();
   /** Slices of clock moves and trace encoding, one per turn of the event loop. */
   private readonly turns = new Turns();
   /** Who hears the trace events of commands as they are logged (realtime streams). */
@@ -630,47 +500,17 @@ export class SessionRuntime {
 
   /** Clock moves of a tenant running now and waiting for a place (maxConcurrentMoves). */
   movesOf(tenantId: string): { running: number; waiting: number } {
-    const moves = this.moves.get(tenantId);
-    return { running: moves?.running ?? 0, waiting: moves?.waiting.length ?? 0 };
+    return this.moves.of(tenantId);
   }
 
-  /**
-   * Lets a clock move (advance, run, step) start once fewer than the tenant's
-   * maxConcurrentMoves of its moves run; the others wait their turn, in order (at most
-   * MAX_WAITING_MOVES of them, then 429). One tenant's long moves so leave the event loop's
-   * slices to everyone else. Answers the function that frees the place.
-   */
+  /** Lets a clock move start within the tenant's maxConcurrentMoves (moves.ts). */
   private async startMove(session: LiveSession, command: SessionCommand): Promise<() => void> {
     if (command.kind !== 'advance' && command.kind !== 'run' && command.kind !== 'step') {
       return () => undefined;
     }
     const { tenantId } = session.record;
     const { maxConcurrentMoves } = await this.limitsFor(tenantId);
-    let moves = this.moves.get(tenantId);
-    if (moves === undefined) {
-      moves = { running: 0, waiting: [] };
-      this.moves.set(tenantId, moves);
-    }
-    if (moves.running >= maxConcurrentMoves) {
-      if (moves.waiting.length >= MAX_WAITING_MOVES) {
-        throw new ApiProblem(
-          Problems.rateLimited,
-          `the tenant has ${moves.running} clock moves running and ${moves.waiting.length} ` +
-            'waiting (maxConcurrentMoves); retry when some have finished',
-          { limit: 'maxConcurrentMoves', value: maxConcurrentMoves },
-        );
-      }
-      await new Promise<void>((resolve) => moves.waiting.push(resolve));
-    } else {
-      moves.running += 1;
-    }
-    return () => {
-      // The place goes to the next waiting move, if any; else it is freed.
-      const next = moves.waiting.shift();
-      if (next !== undefined) return next();
-      moves.running -= 1;
-      if (moves.running === 0 && this.moves.get(tenantId) === moves) this.moves.delete(tenantId);
-    };
+    return this.moves.start(tenantId, maxConcurrentMoves);
   }
 
   /**
@@ -916,9 +756,6 @@ export class SessionRuntime {
     session.anchor = undefined;
   }
 }
-
-/** Clock moves of one tenant that may wait for a place before more are refused (429). */
-const MAX_WAITING_MOVES = 100;
 
 function noSession(id: string): ApiProblem {
   return new ApiProblem(Problems.notFound, `no session ${id}`);
