@@ -15,6 +15,7 @@ import problemDetailsPlugin, {
 } from './plugins/problem-details.js';
 import authPlugin, { type AuthOptions } from './plugins/auth.js';
 import protectionPlugin, { NO_LIMITS, type ProtectionOptions } from './plugins/protection.js';
+import forwardingPlugin from './plugins/forwarding.js';
 import runtimePlugin, { type RuntimePluginOptions } from './plugins/runtime.js';
 import endpointRoutes from './routes/endpoints.js';
 import faultRoutes from './routes/faults.js';
@@ -95,6 +96,7 @@ export async function buildApp(options: AppOptions) {
   });
   await app.register(openapiPlugin, { version: SERVICE_VERSION });
   await app.register(runtimePlugin, options.runtime ?? {});
+  await app.register(forwardingPlugin);
   await app.register(realtimePlugin, {
     auth: options.auth ?? { mode: 'keys' },
     trustedProxies: options.trustedProxies,

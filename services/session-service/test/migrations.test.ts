@@ -18,12 +18,15 @@ const TRACE_ONCE = '20261122050000_trace_once_tenant_limits';
 /** Every migration in prisma/migrations, in order. */
 const VIEWER_TOKENS = '20261122070000_viewer_tokens_socket_io';
 const SEGMENT_LABELS = '20261201190000_segment_labels';
-const ALL = [INIT, ENDPOINT_IDS, TRACE_ONCE, VIEWER_TOKENS, SEGMENT_LABELS];
+const SESSION_LEASES = '20261207200000_session_leases';
+const ALL = [INIT, ENDPOINT_IDS, TRACE_ONCE, VIEWER_TOKENS, SEGMENT_LABELS, SESSION_LEASES];
 const MODEL_TABLES = [
   'api_keys',
+  'cluster_keys',
   'commands',
   'endpoints',
   'segments',
+  'session_leases',
   'sessions',
   'snapshots',
   'socket_io_attachments',

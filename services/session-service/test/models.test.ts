@@ -208,6 +208,46 @@ describe('generated client against the migrated schema', () => {
     });
     expect([...read.state]).toEqual([...state]);
     expect(read.lastEventId).toBe(99n);
+    expect(read.engineBehaviour).toBe(1); // written before versions were kept: the first
+  });
+
+  it("writes and reads a session's lease and its engine behaviour", async () => {
+    const session = await seedSession('uni-l');
+    expect(session.engineBehaviour).toBe(1);
+    expect(session.link).toBeNull();
+    await prisma.session.update({
+      where: { id: session.id },
+      data: { engineBehaviour: 2, link: { delayMs: 40 } },
+    });
+    const expiresAt = new Date('2026-12-07T20:00:00.123Z');
+    const lease = await prisma.sessionLease.create({
+      data: {
+        sessionId: session.id,
+        owner: 'instance-1',
+        ownerUrl: 'http://10.0.0.5:3000',
+        epoch: 9_007_199_254_740_993n,
+        expiresAt,
+      },
+    });
+    const read = await prisma.session.findUniqueOrThrow({
+      where: { id: session.id },
+      include: { lease: true },
+    });
+    expect(read.lease).toEqual(lease);
+    expect(read.engineBehaviour).toBe(2);
+    expect(read.link).toEqual({ delayMs: 40 });
+    expect(lease.epoch).toBe(9_007_199_254_740_993n); // a bigint, past 2^53
+    await prisma.session.delete({ where: { id: session.id } });
+    expect(await prisma.sessionLease.count({ where: { sessionId: session.id } })).toBe(0);
+  });
+
+  it('writes and reads the secrets instances share', async () => {
+    const key = await prisma.clusterKey.create({
+      data: { name: 'forwarding', secret: new Uint8Array([1, 2, 3]) },
+    });
+    const read = await prisma.clusterKey.findUniqueOrThrow({ where: { name: 'forwarding' } });
+    expect([...read.secret]).toEqual([1, 2, 3]);
+    expect(read.createdAt).toEqual(key.createdAt);
   });
 
   it('writes and reads viewer tokens of a session', async () => {

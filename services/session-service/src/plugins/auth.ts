@@ -9,7 +9,8 @@
  * The decision is made on the route the router matched and the access it declares
  * (auth/access.ts), never on the URL's spelling. A route that declares none stops the app
  * from starting. Requests with no key or a bad one draw on their address's failure budget
- * (auth/failure-budget.ts) before their key is looked up.
+ * (auth/failure-budget.ts) before their key is looked up. A request another instance forwarded
+ * (plugins/forwarding.ts) carries the identity that instance verified, signed.
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
@@ -17,6 +18,7 @@ import { roleMayCall, type RouteAccess } from '../auth/access.js';
 import { FailureBudget } from '../auth/failure-budget.js';
 import { keyPrefix, verifyKey, type Principal, type Role } from '../auth/keys.js';
 import { looksLikeViewerToken, verifyViewerToken } from '../auth/viewer-tokens.js';
+import { FORWARDED_HEADER } from '../cluster/identity.js';
 import { ApiProblem, Problems } from '../errors.js';
 
 export type AuthOptions = { mode: 'keys' } | { mode: 'disabled' };
@@ -150,7 +152,20 @@ function auth(app: FastifyInstance, options: AuthPluginOptions, done: () => void
     if (access === undefined) throw new ApiProblem(Problems.forbidden, 'this route is closed');
 
     let principal = LOCAL_PRINCIPAL;
-    if (options.auth.mode === 'keys') {
+    const forwarded = request.headers[FORWARDED_HEADER];
+    if (forwarded !== undefined) {
+      // Another instance verified the caller and forwarded the request here (the session's
+      // holder): its signed word stands for the key (cluster/identity.ts).
+      const identity =
+        typeof forwarded === 'string' ? await app.forwarding.verify(request, forwarded) : undefined;
+      if (identity === undefined) {
+        failures.settle(request.ip, undefined, false, Date.now());
+        throw new ApiProblem(Problems.unauthorized, 'the forwarded identity does not verify');
+      }
+      principal = { tenantId: identity.tenantId, role: identity.role };
+      request.budget = identity.budget;
+      request.hops = identity.hops;
+    } else if (options.auth.mode === 'keys') {
       const now = Date.now();
       const key = bearer(request);
       const prefix = key === undefined ? undefined : keyPrefix(key);

@@ -80,26 +80,39 @@ function classify(error: FastifyError): ProblemInit {
   return Problems.internal;
 }
 
+/**
+ * Answers `error` as a problem: what the error handler does, for those that answer an error
+ * outside it (a forwarded request whose holder failed, plugins/forwarding.ts).
+ */
+export function answerError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof ApiProblem) {
+    if (error.problem.status === 503 && !reply.hasHeader('retry-after')) {
+      reply.header('retry-after', String(NOT_READY_RETRY_AFTER_S));
+    }
+    return send(reply, request, error.problem, error.detail, error.extensions);
+  }
+  if (isDatabaseUnavailable(error)) {
+    request.log.warn({ err: error }, 'the database does not answer');
+    reply.header('retry-after', String(NOT_READY_RETRY_AFTER_S));
+    return send(reply, request, Problems.notReady, 'the database does not answer; retry shortly');
+  }
+  const fastifyError = error as FastifyError;
+  const problem = classify(fastifyError);
+  if (problem === Problems.internal) {
+    request.log.error({ err: error }, 'unhandled error');
+    return send(reply, request, problem, 'an unexpected error occurred; the log has details');
+  }
+  const errors = fastifyError.validation === undefined ? {} : { errors: fieldErrors(fastifyError) };
+  return send(reply, request, problem, fastifyError.message, errors);
+}
+
 function problemDetails(app: FastifyInstance, _options: unknown, done: () => void) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof ApiProblem) {
-      if (error.problem.status === 503 && !reply.hasHeader('retry-after')) {
-        reply.header('retry-after', String(NOT_READY_RETRY_AFTER_S));
-      }
-      return send(reply, request, error.problem, error.detail, error.extensions);
+    // The session runs on another instance: the request goes there (plugins/forwarding.ts).
+    if (app.hasDecorator('forwarding') && app.forwarding.takes(error)) {
+      return app.forwarding.forward(error, request, reply);
     }
-    if (isDatabaseUnavailable(error)) {
-      request.log.warn({ err: error }, 'the database does not answer');
-      reply.header('retry-after', String(NOT_READY_RETRY_AFTER_S));
-      return send(reply, request, Problems.notReady, 'the database does not answer; retry shortly');
-    }
-    const problem = classify(error);
-    if (problem === Problems.internal) {
-      request.log.error({ err: error }, 'unhandled error');
-      return send(reply, request, problem, 'an unexpected error occurred; the log has details');
-    }
-    const errors = error.validation === undefined ? {} : { errors: fieldErrors(error) };
-    return send(reply, request, problem, error.message, errors);
+    return answerError(error, request, reply);
   });
 
   app.setNotFoundHandler((request, reply) =>

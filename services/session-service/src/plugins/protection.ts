@@ -137,7 +137,8 @@ async function protection(app: FastifyInstance, options: ProtectionOptions) {
     // draws on its own budget, anything else on its address's (plugins/auth.ts sets `budget`).
     hook: 'preParsing',
     keyGenerator: (request) => request.budget,
-    allowList: isPublic,
+    // A forwarded request drew on its budget where it came in (plugins/forwarding.ts).
+    allowList: (request) => isPublic(request) || request.hops > 0,
     errorResponseBuilder: (_request, context) =>
       new ApiProblem(
         Problems.rateLimited,

@@ -1,5 +1,6 @@
 /** Makes the session runtime available to routes as `app.runtime`. */
 import type { FastifyInstance } from 'fastify';
+import { hostname } from 'node:os';
 import fp from 'fastify-plugin';
 import { SessionRuntime, type RuntimeOptions } from '../runtime/runtime.js';
 
@@ -19,6 +20,16 @@ function runtime(app: FastifyInstance, options: RuntimePluginOptions, done: () =
     await sessions.resumePlaying().catch((error: unknown) => {
       app.log.warn({ err: error }, 'could not look for playing sessions (database not ready?)');
     });
+  });
+  // Other instances reach this one where it listens, unless TCPLAB_ADVERTISE_URL says where.
+  app.addHook('onListen', (done) => {
+    const address = app.server.address();
+    if (address !== null && typeof address !== 'string') {
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const reachable = ['0.0.0.0', '[::]'].includes(host) ? hostname() : host;
+      sessions.advertise(`http://${reachable}:${address.port}`);
+    }
+    done();
   });
   app.addHook('onClose', async () => {
     await sessions.close();

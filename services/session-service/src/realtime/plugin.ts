@@ -26,7 +26,8 @@ import {
   verifyViewerToken,
   type ViewerPrincipal,
 } from '../auth/viewer-tokens.js';
-import { ApiProblem } from '../errors.js';
+import { ApiProblem, Problems } from '../errors.js';
+import { SessionElsewhere } from '../runtime/runtime.js';
 import { isDatabaseUnavailable } from '../store/unavailable.js';
 import { LOCAL_PRINCIPAL, type AuthOptions } from '../plugins/auth.js';
 import { API_HEADERS } from '../plugins/protection.js';
@@ -176,7 +177,15 @@ function realtime(app: FastifyInstance, options: RealtimeOptions, done: () => vo
     const remote =
       app.runtime.running(sessionId) === undefined ? await cluster.locate(sessionId) : undefined;
     if (remote === undefined) {
-      const session = await app.runtime.get(tenantId, sessionId);
+      let session;
+      try {
+        session = await app.runtime.get(tenantId, sessionId);
+      } catch (error) {
+        // Held by an instance that did not answer `watch` (it died, its lease not yet lapsed):
+        // the client subscribes again shortly, and an instance takes the session meanwhile.
+        if (!(error instanceof SessionElsewhere)) throw error;
+        throw new ApiProblem(Problems.notReady, 'the session is moving between instances; retry');
+      }
       return { source: hub.source(session), lastEventId: session.lastEventId };
     }
     const { lastEventId } = await app.runtime.stored(tenantId, sessionId);

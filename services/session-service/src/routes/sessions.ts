@@ -53,11 +53,7 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
       config: { access: Access.read },
       schema: { tags: ['sessions'], summary: 'List sessions', response: { 200: SessionList } },
     },
-    async (request) => ({
-      items: await Promise.all(
-        (await app.runtime.list(request.tenantId)).map((s) => app.runtime.read(s, () => s.view())),
-      ),
-    }),
+    async (request) => ({ items: await app.runtime.list(request.tenantId) }),
   );
 
   app.get(

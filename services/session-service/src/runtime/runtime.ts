@@ -10,7 +10,8 @@
  * same way on its next use. Scale-out (DESIGN.md) adds a lease per session around `load`: the
  * owner replays, the others route commands to it.
  */
-import type { CreateSession, Limits } from '@tcplab/contract';
+import type { CreateSession, Limits, Session as SessionView } from '@tcplab/contract';
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
 import {
@@ -23,6 +24,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { ApiProblem, Problems } from '../errors.js';
 import { DEFAULT_MAX_LIVE_SESSIONS, DEFAULT_SESSION_IDLE_S } from '../config.js';
 import { DEFAULT_LIMITS, effectiveLimits, storedOverrides } from '../limits.js';
+import { LeaseLost, Leases } from '../cluster/leases.js';
+import type { PoolClient } from 'pg';
 import type { Database } from '../store/database.js';
 import { payloadBytes, type CommandResult, type SessionCommand } from '@tcplab/session-core';
 import { isUnstored, lastStoredEventIds, writeTrace } from './trace-store.js';
@@ -36,8 +39,9 @@ import {
   ensureTenant,
   insertSession,
   latestSnapshot,
-  listPlayingSessionIds,
-  listSessionIds,
+  listSessions,
+  listUnheldPlayingSessionIds,
+  storedView,
   loadCommands,
   renameSession,
   toRecord,
@@ -76,6 +80,37 @@ export interface RuntimeOptions {
   snapshotEveryEvents?: number;
   /** Every tenant's limits where it sets none of its own (default DEFAULT_LIMITS). */
   limits?: Limits;
+  /**
+   * Whether closing snapshots every session with commands since its last snapshot (default
+   * true): the next holder, of this version or a later one, then replays nothing.
+   */
+  snapshotOnClose?: boolean;
+  /**
+   * How long a session's lease lasts unless renewed (default 5 s, TCPLAB_LEASE_MS): the longest
+   * the sessions of an instance that died wait for another to take them.
+   */
+  leaseMs?: number;
+  /**
+   * Where other instances reach this one (TCPLAB_ADVERTISE_URL); without it, the address the
+   * server listens on once it does (`advertise`).
+   */
+  advertiseUrl?: string;
+}
+
+/** A session's lease lasts this long unless renewed (TCPLAB_LEASE_MS). */
+export const DEFAULT_LEASE_MS = 5_000;
+
+/** Another instance runs the session: the request goes there (cluster/forwarding.ts). */
+export class SessionElsewhere extends Error {
+  override readonly name = 'SessionElsewhere';
+  constructor(
+    readonly sessionId: string,
+    readonly ownerUrl: string,
+    /** How long the owner's lease has left unless renewed (ms). */
+    readonly remainingMs: number,
+  ) {
+    super(`session ${sessionId} runs at ${ownerUrl}`);
+  }
 }
 
 /** How long a tenant's limits are used before they are read again (wall ms). */
@@ -104,6 +139,7 @@ export class SessionRuntime {
   private readonly tenants = new Map<string, Promise<void>>();
   private readonly randomSeed: () => number;
   private readonly snapshotEveryEvents: number;
+  private readonly snapshotOnClose: boolean;
   private readonly defaultLimits: Limits;
   private readonly tenantLimits = new Map<string, { readAt: number; limits: Promise<Limits> }>();
   /** Clock moves running and waiting, per tenant (maxConcurrentMoves). */
@@ -119,6 +155,12 @@ export class SessionRuntime {
   private readonly maxLiveSessions: number;
   private readonly pinMs: number;
   private readonly sweeper: NodeJS.Timeout;
+  /** Which sessions this instance may run (the others run elsewhere, or nowhere yet). */
+  readonly leases: Leases;
+  /** Looks for playing sessions nobody runs (their instance died), every lease length. */
+  private readonly orphanScan: NodeJS.Timeout;
+  /** Set once the instance stops: it takes no session it does not run already. */
+  private stopping = false;
 
   constructor(
     private readonly db: Database,
@@ -127,6 +169,7 @@ export class SessionRuntime {
   ) {
     this.randomSeed = options.randomSeed ?? (() => Math.floor(Math.random() * 0x1_0000_0000));
     this.snapshotEveryEvents = options.snapshotEveryEvents ?? SNAPSHOT_EVERY_EVENTS;
+    this.snapshotOnClose = options.snapshotOnClose ?? true;
     this.defaultLimits = options.limits ?? DEFAULT_LIMITS;
     this.idleMs = options.idleMs ?? DEFAULT_SESSION_IDLE_S * 1000;
     this.maxLiveSessions = options.maxLiveSessions ?? DEFAULT_MAX_LIVE_SESSIONS;
@@ -136,6 +179,28 @@ export class SessionRuntime {
       options.sweepMs ?? Math.min(this.idleMs / 4, 60_000),
     );
     this.sweeper.unref();
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.leases = new Leases(db.pool, {
+      instanceId: randomUUID(),
+      url: options.advertiseUrl ?? '',
+      leaseMs,
+      log,
+    });
+    this.leases.start((lost) => {
+      for (const id of lost) {
+        const session = this.live.get(id);
+        if (session === undefined) continue;
+        this.log.warn({ sessionId: id }, 'another instance took the session: it left memory');
+        this.evict(session);
+      }
+    });
+    this.orphanScan = setInterval(() => void this.resumePlaying(), leaseMs);
+    this.orphanScan.unref();
+  }
+
+  /** Where other instances reach this one, once the server listens (unless configured). */
+  advertise(url: string): void {
+    if (this.leases.options.url === '') this.leases.options.url = url;
   }
 
   /** The limits in force for a tenant (its own over the defaults), read at most every 30 s. */
@@ -201,6 +266,8 @@ export class SessionRuntime {
       settings: { link: body.link ?? {}, defaults: body.defaults ?? {} },
       clock: { mode: body.clock?.mode ?? 'manual', speed: body.clock?.speed ?? 1, paused: true },
     });
+    // A new session is free: its lease is this instance's at once.
+    await this.leases.claim(record.id);
     const session = this.liveSession(record, simulationFor(record));
     this.addLive(session);
     return session;
@@ -208,7 +275,13 @@ export class SessionRuntime {
 
   /** The session, from memory or rebuilt from its log; 404 for another tenant's or none. */
   async get(tenantId: string, id: string): Promise<LiveSession> {
-    const session = this.live.get(id) ?? (await this.load(id));
+    let session = this.live.get(id);
+    if (session !== undefined && !this.leases.holds(id)) {
+      // The lease lapsed here (renewals failed): another instance may have the session now.
+      this.evict(session);
+      session = undefined;
+    }
+    session ??= await this.load(id);
     if (session?.record.tenantId !== tenantId) throw noSession(id);
     session.usedAt = performance.now();
     return session;
@@ -332,7 +405,19 @@ export class SessionRuntime {
 
   /** Runs a read of the engine after every command queued before it. */
   read<T>(session: LiveSession, look: () => T | Promise<T>): Promise<T> {
-    return session.exclusive(async () => look());
+    return session.exclusive(async () => {
+      this.checkRunning(session);
+      return look();
+    });
+  }
+
+  /**
+   * Refuses to use a session that left memory while the call waited its turn (its lease lost,
+   * a write failed, idle, deleted): what it holds may be ahead of the log, or another instance
+   * may run it now. LeaseLost sends the request again to wherever it is (a deleted one: 404).
+   */
+  private checkRunning(session: LiveSession): void {
+    if (this.live.get(session.record.id) !== session) throw new LeaseLost(session.record.id);
   }
 
   /**
@@ -345,26 +430,35 @@ export class SessionRuntime {
     look: (storedThrough: number) => Promise<T>,
   ): Promise<T> {
     // Settled at once into a boolean: a failure must not be an unhandled rejection meanwhile.
-    const { written } = await session.exclusive(() =>
-      Promise.resolve({
+    const { written } = await session.exclusive(() => {
+      this.checkRunning(session);
+      return Promise.resolve({
         written: session.trace.flushed().then(
           () => true,
           () => false,
         ),
-      }),
-    );
+      });
+    });
     if (!(await written)) {
       throw new ApiProblem(Problems.notReady, 'the trace is being written again; retry');
     }
     return look(session.trace.storedThrough);
   }
 
-  async list(tenantId: string): Promise<LiveSession[]> {
-    const ids = await listSessionIds(this.db.prisma, tenantId);
-    const sessions = await Promise.all(
-      ids.map((id) => this.get(tenantId, id).catch(() => undefined)),
+  /**
+   * A tenant's sessions: those this instance runs as they are now, the others as their rows
+   * say (listing loads nothing).
+   */
+  async list(tenantId: string): Promise<SessionView[]> {
+    const rows = await listSessions(this.db.prisma, tenantId);
+    return Promise.all(
+      rows.map(async (row) => {
+        const live = this.live.get(row.id);
+        if (live === undefined || !this.leases.holds(row.id)) return storedView(row);
+        // Left memory meanwhile: its row says all the same.
+        return this.read(live, () => live.view()).catch(() => storedView(row));
+      }),
     );
-    return sessions.filter((s): s is LiveSession => s !== undefined);
   }
 
   async rename(session: LiveSession, name: string): Promise<void> {
@@ -381,6 +475,7 @@ export class SessionRuntime {
       await session.snapshotWritten;
       await deleteSession(this.db.prisma, session.record.id);
       this.live.delete(session.record.id);
+      this.leases.forget(session.record.id);
     });
   }
 
@@ -396,9 +491,7 @@ export class SessionRuntime {
     check: () => void = () => undefined,
   ): Promise<CommandResult & { events: number }> {
     return session.exclusive(async () => {
-      if (this.live.get(session.record.id) !== session) {
-        throw noSession(session.record.id);
-      }
+      this.checkRunning(session);
       command = await this.withinLimits(session, command);
       check();
       await session.trace.room();
@@ -418,19 +511,26 @@ export class SessionRuntime {
       const { trace } = applied;
       const inline = session.trace.takesInline(trace.count) ? trace.events : undefined;
       try {
-        await writeCommand(this.db.pool, {
-          sessionId: session.record.id,
-          seq: session.commandSeq,
-          command,
-          atUs: applied.atUs,
-          inlineEvents: inline,
-          states: trace.states,
-          newEndpoints: applied.newEndpoints,
-          nowUs: session.sim.nowUs,
-          lastEventId: session.lastEventId,
-        });
+        await writeCommand(
+          this.db.pool,
+          {
+            sessionId: session.record.id,
+            seq: session.commandSeq,
+            command,
+            atUs: applied.atUs,
+            inlineEvents: inline,
+            states: trace.states,
+            newEndpoints: applied.newEndpoints,
+            nowUs: session.sim.nowUs,
+            lastEventId: session.lastEventId,
+            ...(command.kind === 'setLink' ? { link: session.link } : {}),
+          },
+          this.fence(session.record.id),
+        );
       } catch (error) {
         this.evict(session);
+        // Another instance holds the session now: nothing was written; the caller asks it.
+        if (error instanceof LeaseLost) throw error;
         this.log.error({ err: error, sessionId: session.record.id }, 'command not persisted');
         throw new ApiProblem(
           Problems.notReady,
@@ -545,7 +645,8 @@ export class SessionRuntime {
   }
 
   private liveSession(record: SessionRecord, sim: Simulation): LiveSession {
-    const trace = new TraceWriter((rows) => writeTrace(this.db.tracePool, rows), {
+    const fence = this.fence(record.id);
+    const trace = new TraceWriter((rows) => writeTrace(this.db.tracePool, rows, fence), {
       onStored: (through) => {
         for (const listener of this.storedListeners) listener(record.id, through);
       },
@@ -566,9 +667,12 @@ export class SessionRuntime {
     const id = session.record.id;
     this.stopTicking(session);
     if (this.live.get(id) === session) this.live.delete(id);
-    const settled = Promise.all([session.trace.settled(), session.snapshotWritten]).then(
-      () => undefined,
-    );
+    // Its lease goes once its writes have (a lease already lost is not released).
+    const settled = Promise.all([session.trace.settled(), session.snapshotWritten])
+      .then(() => this.leases.release([id]))
+      .catch((error: unknown) => {
+        this.log.warn({ err: error, sessionId: id }, 'lease not released: it lapses instead');
+      });
     this.retiring.set(id, settled);
     void settled.then(() => {
       if (this.retiring.get(id) === settled) this.retiring.delete(id);
@@ -594,12 +698,22 @@ export class SessionRuntime {
       try {
         await session.trace.flushed();
         const state = await gzipAsync(json);
-        await writeSnapshot(this.db.pool, session.record.id, { ...at, state });
+        await writeSnapshot(
+          this.db.pool,
+          session.record.id,
+          { ...at, state },
+          this.fence(session.record.id),
+        );
       } catch (error) {
         // Only a longer rebuild is lost: the log has everything.
         this.log.warn({ err: error, sessionId: session.record.id }, 'snapshot not written');
       }
     });
+  }
+
+  /** The check each write of the session makes first: this instance still holds it. */
+  private fence(sessionId: string) {
+    return (client: PoolClient) => this.leases.fence(client, sessionId);
   }
 
   /** Rebuilds a session from its log, once even when several requests ask at the same time. */
@@ -614,6 +728,24 @@ export class SessionRuntime {
 
   private async replay(id: string): Promise<LiveSession | undefined> {
     await this.retiring.get(id);
+    if (this.stopping) {
+      throw new ApiProblem(Problems.notReady, 'this instance is stopping; retry');
+    }
+    const claim = await this.leases.claim(id);
+    if (claim.kind === 'missing') return undefined;
+    if (claim.kind === 'elsewhere') {
+      throw new SessionElsewhere(id, claim.ownerUrl, claim.remainingMs);
+    }
+    try {
+      return await this.rebuild(id);
+    } catch (error) {
+      await this.leases.release([id]).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Rebuilds a session this instance has just taken the lease of. */
+  private async rebuild(id: string): Promise<LiveSession | undefined> {
     const row = await this.db.prisma.session.findUnique({ where: { id } });
     if (row === null) return undefined;
     const record = toRecord(row);
@@ -698,23 +830,52 @@ export class SessionRuntime {
     });
   }
 
-  /** After a restart: the realtime sessions that were playing play on, from their last time. */
+  /**
+   * Realtime sessions that play and that no instance holds (after a restart, or when the
+   * instance that ran them died and its lease lapsed) play on here, from their last time. Run
+   * at start and every lease length; of several instances looking, one takes each session.
+   */
   async resumePlaying(): Promise<void> {
-    for (const id of await listPlayingSessionIds(this.db.prisma)) {
+    if (this.stopping) return;
+    for (const id of await listUnheldPlayingSessionIds(this.db.pool)) {
+      if (this.live.has(id)) continue;
       await this.load(id).catch((error: unknown) => {
+        if (error instanceof SessionElsewhere) return; // another instance took it first
         this.log.error({ err: error, sessionId: id }, 'could not resume a playing session');
       });
     }
   }
 
-  /** Stops every clock and writes the trace still queued (the service is closing). */
+  /**
+   * The instance stops: it takes no more sessions; every session it runs stops its clock (a
+   * playing one stays playing in the database, for another instance to play on), is
+   * snapshotted (snapshotOnClose), has its trace written, and its lease given up, so that
+   * others take it at once.
+   */
   async close(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.sweeper);
-    for (const session of this.live.values()) this.stopTicking(session);
+    clearInterval(this.orphanScan);
+    await this.leases.stop();
+    const sessions = [...this.live.values()];
+    await Promise.all(
+      sessions.map((session) =>
+        session.exclusive(() => {
+          this.stopTicking(session);
+          if (this.snapshotOnClose && session.commandSeq > session.snapshotSeq) {
+            this.snapshot(session);
+          }
+          return Promise.resolve();
+        }),
+      ),
+    );
     await Promise.all([
-      ...[...this.live.values()].flatMap((s) => [s.trace.settled(), s.snapshotWritten]),
+      ...sessions.flatMap((s) => [s.trace.settled(), s.snapshotWritten]),
       ...this.retiring.values(),
     ]);
+    await this.leases.release(sessions.map((s) => s.record.id)).catch((error: unknown) => {
+      this.log.warn({ err: error }, 'leases not released: they lapse instead');
+    });
   }
 
   private startTicking(session: LiveSession): void {

@@ -3,11 +3,12 @@
  * snapshots. A command is written in one transaction before its response (trace-store.ts
  * writes the trace events it produced).
  */
+import type { Session as SessionView } from '@tcplab/contract';
 import type { TraceEvent } from '@tcplab/engine';
 import type { Pool } from 'pg';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { SessionCommand } from '@tcplab/session-core';
-import { transaction } from '../store/database.js';
+import { transaction, type Fence } from '../store/database.js';
 import { insertTrace } from './trace-store.js';
 
 export interface SessionSettings {
@@ -66,6 +67,8 @@ export interface CommandWrite {
   /** Virtual time and last event id after the command. */
   nowUs: number;
   lastEventId: number;
+  /** The link settings in force after a setLink command (what a listing shows). */
+  link?: object;
 }
 
 /** A `sessions` row as the runtime keeps it. */
@@ -114,13 +117,48 @@ export async function insertSession(
   return toRecord(row);
 }
 
-export async function listSessionIds(prisma: PrismaClient, tenantId: string): Promise<string[]> {
-  const rows = await prisma.session.findMany({
-    where: { tenantId },
-    orderBy: { createdAt: 'asc' },
-    select: { id: true },
-  });
-  return rows.map((row) => row.id);
+/** A tenant's session rows, oldest first. */
+export function listSessions(prisma: PrismaClient, tenantId: string): Promise<SessionRow[]> {
+  return prisma.session.findMany({ where: { tenantId }, orderBy: { createdAt: 'asc' } });
+}
+
+type SessionRow = Awaited<ReturnType<PrismaClient['session']['findUniqueOrThrow']>>;
+
+/**
+ * A session as its row says it is, for a session this instance does not run: every command's
+ * effect is there (the row is written with the command), but a realtime clock playing
+ * elsewhere shows the time of its last command.
+ */
+export function storedView(row: SessionRow): SessionView {
+  const record = toRecord(row);
+  return {
+    id: record.id,
+    name: record.name,
+    seed: record.seed,
+    clock: {
+      mode: record.clock.mode,
+      nowMs: Number(row.nowUs) / 1000,
+      speed: record.clock.speed,
+      running: record.clock.mode === 'realtime' && !record.clock.paused,
+    },
+    link: (row.link ?? record.settings.link) as SessionView['link'],
+    defaults: record.settings.defaults,
+    lastEventId: Number(row.lastEventId),
+    createdAt: record.createdAt.toISOString(),
+  };
+}
+
+/**
+ * Playing realtime sessions no instance holds (never taken since a restart, or their instance
+ * died and the lease lapsed): some instance must take them, to play them on.
+ */
+export async function listUnheldPlayingSessionIds(pool: Pool): Promise<string[]> {
+  const result = await pool.query<{ id: string }>(
+    `SELECT s.id FROM sessions s LEFT JOIN session_leases l ON l.session_id = s.id
+       WHERE s.clock_mode = 'realtime' AND NOT s.paused
+         AND (l.session_id IS NULL OR l.expires_at <= now())`,
+  );
+  return result.rows.map((row) => row.id);
 }
 
 export async function renameSession(prisma: PrismaClient, id: string, name: string): Promise<void> {
@@ -147,14 +185,6 @@ export async function updateClock(
 }
 
 /** Realtime sessions whose clock was playing: they play on after a restart. */
-export async function listPlayingSessionIds(prisma: PrismaClient): Promise<string[]> {
-  const rows = await prisma.session.findMany({
-    where: { clockMode: 'realtime', paused: false },
-    select: { id: true },
-  });
-  return rows.map((row) => row.id);
-}
-
 export interface SnapshotRow {
   commandSeq: number;
   lastEventId: number;
@@ -171,8 +201,10 @@ export async function writeSnapshot(
   pool: Pool,
   sessionId: string,
   snapshot: SnapshotRow & { timeUs: number },
+  fence: Fence,
 ): Promise<void> {
   await transaction(pool, async (client) => {
+    await fence(client);
     await client.query(
       `INSERT INTO snapshots (session_id, command_seq, last_event_id, time_us, state)
          VALUES ($1, $2, $3, $4, $5)`,
@@ -220,8 +252,9 @@ export async function loadCommands(
  * with its trace events when given `inlineEvents`; otherwise they follow through the session's
  * TraceWriter (the log alone can regenerate them).
  */
-export async function writeCommand(pool: Pool, write: CommandWrite): Promise<void> {
+export async function writeCommand(pool: Pool, write: CommandWrite, fence: Fence): Promise<void> {
   await transaction(pool, async (client) => {
+    await fence(client);
     await client.query(
       `INSERT INTO commands (session_id, seq, kind, payload, at_us) VALUES ($1, $2, $3, $4, $5)`,
       [write.sessionId, write.seq, write.command.kind, JSON.stringify(write.command), write.atUs],
@@ -252,9 +285,16 @@ export async function writeCommand(pool: Pool, write: CommandWrite): Promise<voi
       ]);
     }
     await client.query(
-      `UPDATE sessions SET last_command = $2, last_event_id = $3, now_us = $4, updated_at = now()
+      `UPDATE sessions SET last_command = $2, last_event_id = $3, now_us = $4, updated_at = now(),
+         link = COALESCE($5::jsonb, link)
          WHERE id = $1`,
-      [write.sessionId, write.seq, write.lastEventId, write.nowUs],
+      [
+        write.sessionId,
+        write.seq,
+        write.lastEventId,
+        write.nowUs,
+        write.link === undefined ? null : JSON.stringify(write.link),
+      ],
     );
   });
 }

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { TraceEvent } from '@tcplab/engine';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { transaction } from '../store/database.js';
+import { transaction, type Fence } from '../store/database.js';
 import {
   copyLines,
   SEGMENTS,
@@ -24,8 +24,9 @@ import {
  * while it waits for a second could wait forever for another writer doing the same). Batches
  * follow one another, so each table holds a prefix of its rows.
  */
-export async function writeTrace(pool: Pool, rows: TraceRows): Promise<void> {
+export async function writeTrace(pool: Pool, rows: TraceRows, fence: Fence): Promise<void> {
   await inTransaction(pool, async (client) => {
+    await fence(client);
     await copyRows(client, TRACE_EVENTS, rows.others);
     await copyRows(client, SEGMENTS, rows.segments);
   });

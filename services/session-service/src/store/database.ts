@@ -105,6 +105,12 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
+/**
+ * The first statement of a transaction that writes a session: refuses, by throwing, unless
+ * this instance still holds the session (cluster/leases.ts).
+ */
+export type Fence = (client: pg.PoolClient) => Promise<void>;
+
 /** Runs `work` on one pooled connection in a transaction: committed if it resolves, else rolled back. */
 export async function transaction<T>(
   pool: pg.Pool,
