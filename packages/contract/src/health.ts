@@ -25,10 +25,24 @@ export const Health = Type.Object(
 );
 export type Health = Static<typeof Health>;
 
+/**
+ * This instance's place among the instances on one database: `serving` while it takes
+ * requests, `draining` once it was told to stop (it answers 503 then, for the balancer to send
+ * requests elsewhere, and gives its sessions up as it closes).
+ */
+export const ClusterPlace = Type.Object({
+  instance: Type.String({ description: 'This instance, as session leases name it' }),
+  url: Type.String({ description: 'Where the other instances reach it' }),
+  state: Type.Union([Type.Literal('serving'), Type.Literal('draining')]),
+  sessions: Type.Integer({ minimum: 0, description: 'Sessions whose lease it holds' }),
+});
+export type ClusterPlace = Static<typeof ClusterPlace>;
+
 /** What /readyz checked: the database answers, and every migration on disk is applied. */
 export const ReadinessChecks = Type.Object({
   database: Type.Union([Type.Literal('up'), Type.Literal('down')]),
   embeddedDatabase: Type.Optional(EmbeddedDatabase),
+  cluster: Type.Optional(ClusterPlace),
   migrations: Type.Object({
     applied: Type.Integer({ minimum: 0, description: 'Migrations recorded as applied' }),
     pending: Type.Array(Type.String(), { description: 'Migrations on disk not yet applied' }),

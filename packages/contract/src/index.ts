@@ -8,7 +8,14 @@ export {
   SocketProblem,
   type ProblemInit,
 } from './problem.js';
-export { EmbeddedDatabase, Health, NotReadyProblem, Readiness, ReadinessChecks } from './health.js';
+export {
+  ClusterPlace,
+  EmbeddedDatabase,
+  Health,
+  NotReadyProblem,
+  Readiness,
+  ReadinessChecks,
+} from './health.js';
 export {
   BurstLoss,
   ClockAction,

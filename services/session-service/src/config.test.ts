@@ -28,6 +28,9 @@ describe('loadConfig', () => {
       traceConnections: 1,
       sessionIdleMs: 600_000,
       maxLiveSessions: 1_000,
+      leaseMs: 5_000,
+      advertiseUrl: undefined,
+      drainMs: 0,
       limits: {
         maxSessions: 100,
         maxEndpoints: 64,
@@ -68,6 +71,9 @@ describe('loadConfig', () => {
           TCPLAB_TRACE_CONNECTIONS: '3',
           TCPLAB_SESSION_IDLE_S: '120',
           TCPLAB_MAX_LIVE_SESSIONS: '5_000',
+          TCPLAB_LEASE_MS: '2000',
+          TCPLAB_ADVERTISE_URL: 'http://10.0.0.5:8080',
+          TCPLAB_DRAIN_MS: '1500',
           TCPLAB_MAX_SESSIONS: '20',
           TCPLAB_MAX_ENDPOINTS: '8',
           TCPLAB_MAX_TRACE_EVENTS: '2_000_000',
@@ -95,6 +101,9 @@ describe('loadConfig', () => {
       traceConnections: 3,
       sessionIdleMs: 120_000,
       maxLiveSessions: 5_000,
+      leaseMs: 2_000,
+      advertiseUrl: 'http://10.0.0.5:8080',
+      drainMs: 1_500,
       limits: {
         maxSessions: 20,
         maxEndpoints: 8,
@@ -163,6 +172,18 @@ describe('loadConfig', () => {
     [
       { TCPLAB_MAX_LIVE_SESSIONS: '-5' },
       'TCPLAB_MAX_LIVE_SESSIONS must be an integer from 1 to 1000000 (got "-5")',
+    ],
+    [
+      { TCPLAB_LEASE_MS: '100' },
+      'TCPLAB_LEASE_MS must be an integer from 300 to 600000 (got "100")',
+    ],
+    [
+      { TCPLAB_DRAIN_MS: '2s' },
+      'TCPLAB_DRAIN_MS must be an integer from 0 to 600000 (got "2s")',
+    ],
+    [
+      { TCPLAB_ADVERTISE_URL: 'http://10.0.0.5:3000/tcplab' },
+      'TCPLAB_ADVERTISE_URL must be where other instances reach this one, such as http://10.0.0.5:3000 (got "http://10.0.0.5:3000/tcplab")',
     ],
     [
       { TCPLAB_TRUSTED_PROXIES: '10.0.0.0/33' },

@@ -45,6 +45,21 @@ export interface Config {
   sessionIdleMs: number;
   /** TCPLAB_MAX_LIVE_SESSIONS: sessions in memory at most (the least recently used leave). */
   maxLiveSessions: number;
+  /**
+   * TCPLAB_LEASE_MS: how long a session's lease lasts unless renewed, and so the longest the
+   * sessions of an instance that died wait for another to take them (cluster/leases.ts).
+   */
+  leaseMs: number;
+  /**
+   * TCPLAB_ADVERTISE_URL: where the other instances reach this one (`http://host:port`);
+   * undefined: the address the server listens on (its host name when it listens on all).
+   */
+  advertiseUrl: string | undefined;
+  /**
+   * TCPLAB_DRAIN_MS: after SIGTERM or SIGINT, how long the instance answers /readyz 503 while
+   * it goes on serving, for the balancer to stop sending it requests, before it closes.
+   */
+  drainMs: number;
   /** TCPLAB_MAX_*: the default limits of every tenant (limits.ts). */
   limits: Limits;
 }
@@ -55,6 +70,10 @@ export const DEFAULT_TRACE_CONNECTIONS = 1;
 export const DEFAULT_SESSION_IDLE_S = 600;
 /** Sessions an instance keeps in memory at most, by default. */
 export const DEFAULT_MAX_LIVE_SESSIONS = 1_000;
+/** A session's lease lasts this long unless renewed, by default (ms). */
+export const DEFAULT_LEASE_MS = 5_000;
+/** The shortest lease accepted: renewed every third of it, over the network to Postgres. */
+const MIN_LEASE_MS = 300;
 
 /** The shortest bootstrap key accepted: it is a password, and guessable ones are refused. */
 export const MIN_BOOTSTRAP_KEY_LENGTH = 24;
@@ -167,13 +186,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }
   }
 
-  /** An integer variable from 1 to `max`, or its default. */
-  const bounded = (variable: string, fallback: number, max: number): number => {
+  /** An integer variable from `min` (1 unless said) to `max`, or its default. */
+  const bounded = (variable: string, fallback: number, max: number, min = 1): number => {
     const raw = value(variable);
     if (raw === undefined) return fallback;
     const parsed = Number(raw.replaceAll('_', ''));
-    if (!/^\d[\d_]*$/.test(raw) || parsed < 1 || parsed > max) {
-      problems.push(`${variable} must be an integer from 1 to ${max} (got "${raw}")`);
+    if (!/^\d[\d_]*$/.test(raw) || parsed < min || parsed > max) {
+      problems.push(`${variable} must be an integer from ${min} to ${max} (got "${raw}")`);
       return fallback;
     }
     return parsed;
@@ -181,6 +200,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const traceConnections = bounded('TCPLAB_TRACE_CONNECTIONS', DEFAULT_TRACE_CONNECTIONS, 64);
   const sessionIdleMs = bounded('TCPLAB_SESSION_IDLE_S', DEFAULT_SESSION_IDLE_S, 86_400) * 1000;
   const maxLiveSessions = bounded('TCPLAB_MAX_LIVE_SESSIONS', DEFAULT_MAX_LIVE_SESSIONS, 1_000_000);
+  const leaseMs = bounded('TCPLAB_LEASE_MS', DEFAULT_LEASE_MS, 600_000, MIN_LEASE_MS);
+  const drainMs = bounded('TCPLAB_DRAIN_MS', 0, 600_000, 0);
+  const advertiseUrl = value('TCPLAB_ADVERTISE_URL');
+  if (advertiseUrl !== undefined && !/^https?:\/\/[^/\s?#]+$/.test(advertiseUrl)) {
+    problems.push(
+      `TCPLAB_ADVERTISE_URL must be where other instances reach this one, such as http://10.0.0.5:3000 (got "${advertiseUrl}")`,
+    );
+  }
 
   const limits = { ...DEFAULT_LIMITS };
   for (const [limit, variable] of Object.entries(LIMIT_VARIABLES) as [keyof Limits, string][]) {
@@ -203,6 +230,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     traceConnections,
     sessionIdleMs,
     maxLiveSessions,
+    leaseMs,
+    advertiseUrl,
+    drainMs,
     limits,
   };
 }

@@ -59,9 +59,17 @@ async function main(): Promise<void> {
       ? pino(options, pino.destination({ dest: 1, sync: true }))
       : pino(options);
 
-  closeWithGrace({ delay: SHUTDOWN_DELAY_MS, logger }, async ({ signal, err }) => {
+  let drain: (() => void) | undefined;
+  closeWithGrace({ delay: config.drainMs + SHUTDOWN_DELAY_MS, logger }, async ({ signal, err }) => {
     if (err !== undefined) logger.error({ err }, 'shutting down after an error');
     else logger.info(`${signal ?? 'exit'}: shutting down`);
+    if (signal !== undefined && drain !== undefined && config.drainMs > 0) {
+      // /readyz answers 503 while requests are still served: the balancer sends them elsewhere
+      // before the server stops taking them (TCPLAB_DRAIN_MS).
+      drain();
+      logger.info(`draining for ${config.drainMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, config.drainMs));
+    }
     await closeAll(logger);
     // close-with-grace exits right after this; let the log transport write what is pending.
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
@@ -121,6 +129,8 @@ async function main(): Promise<void> {
       limits: config.limits,
       idleMs: config.sessionIdleMs,
       maxLiveSessions: config.maxLiveSessions,
+      leaseMs: config.leaseMs,
+      ...(config.advertiseUrl === undefined ? {} : { advertiseUrl: config.advertiseUrl }),
     },
     trustedProxies: config.trustedProxies,
     ...(embeddedDatabase === undefined ? {} : { embeddedDatabase }),
@@ -132,6 +142,7 @@ async function main(): Promise<void> {
     },
   });
   closers.push({ what: 'the HTTP server', close: () => app.close() });
+  drain = () => app.runtime.drain();
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {

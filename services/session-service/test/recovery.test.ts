@@ -3,9 +3,9 @@
 // where it was, and continuing it must give the trace of a session that was never killed.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMigratedDatabase } from './databases.js';
-import { killLeftovers, runTs, type Child } from './processes.js';
+import { client, startInstance, type Api } from './instances.js';
+import { killLeftovers, type Child } from './processes.js';
 
-const KEY = 'recovery-test-admin-key-0123456789';
 const children: Child[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -15,36 +15,8 @@ afterEach(async () => {
 });
 
 async function startService(databaseUrl: string): Promise<string> {
-  const child = runTs('src/server.ts', [], {
-    ...process.env,
-    LOG_LEVEL: 'info',
-    PORT: '0',
-    DATABASE_URL: databaseUrl,
-    TCPLAB_BOOTSTRAP_KEY: KEY,
-  });
-  children.push(child);
-  const [, address] = await child.waitFor(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
-  return address ?? '';
+  return (await startInstance(children, databaseUrl)).url;
 }
-
-function client(address: string) {
-  return async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${address}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${KEY}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (response.status >= 400) throw new Error(`${method} ${path}: ${await response.text()}`);
-    return response.status === 204
-      ? undefined
-      : ((await response.json()) as Record<string, unknown>);
-  };
-}
-
-type Api = ReturnType<typeof client>;
 
 /** A lossy transfer of 60,000 bytes, stopped 150 ms in: mid-transfer, with losses behind it. */
 async function midTransfer(api: Api): Promise<string> {

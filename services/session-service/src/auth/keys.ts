@@ -2,6 +2,7 @@
  * API keys: bearer secrets (auth/secrets.ts) that speak for a tenant with a role.
  */
 import type { Pool } from 'pg';
+import { ensureTenant } from '../runtime/store.js';
 import type { ApiKey, ApiKeyRole, PrismaClient } from '../generated/prisma/client.js';
 import { digestMatches, newSecret, secretDigest, secretPrefix } from './secrets.js';
 
@@ -31,21 +32,19 @@ export interface NewKey {
 
 /** Stores `key` (its hash) for a tenant, creating the tenant if needed; idempotent. */
 export async function ensureKey(prisma: PrismaClient, k: NewKey): Promise<void> {
-  await prisma.tenant.upsert({
-    where: { id: k.tenantId },
-    create: { id: k.tenantId, name: k.tenantId },
-    update: {},
-  });
-  await prisma.apiKey.upsert({
-    where: { prefix: keyPrefix(k.key) },
-    create: {
-      tenantId: k.tenantId,
-      role: k.role,
-      name: k.name,
-      prefix: keyPrefix(k.key),
-      secretHash: secretDigest(k.key),
-    },
-    update: {},
+  await ensureTenant(prisma, k.tenantId, k.tenantId);
+  // ON CONFLICT DO NOTHING: instances started at once with one bootstrap key all succeed.
+  await prisma.apiKey.createMany({
+    data: [
+      {
+        tenantId: k.tenantId,
+        role: k.role,
+        name: k.name,
+        prefix: keyPrefix(k.key),
+        secretHash: secretDigest(k.key),
+      },
+    ],
+    skipDuplicates: true,
   });
 }
 

@@ -1,6 +1,7 @@
 /**
- * GET /healthz (the process is alive) and GET /readyz (database up, migrations applied); both
- * say how the embedded PostgreSQL is, when the service runs one.
+ * GET /healthz (the process is alive) and GET /readyz (database up, migrations applied, the
+ * instance not stopping: its place in the cluster); both say how the embedded PostgreSQL is,
+ * when the service runs one.
  */
 import {
   Health,
@@ -44,7 +45,8 @@ const health: FastifyPluginCallbackTypebox<HealthOptions> = (app, options, done)
       config: { access: Access.public },
       schema: {
         tags: ['health'],
-        summary: 'Readiness: the database answers and every migration is applied',
+        summary:
+          'Readiness: the database answers, every migration is applied, and the instance is not stopping',
         response: { 200: Readiness, 503: NotReadyProblem },
       },
     },
@@ -60,9 +62,11 @@ const health: FastifyPluginCallbackTypebox<HealthOptions> = (app, options, done)
       } catch (error) {
         app.log.warn({ err: error }, 'readiness: database check failed');
       }
+      const cluster = app.runtime.place();
       const checks: ReadinessChecks = {
         database: applied === undefined ? 'down' : 'up',
         ...embedded(),
+        cluster,
         migrations: {
           applied: applied?.length ?? 0,
           pending: expected.filter((name) => !applied?.includes(name)),
@@ -70,6 +74,9 @@ const health: FastifyPluginCallbackTypebox<HealthOptions> = (app, options, done)
       };
       if (applied === undefined) {
         throw new ApiProblem(Problems.notReady, 'the database does not answer', { checks });
+      }
+      if (cluster.state === 'draining') {
+        throw new ApiProblem(Problems.notReady, 'this instance is stopping', { checks });
       }
       if (checks.migrations.pending.length > 0) {
         const pending = checks.migrations.pending.join(', ');

@@ -10,7 +10,12 @@
  * same way on its next use. Scale-out (DESIGN.md) adds a lease per session around `load`: the
  * owner replays, the others route commands to it.
  */
-import type { CreateSession, Limits, Session as SessionView } from '@tcplab/contract';
+import type {
+  ClusterPlace,
+  CreateSession,
+  Limits,
+  Session as SessionView,
+} from '@tcplab/contract';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
@@ -22,7 +27,11 @@ import {
 } from '@tcplab/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import { ApiProblem, Problems } from '../errors.js';
-import { DEFAULT_MAX_LIVE_SESSIONS, DEFAULT_SESSION_IDLE_S } from '../config.js';
+import {
+  DEFAULT_LEASE_MS,
+  DEFAULT_MAX_LIVE_SESSIONS,
+  DEFAULT_SESSION_IDLE_S,
+} from '../config.js';
 import { DEFAULT_LIMITS, effectiveLimits, storedOverrides } from '../limits.js';
 import { LeaseLost, Leases } from '../cluster/leases.js';
 import type { PoolClient } from 'pg';
@@ -97,9 +106,6 @@ export interface RuntimeOptions {
   advertiseUrl?: string;
 }
 
-/** A session's lease lasts this long unless renewed (TCPLAB_LEASE_MS). */
-export const DEFAULT_LEASE_MS = 5_000;
-
 /** Another instance runs the session: the request goes there (cluster/forwarding.ts). */
 export class SessionElsewhere extends Error {
   override readonly name = 'SessionElsewhere';
@@ -159,8 +165,10 @@ export class SessionRuntime {
   readonly leases: Leases;
   /** Looks for playing sessions nobody runs (their instance died), every lease length. */
   private readonly orphanScan: NodeJS.Timeout;
-  /** Set once the instance stops: it takes no session it does not run already. */
+  /** Set once the instance closes: it takes no session it does not run already. */
   private stopping = false;
+  /** Set once the instance was told to stop: /readyz says so, for the balancer. */
+  private draining = false;
 
   constructor(
     private readonly db: Database,
@@ -196,6 +204,25 @@ export class SessionRuntime {
     });
     this.orphanScan = setInterval(() => void this.resumePlaying(), leaseMs);
     this.orphanScan.unref();
+  }
+
+  /**
+   * The instance was told to stop: /readyz answers 503 from now on, for the balancer to send
+   * requests elsewhere, and it takes no more playing sessions; it serves on until it closes.
+   */
+  drain(): void {
+    this.draining = true;
+    clearInterval(this.orphanScan);
+  }
+
+  /** This instance's place in the cluster, for /readyz. */
+  place(): ClusterPlace {
+    return {
+      instance: this.leases.options.instanceId,
+      url: this.leases.options.url,
+      state: this.draining || this.stopping ? 'draining' : 'serving',
+      sessions: this.leases.count,
+    };
   }
 
   /** Where other instances reach this one, once the server listens (unless configured). */
@@ -530,7 +557,10 @@ export class SessionRuntime {
       } catch (error) {
         this.evict(session);
         // Another instance holds the session now: nothing was written; the caller asks it.
-        if (error instanceof LeaseLost) throw error;
+        if (error instanceof LeaseLost) {
+          this.log.warn({ sessionId: session.record.id }, 'the lease was lost before the write');
+          throw error;
+        }
         this.log.error({ err: error, sessionId: session.record.id }, 'command not persisted');
         throw new ApiProblem(
           Problems.notReady,
@@ -836,7 +866,7 @@ export class SessionRuntime {
    * at start and every lease length; of several instances looking, one takes each session.
    */
   async resumePlaying(): Promise<void> {
-    if (this.stopping) return;
+    if (this.stopping || this.draining) return;
     for (const id of await listUnheldPlayingSessionIds(this.db.pool)) {
       if (this.live.has(id)) continue;
       await this.load(id).catch((error: unknown) => {
@@ -890,6 +920,8 @@ export class SessionRuntime {
           : Promise.resolve();
       done
         .catch((error: unknown) => {
+          // Another instance took the session: it plays there now.
+          if (error instanceof LeaseLost) return undefined;
           if (error instanceof ApiProblem && error.problem === Problems.limitReached) {
             // A full session cannot go on: it stops where it is, as if paused.
             this.log.warn({ sessionId: session.record.id }, error.detail);
