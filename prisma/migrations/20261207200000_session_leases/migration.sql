@@ -10,6 +10,16 @@ CREATE TABLE "session_leases" (
 );
 
 -- CreateTable
+CREATE TABLE "cluster_instances" (
+    "id" TEXT NOT NULL,
+    "url" TEXT NOT NULL,
+    "state" TEXT NOT NULL,
+    "seen_at" TIMESTAMPTZ(6) NOT NULL,
+
+    CONSTRAINT "cluster_instances_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
 CREATE TABLE "cluster_keys" (
     "name" TEXT NOT NULL,
     "secret" BYTEA NOT NULL,

@@ -61,6 +61,10 @@ export async function buildApp(options: AppOptions) {
       : { loggerInstance: options.loggerInstance }),
     // Lets the graceful shutdown finish while keep-alive clients (dashboards) stay connected.
     forceCloseConnections: 'idle',
+    // A request that reaches a closing instance (a balancer's last one, or another instance's
+    // forward) is answered, not refused with 503: its session was handed to a serving instance
+    // (preClose), where the request is forwarded.
+    return503OnClosing: false,
     trustProxy: options.trustedProxies === undefined ? false : [...options.trustedProxies],
     // Unknown fields are refused (400 naming them), not silently dropped; dropping them would
     // also break bodies that are one of several shapes (ajv strips while trying each).
@@ -111,6 +115,17 @@ export async function buildApp(options: AppOptions) {
   await app.register(viewerTokenRoutes);
   await app.register(scenarioRoutes);
   await app.register(dashboardPlugin);
+
+  // Once closing, every answer ends its connection: a keep-alive connection (a balancer's, or
+  // another instance's forwarder's) would otherwise hold the server open until it idles out.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   return app;
 }
 

@@ -177,10 +177,7 @@ describe('loadConfig', () => {
       { TCPLAB_LEASE_MS: '100' },
       'TCPLAB_LEASE_MS must be an integer from 300 to 600000 (got "100")',
     ],
-    [
-      { TCPLAB_DRAIN_MS: '2s' },
-      'TCPLAB_DRAIN_MS must be an integer from 0 to 600000 (got "2s")',
-    ],
+    [{ TCPLAB_DRAIN_MS: '2s' }, 'TCPLAB_DRAIN_MS must be an integer from 0 to 600000 (got "2s")'],
     [
       { TCPLAB_ADVERTISE_URL: 'http://10.0.0.5:3000/tcplab' },
       'TCPLAB_ADVERTISE_URL must be where other instances reach this one, such as http://10.0.0.5:3000 (got "http://10.0.0.5:3000/tcplab")',

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       ? pino(options, pino.destination({ dest: 1, sync: true }))
       : pino(options);
 
-  let drain: (() => void) | undefined;
+  let drain: (() => void) | undefined = undefined;
   closeWithGrace({ delay: config.drainMs + SHUTDOWN_DELAY_MS, logger }, async ({ signal, err }) => {
     if (err !== undefined) logger.error({ err }, 'shutting down after an error');
     else logger.info(`${signal ?? 'exit'}: shutting down`);

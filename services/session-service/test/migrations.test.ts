@@ -22,6 +22,7 @@ const SESSION_LEASES = '20261207200000_session_leases';
 const ALL = [INIT, ENDPOINT_IDS, TRACE_ONCE, VIEWER_TOKENS, SEGMENT_LABELS, SESSION_LEASES];
 const MODEL_TABLES = [
   'api_keys',
+  'cluster_instances',
   'cluster_keys',
   'commands',
   'endpoints',

@@ -241,6 +241,16 @@ describe('generated client against the migrated schema', () => {
     expect(await prisma.sessionLease.count({ where: { sessionId: session.id } })).toBe(0);
   });
 
+  it('writes and reads the instances on the database', async () => {
+    const seenAt = new Date('2026-12-07T20:00:00.5Z');
+    const row = await prisma.clusterInstance.create({
+      data: { id: 'instance-1', url: 'http://10.0.0.5:3000', state: 'serving', seenAt },
+    });
+    expect(await prisma.clusterInstance.findUniqueOrThrow({ where: { id: 'instance-1' } })).toEqual(
+      row,
+    );
+  });
+
   it('writes and reads the secrets instances share', async () => {
     const key = await prisma.clusterKey.create({
       data: { name: 'forwarding', secret: new Uint8Array([1, 2, 3]) },

@@ -244,7 +244,7 @@ describe('leases', () => {
     expect(ids).toEqual(ids.map((_e, i) => i + 1));
   }, 30_000);
 
-  it('an instance that closes gives its sessions up at once: the other takes them without waiting', async () => {
+  it('an instance that closes hands its sessions to the other, which serves them without waiting', async () => {
     const db = await createMigratedDatabase();
     cleanups.push(() => db.dispose());
     const a = await instance(db, 60_000);
@@ -256,11 +256,16 @@ describe('leases', () => {
     await request(a, 'POST', `${base}/clock`, key, { action: 'advance', ms: 7 });
     await a.app.close();
 
-    const { rows } = await db.database.pool.query<{ lapsed: boolean }>(
-      'SELECT expires_at <= now() AS lapsed FROM session_leases WHERE session_id = $1',
+    // Handed to B, the serving instance, with a new epoch: A can write nothing more of it.
+    const { rows } = await db.database.pool.query<{ owner_url: string; epoch: string }>(
+      'SELECT owner_url, epoch FROM session_leases WHERE session_id = $1',
       [sid],
     );
-    expect(rows).toEqual([{ lapsed: true }]);
+    expect(rows).toEqual([{ owner_url: b.url, epoch: '2' }]);
+    const instances = await db.database.pool.query<{ url: string; state: string }>(
+      'SELECT url, state FROM cluster_instances ORDER BY url',
+    );
+    expect(instances.rows).toEqual([{ url: b.url, state: 'serving' }]);
     // Snapshotted at close: B replays nothing.
     const snapshots = await db.database.pool.query<{ command_seq: number }>(
       'SELECT command_seq FROM snapshots WHERE session_id = $1',

@@ -61,8 +61,16 @@ const LOCAL_SHARE = 0.9;
 /** Postgres's foreign-key violation: the session does not exist (or is being deleted). */
 const FOREIGN_KEY_VIOLATION = '23503';
 
+/** An instance another can hand sessions to. */
+interface Peer {
+  id: string;
+  url: string;
+}
+
 export class Leases {
   private readonly held = new Map<string, Held>();
+  /** What this instance tells the others (cluster_instances) at every renewal. */
+  private state: 'serving' | 'stopping' = 'serving';
   private renewer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
 
@@ -151,12 +159,112 @@ export class Leases {
       this.held.delete(id);
       return held === undefined ? [] : [{ id, epoch: held.epoch }];
     });
+    await this.expire(mine);
+  }
+
+  /** Ends leases of this instance now, if still as they were. */
+  private async expire(mine: readonly { id: string; epoch: string }[]): Promise<void> {
     if (mine.length === 0) return;
     await this.pool.query(
       `UPDATE session_leases l SET expires_at = now()
          FROM unnest($1::uuid[], $2::bigint[]) AS mine(id, epoch)
          WHERE l.session_id = mine.id AND l.epoch = mine.epoch AND l.owner = $3`,
       [mine.map((m) => m.id), mine.map((m) => m.epoch), this.options.instanceId],
+    );
+  }
+
+  /**
+   * Gives sessions to serving instances, round the list, as the instance stops: each lease is
+   * written in the peer's name with a new epoch, so requests go to the peer at once (its next
+   * claim takes the lease as its own). Without a serving peer, the leases are released.
+   */
+  async handOver(sessionIds: readonly string[]): Promise<void> {
+    const mine = sessionIds.flatMap((id) => {
+      const held = this.held.get(id);
+      this.held.delete(id);
+      return held === undefined ? [] : [{ id, epoch: held.epoch }];
+    });
+    await this.give(mine);
+  }
+
+  /**
+   * Hands over, as handOver does, the leases still in this instance's name that it never took
+   * up (sessions another stopping instance handed to it, not asked for since).
+   */
+  async handOverUnclaimed(): Promise<void> {
+    const { rows } = await this.pool.query<{ id: string; epoch: string }>(
+      `SELECT session_id AS id, epoch FROM session_leases WHERE owner = $1 AND expires_at > now()`,
+      [this.options.instanceId],
+    );
+    await this.give(rows.filter((row) => !this.held.has(row.id)));
+  }
+
+  private async give(leases: readonly { id: string; epoch: string }[]): Promise<void> {
+    if (leases.length === 0) return;
+    const peers = await this.peers();
+    if (peers.length === 0) {
+      await this.expire(leases);
+      return;
+    }
+    const given = leases.flatMap((lease, i) => {
+      const peer = peers[i % peers.length];
+      return peer === undefined ? [] : [{ ...lease, peer }];
+    });
+    await this.pool.query(
+      `UPDATE session_leases l
+          SET owner = given.peer, owner_url = given.url, epoch = l.epoch + 1,
+              expires_at = now() + $5 * interval '1 millisecond'
+         FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[])
+              AS given(id, epoch, peer, url)
+         WHERE l.session_id = given.id AND l.epoch = given.epoch AND l.owner = $6`,
+      [
+        given.map((g) => g.id),
+        given.map((g) => g.epoch),
+        given.map((g) => g.peer.id),
+        given.map((g) => g.peer.url),
+        this.options.leaseMs,
+        this.options.instanceId,
+      ],
+    );
+  }
+
+  /** Serving instances other than this one, heard from within a lease's length. */
+  private async peers(): Promise<Peer[]> {
+    const { rows } = await this.pool.query<Peer>(
+      `SELECT id, url FROM cluster_instances
+         WHERE state = 'serving' AND id <> $1 AND url <> ''
+           AND seen_at > now() - $2 * interval '1 millisecond'
+         ORDER BY id`,
+      [this.options.instanceId, this.options.leaseMs],
+    );
+    return rows;
+  }
+
+  /**
+   * Tells the others this instance is stopping (it is handed no session); `gone` once it has
+   * stopped (its row is removed).
+   */
+  async stopping(gone = false): Promise<void> {
+    this.state = 'stopping';
+    if (gone) {
+      await this.pool.query('DELETE FROM cluster_instances WHERE id = $1', [
+        this.options.instanceId,
+      ]);
+    } else {
+      await this.heartbeat();
+    }
+  }
+
+  /** Says where this instance is and whether it serves; forgets instances silent for an hour. */
+  async heartbeat(): Promise<void> {
+    if (this.options.url === '') return; // not listening yet
+    await this.pool.query(
+      `INSERT INTO cluster_instances (id, url, state, seen_at) VALUES ($1, $2, $3, now())
+         ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, state = EXCLUDED.state, seen_at = now()`,
+      [this.options.instanceId, this.options.url, this.state],
+    );
+    await this.pool.query(
+      `DELETE FROM cluster_instances WHERE seen_at < now() - interval '1 hour'`,
     );
   }
 
@@ -172,7 +280,8 @@ export class Leases {
   start(onLost: (sessionIds: string[]) => void): void {
     const every = this.options.leaseMs / 3;
     const renew = () => {
-      this.renewing = this.renew()
+      this.renewing = this.heartbeat()
+        .then(() => this.renew())
         .then(onLost)
         .catch((error: unknown) => {
           // Postgres unreachable: the leases lapse here (holds() turns false) as they lapse
@@ -181,10 +290,14 @@ export class Leases {
         })
         .finally(() => {
           this.renewing = undefined;
-          if (this.renewer !== undefined) this.renewer = setTimeout(renew, every);
+          if (this.renewer !== undefined) {
+            this.renewer = setTimeout(renew, every);
+            this.renewer.unref();
+          }
         });
     };
-    this.renewer = setTimeout(renew, every);
+    // The first look at once: the others learn of this instance as soon as it listens.
+    this.renewer = setTimeout(renew, 0);
     this.renewer.unref();
   }
 

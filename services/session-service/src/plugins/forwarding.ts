@@ -63,7 +63,10 @@ declare module 'fastify' {
 
 function forwarding(app: FastifyInstance, _options: unknown, done: (error?: Error) => void) {
   app.register(replyFrom, {
-    undici: { connections: 64, pipelining: 1, headersTimeout: FORWARD_TIMEOUT_MS },
+    // A connection per forward (pipelining 0: no keep-alive). A reused idle connection that
+    // its instance closes as it stops resets a request that may or may not have been read; a
+    // new connection to a stopped instance is refused, and the request safely goes elsewhere.
+    undici: { connections: 64, pipelining: 0, headersTimeout: FORWARD_TIMEOUT_MS },
     disableRequestLogging: true,
   });
   app.decorateRequest('hops', 0);
@@ -115,8 +118,10 @@ function forwarding(app: FastifyInstance, _options: unknown, done: (error?: Erro
           return forwarded;
         },
         onError: (_reply, { error }) => {
-          const code = (error as { cause?: { code?: string } }).cause?.code ?? '';
-          if (NOT_DELIVERED.has(code) || request.method === 'GET' || request.method === 'HEAD') {
+          const cause = (error as { cause?: { code?: string; syscall?: string } }).cause;
+          // Refused, unreachable, or reset while connecting: the holder never read a byte.
+          const undelivered = NOT_DELIVERED.has(cause?.code ?? '') || cause?.syscall === 'connect';
+          if (undelivered || request.method === 'GET' || request.method === 'HEAD') {
             // The holder is gone: once its lease lapses, this instance takes the session.
             void send(request, reply, selfUrl(), lapseMs + LAPSE_MARGIN_MS, 0);
             return;
@@ -145,6 +150,11 @@ function forwarding(app: FastifyInstance, _options: unknown, done: (error?: Erro
     takes: (error: unknown) => error instanceof SessionElsewhere || error instanceof LeaseLost,
     forward: (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
       if (error instanceof SessionElsewhere) {
+        // The holder is at this very address: an earlier process here, which died with the
+        // lease. Once the lease lapses, this one takes the session.
+        if (error.ownerUrl === selfUrl()) {
+          return send(request, reply, selfUrl(), error.remainingMs + LAPSE_MARGIN_MS, 0);
+        }
         return send(request, reply, error.ownerUrl, 0, error.remainingMs);
       }
       // This instance lost the session before writing anything: ask again, through itself.

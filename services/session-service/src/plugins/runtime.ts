@@ -12,6 +12,9 @@ declare module 'fastify' {
 
 export type RuntimePluginOptions = RuntimeOptions;
 
+/** How long a stopping instance still takes connections after handing its sessions over. */
+const FORWARDS_SETTLE_MS = 250;
+
 function runtime(app: FastifyInstance, options: RuntimePluginOptions, done: () => void) {
   const sessions = new SessionRuntime(app.db, app.log, options);
   app.decorate('runtime', sessions);
@@ -30,6 +33,13 @@ function runtime(app: FastifyInstance, options: RuntimePluginOptions, done: () =
       sessions.advertise(`http://${reachable}:${address.port}`);
     }
     done();
+  });
+  // While the server still answers: sessions go to serving instances (SIGTERM's hand-over).
+  app.addHook('preClose', async () => {
+    await sessions.handOver();
+    // A request another instance forwarded here just before the hand-over is still on its way:
+    // it is let in (and forwarded on) before the server stops taking connections.
+    await new Promise((resolve) => setTimeout(resolve, FORWARDS_SETTLE_MS));
   });
   app.addHook('onClose', async () => {
     await sessions.close();

@@ -10,12 +10,7 @@
  * same way on its next use. Scale-out (DESIGN.md) adds a lease per session around `load`: the
  * owner replays, the others route commands to it.
  */
-import type {
-  ClusterPlace,
-  CreateSession,
-  Limits,
-  Session as SessionView,
-} from '@tcplab/contract';
+import type { ClusterPlace, CreateSession, Limits, Session as SessionView } from '@tcplab/contract';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
@@ -27,11 +22,7 @@ import {
 } from '@tcplab/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import { ApiProblem, Problems } from '../errors.js';
-import {
-  DEFAULT_LEASE_MS,
-  DEFAULT_MAX_LIVE_SESSIONS,
-  DEFAULT_SESSION_IDLE_S,
-} from '../config.js';
+import { DEFAULT_LEASE_MS, DEFAULT_MAX_LIVE_SESSIONS, DEFAULT_SESSION_IDLE_S } from '../config.js';
 import { DEFAULT_LIMITS, effectiveLimits, storedOverrides } from '../limits.js';
 import { LeaseLost, Leases } from '../cluster/leases.js';
 import type { PoolClient } from 'pg';
@@ -227,7 +218,11 @@ export class SessionRuntime {
 
   /** Where other instances reach this one, once the server listens (unless configured). */
   advertise(url: string): void {
-    if (this.leases.options.url === '') this.leases.options.url = url;
+    if (this.leases.options.url !== '') return;
+    this.leases.options.url = url;
+    this.leases.heartbeat().catch((error: unknown) => {
+      this.log.warn({ err: error }, 'could not tell the other instances where this one is');
+    });
   }
 
   /** The limits in force for a tenant (its own over the defaults), read at most every 30 s. */
@@ -758,9 +753,6 @@ export class SessionRuntime {
 
   private async replay(id: string): Promise<LiveSession | undefined> {
     await this.retiring.get(id);
-    if (this.stopping) {
-      throw new ApiProblem(Problems.notReady, 'this instance is stopping; retry');
-    }
     const claim = await this.leases.claim(id);
     if (claim.kind === 'missing') return undefined;
     if (claim.kind === 'elsewhere') {
@@ -867,7 +859,8 @@ export class SessionRuntime {
    */
   async resumePlaying(): Promise<void> {
     if (this.stopping || this.draining) return;
-    for (const id of await listUnheldPlayingSessionIds(this.db.pool)) {
+    const me = this.leases.options.instanceId;
+    for (const id of await listUnheldPlayingSessionIds(this.db.pool, me)) {
       if (this.live.has(id)) continue;
       await this.load(id).catch((error: unknown) => {
         if (error instanceof SessionElsewhere) return; // another instance took it first
@@ -877,34 +870,52 @@ export class SessionRuntime {
   }
 
   /**
-   * The instance stops: it takes no more sessions; every session it runs stops its clock (a
-   * playing one stays playing in the database, for another instance to play on), is
-   * snapshotted (snapshotOnClose), has its trace written, and its lease given up, so that
-   * others take it at once.
+   * The instance is about to stop (its server still answers): every session it runs stops its
+   * clock (a playing one stays playing in the database), is snapshotted (snapshotOnClose), has
+   * its trace written, and leaves memory with its lease given to a serving instance, which
+   * requests then reach at once (forwarded from here too). Commands queued before go first.
+   */
+  async handOver(): Promise<void> {
+    this.stopping = true;
+    this.drain();
+    await this.leases.stopping().catch((error: unknown) => {
+      this.log.warn({ err: error }, 'could not tell the other instances this one stops');
+    });
+    await Promise.all([...this.live.values()].map((session) => this.handOverOne(session)));
+    await this.leases.handOverUnclaimed().catch((error: unknown) => {
+      this.log.warn({ err: error }, 'leases handed here not handed on: they lapse instead');
+    });
+  }
+
+  private async handOverOne(session: LiveSession): Promise<void> {
+    const id = session.record.id;
+    await session
+      .exclusive(async () => {
+        if (this.live.get(id) !== session) return;
+        this.stopTicking(session);
+        if (this.snapshotOnClose && session.commandSeq > session.snapshotSeq) {
+          this.snapshot(session);
+        }
+        await Promise.all([session.trace.settled(), session.snapshotWritten]);
+        this.live.delete(id);
+        await this.leases.handOver([id]);
+      })
+      .catch((error: unknown) => {
+        this.log.warn({ err: error, sessionId: id }, 'session not handed over: its lease lapses');
+      });
+  }
+
+  /**
+   * The server has stopped: what is still here (sessions taken while stopping) is written and
+   * released as in handOver, and the instance leaves the cluster.
    */
   async close(): Promise<void> {
-    this.stopping = true;
     clearInterval(this.sweeper);
-    clearInterval(this.orphanScan);
+    await this.handOver();
     await this.leases.stop();
-    const sessions = [...this.live.values()];
-    await Promise.all(
-      sessions.map((session) =>
-        session.exclusive(() => {
-          this.stopTicking(session);
-          if (this.snapshotOnClose && session.commandSeq > session.snapshotSeq) {
-            this.snapshot(session);
-          }
-          return Promise.resolve();
-        }),
-      ),
-    );
-    await Promise.all([
-      ...sessions.flatMap((s) => [s.trace.settled(), s.snapshotWritten]),
-      ...this.retiring.values(),
-    ]);
-    await this.leases.release(sessions.map((s) => s.record.id)).catch((error: unknown) => {
-      this.log.warn({ err: error }, 'leases not released: they lapse instead');
+    await Promise.all(this.retiring.values());
+    await this.leases.stopping(true).catch((error: unknown) => {
+      this.log.warn({ err: error }, 'could not remove this instance from the cluster');
     });
   }
 

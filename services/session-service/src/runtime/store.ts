@@ -153,14 +153,19 @@ export function storedView(row: SessionRow): SessionView {
 }
 
 /**
- * Playing realtime sessions no instance holds (never taken since a restart, or their instance
- * died and the lease lapsed): some instance must take them, to play them on.
+ * Playing realtime sessions no instance runs: none holds them (never taken since a restart, or
+ * their instance died and the lease lapsed), or one that stopped handed them to `instanceId`.
+ * Some instance must take them, to play them on.
  */
-export async function listUnheldPlayingSessionIds(pool: Pool): Promise<string[]> {
+export async function listUnheldPlayingSessionIds(
+  pool: Pool,
+  instanceId: string,
+): Promise<string[]> {
   const result = await pool.query<{ id: string }>(
     `SELECT s.id FROM sessions s LEFT JOIN session_leases l ON l.session_id = s.id
        WHERE s.clock_mode = 'realtime' AND NOT s.paused
-         AND (l.session_id IS NULL OR l.expires_at <= now())`,
+         AND (l.session_id IS NULL OR l.expires_at <= now() OR l.owner = $1)`,
+    [instanceId],
   );
   return result.rows.map((row) => row.id);
 }

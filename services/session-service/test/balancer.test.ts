@@ -1,0 +1,277 @@
+// Three instances behind HAProxy, run with docker/haproxy.cfg itself, on loopback: a class of
+// 100 sessions driven at once while one instance is killed ends exactly as a control run on one
+// instance; a rolling restart (SIGTERM each instance in turn, then start it again) under load
+// fails no request.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMigratedDatabase, type MigratedDatabase } from './databases.js';
+import { ask, eventually, startInstance, type Answer, type Instance } from './instances.js';
+import { killLeftovers, type Child } from './processes.js';
+
+const HAPROXY_CONFIG = fileURLToPath(new URL('../../../docker/haproxy.cfg', import.meta.url));
+const LEASE_MS = 1_500;
+
+const children: Child[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  killLeftovers(children);
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Free loopback ports: bound once to learn them, then let go. */
+async function freePorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    ports.push(typeof address === 'object' && address !== null ? address.port : 0);
+    await new Promise((resolve) => server.close(resolve));
+  }
+  return ports;
+}
+
+interface Cluster {
+  db: MigratedDatabase;
+  ports: number[];
+  instances: Instance[];
+  balancer: string;
+  start(index: number): Promise<Instance>;
+}
+
+async function cluster(): Promise<Cluster> {
+  const db = await createMigratedDatabase();
+  cleanups.push(() => db.dispose());
+  const [bind = 0, ...ports] = await freePorts(4);
+  const start = (index: number) =>
+    startInstance(children, db.url, {
+      PORT: String(ports[index]),
+      TCPLAB_LEASE_MS: String(LEASE_MS),
+      TCPLAB_DRAIN_MS: '1500',
+      TCPLAB_TRUSTED_PROXIES: '127.0.0.1',
+      // The class and its control run: 200 sessions of one tenant, driven by one key.
+      TCPLAB_MAX_SESSIONS: '1000',
+      TCPLAB_RATE_LIMIT: '1000000',
+    });
+  const instances = await Promise.all([0, 1, 2].map(start));
+  const haproxy = spawn('haproxy', ['-db', '-f', HAPROXY_CONFIG], {
+    env: {
+      ...process.env,
+      TCPLAB_BIND: `127.0.0.1:${bind}`,
+      TCPLAB_S1: `127.0.0.1:${ports[0]}`,
+      TCPLAB_S2: `127.0.0.1:${ports[1]}`,
+      TCPLAB_S3: `127.0.0.1:${ports[2]}`,
+      TCPLAB_CHECK_MS: '250',
+    },
+    stdio: 'ignore',
+  });
+  cleanups.push(async () => {
+    haproxy.kill('SIGKILL');
+    await new Promise((resolve) => haproxy.once('exit', resolve));
+  });
+  const balancer = `http://127.0.0.1:${bind}`;
+  await eventually(
+    async () => (await ask(balancer, 'GET', '/readyz').catch(() => undefined))?.status === 200,
+    'HAProxy answering',
+  );
+  return { db, ports, instances, balancer, start };
+}
+
+/** One student's lab: a lossy transfer of 30 kB, moved in steps, read, both sides closed. */
+function lab(seed: number): [method: string, path: string, body?: unknown][] {
+  const steps: [string, string, unknown?][] = [
+    ['POST', '/endpoints', { address: '10.0.0.2', port: 80 }],
+    ['POST', '/endpoints', { address: '10.0.0.1', port: 49152 }],
+    ['POST', '/endpoints/e1/listen'],
+    ['POST', '/endpoints/e2/connect', { remote: { address: '10.0.0.2', port: 80 } }],
+    ['POST', '/clock', { action: 'advance', ms: 20 }],
+    ['POST', '/endpoints/e2/send', { bytes: 30_000 + seed }],
+  ];
+  for (let i = 0; i < 8; i++) steps.push(['POST', '/clock', { action: 'advance', ms: 15 }]);
+  steps.push(
+    ['POST', '/clock', { action: 'run', untilIdle: true, maxMs: 20_000 }],
+    ['POST', '/endpoints/e3/receive', {}],
+    ['POST', '/endpoints/e2/close'],
+    ['POST', '/endpoints/e3/close'],
+    ['POST', '/clock', { action: 'run', untilIdle: true, maxMs: 20_000 }],
+  );
+  return steps;
+}
+
+async function commandsLogged(db: MigratedDatabase, sid: string): Promise<number> {
+  const { rows } = await db.database.pool.query<{ n: string }>(
+    'SELECT count(*) AS n FROM commands WHERE session_id = $1',
+    [sid],
+  );
+  return Number(rows[0]?.n);
+}
+
+/** A request whose answer may be lost (its instance killed): undefined then. */
+async function attempt(url: string, method: string, path: string, body?: unknown) {
+  try {
+    const answer = await ask(url, method, path, body);
+    return answer.status >= 500 ? undefined : answer;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Drives one lab through `url`. A command whose answer was lost is looked up in the log (as a
+ * client reads the session before sending again) and sent again only if it is not there.
+ * Answers the session id and how many commands were acknowledged.
+ */
+async function driveLab(
+  db: MigratedDatabase,
+  url: string,
+  name: string,
+  seed: number,
+  progress: () => void,
+) {
+  let sid: string | undefined;
+  while (sid === undefined) {
+    const created = await attempt(url, 'POST', '/v1/sessions', {
+      name,
+      seed,
+      link: { delayMs: 5, lossRate: 0.02 },
+    });
+    if (created !== undefined) {
+      expect(created.status).toBe(201);
+      sid = String(created.body?.id);
+    } else {
+      const { rows } = await db.database.pool.query<{ id: string }>(
+        'SELECT id FROM sessions WHERE name = $1',
+        [name],
+      );
+      sid = rows[0]?.id;
+    }
+  }
+  let acknowledged = 0;
+  for (const [i, [method, path, body]] of lab(seed).entries()) {
+    for (;;) {
+      const answer: Answer | undefined = await attempt(
+        url,
+        method,
+        `/v1/sessions/${sid}${path}`,
+        body,
+      );
+      if (answer !== undefined) {
+        expect(answer.status, `${method} ${path}: ${JSON.stringify(answer.body)}`).toBeLessThan(
+          300,
+        );
+        acknowledged++;
+        break;
+      }
+      if ((await commandsLogged(db, sid)) > i) break; // applied before its answer was lost
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    progress();
+  }
+  return { sid, acknowledged };
+}
+
+async function wholeTrace(url: string, sid: string) {
+  const read = async (what: string) => {
+    const items: unknown[] = [];
+    for (let after = 0; ;) {
+      const page = await ask(url, 'GET', `/v1/sessions/${sid}/${what}?after=${after}&limit=1000`);
+      expect(page.status).toBe(200);
+      const got = page.body?.items as unknown[];
+      if (got.length === 0) return items;
+      items.push(...got);
+      after = page.body?.nextAfter as number;
+    }
+  };
+  return { events: await read('events'), segments: await read('segments') };
+}
+
+describe('behind HAProxy', () => {
+  it('a class of 100 sessions driven at once, one instance killed mid-run: every session ends as a control run', async () => {
+    const { db, instances, balancer } = await cluster();
+    const CLASS = 100;
+    const perLab = lab(0).length;
+    let done = 0;
+    let killed = false;
+    const killAt = (CLASS * perLab) / 3;
+    const progress = () => {
+      done++;
+      if (!killed && done >= killAt) {
+        killed = true;
+        instances[1]?.child.process.kill('SIGKILL');
+      }
+    };
+    const runs = await Promise.all(
+      Array.from({ length: CLASS }, (_x, i) =>
+        driveLab(db, balancer, `class-${i}`, 1_000 + i, progress),
+      ),
+    );
+    expect(killed).toBe(true);
+
+    // The control: the same labs on one instance, with nothing killed.
+    const survivor = instances[0]?.url ?? '';
+    for (const [i, run] of runs.entries()) {
+      const logged = await commandsLogged(db, run.sid);
+      expect(logged).toBe(perLab); // every command once, the acknowledged ones among them
+      expect(run.acknowledged).toBeLessThanOrEqual(logged);
+      const control = await driveLab(db, survivor, `control-${i}`, 1_000 + i, () => undefined);
+      expect(await wholeTrace(balancer, run.sid)).toEqual(await wholeTrace(survivor, control.sid));
+    }
+  }, 300_000);
+
+  it('a rolling restart under load (SIGTERM each instance in turn, start it again) fails no request', async () => {
+    const { instances, balancer, start } = await cluster();
+    const sessions = await Promise.all(
+      Array.from({ length: 20 }, async (_x, i) => {
+        const created = await ask(balancer, 'POST', '/v1/sessions', { seed: i });
+        expect(created.status).toBe(201);
+        return `/v1/sessions/${String(created.body?.id)}`;
+      }),
+    );
+    const failures: string[] = [];
+    let requests = 0;
+    let stop = false;
+    const load = sessions.map(async (base) => {
+      for (let ms = 1; !stop; ms++) {
+        for (const [method, path, body] of [
+          ['POST', `${base}/clock`, { action: 'advance', ms: 1 }],
+          ['GET', base],
+          ['GET', '/v1/sessions'],
+        ] as const) {
+          requests++;
+          const answer = await ask(balancer, method, path, body).catch(
+            (error: unknown) => ({ status: 0, body: { error: String(error) } }) as Answer,
+          );
+          if (answer.status >= 400 || answer.status === 0) {
+            failures.push(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+          }
+          const nowMs = (answer.body?.clock as { nowMs?: number } | undefined)?.nowMs;
+          if (path === base && nowMs !== ms) {
+            // Never stale: the advance just acknowledged shows.
+            failures.push(`GET ${path}: nowMs ${nowMs} after the advance to ${ms}`);
+          }
+        }
+      }
+    });
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const leaving = instances[i];
+      leaving?.child.process.kill('SIGTERM');
+      const code = await leaving?.child.exited();
+      const said = (leaving?.child.stdout() ?? '')
+        .split('\n')
+        .filter((line) => !/incoming request|request completed/.test(line))
+        .slice(-40)
+        .join('\n');
+      expect(code, `${said}\n${leaving?.child.stderr()}`).toBe(0);
+      instances[i] = await start(i);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    stop = true;
+    await Promise.all(load);
+    expect(failures).toEqual([]);
+    expect(requests).toBeGreaterThan(300);
+  }, 180_000);
+});
