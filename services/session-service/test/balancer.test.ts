@@ -39,7 +39,7 @@ interface Cluster {
   ports: number[];
   instances: Instance[];
   balancer: string;
-  start(index: number): Promise<Instance>;
+  start: (index: number) => Promise<Instance>;
 }
 
 async function cluster(): Promise<Cluster> {
@@ -242,7 +242,7 @@ describe('behind HAProxy', () => {
         ] as const) {
           requests++;
           const answer = await ask(balancer, method, path, body).catch(
-            (error: unknown) => ({ status: 0, body: { error: String(error) } }) as Answer,
+            (error: unknown): Answer => ({ status: 0, body: { error: String(error) } }),
           );
           if (answer.status >= 400 || answer.status === 0) {
             failures.push(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
