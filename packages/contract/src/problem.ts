@@ -35,6 +35,12 @@ export const ErrorCode = {
   AlreadyExists: 'ALREADY_EXISTS',
   /** A clock action the session's clock does not take now (step while a realtime clock plays). */
   ClockConflict: 'CLOCK_CONFLICT',
+  /**
+   * The session cannot be continued exactly here (its log was written by an engine that behaves
+   * otherwise, during an upgrade): it is read-only (409); its trace, segments and capture stay
+   * readable.
+   */
+  SessionReadOnly: 'SESSION_READ_ONLY',
   // Calls TCP refuses, named like the socket errors a program would see (409).
   /** The address and port are taken by another endpoint of the session. */
   AddressInUse: 'EADDRINUSE',
@@ -89,6 +95,11 @@ export const Problems = {
     code: ErrorCode.ClockConflict,
     status: 409,
     title: 'Not possible with this clock now',
+  },
+  sessionReadOnly: {
+    code: ErrorCode.SessionReadOnly,
+    status: 409,
+    title: 'Session read-only here',
   },
   limitReached: { code: ErrorCode.LimitReached, status: 409, title: 'Limit reached' },
   alreadyExists: { code: ErrorCode.AlreadyExists, status: 409, title: 'Already exists' },

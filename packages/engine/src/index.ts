@@ -7,6 +7,7 @@ export * from './wire/index.js';
 export * from './tcp/index.js';
 export { DEFAULT_LINK, type BurstLoss, type LinkSettings } from './net/link.js';
 export type { FaultAction, FaultMatch, FaultRule } from './net/faults.js';
+export { ENGINE_BEHAVIOUR } from './sim/behaviour.js';
 export { Prng, type PrngState } from './sim/prng.js';
 export { EventQueue, type EventQueueState, type Scheduled } from './sim/event-queue.js';
 export {

@@ -33,8 +33,36 @@ describe('GET /healthz and /readyz', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
       status: 'ready',
-      checks: { database: 'up', migrations: { applied: ALL.length, pending: [] } },
+      checks: {
+        database: 'up',
+        migrations: { applied: ALL.length, pending: [] },
+        // Not listening (inject): no address to advertise yet, no session held.
+        cluster: { instance: expect.any(String) as string, url: '', state: 'serving', sessions: 0 },
+      },
     });
+  });
+
+  it('answers 503 NOT_READY while the instance drains (stopping: the balancer sends elsewhere)', async () => {
+    const { app } = await readyApp();
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    app.runtime.drain();
+    const response = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({
+      code: 'NOT_READY',
+      detail: 'this instance is stopping',
+      checks: {
+        database: 'up',
+        cluster: {
+          url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) as string,
+          state: 'draining',
+        },
+      },
+    });
+    // It still serves meanwhile.
+    expect(
+      (await app.inject({ method: 'POST', url: '/v1/sessions', payload: {} })).statusCode,
+    ).toBe(201);
   });
 
   it('answers 503 NOT_READY naming the migrations not yet applied', async () => {
@@ -57,7 +85,11 @@ describe('GET /healthz and /readyz', () => {
       code: 'NOT_READY',
       detail: `migrations not applied: ${ALL.join(', ')}`,
       instance: '/readyz',
-      checks: { database: 'up', migrations: { applied: 0, pending: ALL } },
+      checks: {
+        database: 'up',
+        migrations: { applied: 0, pending: ALL },
+        cluster: { instance: expect.any(String) as string, url: '', state: 'serving', sessions: 0 },
+      },
     });
   });
 

@@ -12,8 +12,10 @@ declare module 'fastify' {
 
 export type RuntimePluginOptions = RuntimeOptions;
 
-/** How long a stopping instance still takes connections after handing its sessions over. */
-const FORWARDS_SETTLE_MS = 250;
+/** A stopping instance closes once no request has come for this long (ms)... */
+const QUIET_BEFORE_CLOSE_MS = 500;
+/** ...or this long after it handed its sessions over, whichever comes first. */
+const MAX_SETTLE_MS = 5_000;
 
 function runtime(app: FastifyInstance, options: RuntimePluginOptions, done: () => void) {
   const sessions = new SessionRuntime(app.db, app.log, options);
@@ -35,11 +37,24 @@ function runtime(app: FastifyInstance, options: RuntimePluginOptions, done: () =
     done();
   });
   // While the server still answers: sessions go to serving instances (SIGTERM's hand-over).
+  let lastRequestAt = performance.now();
+  app.addHook('onRequest', (request, _reply, done) => {
+    // The balancer's health checks go on to the end: only the API's requests count.
+    if (request.url.startsWith('/v1/')) lastRequestAt = performance.now();
+    done();
+  });
   app.addHook('preClose', async () => {
     await sessions.handOver();
-    // A request another instance forwarded here just before the hand-over is still on its way:
-    // it is let in (and forwarded on) before the server stops taking connections.
-    await new Promise((resolve) => setTimeout(resolve, FORWARDS_SETTLE_MS));
+    // Requests decided on before the hand-over (another instance's forward, the balancer's
+    // last) are still on their way: they are let in, and forwarded on, until none has come for
+    // a while, before the server stops taking connections (one arriving as it stops is reset).
+    const started = performance.now();
+    while (
+      performance.now() - lastRequestAt < QUIET_BEFORE_CLOSE_MS &&
+      performance.now() - started < MAX_SETTLE_MS
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, QUIET_BEFORE_CLOSE_MS / 4));
+    }
   });
   app.addHook('onClose', async () => {
     await sessions.close();

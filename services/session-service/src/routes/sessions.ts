@@ -67,10 +67,7 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
         response: { 200: Session, ...errors },
       },
     },
-    async (request) => {
-      const session = await app.runtime.get(request.tenantId, request.params.sid);
-      return app.runtime.read(session, () => session.view());
-    },
+    async (request) => app.runtime.view(request.tenantId, request.params.sid),
   );
 
   app.patch(

@@ -36,15 +36,14 @@ const trace: FastifyPluginCallbackTypebox = (app, _options, done) => {
       },
     },
     async (request) => {
-      const session = await app.runtime.get(request.tenantId, request.params.sid);
+      const { sid } = request.params;
+      const upTo = await app.runtime.traceBound(request.tenantId, sid);
       const after = request.query.after ?? 0;
-      const items = await app.runtime.readTrace(session, (upTo) =>
-        listSegments(app.db.prisma, session.record.id, {
-          after,
-          upTo,
-          limit: request.query.limit ?? DEFAULT_LIMIT,
-        }),
-      );
+      const items = await listSegments(app.db.prisma, sid, {
+        after,
+        upTo,
+        limit: request.query.limit ?? DEFAULT_LIMIT,
+      });
       return { items, nextAfter: items.at(-1)?.eventId ?? after };
     },
   );
@@ -62,16 +61,15 @@ const trace: FastifyPluginCallbackTypebox = (app, _options, done) => {
       },
     },
     async (request) => {
-      const session = await app.runtime.get(request.tenantId, request.params.sid);
+      const { sid } = request.params;
+      const upTo = await app.runtime.traceBound(request.tenantId, sid);
       const after = request.query.after ?? 0;
-      const items = await app.runtime.readTrace(session, (upTo) =>
-        listEvents(app.db.prisma, session.record.id, {
-          after,
-          upTo,
-          limit: request.query.limit ?? DEFAULT_LIMIT,
-          kind: request.query.kind,
-        }),
-      );
+      const items = await listEvents(app.db.prisma, sid, {
+        after,
+        upTo,
+        limit: request.query.limit ?? DEFAULT_LIMIT,
+        kind: request.query.kind,
+      });
       return { items, nextAfter: items.at(-1)?.eventId ?? after };
     },
   );
@@ -98,15 +96,13 @@ const trace: FastifyPluginCallbackTypebox = (app, _options, done) => {
       },
     },
     async (request, reply) => {
-      const session = await app.runtime.get(request.tenantId, request.params.sid);
+      const { sid } = request.params;
       // The stored trace is complete up to `upTo`, and stays so: the file ends there.
-      const upTo = await app.runtime.readTrace(session, (storedThrough) =>
-        Promise.resolve(storedThrough),
-      );
+      const upTo = await app.runtime.traceBound(request.tenantId, sid);
       return reply
         .type(PCAPNG_MEDIA_TYPE)
-        .header('content-disposition', `attachment; filename="tcplab-${session.record.id}.pcapng"`)
-        .send(Readable.from(pcapngOf(app.db.prisma, session.record.id, upTo)));
+        .header('content-disposition', `attachment; filename="tcplab-${sid}.pcapng"`)
+        .send(Readable.from(pcapngOf(app.db.prisma, sid, upTo)));
     },
   );
 

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
 import {
+  ENGINE_BEHAVIOUR,
   Simulation,
   type LinkSettings,
   type SimulationSnapshot,
@@ -28,7 +29,7 @@ import { LeaseLost, Leases } from '../cluster/leases.js';
 import type { PoolClient } from 'pg';
 import type { Database } from '../store/database.js';
 import { payloadBytes, type CommandResult, type SessionCommand } from '@tcplab/session-core';
-import { isUnstored, lastStoredEventIds, writeTrace } from './trace-store.js';
+import { isUnstored, lastStoredEventIds, storedPrefix, writeTrace } from './trace-store.js';
 import { rowsOf } from './trace-rows.js';
 import { TraceWriter } from './trace-writer.js';
 import { LiveSession, TICK_MS } from './live-session.js';
@@ -39,6 +40,7 @@ import {
   ensureTenant,
   insertSession,
   latestSnapshot,
+  adoptSession,
   listSessions,
   listUnheldPlayingSessionIds,
   storedView,
@@ -80,6 +82,11 @@ export interface RuntimeOptions {
   snapshotEveryEvents?: number;
   /** Every tenant's limits where it sets none of its own (default DEFAULT_LIMITS). */
   limits?: Limits;
+  /**
+   * The engine behaviour version this instance claims (default ENGINE_BEHAVIOUR); tests set
+   * another to play an upgrade.
+   */
+  engineBehaviour?: number;
   /**
    * Whether closing snapshots every session with commands since its last snapshot (default
    * true): the next holder, of this version or a later one, then replays nothing.
@@ -137,6 +144,7 @@ export class SessionRuntime {
   private readonly randomSeed: () => number;
   private readonly snapshotEveryEvents: number;
   private readonly snapshotOnClose: boolean;
+  private readonly engineBehaviour: number;
   private readonly defaultLimits: Limits;
   private readonly tenantLimits = new Map<string, { readAt: number; limits: Promise<Limits> }>();
   /** Clock moves running and waiting, per tenant (maxConcurrentMoves). */
@@ -169,6 +177,7 @@ export class SessionRuntime {
     this.randomSeed = options.randomSeed ?? (() => Math.floor(Math.random() * 0x1_0000_0000));
     this.snapshotEveryEvents = options.snapshotEveryEvents ?? SNAPSHOT_EVERY_EVENTS;
     this.snapshotOnClose = options.snapshotOnClose ?? true;
+    this.engineBehaviour = options.engineBehaviour ?? ENGINE_BEHAVIOUR;
     this.defaultLimits = options.limits ?? DEFAULT_LIMITS;
     this.idleMs = options.idleMs ?? DEFAULT_SESSION_IDLE_S * 1000;
     this.maxLiveSessions = options.maxLiveSessions ?? DEFAULT_MAX_LIVE_SESSIONS;
@@ -193,7 +202,12 @@ export class SessionRuntime {
         this.evict(session);
       }
     });
-    this.orphanScan = setInterval(() => void this.resumePlaying(), leaseMs);
+    this.orphanScan = setInterval(() => {
+      this.resumePlaying().catch((error: unknown) => {
+        // The database away: the next look tries again.
+        this.log.warn({ err: error }, 'could not look for playing sessions nobody runs');
+      });
+    }, leaseMs);
     this.orphanScan.unref();
   }
 
@@ -281,13 +295,17 @@ export class SessionRuntime {
       tenant.catch(() => this.tenants.delete(tenantId));
     }
     await tenant;
-    const record = await insertSession(this.db.prisma, {
-      tenantId,
-      name: body.name ?? 'session',
-      seed: body.seed ?? this.randomSeed(),
-      settings: { link: body.link ?? {}, defaults: body.defaults ?? {} },
-      clock: { mode: body.clock?.mode ?? 'manual', speed: body.clock?.speed ?? 1, paused: true },
-    });
+    const record = await insertSession(
+      this.db.prisma,
+      {
+        tenantId,
+        name: body.name ?? 'session',
+        seed: body.seed ?? this.randomSeed(),
+        settings: { link: body.link ?? {}, defaults: body.defaults ?? {} },
+        clock: { mode: body.clock?.mode ?? 'manual', speed: body.clock?.speed ?? 1, paused: true },
+      },
+      this.engineBehaviour,
+    );
     // A new session is free: its lease is this instance's at once.
     await this.leases.claim(record.id);
     const session = this.liveSession(record, simulationFor(record));
@@ -465,6 +483,37 @@ export class SessionRuntime {
       throw new ApiProblem(Problems.notReady, 'the trace is being written again; retry');
     }
     return look(session.trace.storedThrough);
+  }
+
+  /**
+   * A session as a user reads it: as it runs (here, or where it runs: SessionElsewhere), or
+   * as its row says when it is read-only here.
+   */
+  async view(tenantId: string, id: string): Promise<SessionView> {
+    try {
+      const session = await this.get(tenantId, id);
+      return await this.read(session, () => session.view());
+    } catch (error) {
+      if (!isReadOnly(error)) throw error;
+      const row = await this.db.prisma.session.findFirst({ where: { id, tenantId } });
+      if (row === null) throw noSession(id);
+      return storedView(row);
+    }
+  }
+
+  /**
+   * How far a session's stored trace may be read, once the events of every command before are
+   * stored. Read-only here, it is what both tables hold (the rest cannot be made again here).
+   */
+  async traceBound(tenantId: string, id: string): Promise<number> {
+    try {
+      const session = await this.get(tenantId, id);
+      return await this.readTrace(session, (storedThrough) => Promise.resolve(storedThrough));
+    } catch (error) {
+      if (!isReadOnly(error)) throw error;
+      await this.stored(tenantId, id);
+      return storedPrefix(this.db.pool, id);
+    }
   }
 
   /**
@@ -726,7 +775,7 @@ export class SessionRuntime {
         await writeSnapshot(
           this.db.pool,
           session.record.id,
-          { ...at, state },
+          { ...at, state, engineBehaviour: this.engineBehaviour },
           this.fence(session.record.id),
         );
       } catch (error) {
@@ -773,6 +822,22 @@ export class SessionRuntime {
     const record = toRecord(row);
     const started = performance.now();
     const snapshot = await latestSnapshot(this.db.prisma, id);
+    // Another engine behaviour wrote the log (an upgrade under way): this engine replays none
+    // of it. It goes on only from a snapshot at the last command that it reads (one taken by
+    // its own version or an older one), and the log goes on under its version from there.
+    const adopting = row.engineBehaviour !== this.engineBehaviour;
+    if (
+      adopting &&
+      (snapshot === undefined ||
+        snapshot.commandSeq !== row.lastCommand ||
+        snapshot.engineBehaviour > this.engineBehaviour)
+    ) {
+      throw readOnly(
+        id,
+        `its log was written by engine behaviour ${row.engineBehaviour} and this instance ` +
+          `runs ${this.engineBehaviour}, which would not replay it exactly`,
+      );
+    }
     const stored = await lastStoredEventIds(this.db.pool, id);
     let session: LiveSession;
     if (snapshot === undefined) {
@@ -799,12 +864,20 @@ export class SessionRuntime {
       session.sim.advance((Number(row.nowUs) - session.sim.nowUs) / 1000);
     }
     if (session.lastEventId !== Number(row.lastEventId) || session.commandSeq !== row.lastCommand) {
-      // The engine is deterministic; a different end means the log or the engine changed.
+      // The engine is deterministic; a different end means the log or the engine changed
+      // without its behaviour version: the session is kept as it is stored, read-only.
       this.log.error(
         { sessionId: id, replayed: session.lastEventId, stored: Number(row.lastEventId) },
         'replay diverged from the stored trace',
       );
-      throw new ApiProblem(Problems.internal, `session ${id} could not be rebuilt from its log`);
+      throw readOnly(id, 'replaying its log here does not end where it was');
+    }
+    if (adopting) {
+      await adoptSession(this.db.pool, id, this.engineBehaviour, this.fence(id));
+      this.log.info(
+        { sessionId: id, from: row.engineBehaviour, to: this.engineBehaviour },
+        'session goes on under this engine behaviour, from its snapshot',
+      );
     }
     this.log.info(
       {
@@ -959,6 +1032,19 @@ export class SessionRuntime {
     session.timer = undefined;
     session.anchor = undefined;
   }
+}
+
+/** A session this instance cannot continue exactly: read-only here (its trace stays readable). */
+export function readOnly(id: string, why: string): ApiProblem {
+  return new ApiProblem(
+    Problems.sessionReadOnly,
+    `session ${id} cannot be continued exactly here: ${why}; its trace, segments and capture ` +
+      'stay readable',
+  );
+}
+
+function isReadOnly(error: unknown): boolean {
+  return error instanceof ApiProblem && error.problem === Problems.sessionReadOnly;
 }
 
 function noSession(id: string): ApiProblem {

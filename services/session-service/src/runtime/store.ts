@@ -106,9 +106,11 @@ export async function ensureTenant(prisma: PrismaClient, id: string, name: strin
 export async function insertSession(
   prisma: PrismaClient,
   session: Omit<SessionRecord, 'id' | 'createdAt'>,
+  engineBehaviour: number,
 ): Promise<SessionRecord> {
   const row = await prisma.session.create({
     data: {
+      engineBehaviour,
       tenantId: session.tenantId,
       name: session.name,
       seed: BigInt(session.seed),
@@ -198,6 +200,8 @@ export interface SnapshotRow {
   commandSeq: number;
   lastEventId: number;
   state: Uint8Array;
+  /** The engine behaviour version that took it. */
+  engineBehaviour: number;
 }
 
 /**
@@ -215,9 +219,16 @@ export async function writeSnapshot(
   await transaction(pool, async (client) => {
     await fence(client);
     await client.query(
-      `INSERT INTO snapshots (session_id, command_seq, last_event_id, time_us, state)
-         VALUES ($1, $2, $3, $4, $5)`,
-      [sessionId, snapshot.commandSeq, snapshot.lastEventId, snapshot.timeUs, snapshot.state],
+      `INSERT INTO snapshots (session_id, command_seq, last_event_id, time_us, state, engine_behaviour)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        sessionId,
+        snapshot.commandSeq,
+        snapshot.lastEventId,
+        snapshot.timeUs,
+        snapshot.state,
+        snapshot.engineBehaviour,
+      ],
     );
     await client.query(`DELETE FROM snapshots WHERE session_id = $1 AND command_seq < $2`, [
       sessionId,
@@ -236,7 +247,12 @@ export async function latestSnapshot(
   });
   return row === null
     ? undefined
-    : { commandSeq: row.commandSeq, lastEventId: Number(row.lastEventId), state: row.state };
+    : {
+        commandSeq: row.commandSeq,
+        lastEventId: Number(row.lastEventId),
+        state: row.state,
+        engineBehaviour: row.engineBehaviour,
+      };
 }
 
 /** The command log, in order, with the virtual time of each command. */
@@ -305,5 +321,24 @@ export async function writeCommand(pool: Pool, write: CommandWrite, fence: Fence
         write.link === undefined ? null : JSON.stringify(write.link),
       ],
     );
+  });
+}
+
+/**
+ * The session's log goes on under another engine behaviour version, from a snapshot at its
+ * last command (runtime.ts: a session moved to a newer instance during an upgrade).
+ */
+export async function adoptSession(
+  pool: Pool,
+  sessionId: string,
+  engineBehaviour: number,
+  fence: Fence,
+): Promise<void> {
+  await transaction(pool, async (client) => {
+    await fence(client);
+    await client.query('UPDATE sessions SET engine_behaviour = $2 WHERE id = $1', [
+      sessionId,
+      engineBehaviour,
+    ]);
   });
 }

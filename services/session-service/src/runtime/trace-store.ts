@@ -111,6 +111,26 @@ export async function lastStoredEventIds(
   return { segments: Number(rows[0]?.segments ?? 0), others: Number(rows[0]?.others ?? 0) };
 }
 
+/**
+ * Up to which event id the stored trace has no gap, without the engine to say which events
+ * are missing (a session read-only here). Each table holds a prefix of its events: when the
+ * two hold every id up to the larger end, that end; else only up to the smaller one is sure.
+ */
+export async function storedPrefix(pool: Pool, sessionId: string): Promise<number> {
+  const { rows } = await pool.query<{ segments: string; others: string; count: string }>(
+    `SELECT (SELECT coalesce(max(event_id), 0) FROM segments WHERE session_id = $1) AS segments,
+            (SELECT coalesce(max(event_id), 0) FROM trace_events WHERE session_id = $1) AS others,
+            (SELECT count(*) FROM segments WHERE session_id = $1)
+              + (SELECT count(*) FROM trace_events WHERE session_id = $1) AS count`,
+    [sessionId],
+  );
+  const row = rows[0];
+  const segments = Number(row?.segments ?? 0);
+  const others = Number(row?.others ?? 0);
+  const end = Math.max(segments, others);
+  return Number(row?.count ?? 0) === end ? end : Math.min(segments, others);
+}
+
 /** Whether a regenerated event is missing from the database, given what it holds. */
 export function isUnstored(
   event: TraceEvent,
