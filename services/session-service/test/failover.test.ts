@@ -117,12 +117,11 @@ describe('failover', () => {
     await eventually(async () => (await lastEventId(db, sid)) > 50, 'the session playing on A');
 
     a.child.process.kill('SIGSTOP');
-    await eventually(
-      async () => (await lease(db, sid))?.owner_url === b.url,
-      'B taking it',
-    ).catch((error: unknown) => {
-      throw new Error(`${String(error)}; B said: ${b.child.stdout().slice(-4000)}`);
-    });
+    await eventually(async () => (await lease(db, sid))?.owner_url === b.url, 'B taking it').catch(
+      (error: unknown) => {
+        throw new Error(`${String(error)}; B said: ${b.child.stdout().slice(-4000)}`);
+      },
+    );
     expect((await lease(db, sid))?.epoch).toBe('2');
     await eventually(async () => (await lastEventId(db, sid)) > 0, 'B playing it');
 
