@@ -12,7 +12,9 @@ import {
 
 const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined };
 
-export async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(
+  work: (database: Database, url: string) => Promise<T>,
+): Promise<T> {
   const closers: (() => Promise<void>)[] = [];
   try {
     let url = process.env.DATABASE_URL;
@@ -26,7 +28,7 @@ export async function withDatabase<T>(work: (database: Database) => Promise<T>):
     const database = await openDatabase(url);
     closers.push(() => database.close());
     await applyMigrations(database.pool, await readMigrations(DEFAULT_MIGRATIONS_DIR));
-    return await work(database);
+    return await work(database, url);
   } finally {
     for (const close of closers.reverse()) await close();
   }

@@ -2,15 +2,18 @@
 // 100 sessions driven at once while one instance is killed ends exactly as a control run on one
 // instance; a rolling restart (SIGTERM each instance in turn, then start it again) under load
 // fails no request.
-import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMigratedDatabase, type MigratedDatabase } from './databases.js';
-import { ask, eventually, startInstance, type Answer, type Instance } from './instances.js';
+import {
+  ask,
+  freePorts,
+  startBalancer,
+  startInstance,
+  type Answer,
+  type Instance,
+} from './instances.js';
 import { killLeftovers, type Child } from './processes.js';
 
-const HAPROXY_CONFIG = fileURLToPath(new URL('../../../docker/haproxy.cfg', import.meta.url));
 const LEASE_MS = 1_500;
 
 const children: Child[] = [];
@@ -21,19 +24,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Free loopback ports: bound once to learn them, then let go. */
-async function freePorts(count: number): Promise<number[]> {
-  const ports: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    ports.push(typeof address === 'object' && address !== null ? address.port : 0);
-    await new Promise((resolve) => server.close(resolve));
-  }
-  return ports;
-}
-
 interface Cluster {
   db: MigratedDatabase;
   ports: number[];
@@ -43,9 +33,6 @@ interface Cluster {
 }
 
 async function cluster(): Promise<Cluster> {
-  if (spawnSync('haproxy', ['-v']).error !== undefined) {
-    throw new Error('these tests run HAProxy: install it (Debian: apt-get install haproxy)');
-  }
   const db = await createMigratedDatabase();
   cleanups.push(() => db.dispose());
   const [bind = 0, ...ports] = await freePorts(4);
@@ -54,31 +41,17 @@ async function cluster(): Promise<Cluster> {
       PORT: String(ports[index]),
       TCPLAB_LEASE_MS: String(LEASE_MS),
       TCPLAB_DRAIN_MS: '1500',
+      LOG_LEVEL: 'warn',
       TCPLAB_TRUSTED_PROXIES: '127.0.0.1',
       // The class and its control run: 200 sessions of one tenant, driven by one key.
       TCPLAB_MAX_SESSIONS: '1000',
       TCPLAB_RATE_LIMIT: '1000000',
     });
   const instances = await Promise.all([0, 1, 2].map(start));
-  const haproxy = spawn('haproxy', ['-db', '-f', HAPROXY_CONFIG], {
-    env: {
-      ...process.env,
-      TCPLAB_BIND: `127.0.0.1:${bind}`,
-      TCPLAB_S1: `127.0.0.1:${ports[0]}`,
-      TCPLAB_S2: `127.0.0.1:${ports[1]}`,
-      TCPLAB_S3: `127.0.0.1:${ports[2]}`,
-      TCPLAB_CHECK_MS: '250',
-    },
-    stdio: 'ignore',
-  });
-  cleanups.push(async () => {
-    haproxy.kill('SIGKILL');
-    await new Promise((resolve) => haproxy.once('exit', resolve));
-  });
-  const balancer = `http://127.0.0.1:${bind}`;
-  await eventually(
-    async () => (await ask(balancer, 'GET', '/readyz').catch(() => undefined))?.status === 200,
-    'HAProxy answering',
+  const balancer = await startBalancer(
+    cleanups,
+    bind,
+    ports.map((port) => `127.0.0.1:${port}`),
   );
   return { db, ports, instances, balancer, start };
 }
