@@ -1,8 +1,10 @@
 /**
  * Several instances (real processes) on one PostgreSQL, behind HAProxy with docker/haproxy.cfg:
- *   - throughput: 100 sessions, each driven by its own client in a loop (POST clock advance
- *     1 ms, then GET the session), through HAProxy with 1, 2 and 3 instances: commands per
- *     second, p50/p99 latency, errors;
+ *   - throughput: 100 sessions driven by 25 clients in a loop, each taking its 4 sessions in
+ *     turn (POST clock advance 1 ms, then GET the session), through HAProxy with 1, 2 and 3
+ *     instances: commands per
+ *     second, p50/p99 latency, errors, and the CPU time the instances and PostgreSQL spent
+ *     per command (from /proc);
  *   - failover: 3 instances, one killed (SIGKILL): how long each of its sessions takes to
  *     answer again, asked in a loop through HAProxy (p50, max);
  *   - forwarding: a GET of a session answered by its owner, and by another instance that
@@ -11,9 +13,34 @@
  */
 import { ask, freePorts, startBalancer, startInstance } from '../test/instances.js';
 import { killLeftovers, type Child } from '../test/processes.js';
+import { readdir, readFile } from 'node:fs/promises';
 import { withDatabase } from './database.js';
 
+/** CPU time (ms) a process has used, from /proc (Linux): user + system. */
+async function cpuMs(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return 0; // gone meanwhile
+  }
+}
+
+/** CPU time (ms) of every PostgreSQL process on this machine. */
+async function postgresCpuMs(): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const comm = await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
+    if (comm.trim() === 'postgres') total += await cpuMs(Number(entry));
+  }
+  return total;
+}
+
 const SESSIONS = 100;
+const CLIENTS = 25;
 const LOAD_MS = 8_000;
 const LEASE_MS = 5_000;
 
@@ -60,28 +87,43 @@ async function newSessions(balancer: string): Promise<string[]> {
   );
 }
 
-async function throughput(balancer: string, sessions: string[]) {
+async function throughput(balancer: string, sessions: string[], pids: number[]) {
+  const cpu = async () => ({
+    service: (await Promise.all(pids.map(cpuMs))).reduce((a, b) => a + b, 0),
+    postgres: await postgresCpuMs(),
+  });
+  const before = await cpu();
   const latencies: number[] = [];
-  let errors = 0;
+  const errors: number[] = [];
   const until = performance.now() + LOAD_MS;
+  // Clients at once: the sessions are taken in turn by each (a class where a quarter of the
+  // students have a request under way at any moment).
   await Promise.all(
-    sessions.map(async (base) => {
-      while (performance.now() < until) {
+    Array.from({ length: CLIENTS }, async (_x, client) => {
+      const mine = sessions.filter((_s, i) => i % CLIENTS === client);
+      for (let turn = 0; performance.now() < until; turn++) {
+        const base = mine[turn % mine.length] ?? '';
         const started = performance.now();
         const moved = await ask(balancer, 'POST', `${base}/clock`, { action: 'advance', ms: 1 });
         latencies.push(performance.now() - started);
-        if (moved.status !== 200) errors++;
+        if (moved.status !== 200) errors.push(moved.status);
         const read = await ask(balancer, 'GET', base);
-        if (read.status !== 200) errors++;
+        if (read.status !== 200) errors.push(read.status);
       }
     }),
   );
+  const after = await cpu();
+  // Each command is an advance and a read of the session: the CPU both cost, per command.
+  const perCommand = (ms: number) => round(ms / latencies.length);
   latencies.sort((a, b) => a - b);
   return {
+    service_cpu_ms_per_command: perCommand(after.service - before.service),
+    postgres_cpu_ms_per_command: perCommand(after.postgres - before.postgres),
     commands_per_s: Math.round((latencies.length * 1000) / LOAD_MS),
     p50_ms: round(percentile(latencies, 50)),
     p99_ms: round(percentile(latencies, 99)),
-    errors,
+    errors: errors.length,
+    ...(errors.length > 0 ? { error_statuses: [...new Set(errors)] } : {}),
   };
 }
 
@@ -91,12 +133,13 @@ async function main(): Promise<void> {
       const children: Child[] = [];
       const cleanups: (() => Promise<void>)[] = [];
       try {
-        const { balancer } = await cluster(url, count, children, cleanups);
+        const { balancer, instances } = await cluster(url, count, children, cleanups);
         const sessions = await newSessions(balancer);
+        const pids = instances.map((instance) => instance.child.process.pid ?? 0);
         console.log(
           JSON.stringify({
             benchmark: `cluster: ${count} instance(s) behind HAProxy, ${SESSIONS} sessions`,
-            ...(await throughput(balancer, sessions)),
+            ...(await throughput(balancer, sessions, pids)),
           }),
         );
       } finally {

@@ -71,9 +71,11 @@ export async function ask(
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
+  const json = response.headers.get('content-type')?.includes('json') === true;
   return {
     status: response.status,
-    body: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>),
+    // A balancer's own error page is HTML: kept as text.
+    body: text === '' ? undefined : json ? (JSON.parse(text) as Record<string, unknown>) : { text },
   };
 }
 

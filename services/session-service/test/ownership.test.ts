@@ -37,6 +37,7 @@ async function instance(db: MigratedDatabase, leaseMs = 5_000): Promise<Instance
 interface Answer {
   status: number;
   body: Record<string, unknown> | undefined;
+  location: string | null;
 }
 
 async function request(
@@ -58,6 +59,7 @@ async function request(
   return {
     status: response.status,
     body: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>),
+    location: response.headers.get('location'),
   };
 }
 
@@ -143,6 +145,8 @@ describe('two instances, one session', () => {
     const key = await newKey(db, 'uni-a', 'instructor');
     const created = await request(a, 'POST', '/v1/sessions', key, { seed: 3 });
     const base = `/v1/sessions/${String(created.body?.id)}`;
+    // Where it is: what a balancer learns the session's instance from.
+    expect(created.location).toBe(base);
     for (let ms = 1; ms <= 20; ms++) {
       const moved = await request(ms % 2 === 0 ? a : b, 'POST', `${base}/clock`, key, {
         action: 'advance',

@@ -43,7 +43,12 @@ const sessions: FastifyPluginCallbackTypebox = (app, _options, done) => {
     },
     async (request, reply) => {
       const session = await app.runtime.create(request.tenantId, request.body);
-      return reply.code(201).send(session.view());
+      // Where the new session is (RFC 9110 §15.3.2); a balancer learns from it which instance
+      // runs the session (docker/haproxy.cfg).
+      return reply
+        .code(201)
+        .header('location', `/v1/sessions/${session.record.id}`)
+        .send(session.view());
     },
   );
 
