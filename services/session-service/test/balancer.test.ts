@@ -3,9 +3,12 @@
 // instance; a rolling restart (SIGTERM each instance in turn, then start it again) under load
 // fails no request.
 import { afterEach, describe, expect, it } from 'vitest';
+import type { EventBatch, TraceEvent } from '@tcplab/contract';
 import { createMigratedDatabase, type MigratedDatabase } from './databases.js';
 import {
+  ADMIN_KEY,
   ask,
+  eventually,
   freePorts,
   startBalancer,
   startInstance,
@@ -13,6 +16,7 @@ import {
   type Instance,
 } from './instances.js';
 import { killLeftovers, type Child } from './processes.js';
+import { connect, subscribe, type Client } from './sockets.js';
 
 const LEASE_MS = 1_500;
 
@@ -258,4 +262,79 @@ describe('behind HAProxy', () => {
     expect(failures).toEqual([]);
     expect(requests).toBeGreaterThan(300);
   }, 180_000);
+
+  it('a socket.io client whose instance dies reconnects through HAProxy and resumes with `after`, gapless', async () => {
+    const { instances, balancer } = await cluster();
+    const [s1] = instances as [Instance, Instance, Instance];
+    // A realtime session on s1 playing a transfer (some 8 s of events), watched through
+    // HAProxy by a client it sends to s1 (its affinity cookie): s1 then dies with both.
+    const created = await ask(s1.url, 'POST', '/v1/sessions', {
+      seed: 8,
+      clock: { mode: 'realtime', speed: 1 },
+      link: { delayMs: 5, rateMbps: 2 },
+      defaults: { sndBuffer: 4_000_000, rcvBuffer: 4_000_000 },
+    });
+    const sid = String(created.body?.id);
+    const base = `/v1/sessions/${sid}`;
+    for (const [path, body] of [
+      ['/endpoints', { address: '10.0.0.2', port: 80 }],
+      ['/endpoints', { address: '10.0.0.1', port: 49152 }],
+      ['/endpoints/e1/listen', undefined],
+      ['/endpoints/e2/connect', { remote: { address: '10.0.0.2', port: 80 } }],
+      ['/endpoints/e2/send', { bytes: 2_000_000 }],
+      ['/clock', { action: 'play' }],
+    ] as const) {
+      expect((await ask(s1.url, 'POST', `${base}${path}`, body)).status).toBeLessThan(300);
+    }
+
+    const received: TraceEvent[] = [];
+    const watchFrom = async (): Promise<Client> => {
+      for (;;) {
+        const socket = await connect(cleanups, balancer, ADMIN_KEY, { cookie: 'tcplab-io=s1' });
+        socket.on('events', (batch: EventBatch) => {
+          if (batch.sessionId === sid) received.push(...batch.events);
+        });
+        const ack = await subscribe(socket, {
+          sessionId: sid,
+          after: received.at(-1)?.eventId ?? 0,
+        });
+        if (ack.ok) return socket;
+        // The session is moving (its instance died, its lease not yet lapsed): again shortly.
+        expect(ack).toMatchObject({ ok: false, code: 'NOT_READY' });
+        socket.disconnect();
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    };
+    const first = await watchFrom();
+    await eventually(() => Promise.resolve(received.length > 200), 'events on s1');
+    const lost = new Promise((resolve) => first.once('disconnect', resolve));
+    s1.child.process.kill('SIGKILL');
+    await lost;
+    await watchFrom();
+    const resumedAt = received.length;
+    await eventually(
+      () => Promise.resolve(received.length > resumedAt + 200),
+      'events after',
+    ).catch(async (error: unknown) => {
+      const now = await ask(balancer, 'GET', base);
+      throw new Error(
+        `${String(error)}: received ${received.length} (last ${received.at(-1)?.eventId}), resumed at ${resumedAt}; session ${JSON.stringify(now.body)}`,
+      );
+    });
+
+    expect((await ask(balancer, 'POST', `${base}/clock`, { action: 'pause' })).status).toBe(200);
+    const last = (await ask(balancer, 'GET', base)).body?.lastEventId as number;
+    await eventually(() => Promise.resolve(received.at(-1)?.eventId === last), 'the last event');
+    // Gapless and without repeats across the instance's death, and as stored.
+    expect(received.map((e) => e.eventId)).toEqual(received.map((_e, i) => i + 1));
+    const stored: TraceEvent[] = [];
+    for (let after = 0; ;) {
+      const page = await ask(balancer, 'GET', `${base}/events?limit=1000&after=${after}`);
+      const items = page.body?.items as TraceEvent[];
+      if (items.length === 0) break;
+      stored.push(...items);
+      after = page.body?.nextAfter as number;
+    }
+    expect(received).toEqual(stored);
+  }, 120_000);
 });

@@ -33,6 +33,7 @@ async function playingTransfer(api: Api): Promise<string> {
     seed: 4,
     clock: { mode: 'realtime', speed: 1 },
     link: { delayMs: 5, rateMbps: 2 },
+    defaults: { sndBuffer: 4_000_000, rcvBuffer: 4_000_000 },
   });
   const sid = String(session?.id);
   const base = `/v1/sessions/${sid}`;
