@@ -2,7 +2,7 @@
  * API keys: bearer secrets (auth/secrets.ts) that speak for a tenant with a role.
  */
 import type { Pool } from 'pg';
-import { ensureTenant } from '../runtime/store.js';
+import { ensureTenant } from '../store/tenants.js';
 import type { ApiKey, ApiKeyRole, PrismaClient } from '../generated/prisma/client.js';
 import { digestMatches, newSecret, secretDigest, secretPrefix } from './secrets.js';
 

@@ -28,6 +28,7 @@ import { DEFAULT_LIMITS, effectiveLimits, storedOverrides } from '../limits.js';
 import { LeaseLost, Leases } from '../cluster/leases.js';
 import type { PoolClient } from 'pg';
 import type { Database } from '../store/database.js';
+import { ensureTenant } from '../store/tenants.js';
 import { payloadBytes, type CommandResult, type SessionCommand } from '@tcplab/session-core';
 import { isUnstored, lastStoredEventIds, storedPrefix, writeTrace } from './trace-store.js';
 import { rowsOf } from './trace-rows.js';
@@ -37,7 +38,6 @@ import { Moves } from './moves.js';
 import { Turns } from './turns.js';
 import {
   deleteSession,
-  ensureTenant,
   insertSession,
   latestSnapshot,
   adoptSession,
