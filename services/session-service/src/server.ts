@@ -103,6 +103,7 @@ async function main(): Promise<void> {
 
   const database = await openDatabase(databaseUrl, {
     maxTraceConnections: config.traceConnections,
+    idleInTransactionMs: config.leaseMs,
   });
   closers.push({ what: 'the database pool', close: () => database.close() });
 

@@ -8,7 +8,7 @@
  */
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { DEFAULT_TRACE_CONNECTIONS } from '../config.js';
+import { DEFAULT_LEASE_MS, DEFAULT_TRACE_CONNECTIONS } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 
 export interface Database {
@@ -35,17 +35,32 @@ export interface OpenDatabaseOptions {
   maxTraceConnections?: number;
   /** How long to wait for a connection at open (default 5 s). */
   connectTimeoutMs?: number;
+  /**
+   * How long the server lets a transaction of ours wait for its next statement before it ends
+   * it (default 5 s, the lease's length: TCPLAB_LEASE_MS). An instance paused (GC, SIGSTOP) in
+   * the middle of a write holds the lease row it fenced on: the server so frees it, and another
+   * instance can take the session, as soon as the lease itself has lapsed.
+   */
+  idleInTransactionMs?: number;
 }
+
+/**
+ * A trace batch's statements (its COPYs take a second or two) end after this long: a paused
+ * instance in the middle of one holds its session's lease row, and another waits for it.
+ */
+const TRACE_STATEMENT_TIMEOUT_MS = 30_000;
 
 /** Opens a pool on `url` and checks that the server answers. */
 export async function openDatabase(
   url: string,
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
+  const idleInTransaction = options.idleInTransactionMs ?? DEFAULT_LEASE_MS;
   const pool = quietPool({
     connectionString: url,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    idle_in_transaction_session_timeout: idleInTransaction,
   });
   try {
     await pool.query('SELECT 1');
@@ -63,6 +78,8 @@ export async function openDatabase(
     // for a second or more: waiting, however long, is not a failure. (A database that cannot
     // be reached still fails the connection attempt, and so the batch.)
     connectionTimeoutMillis: 0,
+    idle_in_transaction_session_timeout: idleInTransaction,
+    statement_timeout: TRACE_STATEMENT_TIMEOUT_MS,
   });
   let closing: Promise<void> | undefined;
   const close = () =>
