@@ -45,10 +45,11 @@ export interface OpenDatabaseOptions {
 }
 
 /**
- * A trace batch's statements (its COPYs take a second or two) end after this long: a paused
- * instance in the middle of one holds its session's lease row, and another waits for it.
+ * A trace batch's statements end after this long: a paused instance in the middle of one holds
+ * its session's lease row, and another waits for it. The largest batch (a move of
+ * maxEventsPerRequest, a million events) takes some 12 s to COPY: well inside.
  */
-const TRACE_STATEMENT_TIMEOUT_MS = 30_000;
+const TRACE_STATEMENT_TIMEOUT_MS = 120_000;
 
 /** Opens a pool on `url` and checks that the server answers. */
 export async function openDatabase(
