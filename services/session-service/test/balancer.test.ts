@@ -230,7 +230,11 @@ describe('behind HAProxy', () => {
         ] as const) {
           requests++;
           const answer = await ask(balancer, method, path, body).catch(
-            (error: unknown): Answer => ({ status: 0, body: { error: String(error) } }),
+            (error: unknown): Answer => ({
+              status: 0,
+              body: { error: String(error) },
+              location: null,
+            }),
           );
           if (answer.status >= 400 || answer.status === 0) {
             failures.push(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);

@@ -53,6 +53,8 @@ export async function startInstance(
 export interface Answer {
   status: number;
   body: Record<string, unknown> | undefined;
+  /** The Location header (a created session's path). */
+  location: string | null;
 }
 
 /** A JSON request with the admin key; any status is answered, none thrown. */
@@ -61,11 +63,12 @@ export async function ask(
   method: string,
   path: string,
   body?: unknown,
+  key = ADMIN_KEY,
 ): Promise<Answer> {
   const response = await fetch(`${url}${path}`, {
     method,
     headers: {
-      authorization: `Bearer ${ADMIN_KEY}`,
+      authorization: `Bearer ${key}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -76,6 +79,7 @@ export async function ask(
     status: response.status,
     // A balancer's own error page is HTML: kept as text.
     body: text === '' ? undefined : json ? (JSON.parse(text) as Record<string, unknown>) : { text },
+    location: response.headers.get('location'),
   };
 }
 

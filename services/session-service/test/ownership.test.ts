@@ -8,6 +8,7 @@ import { buildApp, type App } from '../src/app.js';
 import { FORWARDED_HEADER } from '../src/cluster/identity.js';
 import { openDatabase } from '../src/store/database.js';
 import { newKey } from './apps.js';
+import { ask, type Answer } from './instances.js';
 import { createMigratedDatabase, type MigratedDatabase } from './databases.js';
 import { listening } from './sockets.js';
 
@@ -34,33 +35,14 @@ async function instance(db: MigratedDatabase, leaseMs = 5_000): Promise<Instance
   return { app, url: await listening(app) };
 }
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown> | undefined;
-  location: string | null;
-}
-
-async function request(
+function request(
   at: Instance,
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: string,
   key: string,
   body?: unknown,
 ): Promise<Answer> {
-  const response = await fetch(`${at.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>),
-    location: response.headers.get('location'),
-  };
+  return ask(at.url, method, path, body, key);
 }
 
 /** A lab's commands: a connection, 20 kB across a link that changes, both closes. */

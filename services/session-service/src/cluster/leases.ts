@@ -154,12 +154,16 @@ export class Leases {
 
   /** Gives leases up (the sessions left memory, or the instance stops): others take them now. */
   async release(sessionIds: readonly string[]): Promise<void> {
-    const mine = sessionIds.flatMap((id) => {
+    await this.expire(this.letGo(sessionIds));
+  }
+
+  /** Stops holding these leases here; answers those it held, with their epochs. */
+  private letGo(sessionIds: readonly string[]): { id: string; epoch: string }[] {
+    return sessionIds.flatMap((id) => {
       const held = this.held.get(id);
       this.held.delete(id);
       return held === undefined ? [] : [{ id, epoch: held.epoch }];
     });
-    await this.expire(mine);
   }
 
   /** Ends leases of this instance now, if still as they were. */
@@ -179,12 +183,7 @@ export class Leases {
    * claim takes the lease as its own). Without a serving peer, the leases are released.
    */
   async handOver(sessionIds: readonly string[]): Promise<void> {
-    const mine = sessionIds.flatMap((id) => {
-      const held = this.held.get(id);
-      this.held.delete(id);
-      return held === undefined ? [] : [{ id, epoch: held.epoch }];
-    });
-    await this.give(mine);
+    await this.give(this.letGo(sessionIds));
   }
 
   /**
