@@ -32,9 +32,24 @@ export function segmentLength(segment: TcpSegment): number {
 export function segmentArrives(c: Connection, now: number, segment: TcpSegment): void {
   c.lastReceivedUs = now;
   c.counters.segmentsReceived += 1;
+  noteArrival(c, now, segment);
   if (c.state === 'SYN-SENT') synSent(c, now, segment);
   else synchronized(c, now, segment);
   c.output(now);
+}
+
+/** What tcp_info reports of arrivals: the last ACK and data, the largest segment. */
+function noteArrival(c: Connection, now: number, segment: TcpSegment): void {
+  if (hasFlag(segment.flags, Flag.ACK)) c.stats.lastAckRecvUs = now;
+  const len = segment.payload.length;
+  if (len === 0) return;
+  c.stats.lastDataRecvUs = now;
+  c.stats.dataSegsIn += 1;
+  if (len > (c.stats.rcvMss ?? 0)) c.stats.rcvMss = len;
+}
+
+function noteRtt(c: Connection, rttUs: number): void {
+  if (c.stats.minRttUs === undefined || rttUs < c.stats.minRttUs) c.stats.minRttUs = rttUs;
 }
 
 /** An ACK at once; a duplicate one when an out-of-order or duplicate segment caused it. */
@@ -281,9 +296,11 @@ function acknowledge(c: Connection, now: number, ack: SeqNum, segment?: TcpSegme
     // retransmissions included, so Karn's restriction is not needed.
     const rttMs = Math.max(1, Connection.tsClock(now) - echoed);
     c.rtt = sampleRtt(c.rtt, rttMs * 1000, c.rttLimits());
+    noteRtt(c, rttMs * 1000);
     c.rttProbe = undefined;
   } else if (c.rttProbe !== undefined && seqLe(c.rttProbe.end, ack)) {
     c.rtt = sampleRtt(c.rtt, now - c.rttProbe.sentUs, c.rttLimits());
+    noteRtt(c, now - c.rttProbe.sentUs);
     c.rttProbe = undefined;
   }
   c.retries = 0;
