@@ -26,7 +26,28 @@ type Token =
   | { kind: 'name'; value: string }
   | { kind: 'op'; value: string };
 
-const OPERATORS = ['**', '//', '==', '!=', '<=', '>=', '+=', '-=', '*=', '(', ')', ',', '<', '>', '+', '-', '*', '/', '%', '='];
+const OPERATORS = [
+  '**',
+  '//',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '+=',
+  '-=',
+  '*=',
+  '(',
+  ')',
+  ',',
+  '<',
+  '>',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '=',
+];
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
