@@ -126,7 +126,13 @@ assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd
         line: 4,
         kind: 'call',
         time: { kind: 'relative', us: 2000 },
-        call: expect.objectContaining({ name: 'connect', endUs: 4000 }),
+        call: {
+          name: 'connect',
+          args: ['4', '...', '...'],
+          result: 0,
+          errno: undefined,
+          endUs: 4000,
+        },
       }),
       {
         line: 5,
