@@ -38,6 +38,14 @@ import type { EndpointOptions } from './options.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
 import { carriesOurData, type TcpState } from './state.js';
+import {
+  initialAckState,
+  onAckSent,
+  onDataSent,
+  onDelayedAckFired,
+  type AckContext,
+  type LinuxAckState,
+} from './ack-policy.js';
 import { noStats, tcpInfo, type CaState, type TcpInfo, type TcpStats } from './tcp-info.js';
 
 /** The timestamps option with its two NOPs of padding: 12 bytes in every segment. */
@@ -114,6 +122,8 @@ export interface ConnectionState {
   counters: Counters;
   /** Absent in snapshots taken before tcp_info was reported. */
   stats?: TcpStats;
+  /** Linux's ACK policy's state; absent in older snapshots. */
+  ackState?: LinuxAckState;
 }
 
 /** What an endpoint has done so far: the numbers a lab asks about. */
@@ -255,6 +265,8 @@ export class Connection {
   counters: Counters = noCounters();
   /** Figures only tcp_info reports. */
   stats: TcpStats = noStats();
+  /** Quick-ACK mode, ato and interactive mode, for the `linux` ACK policy. */
+  ackState: LinuxAckState = initialAckState();
 
   constructor(
     readonly id: string,
@@ -325,6 +337,7 @@ export class Connection {
       lastMetrics: this.lastMetrics && { ...this.lastMetrics },
       counters: { ...this.counters },
       stats: { ...this.stats },
+      ackState: { ...this.ackState },
     };
   }
 
@@ -381,6 +394,7 @@ export class Connection {
     c.lastMetrics = s.lastMetrics && { ...s.lastMetrics };
     c.counters = { ...s.counters };
     c.stats = { ...noStats(), ...s.stats };
+    c.ackState = { ...initialAckState(), ...s.ackState };
     return c;
   }
 
@@ -738,6 +752,16 @@ export class Connection {
     return action;
   }
 
+  /** What the `linux` ACK policy reads of the connection. */
+  ackContext(): AckContext {
+    return {
+      rcvWnd: this.rcvWnd,
+      rcvMss: this.stats.rcvMss ?? this.sndMss,
+      rtoUs: this.rtt.rtoUs,
+      srttUs: this.rtt.srttUs,
+    };
+  }
+
   /** An ACK is due at the next output; `label` says why when it is more than acknowledging. */
   requestAck(label?: SegmentLabel): void {
     this.ackPending = true;
@@ -830,6 +854,7 @@ export class Connection {
         this.sendWindowProbe(now);
         return;
       case 'delayed-ack':
+        if (this.options.ackPolicy === 'linux') onDelayedAckFired(this.ackState, this.ackContext());
         this.requestAck();
         return;
       case 'keepalive':
@@ -1238,6 +1263,10 @@ export class Connection {
   ): void {
     if (this.remote === undefined) return;
     const carriesAck = (s.flags & Flag.ACK) !== 0;
+    if (carriesAck && this.options.ackPolicy === 'linux') {
+      const due = this.ackPending || this.timers['delayed-ack'] !== undefined;
+      if (due) onAckSent(this.ackState);
+    }
     if (carriesAck) {
       this.rcvWnd = this.advertisedWindow();
       this.ackPending = false;
@@ -1260,6 +1289,7 @@ export class Connection {
       }
       if (neverSent && s.len > 0) {
         this.counters.bytesSent += Math.min(s.len, seqDiff(end, this.sndMax));
+        if (this.options.ackPolicy === 'linux') onDataSent(this.ackState, now);
       }
       // Time one segment at a time, and only a first transmission (Karn, RFC 6298 §3).
       if (neverSent && this.rttProbe === undefined && this.retries === 0) {

@@ -17,6 +17,7 @@ import {
 } from '../wire/seq.js';
 import { concatBytes, insertOutOfOrder, takeInOrder } from './buffers.js';
 import { Connection } from './connection.js';
+import { delayedAckTimeoutUs, inQuickAckMode, onDataReceived } from './ack-policy.js';
 import { sampleRtt } from './rtt.js';
 import { canReceiveData, carriesOurData } from './state.js';
 
@@ -372,6 +373,7 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
     return;
   }
   const seqOfData = seqAdd(s.seq, start);
+  if (c.options.ackPolicy === 'linux') onDataReceived(c.ackState, now, c.ackContext());
   if (seqOfData !== c.rcvNxt) {
     c.outOfOrder = insertOutOfOrder(c.outOfOrder, c.rcvNxt, seqOfData, data);
     c.lastOutOfOrderSeq = seqOfData;
@@ -391,11 +393,36 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
   // what the peer's full segments carry (Linux estimates the same size as rcv_mss). A segment
   // larger than that (a peer offloading segmentation) counts as the full segments it holds.
   c.unackedSegments += Math.floor(data.length / c.sndMss);
+  if (c.options.ackPolicy === 'linux') {
+    linuxAckCheck(c, now, fillsGap);
+    return;
+  }
   if (fillsGap || c.options.delayedAckMs === 0 || c.unackedSegments >= 2) {
     ackNow(c); // RFC 9293 §3.8.6.3: at least every second full-sized segment; gaps filled at once
   } else if (c.timers['delayed-ack'] === undefined) {
     c.setTimer('delayed-ack', now + c.options.delayedAckMs * 1000);
   }
+}
+
+/**
+ * __tcp_ack_snd_check() (Linux): at once for two full segments, in quick-ACK mode, or when a
+ * gap was filled; otherwise the delayed ACK, its timer set as tcp_send_delayed_ack() sets it.
+ */
+function linuxAckCheck(c: Connection, now: number, fillsGap: boolean): void {
+  if (
+    fillsGap ||
+    c.options.delayedAckMs === 0 ||
+    c.unackedSegments >= 2 ||
+    inQuickAckMode(c.ackState)
+  ) {
+    ackNow(c);
+    return;
+  }
+  const timeout = delayedAckTimeoutUs(c.ackState, c.ackContext(), c.options.delayedAckMs * 1000);
+  const armed = c.timers['delayed-ack'];
+  // An older timer stands; one about to expire is not worth waiting for.
+  if (armed !== undefined && armed <= now + timeout / 4) ackNow(c);
+  else if (armed === undefined || now + timeout < armed) c.setTimer('delayed-ack', now + timeout);
 }
 
 function onFin(c: Connection, now: number): void {
