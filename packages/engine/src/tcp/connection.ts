@@ -403,6 +403,7 @@ export class Connection {
       initialUs: this.options.rtoInitialMs * 1000,
       minUs: this.options.rtoMinMs * 1000,
       maxUs: this.options.rtoMaxMs * 1000,
+      estimator: this.options.rttEstimator,
     };
   }
 

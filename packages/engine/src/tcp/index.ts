@@ -51,5 +51,6 @@ export {
   type KeepaliveOptions,
 } from './options.js';
 export { backOff, initialRtt, sampleRtt, type RttLimits, type RttState } from './rtt.js';
+export { PROFILES, profileOptions, type Profile } from './profiles.js';
 export { CA_STATE, INFINITE_SSTHRESH, type CaState, type TcpInfo } from './tcp-info.js';
 export { canReceiveData, carriesOurData, TCP_STATES, type TcpState } from './state.js';

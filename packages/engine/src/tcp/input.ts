@@ -296,11 +296,14 @@ function acknowledge(c: Connection, now: number, ack: SeqNum, segment?: TcpSegme
     // RFC 7323 §4: every ACK of new data echoes the TSval of the segment it acknowledges;
     // retransmissions included, so Karn's restriction is not needed.
     const rttMs = Math.max(1, Connection.tsClock(now) - echoed);
-    c.rtt = sampleRtt(c.rtt, rttMs * 1000, c.rttLimits());
+    c.rtt = sampleRtt(c.rtt, rttMs * 1000, c.rttLimits(), { una: ack, nxt: c.sndNxt });
     noteRtt(c, rttMs * 1000);
     c.rttProbe = undefined;
   } else if (c.rttProbe !== undefined && seqLe(c.rttProbe.end, ack)) {
-    c.rtt = sampleRtt(c.rtt, now - c.rttProbe.sentUs, c.rttLimits());
+    c.rtt = sampleRtt(c.rtt, now - c.rttProbe.sentUs, c.rttLimits(), {
+      una: ack,
+      nxt: c.sndNxt,
+    });
     noteRtt(c, now - c.rttProbe.sentUs);
     c.rttProbe = undefined;
   }

@@ -1,5 +1,6 @@
 import type { AckPolicy } from './ack-policy.js';
 import type { CongestionAlgorithm } from './congestion/index.js';
+import type { RttEstimator } from './rtt.js';
 
 /**
  * Endpoint options, with defaults that follow common practice. Where the RFCs leave a choice,
@@ -60,6 +61,11 @@ export interface EndpointOptions {
    * default); Reno (RFC 5681) and Tahoe to compare.
    */
   congestion: CongestionAlgorithm;
+  /**
+   * The RTO's estimator: `rfc6298` (RFC 6298 §2) or `linux` (tcp_rtt_estimator: the minimum
+   * bounds the variance term rather than the RTO; see rtt.ts).
+   */
+  rttEstimator: RttEstimator;
   /** RFC 6298 §2.1: 1 s. */
   rtoInitialMs: number;
   /** RFC 6298 §2.4: 1 s (Linux uses 200 ms). */
@@ -95,6 +101,7 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   ackPolicy: 'rfc',
   initialWindow: undefined,
   congestion: 'newreno',
+  rttEstimator: 'rfc6298',
   rtoInitialMs: 1000,
   rtoMinMs: 1000,
   rtoMaxMs: 60_000,
