@@ -1,4 +1,4 @@
-import type { CongestionAlgorithm } from './congestion/index.js';
+import type { CongestionAlgorithm, SlowStartExit } from './congestion/index.js';
 
 /**
  * Endpoint options, with defaults that follow common practice. Where the RFCs leave a choice,
@@ -53,6 +53,15 @@ export interface EndpointOptions {
    * default); Reno (RFC 5681) and Tahoe to compare.
    */
   congestion: CongestionAlgorithm;
+  /**
+   * Leaving slow start before a loss does, with any `congestion`: 'none' (RFC 5681: only a
+   * loss ends slow start; the default), 'hystart' (Linux's CUBIC HyStart, both its ACK-train
+   * and its delay detection: hystart=1, hystart_detect=3, the Linux default; ssthresh = cwnd
+   * at the exit; ns-3's TcpCubic runs it too) or 'hystart++' (RFC 9406: delay detection,
+   * then Conservative Slow Start; §5 names Windows as running it). Both take an RTT sample
+   * from every ACK.
+   */
+  slowStartExit: SlowStartExit;
   /** RFC 6298 §2.1: 1 s. */
   rtoInitialMs: number;
   /** RFC 6298 §2.4: 1 s (Linux uses 200 ms). */
@@ -87,6 +96,7 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   delayedAckMs: 40,
   initialWindow: undefined,
   congestion: 'newreno',
+  slowStartExit: 'none',
   rtoInitialMs: 1000,
   rtoMinMs: 1000,
   rtoMaxMs: 60_000,
