@@ -79,11 +79,7 @@ export interface HyStartWindow {
  * cubictcp_acked() for an ACK of new data, before slow start grows cwnd on it (Linux calls
  * pkts_acked before cong_avoid): returns the new ssthresh when slow start ends here.
  */
-export function hystartOnAck(
-  h: HyStartState,
-  info: AckInfo,
-  w: HyStartWindow,
-): number | undefined {
+export function hystartOnAck(h: HyStartState, info: AckInfo, w: HyStartWindow): number | undefined {
   if (info.rttUs === undefined) return undefined; // "Some calls are for duplicates without timestamps"
   // "Discard delay samples right after fast recovery": within 1 s of a CUBIC epoch's start.
   if (w.epochStartUs !== undefined && info.nowUs - w.epochStartUs < 1_000_000) return undefined;

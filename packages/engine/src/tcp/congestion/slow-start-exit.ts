@@ -20,7 +20,9 @@ import {
   inCss,
 } from './hystart-plus-plus.js';
 
-export function initialSlowStartExit(kind: SlowStartExit | undefined): SlowStartExitState | undefined {
+export function initialSlowStartExit(
+  kind: SlowStartExit | undefined,
+): SlowStartExitState | undefined {
   switch (kind) {
     case 'hystart':
       return initialHyStart();
