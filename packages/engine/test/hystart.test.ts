@@ -521,6 +521,24 @@ describe('snapshots', () => {
     expect(restored).toEqual(original);
     expect(original).toMatchObject({ state: { phase: 'congestion-avoidance' } });
   });
+  it('a snapshot from before the option existed restores, without a heuristic', () => {
+    const t = accepted('none', 20);
+    write(t, 30_000);
+    t.replies();
+    const snapshot = t.sim.snapshot();
+    for (const c of snapshot.connections) {
+      delete c.sendTimes;
+      delete (c.options as Partial<EndpointOptions>).slowStartExit;
+    }
+    const old = new Lone(Simulation.restore(snapshot), t.id);
+    for (const x of [t, old]) {
+      x.wait(20);
+      for (let rel = 1001; rel <= 10_001; rel += MSS) ack(x, rel);
+    }
+    expect(cc(old)).toEqual(cc(t));
+    expect(cc(old).slowStartExit).toBeUndefined();
+    expect(sent(old)).toEqual(['10001:30001']);
+  });
 });
 
 describe('per-ACK RTT samples (send times)', () => {

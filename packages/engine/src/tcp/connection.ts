@@ -110,7 +110,8 @@ export interface ConnectionState {
   timers: TimerTable;
   rtt: RttState;
   rttProbe: { end: number; sentUs: number } | undefined;
-  sendTimes: SentStretch[];
+  /** Absent in snapshots taken before send times were kept. */
+  sendTimes?: SentStretch[];
   retries: number;
   persistBackoff: number;
   keepaliveProbes: number;
@@ -388,7 +389,7 @@ export class Connection {
     c.timers = { ...noTimers(), ...s.timers };
     c.rtt = { ...s.rtt };
     c.rttProbe = s.rttProbe && { end: seq(s.rttProbe.end), sentUs: s.rttProbe.sentUs };
-    c.sendTimes = SendTimes.from(s.sendTimes);
+    c.sendTimes = SendTimes.from(s.sendTimes ?? []);
     c.retries = s.retries;
     c.persistBackoff = s.persistBackoff;
     c.keepaliveProbes = s.keepaliveProbes;
