@@ -521,6 +521,7 @@ describe('snapshots', () => {
     expect(restored).toEqual(original);
     expect(original).toMatchObject({ state: { phase: 'congestion-avoidance' } });
   });
+
   it('a snapshot from before the option existed restores, without a heuristic', () => {
     const t = accepted('none', 20);
     write(t, 30_000);
