@@ -80,8 +80,8 @@ export interface HyStartWindow {
  * pkts_acked before cong_avoid): returns the new ssthresh when slow start ends here.
  */
 export function hystartOnAck(h: HyStartState, info: AckInfo, w: HyStartWindow): number | undefined {
-  if (info.rttUs === undefined) return undefined; // "Some calls are for duplicates without timestamps"
-  // "Discard delay samples right after fast recovery": within 1 s of a CUBIC epoch's start.
+  if (info.rttUs === undefined) return undefined; // no sample: nothing new, or a resent segment
+  // CUBIC ignores delay samples for a second after its epoch began (that is, after a recovery).
   if (w.epochStartUs !== undefined && info.nowUs - w.epochStartUs < 1_000_000) return undefined;
   const delay = Math.max(1, info.rttUs);
   if (h.delayMinUs === undefined || delay < h.delayMinUs) h.delayMinUs = delay;
