@@ -83,6 +83,13 @@ export const EndpointOptions = Type.Object(
         Type.Literal('cubic'),
       ]),
     ),
+    slowStartExit: Type.Optional(
+      Type.Union([Type.Literal('none'), Type.Literal('hystart'), Type.Literal('hystart++')], {
+        description:
+          "Leave slow start before a loss: 'hystart' (Linux CUBIC's ACK-train and delay " +
+          "detection) or 'hystart++' (RFC 9406, with Conservative Slow Start); default 'none'",
+      }),
+    ),
     initialWindow: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 1000, description: 'Segments' }),
     ),

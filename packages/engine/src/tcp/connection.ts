@@ -37,6 +37,7 @@ import {
 import type { EndpointOptions } from './options.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
+import { SendTimes, type SentStretch } from './send-times.js';
 import { carriesOurData, type TcpState } from './state.js';
 import {
   initialAckState,
@@ -109,6 +110,8 @@ export interface ConnectionState {
   timers: TimerTable;
   rtt: RttState;
   rttProbe: { end: number; sentUs: number } | undefined;
+  /** Absent in snapshots taken before send times were kept. */
+  sendTimes?: SentStretch[];
   retries: number;
   persistBackoff: number;
   keepaliveProbes: number;
@@ -260,6 +263,8 @@ export class Connection {
   challengeAcks = { windowStartUs: 0, count: 0 };
 
   congestion: CongestionController;
+  /** When what is in flight was sent: an RTT sample per ACK for the slow-start exit. */
+  sendTimes = new SendTimes();
   /** The metrics last reported, to report only changes. */
   lastMetrics: Metrics | undefined;
   counters: Counters = noCounters();
@@ -281,6 +286,7 @@ export class Connection {
       options.congestion,
       initialWindowBytes(options.initialWindow, options.mss),
       options.mss,
+      options.slowStartExit,
     );
   }
 
@@ -325,6 +331,7 @@ export class Connection {
       timers: this.armedTimers(),
       rtt: { ...this.rtt },
       rttProbe: this.rttProbe && { ...this.rttProbe },
+      sendTimes: this.sendTimes.toState(),
       retries: this.retries,
       persistBackoff: this.persistBackoff,
       keepaliveProbes: this.keepaliveProbes,
@@ -382,6 +389,7 @@ export class Connection {
     c.timers = { ...noTimers(), ...s.timers };
     c.rtt = { ...s.rtt };
     c.rttProbe = s.rttProbe && { end: seq(s.rttProbe.end), sentUs: s.rttProbe.sentUs };
+    c.sendTimes = SendTimes.from(s.sendTimes ?? []);
     c.retries = s.retries;
     c.persistBackoff = s.persistBackoff;
     c.keepaliveProbes = s.keepaliveProbes;
@@ -716,6 +724,7 @@ export class Connection {
       this.options.congestion,
       initialWindowBytes(this.options.initialWindow, this.sndMss),
       this.sndMss,
+      this.options.slowStartExit,
     );
     this.restartKeepalive(now);
   }
@@ -730,10 +739,17 @@ export class Connection {
       sndMax: this.sndMax,
       nowUs,
       srttUs: this.rtt.srttUs,
+      rttUs: this.sendTimes.sample(this.sndUna, ack, nowUs),
       sackRecovery: this.sackPermitted,
       firstSegmentLost:
         this.sackPermitted && this.scoreboard.firstSegmentLost(this.sndUna, this.sndMss),
     };
+  }
+
+  /** Only a slow-start exit heuristic needs an RTT sample from every ACK. */
+  private keepsSendTimes(): boolean {
+    const exit = this.options.slowStartExit;
+    return exit === 'hystart' || exit === 'hystart++';
   }
 
   /** RFC 6675 loss recovery is under way: the scoreboard and the pipe decide what is sent. */
@@ -1295,6 +1311,9 @@ export class Connection {
       // Time one segment at a time, and only a first transmission (Karn, RFC 6298 §3).
       if (neverSent && this.rttProbe === undefined && this.retries === 0) {
         this.rttProbe = { end, sentUs: now };
+      }
+      if (this.keepsSendTimes() && (s.flags & Flag.SYN) === 0) {
+        this.sendTimes.sent(s.seq, end, now, this.sndUna, this.sndMax);
       }
       if (seqGt(end, this.sndNxt)) this.sndNxt = end;
       if (neverSent) this.sndMax = end;

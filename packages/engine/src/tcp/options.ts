@@ -1,5 +1,5 @@
 import type { AckPolicy } from './ack-policy.js';
-import type { CongestionAlgorithm } from './congestion/index.js';
+import type { CongestionAlgorithm, SlowStartExit } from './congestion/index.js';
 import type { RttEstimator } from './rtt.js';
 
 /**
@@ -66,6 +66,15 @@ export interface EndpointOptions {
    * bounds the variance term rather than the RTO; see rtt.ts).
    */
   rttEstimator: RttEstimator;
+  /**
+   * Leaving slow start before a loss does, with any `congestion`: 'none' (RFC 5681: only a
+   * loss ends slow start; the default), 'hystart' (Linux's CUBIC HyStart, both its ACK-train
+   * and its delay detection: hystart=1, hystart_detect=3, the Linux default; ssthresh = cwnd
+   * at the exit; ns-3's TcpCubic runs it too) or 'hystart++' (RFC 9406: delay detection,
+   * then Conservative Slow Start; §5 names Windows as running it). Both take an RTT sample
+   * from every ACK.
+   */
+  slowStartExit: SlowStartExit;
   /** RFC 6298 §2.1: 1 s. */
   rtoInitialMs: number;
   /** RFC 6298 §2.4: 1 s (Linux uses 200 ms). */
@@ -102,6 +111,7 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   initialWindow: undefined,
   congestion: 'newreno',
   rttEstimator: 'rfc6298',
+  slowStartExit: 'none',
   rtoInitialMs: 1000,
   rtoMinMs: 1000,
   rtoMaxMs: 60_000,

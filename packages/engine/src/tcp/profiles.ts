@@ -37,8 +37,9 @@ export const PROFILES: Readonly<Record<Profile, Readonly<ProfileOptions>>> = {
     /** TCP_DELACK_MIN, with quick-ACK mode and the adaptive delay of tcp_input.c. */
     delayedAckMs: 40,
     ackPolicy: 'linux',
-    /** net.ipv4.tcp_congestion_control: cubic. */
+    /** net.ipv4.tcp_congestion_control: cubic, with HyStart (tcp_cubic.c hystart_detect=3). */
     congestion: 'cubic',
+    slowStartExit: 'hystart',
     /** tcp_syn_retries, tcp_retries2. */
     synRetries: 6,
     dataRetries: 15,
