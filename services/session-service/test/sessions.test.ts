@@ -393,7 +393,7 @@ describe('profiles and tcp_info', () => {
       tcpi_snd_cwnd: 10, // the linux profile's initial window
       tcpi_snd_ssthresh: 0x7fffffff,
       tcpi_snd_mss: 1460,
-      tcpi_rto: 201_000, // Linux's: the SYN-ACK's RTT (1 ms) + the 200 ms minimum
+      tcpi_rto: 220_000, // Linux's: the handshake's RTT (20 ms) + the 200 ms minimum
       tcpi_options: 0,
       tcpi_unacked: 0,
     });
