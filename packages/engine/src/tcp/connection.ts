@@ -34,6 +34,15 @@ import {
   type CongestionController,
   type CongestionState,
 } from './congestion/index.js';
+import {
+  ecnActiveOpen,
+  ecnOnSend,
+  ecnPhaseChanged,
+  ecnSynArrives,
+  ecnSynFlags,
+  noEcn,
+  type EcnState,
+} from './ecn.js';
 import type { EndpointOptions } from './options.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
@@ -109,6 +118,7 @@ export interface ConnectionState {
   ackPending: boolean;
   challengeAcks: { windowStartUs: number; count: number };
   congestion: CongestionState;
+  ecn: EcnState;
   lastMetrics: Metrics | undefined;
   counters: Counters;
 }
@@ -247,6 +257,8 @@ export class Connection {
   challengeAcks = { windowStartUs: 0, count: 0 };
 
   congestion: CongestionController;
+  /** ECN (RFC 3168): agreed or not, the receiver's echo, the sender's pending CWR. */
+  ecn: EcnState = noEcn();
   /** The metrics last reported, to report only changes. */
   lastMetrics: Metrics | undefined;
   counters: Counters = noCounters();
@@ -317,6 +329,7 @@ export class Connection {
       ackPending: this.ackPending,
       challengeAcks: { ...this.challengeAcks },
       congestion: this.congestion.state(),
+      ecn: { ...this.ecn },
       lastMetrics: this.lastMetrics && { ...this.lastMetrics },
       counters: { ...this.counters },
     };
@@ -372,6 +385,7 @@ export class Connection {
     c.ackPending = s.ackPending;
     c.challengeAcks = { ...s.challengeAcks };
     c.congestion = createController(s.congestion);
+    c.ecn = { ...noEcn(), ...s.ecn }; // states saved before ECN existed have none
     c.lastMetrics = s.lastMetrics && { ...s.lastMetrics };
     c.counters = { ...s.counters };
     return c;
@@ -407,6 +421,7 @@ export class Connection {
   connect(now: number, remote: Endpoint, iss: SeqNum): void {
     this.remote = remote;
     this.initSend(iss);
+    this.ecn = ecnActiveOpen(this.options.ecn);
     this.setState('SYN-SENT', 'active OPEN');
     this.output(now);
   }
@@ -421,6 +436,7 @@ export class Connection {
     this.negotiateWindowScale(segment.options, 'passive');
     this.negotiateTimestamps(segment.options);
     this.negotiateSack(segment.options);
+    ecnSynArrives(this.ecn, this.options.ecn, segment, 'passive');
     this.initSend(iss);
     this.sndWnd = segment.window;
     this.maxSndWnd = segment.window;
@@ -695,6 +711,7 @@ export class Connection {
       initialWindowBytes(this.options.initialWindow, this.sndMss),
       this.sndMss,
     );
+    this.ecn.cwrDue = false; // a timed-out SYN is no reduction of a data window
     this.restartKeepalive(now);
   }
 
@@ -725,6 +742,7 @@ export class Connection {
     const action = call() ?? 'none';
     const to = this.congestion.phase;
     if (from === to) return action;
+    ecnPhaseChanged(this.ecn, from, to); // RFC 3168 §6.1.2: CWR after any reduction
     // HighRxt belongs to one recovery episode (RFC 6675 §5 step 4.1 starts it at HighACK).
     if (from === 'fast-recovery' || to === 'fast-recovery') this.scoreboard.highRxt = undefined;
     this.env.trace({ kind: 'congestion', endpointId: this.id, from, to, cause });
@@ -844,7 +862,9 @@ export class Connection {
       }
       return;
     }
-    const repeated = this.retries > 0;
+    // RFC 3168 §6.1.2: ssthresh is not cut twice for one window: a timeout within the window
+    // an ECN-Echo cut keeps it (Linux's tcp_enter_loss in CWR before high_seq is acknowledged).
+    const repeated = this.retries > 0 || this.congestion.phase === 'cwr';
     this.retries += 1;
     this.rtt = backOff(this.rtt, this.rttLimits()); // RFC 6298 §5.5
     this.rttProbe = undefined; // Karn (RFC 6298 §3): no sample from a retransmitted segment
@@ -978,7 +998,9 @@ export class Connection {
     if (this.sndNxt === this.iss && this.sndUna === this.iss) {
       const synAck = this.state !== 'SYN-SENT';
       this.emit(now, {
-        flags: synAck ? Flag.SYN | Flag.ACK : Flag.SYN,
+        flags:
+          (synAck ? Flag.SYN | Flag.ACK : Flag.SYN) |
+          ecnSynFlags(this.ecn, synAck, this.retries > 0),
         seq: this.iss,
         ack: synAck ? this.rcvNxt : seq(0),
         len: 0,
@@ -1169,6 +1191,11 @@ export class Connection {
     }
     const consumes = s.consumes ?? 0;
     let label = s.label;
+    // RFC 3168 §6.1: ECE/CWR and the ECN codepoint; new data is what was never sent before.
+    const ecn =
+      (s.flags & Flag.SYN) === 0 && this.ecn.ok
+        ? ecnOnSend(this.ecn, s.len > 0 && !seqLt(s.seq, this.sndMax))
+        : undefined;
     this.counters.segmentsSent += 1;
     if (consumes > 0) {
       const end = seqAdd(s.seq, consumes);
@@ -1199,20 +1226,18 @@ export class Connection {
     if (carriesAck) this.lastAckSent = s.ack;
     if (carriesAck && this.sackPermitted && this.outOfOrder.length > 0)
       options.sack = this.sackBlocks();
-    this.env.transmit(
-      this,
-      {
-        srcPort: this.local.port,
-        dstPort: this.remote.port,
-        seq: s.seq,
-        ack: carriesAck ? s.ack : seq(0),
-        flags: s.flags,
-        window: this.windowField(s.flags, carriesAck),
-        urgent: 0,
-        options,
-        payload: s.payload ?? EMPTY_BYTES,
-      },
-      label,
-    );
+    const segment: TcpSegment = {
+      srcPort: this.local.port,
+      dstPort: this.remote.port,
+      seq: s.seq,
+      ack: carriesAck ? s.ack : seq(0),
+      flags: s.flags | (ecn?.flags ?? 0),
+      window: this.windowField(s.flags, carriesAck),
+      urgent: 0,
+      options,
+      payload: s.payload ?? EMPTY_BYTES,
+    };
+    if (ecn?.codepoint !== undefined) segment.ecn = ecn.codepoint;
+    this.env.transmit(this, segment, label);
   }
 }
