@@ -138,6 +138,12 @@ export function ecnEchoArrives(c: Connection, now: number, s: TcpSegment): void 
   const dataInFlight = seqGt(c.sndUna, c.iss) && seqGt(c.sndMax, c.sndUna);
   if (!dataInFlight || !seqGe(s.ack, c.sndUna)) return;
   const info = c.ackInfo(s.ack, 0, now);
+  // Linux first ends CWR if this ACK passes the window it was entered for, then acts on the
+  // ECE (tcp_fastretrans_alert): an echo that outlived our CWR is new congestion. The new ACK
+  // is shown to the controller first, with no bytes, so that it can end CWR without growing.
+  if (c.congestion.phase === 'cwr' && seqGt(s.ack, c.sndUna)) {
+    c.congestionEvent('new ACK', () => c.congestion.onAck(info));
+  }
   c.congestionEvent('ECN-Echo', () => c.congestion.onEcnEcho(info));
 }
 
