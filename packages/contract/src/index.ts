@@ -43,6 +43,7 @@ export {
   SocketAddress,
 } from './endpoints.js';
 export {
+  EcnCodepoint,
   EventList,
   EventQuery,
   PageQuery,

@@ -6,7 +6,7 @@
 import { Type, type Static, type TObject, type TOptional } from 'typebox';
 import { SocketAddress, TcpState } from './endpoints.js';
 import { EndpointOptions, LinkSettings } from './sessions.js';
-import { TcpOptionsView } from './trace.js';
+import { EcnCodepoint, TcpOptionsView } from './trace.js';
 
 /**
  * The session's own schemas without their $id: a scenario holds several of each (the session's
@@ -129,7 +129,7 @@ export const EndpointExpectation = Type.Object(
     ),
     phases: Type.Optional(
       Type.Array(
-        Type.Enum(['slow-start', 'congestion-avoidance', 'fast-recovery', 'loss-recovery']),
+        Type.Enum(['slow-start', 'congestion-avoidance', 'fast-recovery', 'loss-recovery', 'cwr']),
         {
           description:
             'Every congestion-control phase the endpoint entered so far, in order (slow start at the start not counted)',
@@ -255,6 +255,7 @@ export const STEP_SCHEMAS = {
       data: Type.Optional(Type.String()),
       base64: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$' })),
       options: Type.Optional(TcpOptionsView),
+      ecn: Type.Optional(EcnCodepoint),
     },
     { additionalProperties: false },
   ),
