@@ -92,8 +92,8 @@ export interface EcnMarking {
 const NO_MARKING: EcnMarking = { flags: 0, codepoint: undefined };
 
 /**
- * The marking of a non-SYN segment (Linux's tcp_ecn_send). New data is ECT(0) (§6.1.2; Linux
- * never sends ECT(1), see the `ecn-uses-ect0` packetdrill script) and takes the pending CWR
+ * The marking of a non-SYN segment (Linux's tcp_ecn_send). New data is ECT(0) (§6.1.2; so is
+ * Linux's classic ECN, see the `ecn-uses-ect0` packetdrill script) and takes the pending CWR
  * (§6.1.2); ACKs, retransmissions and probes stay Not-ECT (§6.1.4-6.1.6). While the receiver
  * echoes, every segment carries ECE (§6.1.3).
  */
