@@ -233,6 +233,27 @@ describe('receiver (RFC 3168 §6.1.3)', () => {
     expect(t.replies()).toEqual(['E. ack 701 win 64935']); // a new mark, a new echo
   });
 
+  it('ackPolicy linux: the first CE enters quick-ACK mode for two ACKs (__tcp_ecn_check_ce)', () => {
+    const t = ecnEstablished({ ackPolicy: 'linux', delayedAckMs: 40 });
+    let seq = PEER_ISS + 1;
+    const data = (ecn: EcnCodepoint) => {
+      t.send({ flags: 'P.', seq, ack: ISS + 1, data: 'x'.repeat(100), ecn });
+      seq += 100;
+      t.wait(10);
+      return t.replies();
+    };
+    // The quick ACKs of the connection's start (16 at most) run out first.
+    for (let i = 0; i < 16; i += 1) data('ect0');
+    expect(data('ect0')).toEqual([]); // delayed now
+    t.wait(100);
+    t.replies();
+    expect(data('ce')).toEqual(['E. ack 1901 win 63735']);
+    expect(data('ect0')).toEqual(['E. ack 2001 win 63635']); // the second quick ACK
+    expect(data('ect0')).toEqual([]); // delayed again, echo still on
+    t.wait(100);
+    expect(t.replies()).toEqual(['E. ack 2101 win 63535']);
+  });
+
   it('a CWR segment that was itself marked CE keeps the echo going', () => {
     const t = ecnEstablished();
     t.send({ flags: 'P.', seq: PEER_ISS + 1, ack: ISS + 1, data: 'x'.repeat(100), ecn: 'ce' });
@@ -271,6 +292,11 @@ describe('sender (RFC 3168 §6.1.2)', () => {
       expect(cwnd(t)).toEqual({ cwnd: cut, ssthresh: cut }); // no growth while in CWR
       expect(phasesOf(t)).toEqual(['slow-start -> cwr (ECN-Echo)']);
       expect(t.sim.status(t.id).counters.retransmissions).toBe(0);
+      // tcp_info as Linux reports it: TCP_CA_CWR (2), TCPI_OPT_ECN (8) among the options.
+      const info = t.sim.connection(t.id).tcpInfo(t.sim.nowUs);
+      expect(info.tcpi_ca_state).toBe(2);
+      expect(info.tcpi_options & 8).toBe(8);
+      expect(info.tcpi_snd_ssthresh).toBe(cut / MSS);
     },
   );
 

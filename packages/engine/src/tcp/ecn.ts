@@ -108,23 +108,28 @@ export function ecnOnSend(e: EcnState, newData: boolean): EcnMarking {
 }
 
 /**
- * Data arrives on an ECN connection (§6.1.3): CWR ends the echo, then CE (re)starts it, so that a
- * CWR segment that was itself marked is echoed. Returns true when the ACK should go at once:
- * Linux acknowledges the first CE mark without delay (quick-ACK mode in __tcp_ecn_check_ce: the
- * sender's window may be small) and a CWR segment too (tcp_ecn_accept_cwr).
+ * How a receiver acknowledges data for ECN's sake: at once for a CWR segment (Linux's
+ * tcp_ecn_accept_cwr: the sender's window was just cut), with quick ACKs for the first CE mark
+ * (__tcp_ecn_check_ce enters quick-ACK mode for two ACKs; under the `rfc` ACK policy, at once).
  */
-export function ecnDataArrives(e: EcnState, s: TcpSegment): boolean {
-  if (!e.ok || s.payload.length === 0) return false;
-  let ackNow = false;
+export type EcnAck = 'none' | 'ack-now' | 'quick-ack';
+
+/**
+ * Data arrives on an ECN connection (§6.1.3): CWR ends the echo, then CE (re)starts it, so that a
+ * CWR segment that was itself marked is echoed.
+ */
+export function ecnDataArrives(e: EcnState, s: TcpSegment): EcnAck {
+  if (!e.ok || s.payload.length === 0) return 'none';
+  let ack: EcnAck = 'none';
   if (hasFlag(s.flags, Flag.CWR)) {
     e.echo = false;
-    ackNow = true;
+    ack = 'ack-now';
   }
   if (s.ecn === 'ce' && !e.echo) {
     e.echo = true;
-    ackNow = true;
+    ack = 'quick-ack';
   }
-  return ackNow;
+  return ack;
 }
 
 /**
