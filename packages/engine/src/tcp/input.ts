@@ -34,7 +34,7 @@ export function segmentArrives(c: Connection, now: number, segment: TcpSegment):
   c.counters.segmentsReceived += 1;
   if (c.state === 'SYN-SENT') synSent(c, now, segment);
   else synchronized(c, now, segment);
-  c.output(now);
+  c.output(now, true); // an arrival pushes what `more` held (Linux tcp_data_snd_check)
 }
 
 /** An ACK at once; a duplicate one when an out-of-order or duplicate segment caused it. */
