@@ -36,7 +36,7 @@ import {
 } from './congestion/index.js';
 import { holdsPartial } from './cork.js';
 import { changeOptions } from './live-options.js';
-import type { EndpointOptions } from './options.js';
+import { resolveOptions, type EndpointOptions } from './options.js';
 import {
   copyPush,
   endsAtMark,
@@ -365,7 +365,8 @@ export class Connection {
 
   /** Rebuilds a connection from `toState()`'s output. */
   static fromState(s: ConnectionState, env: ConnectionEnv): Connection {
-    const c = new Connection(s.id, s.local, s.options, env);
+    // Options added since the state was saved take their defaults.
+    const c = new Connection(s.id, s.local, resolveOptions(s.options), env);
     c.state = s.state;
     c.remote = s.remote;
     c.passive = s.passive;
@@ -910,7 +911,7 @@ export class Connection {
     const handshaking = this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED';
     const limit = handshaking ? this.options.synRetries : this.options.dataRetries;
     // A user timeout replaces the data retransmission limit (Linux retransmits_timed_out).
-    const counted = handshaking || this.options.userTimeoutMs === 0;
+    const counted = handshaking || !(this.options.userTimeoutMs > 0);
     if (counted && this.retries >= limit) {
       // RFC 9293 §3.8.3: R2 reached, the connection is closed.
       if (this.state === 'SYN-RECEIVED' && this.passive) {
