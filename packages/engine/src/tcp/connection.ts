@@ -49,7 +49,17 @@ import {
 } from './push.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
+import { SendTimes, type SentStretch } from './send-times.js';
 import { carriesOurData, type TcpState } from './state.js';
+import {
+  initialAckState,
+  onAckSent,
+  onDataSent,
+  onDelayedAckFired,
+  type AckContext,
+  type LinuxAckState,
+} from './ack-policy.js';
+import { noStats, tcpInfo, type CaState, type TcpInfo, type TcpStats } from './tcp-info.js';
 import type { TsoInput } from './tso.js';
 import {
   clampProbe,
@@ -124,6 +134,8 @@ export interface ConnectionState {
   timers: TimerTable;
   rtt: RttState;
   rttProbe: { end: number; sentUs: number } | undefined;
+  /** Absent in snapshots taken before send times were kept. */
+  sendTimes?: SentStretch[];
   retries: number;
   persistBackoff: number;
   keepaliveProbes: number;
@@ -135,6 +147,10 @@ export interface ConnectionState {
   congestion: CongestionState;
   lastMetrics: Metrics | undefined;
   counters: Counters;
+  /** Absent in snapshots taken before tcp_info was reported. */
+  stats?: TcpStats;
+  /** Linux's ACK policy's state; absent in older snapshots. */
+  ackState?: LinuxAckState;
   /** Absent in states saved before PSH marks and the user timeout existed. */
   push?: PushState;
   userTimeout?: UserTimeoutState;
@@ -285,9 +301,15 @@ export class Connection {
     { segment: TcpSegment; label: SegmentLabel | undefined; data?: SentData }[] | undefined;
 
   congestion: CongestionController;
+  /** When what is in flight was sent: an RTT sample per ACK for the slow-start exit. */
+  sendTimes = new SendTimes();
   /** The metrics last reported, to report only changes. */
   lastMetrics: Metrics | undefined;
   counters: Counters = noCounters();
+  /** Figures only tcp_info reports. */
+  stats: TcpStats = noStats();
+  /** Quick-ACK mode, ato and interactive mode, for the `linux` ACK policy. */
+  ackState: LinuxAckState = initialAckState();
 
   constructor(
     readonly id: string,
@@ -303,6 +325,7 @@ export class Connection {
       options.congestion,
       initialWindowBytes(options.initialWindow, options.mss),
       options.mss,
+      options.slowStartExit,
     );
   }
 
@@ -347,6 +370,7 @@ export class Connection {
       timers: this.armedTimers(),
       rtt: { ...this.rtt },
       rttProbe: this.rttProbe && { ...this.rttProbe },
+      sendTimes: this.sendTimes.toState(),
       retries: this.retries,
       persistBackoff: this.persistBackoff,
       keepaliveProbes: this.keepaliveProbes,
@@ -358,6 +382,8 @@ export class Connection {
       congestion: this.congestion.state(),
       lastMetrics: this.lastMetrics && { ...this.lastMetrics },
       counters: { ...this.counters },
+      stats: { ...this.stats },
+      ackState: { ...this.ackState },
       push: copyPush(this.push),
       userTimeout: { ...this.userTimeout },
     };
@@ -405,6 +431,7 @@ export class Connection {
     c.timers = { ...noTimers(), ...s.timers };
     c.rtt = { ...s.rtt };
     c.rttProbe = s.rttProbe && { end: seq(s.rttProbe.end), sentUs: s.rttProbe.sentUs };
+    c.sendTimes = SendTimes.from(s.sendTimes ?? []);
     c.retries = s.retries;
     c.persistBackoff = s.persistBackoff;
     c.keepaliveProbes = s.keepaliveProbes;
@@ -416,6 +443,8 @@ export class Connection {
     c.congestion = createController(s.congestion);
     c.lastMetrics = s.lastMetrics && { ...s.lastMetrics };
     c.counters = { ...s.counters };
+    c.stats = { ...noStats(), ...s.stats };
+    c.ackState = { ...initialAckState(), ...s.ackState };
     c.push = s.push === undefined ? noPush(c.sndQueueSeq) : copyPush(s.push);
     c.userTimeout = { ...noUserTimeout(), ...s.userTimeout };
     return c;
@@ -426,6 +455,7 @@ export class Connection {
       initialUs: this.options.rtoInitialMs * 1000,
       minUs: this.options.rtoMinMs * 1000,
       maxUs: this.options.rtoMaxMs * 1000,
+      estimator: this.options.rttEstimator,
     };
   }
 
@@ -765,6 +795,7 @@ export class Connection {
       this.options.congestion,
       initialWindowBytes(this.options.initialWindow, this.sndMss),
       this.sndMss,
+      this.options.slowStartExit,
     );
     this.restartKeepalive(now);
   }
@@ -779,10 +810,17 @@ export class Connection {
       sndMax: this.sndMax,
       nowUs,
       srttUs: this.rtt.srttUs,
+      rttUs: this.sendTimes.sample(this.sndUna, ack, nowUs),
       sackRecovery: this.sackPermitted,
       firstSegmentLost:
         this.sackPermitted && this.scoreboard.firstSegmentLost(this.sndUna, this.sndMss),
     };
+  }
+
+  /** Only a slow-start exit heuristic needs an RTT sample from every ACK. */
+  private keepsSendTimes(): boolean {
+    const exit = this.options.slowStartExit;
+    return exit === 'hystart' || exit === 'hystart++';
   }
 
   /** RFC 6675 loss recovery is under way: the scoreboard and the pipe decide what is sent. */
@@ -800,6 +838,16 @@ export class Connection {
     if (from === 'fast-recovery' || to === 'fast-recovery') this.scoreboard.highRxt = undefined;
     this.env.trace({ kind: 'congestion', endpointId: this.id, from, to, cause });
     return action;
+  }
+
+  /** What the `linux` ACK policy reads of the connection. */
+  ackContext(): AckContext {
+    return {
+      rcvWnd: this.rcvWnd,
+      rcvMss: this.stats.rcvMss ?? this.sndMss,
+      rtoUs: this.rtt.rtoUs,
+      srttUs: this.rtt.srttUs,
+    };
   }
 
   /** An ACK is due at the next output; `label` says why when it is more than acknowledging. */
@@ -898,6 +946,7 @@ export class Connection {
         this.sendWindowProbe(now);
         return;
       case 'delayed-ack':
+        if (this.options.ackPolicy === 'linux') onDelayedAckFired(this.ackState, this.ackContext());
         this.requestAck();
         return;
       case 'keepalive':
@@ -1003,6 +1052,76 @@ export class Connection {
   finAcked(): boolean {
     const fin = this.finSeq();
     return fin !== undefined && seqGt(this.sndUna, fin);
+  }
+
+  /** Where loss recovery stands, as Linux's tcpi_ca_state names it. */
+  caState(): CaState {
+    if (this.congestion.phase === 'loss-recovery') return 'loss';
+    if (this.congestion.phase === 'fast-recovery') return 'recovery';
+    const disorder = this.congestion.state().dupAcks > 0 || this.scoreboard.sacked.length > 0;
+    return disorder ? 'disorder' : 'open';
+  }
+
+  /** Linux's tcp_info for this connection at `now`. */
+  tcpInfo(now: number): TcpInfo {
+    const inFlight = seqDiff(this.sndMax, this.sndUna);
+    const sacked = this.scoreboard.sacked.reduce((n, b) => n + seqDiff(b.right, b.left), 0);
+    const lostBelow = this.scoreboard.lostBelow(this.sndMss);
+    const lost =
+      lostBelow === undefined ? 0 : Math.max(0, seqDiff(lostBelow, this.sndUna) - sacked);
+    return tcpInfo({
+      state: this.state,
+      caState: this.caState(),
+      nowUs: now,
+      retries: this.retries,
+      probes: this.persistBackoff,
+      backoffs: this.rtt.backoffs,
+      timestamps: this.timestamps,
+      sack: this.sackPermitted,
+      windowScaling: this.windowScaling,
+      ecn: false,
+      sndShift: this.sndShift,
+      rcvShift: this.rcvShift,
+      rtoUs: this.rtt.rtoUs,
+      atoUs: this.options.delayedAckMs * 1000,
+      sndMss: this.sndMss,
+      rcvMss: this.stats.rcvMss ?? this.options.mss,
+      advMss: this.options.mss,
+      pmtu: this.options.mss + 40,
+      inFlightBytes: inFlight,
+      sackedBytes: sacked,
+      lostBytes: lost,
+      retransOutBytes: 0,
+      lastDataSentUs: this.counters.bytesSent > 0 ? this.lastDataSentUs : undefined,
+      lastDataRecvUs: this.stats.lastDataRecvUs,
+      lastAckRecvUs: this.stats.lastAckRecvUs,
+      srttUs: this.rtt.srttUs,
+      rttvarUs: this.rtt.rttvarUs,
+      minRttUs: this.stats.minRttUs,
+      cwndBytes: this.congestion.cwnd,
+      ssthreshBytes: this.congestion.ssthresh,
+      reordering: 3,
+      reordSeen: 0,
+      dsackDups: 0,
+      totalRetrans: this.counters.retransmissions,
+      bytesAcked: Math.max(0, seqDiff(this.sndUna, this.iss) - 1),
+      bytesReceived: this.counters.bytesDelivered,
+      segsOut: this.counters.segmentsSent,
+      segsIn: this.counters.segmentsReceived,
+      dataSegsOut: this.stats.dataSegsOut,
+      notSentBytes: Math.max(
+        0,
+        this.sndQueue.length - Math.max(0, seqDiff(this.sndNxt, this.sndQueueSeq)),
+      ),
+      bytesSent: this.counters.bytesSent + this.stats.bytesRetrans,
+      bytesRetrans: this.stats.bytesRetrans,
+      deliveryRate: 0,
+      delivered: Math.ceil(
+        Math.max(0, seqDiff(this.sndUna, this.iss) - 1) / Math.max(1, this.sndMss),
+      ),
+      sndWnd: this.sndWnd,
+      rcvWnd: this.rcvWnd,
+    });
   }
 
   metrics(): Metrics {
@@ -1288,6 +1407,10 @@ export class Connection {
   ): void {
     if (this.remote === undefined) return;
     const carriesAck = (s.flags & Flag.ACK) !== 0;
+    if (carriesAck && this.options.ackPolicy === 'linux') {
+      const due = this.ackPending || this.timers['delayed-ack'] !== undefined;
+      if (due) onAckSent(this.ackState);
+    }
     if (carriesAck) {
       this.rcvWnd = this.advertisedWindow();
       this.ackPending = false;
@@ -1311,6 +1434,7 @@ export class Connection {
     if (consumes > 0) {
       const end = seqAdd(s.seq, consumes);
       const neverSent = seqGt(end, this.sndMax);
+      if (s.len > 0) this.stats.dataSegsOut += 1;
       if ((s.flags & Flag.SYN) !== 0 && (s.flags & Flag.ACK) === 0 && neverSent) {
         noteSent(this, now, s.seq, consumes, 'syn');
       } else if (retransmission) {
@@ -1318,16 +1442,21 @@ export class Connection {
       }
       if (retransmission) {
         this.counters.retransmissions += 1;
+        this.stats.bytesRetrans += Math.min(s.len, seqDiff(this.sndMax, s.seq));
         if (this.fastRetransmitDue) label = 'fast-retransmission';
         this.fastRetransmitDue = false;
         label ??= 'retransmission';
       }
       if (neverSent && s.len > 0) {
         this.counters.bytesSent += Math.min(s.len, seqDiff(end, this.sndMax));
+        if (this.options.ackPolicy === 'linux') onDataSent(this.ackState, now);
       }
       // Time one segment at a time, and only a first transmission (Karn, RFC 6298 §3).
       if (neverSent && this.rttProbe === undefined && this.retries === 0) {
         this.rttProbe = { end, sentUs: now };
+      }
+      if (this.keepsSendTimes() && (s.flags & Flag.SYN) === 0) {
+        this.sendTimes.sent(s.seq, end, now, this.sndUna, this.sndMax);
       }
       if (seqGt(end, this.sndNxt)) this.sndNxt = end;
       if (neverSent) this.sndMax = end;
