@@ -140,6 +140,14 @@ export const EndpointOptions = Type.Object(
         ),
       ]),
     ),
+    edgeRules: Type.Optional(
+      Type.Enum(['rfc', 'linux'], {
+        description:
+          "Edge cases where Linux's code departs from RFC 9293's text: an ACK of unsent data " +
+          'dropped without an ACK, TS.Recent updated only after a valid ACK, RST,ACK with ' +
+          'timestamps on abort',
+      }),
+    ),
     backlog: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     challengeAckLimit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
   },

@@ -700,7 +700,12 @@ export class Connection {
       this.state === 'FIN-WAIT-1' ||
       this.state === 'FIN-WAIT-2' ||
       this.state === 'CLOSE-WAIT';
-    if (sendsReset) this.emit(now, { flags: Flag.RST, seq: this.sndMax, ack: seq(0), len: 0 });
+    if (sendsReset && this.options.edgeRules === 'linux') {
+      // Linux's tcp_send_active_reset(): RST with ACK (and timestamps, RFC 7323 §3.2 allows).
+      this.emit(now, { flags: Flag.RST | Flag.ACK, seq: this.sndMax, ack: this.rcvNxt, len: 0 });
+    } else if (sendsReset) {
+      this.emit(now, { flags: Flag.RST, seq: this.sndMax, ack: seq(0), len: 0 });
+    }
     this.flushQueues();
     this.setState('CLOSED', cause);
   }
@@ -1464,7 +1469,9 @@ export class Connection {
     const options: TcpOptions = s.options === undefined ? {} : { ...s.options };
     const activeSyn = (s.flags & Flag.SYN) !== 0 && (s.flags & Flag.ACK) === 0;
     const withTimestamps = activeSyn ? this.options.timestamps : this.timestamps;
-    if (withTimestamps && (s.flags & Flag.RST) === 0) {
+    // RFC 7323 §3.2: not in a RST (it may be there: Linux puts it in its RST,ACK).
+    const rstWithTs = this.options.edgeRules === 'linux' && (s.flags & Flag.ACK) !== 0;
+    if (withTimestamps && ((s.flags & Flag.RST) === 0 || rstWithTs)) {
       // RFC 7323 §3.2: TSval from our clock, TSecr = TS.Recent (0 in a first SYN).
       options.ts = { val: Connection.tsClock(now), ecr: activeSyn ? 0 : (this.tsRecent ?? 0) };
     }

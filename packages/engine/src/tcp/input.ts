@@ -39,6 +39,14 @@ export function segmentArrives(c: Connection, now: number, segment: TcpSegment):
   c.output(now, true); // an arrival pushes what `more` held (Linux tcp_data_snd_check)
 }
 
+/** RFC 7323 §4.3 (2): TS.Recent takes the TSval of a segment that covers Last.ACK.sent. */
+function recordTsRecent(c: Connection, s: TcpSegment): void {
+  const tsVal = s.options.ts?.val;
+  if (c.timestamps && tsVal !== undefined && seqLe(s.seq, c.lastAckSent)) {
+    if (c.tsRecent === undefined || !tsOlder(tsVal, c.tsRecent)) c.tsRecent = tsVal;
+  }
+}
+
 /** What tcp_info reports of arrivals: the last ACK and data, the largest segment. */
 function noteArrival(c: Connection, now: number, segment: TcpSegment): void {
   if (hasFlag(segment.flags, Flag.ACK)) c.stats.lastAckRecvUs = now;
@@ -179,10 +187,10 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     return;
   }
 
-  // RFC 7323 §4.3: TS.Recent follows the segment that covers Last.ACK.sent.
-  if (c.timestamps && tsVal !== undefined && seqLe(s.seq, c.lastAckSent)) {
-    if (c.tsRecent === undefined || !tsOlder(tsVal, c.tsRecent)) c.tsRecent = tsVal;
-  }
+  // RFC 7323 §4.3: TS.Recent follows the segment that covers Last.ACK.sent. Linux updates it
+  // only once the ACK proved valid (tcp_replace_ts_recent, after tcp_ack): below.
+  const linuxRules = c.options.edgeRules === 'linux';
+  if (!linuxRules) recordTsRecent(c, s);
 
   // Second: RST (RFC 5961 §3.2 as adopted by §3.10.7.4).
   if (rst) {
@@ -221,10 +229,12 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
 
   // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
   const oldestAcceptable = seqAdd(c.sndUna, -c.maxSndWnd);
+  if (seqGt(s.ack, c.sndMax) && linuxRules) return; // Linux's tcp_ack: unsent data, discard
   if (seqGt(s.ack, c.sndMax) || seqLt(s.ack, oldestAcceptable)) {
     challengeAck(c, now); // an ACK for something not yet sent, or far too old: ACK and drop
     return;
   }
+  if (linuxRules) recordTsRecent(c, s);
   // RFC 6675 §5: the scoreboard takes in the SACK blocks before the ACK is acted on.
   if (c.sackPermitted) {
     c.scoreboard.update(s.options.sack, seqGt(s.ack, c.sndUna) ? s.ack : c.sndUna, c.sndMax);

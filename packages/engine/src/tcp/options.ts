@@ -111,6 +111,16 @@ export interface EndpointOptions {
   rfc1337: boolean;
   /** Keep-alives (RFC 9293 §3.8.4: off by default, MUST-25); Linux: 7200 s, 75 s, 9 probes. */
   keepalive: KeepaliveOptions | false;
+  /**
+   * Edge cases where Linux's code departs from RFC 9293's text, `rfc` or `linux`:
+   * - an ACK of data not yet sent: RFC 9293 §3.10.7.4 (and RFC 5961 §5.2) ACK and drop;
+   *   Linux drops it without a word (tcp_ack, SKB_DROP_REASON_TCP_ACK_UNSENT_DATA);
+   * - TS.Recent (RFC 7323 §4.3): updated before the ACK check; Linux only after the ACK
+   *   proved valid (tcp_replace_ts_recent), so a bogus segment cannot move it;
+   * - ABORT, or a close with unread data (RFC 9293 §3.10.5): a bare RST; Linux's
+   *   tcp_send_active_reset() sends RST,ACK with the timestamp option.
+   */
+  edgeRules: 'rfc' | 'linux';
   /** Half-open connections (SYN-RECEIVED) a listener holds; further SYNs are dropped. */
   backlog: number;
   /** RFC 5961 §7: at most this many challenge ACKs per second (0 = no limit; Linux: 1000). */
@@ -143,6 +153,7 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   mslMs: 30_000,
   rfc1337: false,
   keepalive: false,
+  edgeRules: 'rfc',
   backlog: 128,
   challengeAckLimit: 0,
 };

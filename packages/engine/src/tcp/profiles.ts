@@ -45,6 +45,8 @@ export const PROFILES: Readonly<Record<Profile, Readonly<ProfileOptions>>> = {
     dataRetries: 15,
     /** TIME-WAIT lasts TCP_TIMEWAIT_LEN, 60 s. */
     mslMs: 30_000,
+    /** Where Linux's segment handling departs from RFC 9293's text (options.ts). */
+    edgeRules: 'linux',
     /** net.ipv4.tcp_challenge_ack_limit (RFC 5961 §7). */
     challengeAckLimit: 1000,
   },
