@@ -25,6 +25,7 @@
  * connection does.
  */
 import { seq, seqAdd, seqGt, seqLe, type SeqNum } from '../wire/seq.js';
+import type { TcpState } from './state.js';
 
 /** Linux fires an expired retransmission timer one jiffy later (HZ=1000). */
 const EXPIRED_DELAY_US = 1_000;
@@ -95,7 +96,11 @@ export function noteSent(
 }
 
 /** At a retransmission timeout: has the user timeout expired? */
-export function retransmissionsTimedOut(c: UserTimeoutView, nowUs: number, state: string): boolean {
+export function retransmissionsTimedOut(
+  c: UserTimeoutView,
+  nowUs: number,
+  state: TcpState,
+): boolean {
   if (off(c)) return false;
   if (state === 'SYN-RECEIVED' && c.passive) return false;
   settle(c);
