@@ -306,18 +306,27 @@ export class Simulation {
   /**
    * SEND: returns the bytes accepted into the send buffer. The bytes are copied, unless
    * `transfer` says the caller hands them over and will never change them (a buffer made for
-   * this call, such as a decoded request body): then they are queued without a copy.
+   * this call, such as a decoded request body): then they are queued without a copy. `more`
+   * is Linux's MSG_MORE: the application has more to send at once, so a partial segment waits.
    */
   sendData(
     id: string,
     data: Uint8Array,
-    { transfer = false }: { transfer?: boolean } = {},
+    { transfer = false, more = false }: { transfer?: boolean; more?: boolean } = {},
   ): number {
     return this.call(id, (c) => {
       if (c.finQueued) throw new SimulationError('CONNECTION_CLOSING', `${id}: connection closing`);
       this.expectState(c, ['SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED', 'CLOSE-WAIT'], 'send');
-      return c.send(this.nowUs, data, transfer);
+      return c.send(this.nowUs, data, transfer, more);
     });
+  }
+
+  /**
+   * Changes an endpoint's options now, as setsockopt does; throws OptionChangeError (and
+   * changes nothing) for an option that cannot change in the endpoint's state.
+   */
+  setOptions(id: string, options: Partial<EndpointOptions>): void {
+    this.call(id, (c) => c.setOptions(this.nowUs, options));
   }
 
   /** RECEIVE: up to `max` bytes the application has not read; `eof` once the peer's FIN is read. */

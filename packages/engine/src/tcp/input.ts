@@ -42,7 +42,7 @@ export function segmentArrives(c: Connection, now: number, segment: TcpSegment):
   noteArrival(c, now, segment);
   if (c.state === 'SYN-SENT') synSent(c, now, segment);
   else synchronized(c, now, segment);
-  c.output(now);
+  c.output(now, true); // an arrival pushes what `more` held (Linux tcp_data_snd_check)
 }
 
 /** RFC 7323 §4.3 (2): TS.Recent takes the TSval of a segment that covers Last.ACK.sent. */
