@@ -161,7 +161,14 @@ export const Endpoint = Type.Object(
     }),
     timers: Type.Array(
       Type.Object({
-        kind: Type.Enum(['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive']),
+        kind: Type.Enum([
+          'time-wait',
+          'retransmit',
+          'persist',
+          'delayed-ack',
+          'keepalive',
+          'pacing',
+        ]),
         expiresMs: Type.Number(),
       }),
     ),

@@ -164,6 +164,37 @@ export const EndpointOptions = Type.Object(
           "the peer's request; passive (2, Linux's default), accept only (default off)",
       }),
     ),
+    pacing: Type.Optional(
+      Type.Boolean({
+        description:
+          'Pacing as Linux does it under the fq qdisc: TSO-sized packets spread at the pacing ' +
+          'rate after the first 10 segments (default off)',
+      }),
+    ),
+    pacingSsRatio: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10_000,
+        description:
+          'Pacing rate in slow start (cwnd < ssthresh/2), in percent of cwnd per SRTT ' +
+          '(tcp_pacing_ss_ratio, 200)',
+      }),
+    ),
+    pacingCaRatio: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10_000,
+        description:
+          'Pacing rate otherwise, in percent of cwnd per SRTT (tcp_pacing_ca_ratio, 120)',
+      }),
+    ),
+    minTsoSegs: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 64,
+        description: 'The fewest segments a TSO packet is sized for (tcp_min_tso_segs, 2)',
+      }),
+    ),
   },
   { $id: 'EndpointOptions', additionalProperties: false, examples: [{ sack: true, mss: 1460 }] },
 );

@@ -45,6 +45,7 @@ import {
 } from './ecn.js';
 import { holdsPartial } from './cork.js';
 import { changeOptions } from './live-options.js';
+import { endPacket, holds, noPacing, releaseUs, type PacingState } from './pacing.js';
 import { resolveOptions, type EndpointOptions } from './options.js';
 import {
   copyPush,
@@ -164,6 +165,8 @@ export interface ConnectionState {
   /** Absent in states saved before PSH marks and the user timeout existed. */
   push?: PushState;
   userTimeout?: UserTimeoutState;
+  /** The fq release gate (pacing.ts); only with `pacing` on. */
+  pacing?: PacingState;
 }
 
 /** What an endpoint has done so far: the numbers a lab asks about. */
@@ -201,10 +204,18 @@ function noTimers(): Record<TimerKind, number | undefined> {
     persist: undefined,
     'delayed-ack': undefined,
     keepalive: undefined,
+    pacing: undefined,
   };
 }
 
-const TIMER_ORDER: TimerKind[] = ['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive'];
+const TIMER_ORDER: TimerKind[] = [
+  'time-wait',
+  'retransmit',
+  'persist',
+  'delayed-ack',
+  'keepalive',
+  'pacing',
+];
 
 export class Connection {
   state: TcpState = 'CLOSED';
@@ -322,6 +333,8 @@ export class Connection {
   stats: TcpStats = noStats();
   /** Quick-ACK mode, ato and interactive mode, for the `linux` ACK policy. */
   ackState: LinuxAckState = initialAckState();
+  /** When the next data packet may leave, with `pacing` on (pacing.ts). */
+  pacer: PacingState = noPacing();
 
   constructor(
     readonly id: string,
@@ -399,6 +412,7 @@ export class Connection {
       ackState: { ...this.ackState },
       push: copyPush(this.push),
       userTimeout: { ...this.userTimeout },
+      ...(this.options.pacing && { pacing: { ...this.pacer } }),
     };
   }
 
@@ -461,6 +475,7 @@ export class Connection {
     c.ackState = { ...initialAckState(), ...s.ackState };
     c.push = s.push === undefined ? noPush(c.sndQueueSeq) : copyPush(s.push);
     c.userTimeout = { ...noUserTimeout(), ...s.userTimeout };
+    c.pacer = { ...noPacing(), ...s.pacing };
     return c;
   }
 
@@ -647,13 +662,17 @@ export class Connection {
     changeOptions(this, now, partial);
   }
 
-  /** What Linux sizes its TSO packets from (tso.ts). */
+  /** What Linux sizes its TSO packets and sets its pacing rate from (tso.ts, pacing-rate.ts). */
   tsoInput(): TsoInput {
     return {
       mss: this.sndMss,
       cwnd: this.congestion.cwnd,
       ssthresh: this.congestion.ssthresh,
+      packetsOut: Math.ceil(seqDiff(this.sndMax, this.sndUna) / this.sndMss),
       srttUs: this.rtt.srttUs,
+      ssRatio: this.options.pacingSsRatio,
+      caRatio: this.options.pacingCaRatio,
+      minSegs: this.options.minTsoSegs,
     };
   }
 
@@ -975,6 +994,8 @@ export class Connection {
       case 'keepalive':
         this.onKeepaliveTimeout(now);
         return;
+      case 'pacing':
+        return; // the output pass that follows sends what waited for its release
     }
   }
 
@@ -1199,6 +1220,7 @@ export class Connection {
     observe(this.push, this.sndWnd, this.sndUna);
     if (this.options.pushFlag === 'linux') this.held = [];
     this.transmitAll(now);
+    endPacket(this.pacer);
     this.flushHeld();
     this.arrived = false;
     this.fastRetransmitDue = false;
@@ -1307,6 +1329,7 @@ export class Connection {
     if (!retransmission && !wakeup && holdsPartial(this.corkView(), len, available, this.sndMss)) {
       return false;
     }
+    if (this.pacingHolds(now, len)) return false;
     this.swsOverride = false;
     const data = this.sndQueue.read(offset, len);
     this.lastDataSentUs = now;
@@ -1322,6 +1345,20 @@ export class Connection {
       consumes: len,
       wakeup,
     });
+    return true;
+  }
+
+  /** With `pacing`, whether the next data segment waits for its release time (pacing.ts). */
+  private pacingHolds(now: number, len: number): boolean {
+    if (!this.options.pacing) return false;
+    const view = {
+      tso: this.tsoInput(),
+      inFlight: this.inFlightBytes(),
+      dataSegsOut: this.stats.dataSegsOut,
+    };
+    if (!holds(this.pacer, now, len, view)) return false;
+    const at = releaseUs(this.pacer);
+    if (this.timers.pacing !== at) this.setTimer('pacing', at);
     return true;
   }
 

@@ -2,6 +2,8 @@ import type { AckPolicy } from './ack-policy.js';
 import type { CongestionAlgorithm, SlowStartExit } from './congestion/index.js';
 import type { RttEstimator } from './rtt.js';
 import type { EcnMode } from './ecn.js';
+import { DEFAULT_CA_RATIO, DEFAULT_SS_RATIO } from './pacing-rate.js';
+import { MIN_TSO_SEGS } from './tso.js';
 
 /**
  * Endpoint options, with defaults that follow common practice. Where the RFCs leave a choice,
@@ -135,6 +137,29 @@ export interface EndpointOptions {
    * `UseEcn` Off by default. Off here so that lessons show the plain header.
    */
   ecn: EcnMode;
+  /**
+   * Pacing as Linux does it when the fq queue discipline is on the interface (`tc qdisc ...
+   * fq`): data leaves in TSO-sized packets, each no earlier than the previous one's release
+   * plus its length at the pacing rate, after the first 10 segments (pacing.ts). No TCP RFC
+   * asks for pacing; RFC 9002 §7.7 describes the same for QUIC. Linux paces only under fq or
+   * when the congestion control asks (BBR); BSD has no pacing by default (its RACK stack can);
+   * ns-3's TcpSocketState `EnablePacing` is false by default. Off here.
+   */
+  pacing: boolean;
+  /**
+   * The pacing rate is cwnd * MSS / SRTT times this percentage while cwnd < ssthresh / 2
+   * (slow start), and times `pacingCaRatio` after (Linux tcp_update_pacing_rate, sysctls
+   * tcp_pacing_ss_ratio 200 and tcp_pacing_ca_ratio 120; ns-3's PacingSsRatio and
+   * PacingCaRatio, the same defaults). The rate also sizes TSO packets, which the `linux`
+   * PSH rule reads (push.ts), with or without `pacing`.
+   */
+  pacingSsRatio: number;
+  pacingCaRatio: number;
+  /**
+   * The fewest segments a TSO packet is sized for (Linux's sysctl tcp_min_tso_segs, 2): what
+   * `pacing` releases at once at low rates, and where the `linux` PSH rule cuts packets.
+   */
+  minTsoSegs: number;
 }
 
 export const DEFAULT_OPTIONS: EndpointOptions = {
@@ -167,6 +192,10 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   backlog: 128,
   challengeAckLimit: 0,
   ecn: 'off',
+  pacing: false,
+  pacingSsRatio: DEFAULT_SS_RATIO,
+  pacingCaRatio: DEFAULT_CA_RATIO,
+  minTsoSegs: MIN_TSO_SEGS,
 };
 
 export function resolveOptions(overrides: Partial<EndpointOptions> = {}): EndpointOptions {

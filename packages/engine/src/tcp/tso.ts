@@ -6,6 +6,7 @@
  *
  * Invariants: both functions are pure; a packet holds at least one segment.
  */
+import { pacingRate, type PacingRateInput } from './pacing-rate.js';
 
 /** Linux's sysctl tcp_min_tso_segs: the fewest segments a TSO packet is sized for. */
 export const MIN_TSO_SEGS = 2;
@@ -15,37 +16,31 @@ export const GSO_MAX_SIZE = 65_536;
 const PACING_SHIFT = 10;
 /** sysctl tcp_tso_rtt_log: flows with an RTT under 2^9 us * 32 get bigger packets. */
 const TSO_RTT_LOG = 9;
-/** sysctl tcp_pacing_ss_ratio and tcp_pacing_ca_ratio, in percent. */
-const PACING_SS_RATIO = 200;
-const PACING_CA_RATIO = 120;
 
-export interface TsoInput {
-  /** The send MSS in bytes. */
-  mss: number;
-  /** cwnd and ssthresh in bytes. */
-  cwnd: number;
-  ssthresh: number;
-  /** The smoothed RTT, undefined before the first sample. */
-  srttUs: number | undefined;
+/** What the pacing rate is computed from (pacing-rate.ts), and tcp_min_tso_segs. */
+export interface TsoInput extends PacingRateInput {
+  /** Linux's sysctl tcp_min_tso_segs; MIN_TSO_SEGS when absent. */
+  minSegs?: number;
 }
 
 /**
  * The segments one TSO packet is sized for (Linux tcp_tso_autosize): about 1 ms of the
- * pacing rate (twice cwnd per RTT in slow start, 1.2 times after: tcp_update_pacing_rate),
- * more on very short paths, at least MIN_TSO_SEGS. On lab paths of a few ms or more this is
- * 2 until cwnd grows large. Linux uses its windowed minimum RTT for the short-path term;
- * the smoothed RTT stands in for it here.
+ * pacing rate (twice cwnd per RTT in slow start, 1.2 times after: pacing-rate.ts), more on
+ * very short paths, at least tcp_min_tso_segs. On lab paths of a few ms or more this is the
+ * minimum until cwnd grows large. Linux uses its windowed minimum RTT for the short-path
+ * term; the smoothed RTT stands in for it here.
  */
-export function tsoSegments({ mss, cwnd, ssthresh, srttUs }: TsoInput): number {
-  if (srttUs === undefined || srttUs <= 0)
-    return Math.max(MIN_TSO_SEGS, Math.floor(GSO_MAX_SIZE / mss));
-  const ratio = cwnd < ssthresh / 2 ? PACING_SS_RATIO : PACING_CA_RATIO;
-  const rateBytesPerSecond = (cwnd * ratio * 1_000_000) / 100 / srttUs;
-  let bytes = Math.floor(rateBytesPerSecond / 2 ** PACING_SHIFT);
+export function tsoSegments(input: TsoInput): number {
+  const { mss, srttUs } = input;
+  const minSegs = input.minSegs ?? MIN_TSO_SEGS;
+  const rate = pacingRate(input);
+  if (rate === undefined || srttUs === undefined)
+    return Math.max(minSegs, Math.floor(GSO_MAX_SIZE / mss));
+  let bytes = Math.floor(rate / 2 ** PACING_SHIFT);
   const r = Math.floor(srttUs / 2 ** TSO_RTT_LOG);
   if (r < 32) bytes += Math.floor(GSO_MAX_SIZE / 2 ** r);
   bytes = Math.min(bytes, GSO_MAX_SIZE);
-  return Math.max(MIN_TSO_SEGS, Math.floor(bytes / mss));
+  return Math.max(minSegs, Math.floor(bytes / mss));
 }
 
 /**

@@ -12,7 +12,14 @@ export interface SocketAddress {
   port: number;
 }
 
-export type TimerKind = 'retransmit' | 'persist' | 'delayed-ack' | 'keepalive' | 'time-wait';
+/** `pacing`: the next data packet's release time under the fq pacing gate (tcp/pacing.ts). */
+export type TimerKind =
+  | 'retransmit'
+  | 'persist'
+  | 'delayed-ack'
+  | 'keepalive'
+  | 'time-wait'
+  | 'pacing';
 
 /** `marked`: delivered with CE set by the link's queue (`ecnMark`) where it would have dropped it. */
 export type SegmentFate =
