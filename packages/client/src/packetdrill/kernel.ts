@@ -36,19 +36,16 @@ const DEFAULTS_SH: Record<string, string> = {
 };
 
 /**
- * Settings the player accepts at any value because they change nothing it models: TSO sizing
- * and deferral (the player compares a long `>` line with the segments that make it up), the
- * pacing ratios (pacing needs the fq qdisc), TCP Fast Open and syncookies (not used by a
- * script that passes), the AccECN option (not negotiated without tcp_ecn=3).
+ * Settings the player accepts at any value because they change nothing it models: TSO
+ * deferral (the player compares a long `>` line with the segments that make it up), TCP Fast
+ * Open and syncookies (not used by a script that passes), the AccECN option (not negotiated
+ * without tcp_ecn=3).
  */
 const INERT = new Set([
   'tcp_synack_retries',
   'tcp_fack',
   'tcp_tso_win_divisor',
-  'tcp_min_tso_segs',
   'tcp_ecn_option',
-  'tcp_pacing_ss_ratio',
-  'tcp_pacing_ca_ratio',
   'tcp_notsent_lowat',
   'tcp_fastopen',
   'tcp_fastopen_key',
@@ -66,6 +63,8 @@ export class Kernel {
   segmentationOffload = true;
   /** `echo N > /sys/module/tcp_cubic/parameters/hystart_detect`. */
   hystartDetect = 3;
+  /** `tc qdisc replace dev tun0 root fq`: flows are paced. */
+  fq = false;
 
   /** Runs one shell command block (the text between backquotes). */
   shell(block: string): void {
@@ -116,10 +115,17 @@ export class Kernel {
       return;
     }
     if (program === 'tc' && words[1] === 'qdisc') {
-      // pfifo is what every script assumes; fq paces flows, which the player does not model.
+      // pfifo is what every script assumes; fq paces each flow (the engine's `pacing` option).
       const discipline = words.slice(2).find((w) => w === 'pfifo' || w === 'fq');
-      if (discipline === 'pfifo' && !words.includes('limit')) return;
-      if (words.includes('delete') && discipline === undefined) return;
+      if (words[2] === 'delete' || words[2] === 'del') {
+        this.fq = false; // back to the device's default, pfifo here
+        return;
+      }
+      const plain = words.slice(words.indexOf(discipline ?? '') + 1).length === 0;
+      if ((discipline === 'pfifo' && !words.includes('limit')) || (discipline === 'fq' && plain)) {
+        this.fq = discipline === 'fq';
+        return;
+      }
       throw new KernelUnsupported(`the ${discipline ?? 'qdisc'} queue discipline (${command})`);
     }
     throw new KernelUnsupported(`the shell command "${command}"`);
@@ -180,6 +186,15 @@ export class Kernel {
     if (congestion === 'cubic' || congestion === 'reno') o.congestion = congestion;
     if (this.route.advmss !== undefined) o.mss = this.route.advmss;
     if (this.route.initcwnd !== undefined) o.initialWindow = this.route.initcwnd;
+    // The fq qdisc paces at the rate tcp_pacing_ss_ratio and tcp_pacing_ca_ratio set; the rate
+    // and tcp_min_tso_segs size TSO packets with or without it.
+    o.pacing = this.fq;
+    const ssRatio = flag('tcp_pacing_ss_ratio');
+    const caRatio = flag('tcp_pacing_ca_ratio');
+    const minTsoSegs = flag('tcp_min_tso_segs');
+    if (ssRatio !== undefined) o.pacingSsRatio = ssRatio;
+    if (caRatio !== undefined) o.pacingCaRatio = caRatio;
+    if (minTsoSegs !== undefined) o.minTsoSegs = minTsoSegs;
     return o;
   }
 }
