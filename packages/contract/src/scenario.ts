@@ -147,7 +147,15 @@ export const EndpointExpectation = Type.Object(
     lowest: Type.Optional(Bounds(METRIC_NAMES, 'The lowest value a metric has reported so far')),
     buffered: Type.Optional(Bounds(BUFFER_FIELDS, 'Bytes in the buffers now')),
     timers: Type.Optional(
-      Type.Array(Type.Enum(['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive']), {
+      Type.Array(Type.Enum([
+          'time-wait',
+          'retransmit',
+          'persist',
+          'delayed-ack',
+          'keepalive',
+          'reorder',
+          'loss-probe',
+        ]), {
         description: 'The timers armed now, in any order (an empty list: none)',
       }),
     ),

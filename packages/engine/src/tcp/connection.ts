@@ -34,6 +34,23 @@ import {
   type CongestionController,
   type CongestionState,
 } from './congestion/index.js';
+import { withDsack } from './dsack.js';
+import {
+  armTransmitTimer,
+  deferEntryRetransmit,
+  lossState,
+  LossRecovery,
+  onLossProbeTimeout,
+  onPhaseChange,
+  onReorderTimeout,
+  onRetransmitTimeout as recoveryOnRto,
+  onTransmit,
+  rackActive,
+  sendWithRack,
+  takeEntryRetransmit,
+  type LossRecoveryState,
+  type LossState,
+} from './loss-recovery.js';
 import type { EndpointOptions } from './options.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
@@ -111,6 +128,8 @@ export interface ConnectionState {
   congestion: CongestionState;
   lastMetrics: Metrics | undefined;
   counters: Counters;
+  /** RACK, TLP, PRR and D-SACK state; absent when those options are all off. */
+  recovery?: LossRecoveryState;
 }
 
 /** What an endpoint has done so far: the numbers a lab asks about. */
@@ -148,10 +167,20 @@ function noTimers(): Record<TimerKind, number | undefined> {
     persist: undefined,
     'delayed-ack': undefined,
     keepalive: undefined,
+    reorder: undefined,
+    'loss-probe': undefined,
   };
 }
 
-const TIMER_ORDER: TimerKind[] = ['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive'];
+const TIMER_ORDER: TimerKind[] = [
+  'time-wait',
+  'retransmit',
+  'persist',
+  'delayed-ack',
+  'keepalive',
+  'reorder',
+  'loss-probe',
+];
 
 export class Connection {
   state: TcpState = 'CLOSED';
@@ -247,6 +276,10 @@ export class Connection {
   challengeAcks = { windowStartUs: 0, count: 0 };
 
   congestion: CongestionController;
+  /** RACK, TLP, PRR and D-SACK (loss-recovery.ts), when any of those options is on. */
+  recovery: LossRecovery | undefined;
+  /** A duplicate segment arrived: the next ACK reports it first (RFC 2883 §4). Within one event. */
+  dsackBlock: SackBlock | undefined;
   /** The metrics last reported, to report only changes. */
   lastMetrics: Metrics | undefined;
   counters: Counters = noCounters();
@@ -265,6 +298,7 @@ export class Connection {
       initialWindowBytes(options.initialWindow, options.mss),
       options.mss,
     );
+    this.recovery = LossRecovery.create(options);
   }
 
   /** The whole connection as JSON-safe data. */
@@ -319,6 +353,7 @@ export class Connection {
       congestion: this.congestion.state(),
       lastMetrics: this.lastMetrics && { ...this.lastMetrics },
       counters: { ...this.counters },
+      ...(this.recovery !== undefined && { recovery: this.recovery.toState() }),
     };
   }
 
@@ -374,6 +409,7 @@ export class Connection {
     c.congestion = createController(s.congestion);
     c.lastMetrics = s.lastMetrics && { ...s.lastMetrics };
     c.counters = { ...s.counters };
+    if (s.recovery !== undefined) c.recovery = LossRecovery.from(s.recovery);
     return c;
   }
 
@@ -727,6 +763,7 @@ export class Connection {
     if (from === to) return action;
     // HighRxt belongs to one recovery episode (RFC 6675 §5 step 4.1 starts it at HighACK).
     if (from === 'fast-recovery' || to === 'fast-recovery') this.scoreboard.highRxt = undefined;
+    onPhaseChange(this, from, to);
     this.env.trace({ kind: 'congestion', endpointId: this.id, from, to, cause });
     return action;
   }
@@ -742,7 +779,7 @@ export class Connection {
    * duplicate one, so that what is sent again is the fast retransmission (RFC 5681 §3.2).
    */
   applyCongestionAction(now: number, action: CongestionAction, duplicate = false): void {
-    if (action === 'retransmit') {
+    if (action === 'retransmit' && !(duplicate && this.sackPermitted && deferEntryRetransmit(this))) {
       this.retransmitAt(
         now,
         this.sndUna,
@@ -828,6 +865,12 @@ export class Connection {
       case 'keepalive':
         this.onKeepaliveTimeout(now);
         return;
+      case 'reorder':
+        onReorderTimeout(this, now);
+        return;
+      case 'loss-probe':
+        onLossProbeTimeout(this, now);
+        return;
     }
   }
 
@@ -852,6 +895,7 @@ export class Connection {
     this.congestionEvent('retransmission timeout', () => this.congestion.onRto(info, repeated));
     this.scoreboard.clear(); // RFC 2018 §8: after a timeout, SACKed bits are turned off
     this.sndNxt = this.sndUna; // go back to the oldest unacknowledged octet (RFC 6298 §5.4)
+    recoveryOnRto(this, now);
   }
 
   private sendWindowProbe(now: number): void {
@@ -924,6 +968,11 @@ export class Connection {
     return fin !== undefined && seqGt(this.sndUna, fin);
   }
 
+  /** The loss-recovery numbers of Linux's tcp_info (see `LossState` in loss-recovery.ts). */
+  lossState(): LossState {
+    return lossState(this);
+  }
+
   metrics(): Metrics {
     return {
       cwnd: this.congestion.cwnd,
@@ -987,7 +1036,9 @@ export class Connection {
       });
       sent = true;
     }
-    if (this.inSackRecovery()) {
+    if (rackActive(this)) {
+      if (sendWithRack(this, now)) sent = true;
+    } else if (this.inSackRecovery()) {
       while (this.sendInSackRecovery(now)) sent = true;
     } else {
       while (this.sendDataSegment(now)) sent = true;
@@ -999,6 +1050,7 @@ export class Connection {
       this.sendAck(now, this.rcvNxt === this.lastAckSent ? this.ackLabel : undefined);
     }
     this.ackLabel = undefined;
+    this.dsackBlock = undefined;
     this.armSendTimers(now);
   }
 
@@ -1016,6 +1068,9 @@ export class Connection {
     const pipe = this.scoreboard.pipe(this.sndUna, this.sndMax, this.sndMss);
     const room = this.congestion.window() - pipe;
     if (room < this.sndMss) return false;
+    if (takeEntryRetransmit(this)) {
+      return this.retransmitAt(now, this.sndUna, this.sndMss, 'fast-retransmission') > 0;
+    }
     const hole = this.scoreboard.nextHole(this.sndUna, this.sndMax, this.sndMss);
     if (hole?.lost === true) return this.retransmitAt(now, hole.seq, hole.len) > 0;
     const receiveRoom = this.sndWnd - seqDiff(this.sndNxt, this.sndUna);
@@ -1027,7 +1082,7 @@ export class Connection {
    * Sends one new segment if the windows, sender SWS avoidance and Nagle allow; `budget`
    * replaces the usable window when SACK recovery computed it from the pipe.
    */
-  private sendDataSegment(now: number, budget?: number): boolean {
+  sendDataSegment(now: number, budget?: number, label?: SegmentLabel): boolean {
     if (!carriesOurData(this.state) || !this.hasUnsentData()) return false;
     const idle = this.sndMax === this.sndUna && now - this.lastDataSentUs > this.rtt.rtoUs;
     if (idle && this.lastDataSentUs > 0) {
@@ -1062,6 +1117,7 @@ export class Connection {
       len,
       payload: data,
       consumes: len,
+      label,
     });
     return true;
   }
@@ -1079,7 +1135,9 @@ export class Connection {
   /** Retransmission timer while anything is outstanding (RFC 6298 §5.1, §5.2); persist timer on a zero window. */
   private armSendTimers(now: number): void {
     const outstanding = seqDiff(this.sndMax, this.sndUna) > 0;
-    if (!outstanding) {
+    if (this.recovery !== undefined) {
+      armTransmitTimer(this, now); // the retransmission timer, or RACK's or TLP's instead
+    } else if (!outstanding) {
       this.cancelTimer('retransmit'); // RFC 6298 §5.2
     } else if (this.timers.retransmit === undefined) {
       this.setTimer('retransmit', now + this.rtt.rtoUs); // RFC 6298 §5.1
@@ -1186,6 +1244,9 @@ export class Connection {
       if (neverSent && this.rttProbe === undefined && this.retries === 0) {
         this.rttProbe = { end, sentUs: now };
       }
+      if ((s.flags & Flag.SYN) === 0) {
+        onTransmit(this, now, s.seq, end, seqLt(s.seq, this.sndMax), label);
+      }
       if (seqGt(end, this.sndNxt)) this.sndNxt = end;
       if (neverSent) this.sndMax = end;
     }
@@ -1199,6 +1260,11 @@ export class Connection {
     if (carriesAck) this.lastAckSent = s.ack;
     if (carriesAck && this.sackPermitted && this.outOfOrder.length > 0)
       options.sack = this.sackBlocks();
+    if (carriesAck && this.dsackBlock !== undefined) {
+      // RFC 2883 §4: the duplicate first, in this ACK only.
+      options.sack = withDsack(this.dsackBlock, options.sack ?? [], this.timestamps ? 3 : 4);
+      this.dsackBlock = undefined;
+    }
     this.env.transmit(
       this,
       {
