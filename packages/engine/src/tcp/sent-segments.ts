@@ -10,7 +10,7 @@
  *   to the highest sequence number sent; SYNs are not recorded, data and FIN are;
  * - a retransmission covering part of a record splits it, so each record was always sent whole;
  * - a record is SACKed only when a SACKed range covers all of it (Linux's tcp_match_skb_to_sack
- *   for a one-segment packet), and never LOST and SACKed at once;
+ *   for a one-segment packet), and a SACKed record is neither LOST nor RETRANS;
  * - in flight counts a record once unless SACKed or LOST, and once more while RETRANS: Linux's
  *   tcp_packets_in_flight, which equals RFC 6675's pipe for the same tags.
  */
@@ -105,9 +105,10 @@ export class SentSegments {
   }
 
   /**
-   * Tags SACKED every record the SACKed `ranges` (sorted, disjoint) cover whole, clearing
-   * LOST, and RETRANS with it when it was LOST (tcp_sacktag_one: a retransmission of a segment
-   * not deemed lost is taken to be still in flight). Returns the newly SACKed records.
+   * Tags SACKED every record the SACKed `ranges` (sorted, disjoint) cover whole, clearing LOST
+   * and RETRANS: a SACKed segment is not in the pipe (RFC 6675 §4 SetPipe). Linux keeps RETRANS
+   * on a segment SACKed while its retransmission was not deemed lost (tcp_sacktag_one), and so
+   * counts one more packet in flight until the cumulative ACK. Returns the newly SACKed records.
    */
   markSacked(ranges: readonly SackBlock[]): SentSegment[] {
     const newly: SentSegment[] = [];
@@ -119,10 +120,8 @@ export class SentSegments {
       if (range === undefined) break;
       if (seqLe(range.left, s.start) && seqLe(s.end, range.right)) {
         s.sacked = true;
-        if (s.lost) {
-          s.lost = false;
-          s.retransInFlight = false;
-        }
+        s.lost = false;
+        s.retransInFlight = false;
         newly.push(s);
       }
     }
