@@ -147,7 +147,8 @@ export const EndpointExpectation = Type.Object(
     lowest: Type.Optional(Bounds(METRIC_NAMES, 'The lowest value a metric has reported so far')),
     buffered: Type.Optional(Bounds(BUFFER_FIELDS, 'Bytes in the buffers now')),
     timers: Type.Optional(
-      Type.Array(Type.Enum([
+      Type.Array(
+        Type.Enum([
           'time-wait',
           'retransmit',
           'persist',
@@ -155,9 +156,11 @@ export const EndpointExpectation = Type.Object(
           'keepalive',
           'reorder',
           'loss-probe',
-        ]), {
-        description: 'The timers armed now, in any order (an empty list: none)',
-      }),
+        ]),
+        {
+          description: 'The timers armed now, in any order (an empty list: none)',
+        },
+      ),
     ),
     received: Type.Optional(
       Type.String({ description: 'All the text the application has read so far (receive steps)' }),

@@ -109,7 +109,8 @@ export const EndpointOptions = Type.Object(
     ),
     tlp: Type.Optional(
       Type.Boolean({
-        description: 'Tail loss probe with SACK (RFC 8985 §7; Linux tcp_early_retrans=3). Default false',
+        description:
+          'Tail loss probe with SACK (RFC 8985 §7; Linux tcp_early_retrans=3). Default false',
       }),
     ),
     prr: Type.Optional(

@@ -79,10 +79,22 @@ describe('the receiver reports duplicates first (RFC 2883 §4)', () => {
     expect(segment(off, 3000, 3500)).toBe('3500');
     const ts = receiver(100, { timestamps: true });
     for (const at of [200, 400, 600, 800]) {
-      ts.send({ flags: '.', seq: at, ack: 1, data: 'x'.repeat(10), options: { ts: { val: 1, ecr: 0 } } });
+      ts.send({
+        flags: '.',
+        seq: at,
+        ack: 1,
+        data: 'x'.repeat(10),
+        options: { ts: { val: 1, ecr: 0 } },
+      });
     }
     ts.replies();
-    ts.send({ flags: '.', seq: 800, ack: 1, data: 'x'.repeat(10), options: { ts: { val: 1, ecr: 0 } } });
+    ts.send({
+      flags: '.',
+      seq: 800,
+      ack: 1,
+      data: 'x'.repeat(10),
+      options: { ts: { val: 1, ecr: 0 } },
+    });
     // The D-SACK, the block holding the duplicate, then the rest as RFC 2018 §4 allows.
     expect(ts.replies()).toEqual([
       '. ack 100 win 65535 <TS val 0 ecr 1,sack 3 {800:810}{800:810}{200:210}>',

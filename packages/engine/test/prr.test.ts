@@ -136,9 +136,6 @@ describe("Linux's PRR (tcp_cwnd_reduction), with RACK", () => {
     // A reordered ACK, below SND.UNA: 5001:7001 is SACKed, two segments leave the pipe, and the
     // cwnd the last ACK set lets two more out.
     s.wait(2).ack(3001, [[5001, 7001]]);
-    expect(s.sent()).toEqual([
-      '34 . 7001:8001(1000) retransmission',
-      '34 . 10001:11001(1000)',
-    ]);
+    expect(s.sent()).toEqual(['34 . 7001:8001(1000) retransmission', '34 . 10001:11001(1000)']);
   });
 });

@@ -47,7 +47,11 @@ describe('RACK-TLP in action (RFC 8985 §3.4)', () => {
       '502 slow-start -> fast-recovery (RACK loss detection)',
       '702 fast-recovery -> congestion-avoidance (new ACK)',
     ]);
-    expect(s.connection.lossState()).toMatchObject({ caState: 'Open', unacked: 0, totalRetrans: 4 });
+    expect(s.connection.lossState()).toMatchObject({
+      caState: 'Open',
+      unacked: 0,
+      totalRetrans: 4,
+    });
   });
 
   it('without the probe, the same tail waits for the retransmission timeout', () => {

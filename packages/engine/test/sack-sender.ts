@@ -8,7 +8,8 @@
 import type { EndpointOptions } from '../src/tcp/options.js';
 import type { SackBlock } from '../src/wire/options.js';
 import { seq } from '../src/wire/seq.js';
-import { Lone, synSent } from './lone.js';
+import type { Lone } from './lone.js';
+import { synSent } from './lone.js';
 
 export const MSS = 1000;
 
@@ -29,7 +30,10 @@ export class SackSender {
 
   /** The peer's ACK of `ack` with SACK blocks [left, right) (the first is the D-SACK, if any). */
   ack(ack: number, sacks: [number, number][] = [], window = 65535): this {
-    const sack: SackBlock[] = sacks.map(([left, right]) => ({ left: seq(left), right: seq(right) }));
+    const sack: SackBlock[] = sacks.map(([left, right]) => ({
+      left: seq(left),
+      right: seq(right),
+    }));
     this.t.send({
       flags: '.',
       seq: 1,
@@ -54,7 +58,9 @@ export class SackSender {
       if (e.kind !== 'segment' || e.endpointId !== this.t.id) return [];
       if (!all && e.len === 0 && !e.flags.includes('F')) return [];
       const range = `${e.seq}:${(e.seq + e.len) % 0x1_0000_0000}(${e.len})`;
-      return [`${e.timeUs / 1000} ${e.flags} ${range}${e.label === undefined ? '' : ` ${e.label}`}`];
+      return [
+        `${e.timeUs / 1000} ${e.flags} ${range}${e.label === undefined ? '' : ` ${e.label}`}`,
+      ];
     });
   }
 
@@ -63,7 +69,9 @@ export class SackSender {
     this.t.replies();
     return this.t.trace.flatMap((e) =>
       e.kind === 'timer' && e.endpointId === this.t.id && (kind === undefined || e.timer === kind)
-        ? [`${e.timeUs / 1000} ${e.timer} ${e.action}${e.expiresUs === undefined ? '' : ` ${e.expiresUs / 1000}`}`]
+        ? [
+            `${e.timeUs / 1000} ${e.timer} ${e.action}${e.expiresUs === undefined ? '' : ` ${e.expiresUs / 1000}`}`,
+          ]
         : [],
     );
   }

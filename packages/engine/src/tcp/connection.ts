@@ -779,7 +779,10 @@ export class Connection {
    * duplicate one, so that what is sent again is the fast retransmission (RFC 5681 §3.2).
    */
   applyCongestionAction(now: number, action: CongestionAction, duplicate = false): void {
-    if (action === 'retransmit' && !(duplicate && this.sackPermitted && deferEntryRetransmit(this))) {
+    if (
+      action === 'retransmit' &&
+      !(duplicate && this.sackPermitted && deferEntryRetransmit(this))
+    ) {
       this.retransmitAt(
         now,
         this.sndUna,

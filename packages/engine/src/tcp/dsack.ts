@@ -37,7 +37,11 @@ export function duplicateBlock(
  * then the usual blocks (the one holding the duplicate among them comes first, by RFC 2018
  * §4 as the caller orders them), no more than `max` in all.
  */
-export function withDsack(dsack: SackBlock, blocks: readonly SackBlock[], max: number): SackBlock[] {
+export function withDsack(
+  dsack: SackBlock,
+  blocks: readonly SackBlock[],
+  max: number,
+): SackBlock[] {
   return [dsack, ...blocks].slice(0, max);
 }
 
@@ -45,7 +49,10 @@ export function withDsack(dsack: SackBlock, blocks: readonly SackBlock[], max: n
  * RFC 2883 §5 (sender; Linux's tcp_check_dsack): the first block is a D-SACK when it lies below
  * the cumulative ACK, or inside the second block. Returns it, or undefined.
  */
-export function dsackOf(blocks: readonly SackBlock[] | undefined, ack: SeqNum): SackBlock | undefined {
+export function dsackOf(
+  blocks: readonly SackBlock[] | undefined,
+  ack: SeqNum,
+): SackBlock | undefined {
   const first = blocks?.[0];
   if (first === undefined || !seqLt(first.left, first.right)) return undefined;
   if (seqLt(first.left, ack)) return first;

@@ -215,7 +215,8 @@ export function sendWithRack(c: Connection, nowUs: number): boolean {
     if (lost !== undefined) {
       const label = r.pending.fastRetransmit ? 'fast-retransmission' : undefined;
       r.pending.fastRetransmit = false;
-      if (c.retransmitAt(nowUs, lost.start, Math.min(len(lost), c.sndMss), label) === 0) return sent;
+      if (c.retransmitAt(nowUs, lost.start, Math.min(len(lost), c.sndMss), label) === 0)
+        return sent;
     } else if (!c.sendDataSegment(nowUs, rackBudget(c, r))) {
       return sent;
     }
@@ -319,7 +320,12 @@ export function onAckArrival(c: Connection, nowUs: number, s: TcpSegment): void 
       if (rack) advance(r.rack, seg, nowUs);
       if (!seg.everRetransmitted) low = lower(low, seg.start);
     }
-    if (c.sackPermitted && low !== undefined && seqLt(low, priorFack) && phase !== 'loss-recovery') {
+    if (
+      c.sackPermitted &&
+      low !== undefined &&
+      seqLt(low, priorFack) &&
+      phase !== 'loss-recovery'
+    ) {
       checkReordering(c, r, low, r.segments.highestSacked() ?? ack);
     }
   }
@@ -449,9 +455,7 @@ export function afterAck(c: Connection): void {
 
 /** The pipe PRR compares with ssthresh: the records' with RACK, RFC 6675's without. */
 function recoveryPipe(c: Connection, r: LossRecovery): number {
-  return rackActive(c)
-    ? r.segments.pipe()
-    : c.scoreboard.pipe(c.sndUna, c.sndMax, c.sndMss);
+  return rackActive(c) ? r.segments.pipe() : c.scoreboard.pipe(c.sndUna, c.sndMax, c.sndMss);
 }
 
 /** An RTT sample of the retransmission timer's also feeds RACK.min_RTT (§6.2 step 1). */
@@ -460,11 +464,7 @@ export function onRttSample(c: Connection, rttUs: number, nowUs: number): void {
 }
 
 /** The congestion phase changed: recovery episodes begin and end here. */
-export function onPhaseChange(
-  c: Connection,
-  from: CongestionPhase,
-  to: CongestionPhase,
-): void {
+export function onPhaseChange(c: Connection, from: CongestionPhase, to: CongestionPhase): void {
   const r = c.recovery;
   if (r === undefined) return;
   if (to === 'fast-recovery') {

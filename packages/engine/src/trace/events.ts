@@ -17,13 +17,7 @@ export interface SocketAddress {
  * is armed at a time (§8).
  */
 export type TimerKind =
-  | 'retransmit'
-  | 'persist'
-  | 'delayed-ack'
-  | 'keepalive'
-  | 'time-wait'
-  | 'reorder'
-  | 'loss-probe';
+  'retransmit' | 'persist' | 'delayed-ack' | 'keepalive' | 'time-wait' | 'reorder' | 'loss-probe';
 
 export type SegmentFate = 'delivered' | 'dropped' | 'duplicated' | 'reordered' | 'corrupted';
 
