@@ -77,6 +77,8 @@ export interface LossRecoveryState {
   reordering: number;
   reordSeen: number;
   dsackDups: number;
+  /** Data and FIN segments sent so far (SentSegment.order). */
+  transmissions: number;
 }
 
 /** What the ACK being processed did, from `onAckArrival` to `afterAck`. */
@@ -97,6 +99,7 @@ export class LossRecovery {
   reordering = DUPACK_THRESHOLD;
   reordSeen = 0;
   dsackDups = 0;
+  transmissions = 0;
 
   /** Within one event (see the invariants). */
   pending = {
@@ -129,6 +132,7 @@ export class LossRecovery {
     r.reordering = s.reordering;
     r.reordSeen = s.reordSeen;
     r.dsackDups = s.dsackDups;
+    r.transmissions = s.transmissions;
     return r;
   }
 
@@ -141,6 +145,7 @@ export class LossRecovery {
       reordering: this.reordering,
       reordSeen: this.reordSeen,
       dsackDups: this.dsackDups,
+      transmissions: this.transmissions,
     };
   }
 }
@@ -178,7 +183,8 @@ export function onTransmit(
 ): void {
   const r = c.recovery;
   if (r === undefined) return;
-  r.segments.sent(start, end, nowUs); // RFC 8985 §6.1
+  r.transmissions += 1;
+  r.segments.sent(start, end, nowUs, r.transmissions); // RFC 8985 §6.1
   if (r.prr !== undefined && c.congestion.phase === 'fast-recovery') {
     prrSent(r.prr, seqDiff(end, start)); // RFC 6937 §3: prr_out += (data sent)
   }

@@ -23,8 +23,9 @@ const REO_WND_PERSIST = 16;
 const MAX_REO_WND_MULT = 255;
 
 export interface RackState {
-  /** RACK.xmit_ts and RACK.end_seq: the latest-sent segment delivered so far. */
+  /** RACK.xmit_ts and RACK.end_seq: the latest-sent segment delivered so far (and its order). */
   xmitUs: number | undefined;
+  order: number;
   endSeq: number;
   /** RACK.rtt: the RTT of the segment last delivered (§6.2 step 2). */
   rttUs: number;
@@ -43,6 +44,7 @@ export interface RackState {
 export function initialRack(): RackState {
   return {
     xmitUs: undefined,
+    order: 0,
     endSeq: 0,
     rttUs: 0,
     minRttUs: undefined,
@@ -54,9 +56,29 @@ export function initialRack(): RackState {
   };
 }
 
-/** RACK_sent_after (§6.2): sent later, or at the same time and ending later. */
-function sentAfter(t1: number, seq1: SeqNum, t2: number, seq2: SeqNum): boolean {
-  return t1 > t2 || (t1 === t2 && seqGt(seq1, seq2));
+/** When a segment was sent: its time, its place among the transmissions, and its end. */
+interface Sending {
+  xmitUs: number;
+  order: number;
+  end: SeqNum;
+}
+
+/**
+ * RACK_sent_after (§6.2): sent later or, at the same time, ending later. A simulated clock puts
+ * whole exchanges in one microsecond, where Linux's clock sees the retransmissions an ACK
+ * triggers follow the new data an earlier ACK let out: the order of transmission settles a
+ * tie first, the end sequence (the RFC's tie-break, for a burst) then.
+ */
+function sentAfter(a: Sending, b: Sending): boolean {
+  if (a.xmitUs !== b.xmitUs) return a.xmitUs > b.xmitUs;
+  if (a.order !== b.order) return a.order > b.order;
+  return seqGt(a.end, b.end);
+}
+
+function rackSegment(rack: RackState): Sending | undefined {
+  return rack.xmitUs === undefined
+    ? undefined
+    : { xmitUs: rack.xmitUs, order: rack.order, end: rack.endSeq as SeqNum };
 }
 
 /**
@@ -86,8 +108,10 @@ export function advance(rack: RackState, s: SentSegment, nowUs: number): void {
   if (s.everRetransmitted && rttUs < (rack.minRttUs ?? 0)) return;
   rack.advanced = true;
   rack.rttUs = rttUs;
-  if (rack.xmitUs === undefined || sentAfter(s.xmitUs, s.end, rack.xmitUs, rack.endSeq as SeqNum)) {
+  const latest = rackSegment(rack);
+  if (latest === undefined || sentAfter(s, latest)) {
     rack.xmitUs = s.xmitUs;
+    rack.order = s.order;
     rack.endSeq = s.end;
   }
   if (!s.everRetransmitted) sampleMinRtt(rack, rttUs, nowUs);
@@ -133,11 +157,11 @@ export function detectLoss(
 ): { lost: SentSegment[]; waitUs: number } {
   const lost: SentSegment[] = [];
   let waitUs = 0;
-  const latest = rack.xmitUs;
+  const latest = rackSegment(rack);
   if (latest === undefined) return { lost, waitUs };
   for (const s of segments.list) {
     if (s.sacked || (s.lost && !s.retransInFlight)) continue;
-    if (!sentAfter(latest, rack.endSeq as SeqNum, s.xmitUs, s.end)) continue;
+    if (!sentAfter(latest, s)) continue;
     const remaining = s.xmitUs + rack.rttUs + reoWndUs - nowUs;
     if (remaining <= 0) {
       if (SentSegments.markLost(s)) lost.push(s);

@@ -22,6 +22,11 @@ export interface SentSegment {
   end: SeqNum;
   /** When it was last sent (RFC 8985 Segment.xmit_ts), in virtual µs. */
   xmitUs: number;
+  /**
+   * The connection's count of transmissions when it was last sent: orders segments sent in the
+   * same microsecond, which Linux's clock would tell apart (see rack.ts).
+   */
+  order: number;
   /** Sent more than once (RFC 8985 Segment.retransmitted; Linux TCPCB_EVER_RETRANS). */
   everRetransmitted: boolean;
   /** A retransmission is in flight, neither delivered nor deemed lost (TCPCB_SACKED_RETRANS). */
@@ -67,10 +72,10 @@ export class SentSegments {
    * RFC 8985 §6.1: the new transmission time, and the retransmitted tags (Linux's
    * tcp_retransmit_skb sets TCPCB_RETRANS and TCPCB_SACKED_RETRANS).
    */
-  sent(start: SeqNum, end: SeqNum, nowUs: number): void {
+  sent(start: SeqNum, end: SeqNum, nowUs: number, order: number): void {
     const last = this.last;
     if (last === undefined || seqGe(start, last.end)) {
-      this.list.push(fresh(start, end, nowUs));
+      this.list.push(fresh(start, end, nowUs, order));
       return;
     }
     this.split(start);
@@ -79,12 +84,13 @@ export class SentSegments {
       if (seqLt(s.start, start)) continue;
       if (seqGe(s.start, end)) break;
       s.xmitUs = nowUs;
+      s.order = order;
       s.everRetransmitted = true;
       s.retransInFlight = true;
       s.sacked = false;
     }
     const tail = this.last as SentSegment;
-    if (seqGt(end, tail.end)) this.list.push(fresh(tail.end, end, nowUs));
+    if (seqGt(end, tail.end)) this.list.push(fresh(tail.end, end, nowUs, order));
   }
 
   /**
@@ -201,11 +207,12 @@ export class SentSegments {
   }
 }
 
-function fresh(start: SeqNum, end: SeqNum, nowUs: number): SentSegment {
+function fresh(start: SeqNum, end: SeqNum, nowUs: number, order: number): SentSegment {
   return {
     start,
     end,
     xmitUs: nowUs,
+    order,
     everRetransmitted: false,
     retransInFlight: false,
     sacked: false,
