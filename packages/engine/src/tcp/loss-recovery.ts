@@ -285,7 +285,10 @@ export function onAckArrival(c: Connection, nowUs: number, s: TcpSegment): void 
   const dsack = c.options.dsack && c.sackPermitted ? dsackOf(s.options.sack, ack) : undefined;
   let dsackBelieved = false;
   let dsackOfProbe = false;
-  if (dsack !== undefined && seqDiff(dsack.right, dsack.left) <= c.maxSndWnd) {
+  // (MAX.SND.WND is kept as the window field said it, so scaled here; a SYN's, unscaled, only
+  // widens the bound.)
+  const widest = c.maxSndWnd * (1 << c.sndShift);
+  if (dsack !== undefined && seqDiff(dsack.right, dsack.left) <= widest) {
     const dups = dsackSegments(dsack, c.sndMss);
     dsackOfProbe =
       dups === 1 && r.tlp.endSeq !== undefined && dsack.right === (r.tlp.endSeq as SeqNum);
