@@ -23,6 +23,7 @@ export {
   CreateSession,
   EndpointOptions,
   LinkSettings,
+  Profile,
   Session,
   SessionId,
   SessionList,
@@ -41,6 +42,7 @@ export {
   Send,
   SendResult,
   SocketAddress,
+  TcpInfo,
 } from './endpoints.js';
 export {
   EventList,

@@ -35,7 +35,7 @@ describe('RACK-TLP in action (RFC 8985 §3.4)', () => {
       '502 . 1001:2001(1000) fast-retransmission',
       '502 . 2001:3001(1000) retransmission',
     ]);
-    expect(s.connection.lossState()).toMatchObject({ caState: 'Recovery', sacked: 1, lost: 2 });
+    expect(s.connection.lossState()).toMatchObject({ caState: 'recovery', sacked: 1, lost: 2 });
     // 6-7. The retransmission of P1 is lost: P2's, sent at the same time but later in sequence,
     // is SACKed, so RACK marks P1's retransmission lost (reo_wnd is 0 in recovery until
     // reordering is seen) and sends it again.
@@ -48,7 +48,7 @@ describe('RACK-TLP in action (RFC 8985 §3.4)', () => {
       '702 fast-recovery -> congestion-avoidance (new ACK)',
     ]);
     expect(s.connection.lossState()).toMatchObject({
-      caState: 'Open',
+      caState: 'open',
       unacked: 0,
       totalRetrans: 4,
     });
@@ -81,7 +81,7 @@ describe('RACK loss detection (RFC 8985 §6.2)', () => {
     // PRR lets out one segment: the pipe is empty and one segment counts as delivered.
     expect(s.sent()).toEqual(['227 . 1:1001(1000) fast-retransmission']);
     expect(s.phases()).toEqual(['227 slow-start -> fast-recovery (RACK reordering timeout)']);
-    expect(s.connection.lossState()).toMatchObject({ caState: 'Recovery', sacked: 1, lost: 3 });
+    expect(s.connection.lossState()).toMatchObject({ caState: 'recovery', sacked: 1, lost: 3 });
     expect(s.cwnd).toBe(1000);
   });
 
@@ -96,7 +96,7 @@ describe('RACK loss detection (RFC 8985 §6.2)', () => {
     expect(s.timers('reorder')).toEqual(['200 reorder armed 227', '210 reorder cancelled']);
     // Three segments acknowledged below the highest SACKed one: reordering of 4 segments.
     expect(s.connection.lossState()).toMatchObject({
-      caState: 'Open',
+      caState: 'open',
       reordering: 4,
       reordSeen: 1,
       totalRetrans: 0,
@@ -137,7 +137,7 @@ describe('RACK loss detection (RFC 8985 §6.2)', () => {
     s.wait(100).ack(1, [[7001, 8001]]);
     s.wait(27);
     expect(s.sent()).toEqual(['227 . 1:1001(1000) fast-retransmission']);
-    expect(s.connection.lossState()).toMatchObject({ caState: 'Recovery', lost: 7, reordering: 3 });
+    expect(s.connection.lossState()).toMatchObject({ caState: 'recovery', lost: 7, reordering: 3 });
     s.ack(1, [
       [5001, 6001],
       [7001, 8001],
@@ -154,7 +154,7 @@ describe('RACK loss detection (RFC 8985 §6.2)', () => {
     expect(s.sent()).toEqual(['227 . 4001:5001(1000) retransmission']);
     s.wait(100).ack(10001);
     expect(s.connection.lossState()).toMatchObject({
-      caState: 'Open',
+      caState: 'open',
       unacked: 0,
       sacked: 0,
       lost: 0,
@@ -178,7 +178,7 @@ describe('RACK loss detection (RFC 8985 §6.2)', () => {
       [8001, 9001],
     ]);
     expect(s.sent()).toEqual(['202 . 1:1001(1000) fast-retransmission']);
-    expect(s.connection.lossState()).toMatchObject({ caState: 'Recovery', lost: 6 });
+    expect(s.connection.lossState()).toMatchObject({ caState: 'recovery', lost: 6 });
     s.wait(7).ack(1, [
       [2001, 4001],
       [6001, 7001],

@@ -54,7 +54,17 @@ import {
 import type { EndpointOptions } from './options.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
+import { SendTimes, type SentStretch } from './send-times.js';
 import { carriesOurData, type TcpState } from './state.js';
+import {
+  initialAckState,
+  onAckSent,
+  onDataSent,
+  onDelayedAckFired,
+  type AckContext,
+  type LinuxAckState,
+} from './ack-policy.js';
+import { noStats, tcpInfo, type CaState, type TcpInfo, type TcpStats } from './tcp-info.js';
 
 /** The timestamps option with its two NOPs of padding: 12 bytes in every segment. */
 const TIMESTAMP_OPTION_SPACE = 12;
@@ -117,6 +127,8 @@ export interface ConnectionState {
   timers: TimerTable;
   rtt: RttState;
   rttProbe: { end: number; sentUs: number } | undefined;
+  /** Absent in snapshots taken before send times were kept. */
+  sendTimes?: SentStretch[];
   retries: number;
   persistBackoff: number;
   keepaliveProbes: number;
@@ -128,6 +140,10 @@ export interface ConnectionState {
   congestion: CongestionState;
   lastMetrics: Metrics | undefined;
   counters: Counters;
+  /** Absent in snapshots taken before tcp_info was reported. */
+  stats?: TcpStats;
+  /** Linux's ACK policy's state; absent in older snapshots. */
+  ackState?: LinuxAckState;
   /** RACK, TLP, PRR and D-SACK state; absent when those options are all off. */
   recovery?: LossRecoveryState;
 }
@@ -276,6 +292,8 @@ export class Connection {
   challengeAcks = { windowStartUs: 0, count: 0 };
 
   congestion: CongestionController;
+  /** When what is in flight was sent: an RTT sample per ACK for the slow-start exit. */
+  sendTimes = new SendTimes();
   /** RACK, TLP, PRR and D-SACK (loss-recovery.ts), when any of those options is on. */
   recovery: LossRecovery | undefined;
   /** A duplicate segment arrived: the next ACK reports it first (RFC 2883 §4). Within one event. */
@@ -283,6 +301,10 @@ export class Connection {
   /** The metrics last reported, to report only changes. */
   lastMetrics: Metrics | undefined;
   counters: Counters = noCounters();
+  /** Figures only tcp_info reports. */
+  stats: TcpStats = noStats();
+  /** Quick-ACK mode, ato and interactive mode, for the `linux` ACK policy. */
+  ackState: LinuxAckState = initialAckState();
 
   constructor(
     readonly id: string,
@@ -297,6 +319,7 @@ export class Connection {
       options.congestion,
       initialWindowBytes(options.initialWindow, options.mss),
       options.mss,
+      options.slowStartExit,
     );
     this.recovery = LossRecovery.create(options);
   }
@@ -342,6 +365,7 @@ export class Connection {
       timers: this.armedTimers(),
       rtt: { ...this.rtt },
       rttProbe: this.rttProbe && { ...this.rttProbe },
+      sendTimes: this.sendTimes.toState(),
       retries: this.retries,
       persistBackoff: this.persistBackoff,
       keepaliveProbes: this.keepaliveProbes,
@@ -353,6 +377,8 @@ export class Connection {
       congestion: this.congestion.state(),
       lastMetrics: this.lastMetrics && { ...this.lastMetrics },
       counters: { ...this.counters },
+      stats: { ...this.stats },
+      ackState: { ...this.ackState },
       ...(this.recovery !== undefined && { recovery: this.recovery.toState() }),
     };
   }
@@ -398,6 +424,7 @@ export class Connection {
     c.timers = { ...noTimers(), ...s.timers };
     c.rtt = { ...s.rtt };
     c.rttProbe = s.rttProbe && { end: seq(s.rttProbe.end), sentUs: s.rttProbe.sentUs };
+    c.sendTimes = SendTimes.from(s.sendTimes ?? []);
     c.retries = s.retries;
     c.persistBackoff = s.persistBackoff;
     c.keepaliveProbes = s.keepaliveProbes;
@@ -409,6 +436,8 @@ export class Connection {
     c.congestion = createController(s.congestion);
     c.lastMetrics = s.lastMetrics && { ...s.lastMetrics };
     c.counters = { ...s.counters };
+    c.stats = { ...noStats(), ...s.stats };
+    c.ackState = { ...initialAckState(), ...s.ackState };
     if (s.recovery !== undefined) c.recovery = LossRecovery.from(s.recovery);
     return c;
   }
@@ -418,6 +447,7 @@ export class Connection {
       initialUs: this.options.rtoInitialMs * 1000,
       minUs: this.options.rtoMinMs * 1000,
       maxUs: this.options.rtoMaxMs * 1000,
+      estimator: this.options.rttEstimator,
     };
   }
 
@@ -635,7 +665,12 @@ export class Connection {
       this.state === 'FIN-WAIT-1' ||
       this.state === 'FIN-WAIT-2' ||
       this.state === 'CLOSE-WAIT';
-    if (sendsReset) this.emit(now, { flags: Flag.RST, seq: this.sndMax, ack: seq(0), len: 0 });
+    if (sendsReset && this.options.edgeRules === 'linux') {
+      // Linux's tcp_send_active_reset(): RST with ACK (and timestamps, RFC 7323 §3.2 allows).
+      this.emit(now, { flags: Flag.RST | Flag.ACK, seq: this.sndMax, ack: this.rcvNxt, len: 0 });
+    } else if (sendsReset) {
+      this.emit(now, { flags: Flag.RST, seq: this.sndMax, ack: seq(0), len: 0 });
+    }
     this.flushQueues();
     this.setState('CLOSED', cause);
   }
@@ -730,6 +765,7 @@ export class Connection {
       this.options.congestion,
       initialWindowBytes(this.options.initialWindow, this.sndMss),
       this.sndMss,
+      this.options.slowStartExit,
     );
     this.restartKeepalive(now);
   }
@@ -744,10 +780,17 @@ export class Connection {
       sndMax: this.sndMax,
       nowUs,
       srttUs: this.rtt.srttUs,
+      rttUs: this.sendTimes.sample(this.sndUna, ack, nowUs),
       sackRecovery: this.sackPermitted,
       firstSegmentLost:
         this.sackPermitted && this.scoreboard.firstSegmentLost(this.sndUna, this.sndMss),
     };
+  }
+
+  /** Only a slow-start exit heuristic needs an RTT sample from every ACK. */
+  private keepsSendTimes(): boolean {
+    const exit = this.options.slowStartExit;
+    return exit === 'hystart' || exit === 'hystart++';
   }
 
   /** RFC 6675 loss recovery is under way: the scoreboard and the pipe decide what is sent. */
@@ -766,6 +809,16 @@ export class Connection {
     onPhaseChange(this, from, to);
     this.env.trace({ kind: 'congestion', endpointId: this.id, from, to, cause });
     return action;
+  }
+
+  /** What the `linux` ACK policy reads of the connection. */
+  ackContext(): AckContext {
+    return {
+      rcvWnd: this.rcvWnd,
+      rcvMss: this.stats.rcvMss ?? this.sndMss,
+      rtoUs: this.rtt.rtoUs,
+      srttUs: this.rtt.srttUs,
+    };
   }
 
   /** An ACK is due at the next output; `label` says why when it is more than acknowledging. */
@@ -863,6 +916,7 @@ export class Connection {
         this.sendWindowProbe(now);
         return;
       case 'delayed-ack':
+        if (this.options.ackPolicy === 'linux') onDelayedAckFired(this.ackState, this.ackContext());
         this.requestAck();
         return;
       case 'keepalive':
@@ -974,6 +1028,80 @@ export class Connection {
   /** The loss-recovery numbers of Linux's tcp_info (see `LossState` in loss-recovery.ts). */
   lossState(): LossState {
     return lossState(this);
+  }
+
+  /** Where loss recovery stands, as Linux's tcpi_ca_state names it. */
+  caState(): CaState {
+    if (this.recovery !== undefined) return this.lossState().caState;
+    if (this.congestion.phase === 'loss-recovery') return 'loss';
+    if (this.congestion.phase === 'fast-recovery') return 'recovery';
+    const disorder = this.congestion.state().dupAcks > 0 || this.scoreboard.sacked.length > 0;
+    return disorder ? 'disorder' : 'open';
+  }
+
+  /** Linux's tcp_info for this connection at `now`. */
+  tcpInfo(now: number): TcpInfo {
+    const inFlight = seqDiff(this.sndMax, this.sndUna);
+    const sacked = this.scoreboard.sacked.reduce((n, b) => n + seqDiff(b.right, b.left), 0);
+    const lostBelow = this.scoreboard.lostBelow(this.sndMss);
+    const lost =
+      lostBelow === undefined ? 0 : Math.max(0, seqDiff(lostBelow, this.sndUna) - sacked);
+    // With RACK, TLP, PRR or D-SACK on, the per-segment counts of loss-recovery.ts.
+    const loss = this.recovery === undefined ? undefined : this.lossState();
+    const segments = (n: number) => n * Math.max(1, this.sndMss);
+    return tcpInfo({
+      state: this.state,
+      caState: this.caState(),
+      nowUs: now,
+      retries: this.retries,
+      probes: this.persistBackoff,
+      backoffs: this.rtt.backoffs,
+      timestamps: this.timestamps,
+      sack: this.sackPermitted,
+      windowScaling: this.windowScaling,
+      ecn: false,
+      sndShift: this.sndShift,
+      rcvShift: this.rcvShift,
+      rtoUs: this.rtt.rtoUs,
+      atoUs: this.options.delayedAckMs * 1000,
+      sndMss: this.sndMss,
+      rcvMss: this.stats.rcvMss ?? this.options.mss,
+      advMss: this.options.mss,
+      pmtu: this.options.mss + 40,
+      inFlightBytes: inFlight,
+      sackedBytes: loss === undefined ? sacked : segments(loss.sacked),
+      lostBytes: loss === undefined ? lost : segments(loss.lost),
+      retransOutBytes: loss === undefined ? 0 : segments(loss.retrans),
+      lastDataSentUs: this.counters.bytesSent > 0 ? this.lastDataSentUs : undefined,
+      lastDataRecvUs: this.stats.lastDataRecvUs,
+      lastAckRecvUs: this.stats.lastAckRecvUs,
+      srttUs: this.rtt.srttUs,
+      rttvarUs: this.rtt.rttvarUs,
+      minRttUs: this.stats.minRttUs,
+      cwndBytes: this.congestion.cwnd,
+      ssthreshBytes: this.congestion.ssthresh,
+      reordering: loss?.reordering ?? 3,
+      reordSeen: loss?.reordSeen ?? 0,
+      dsackDups: loss?.dsackDups ?? 0,
+      totalRetrans: this.counters.retransmissions,
+      bytesAcked: Math.max(0, seqDiff(this.sndUna, this.iss) - 1),
+      bytesReceived: this.counters.bytesDelivered,
+      segsOut: this.counters.segmentsSent,
+      segsIn: this.counters.segmentsReceived,
+      dataSegsOut: this.stats.dataSegsOut,
+      notSentBytes: Math.max(
+        0,
+        this.sndQueue.length - Math.max(0, seqDiff(this.sndNxt, this.sndQueueSeq)),
+      ),
+      bytesSent: this.counters.bytesSent + this.stats.bytesRetrans,
+      bytesRetrans: this.stats.bytesRetrans,
+      deliveryRate: 0,
+      delivered: Math.ceil(
+        Math.max(0, seqDiff(this.sndUna, this.iss) - 1) / Math.max(1, this.sndMss),
+      ),
+      sndWnd: this.sndWnd,
+      rcvWnd: this.rcvWnd,
+    });
   }
 
   metrics(): Metrics {
@@ -1222,6 +1350,10 @@ export class Connection {
   ): void {
     if (this.remote === undefined) return;
     const carriesAck = (s.flags & Flag.ACK) !== 0;
+    if (carriesAck && this.options.ackPolicy === 'linux') {
+      const due = this.ackPending || this.timers['delayed-ack'] !== undefined;
+      if (due) onAckSent(this.ackState);
+    }
     if (carriesAck) {
       this.rcvWnd = this.advertisedWindow();
       this.ackPending = false;
@@ -1234,18 +1366,24 @@ export class Connection {
     if (consumes > 0) {
       const end = seqAdd(s.seq, consumes);
       const neverSent = seqGt(end, this.sndMax);
+      if (s.len > 0) this.stats.dataSegsOut += 1;
       if (seqLt(s.seq, this.sndMax)) {
         this.counters.retransmissions += 1;
+        this.stats.bytesRetrans += Math.min(s.len, seqDiff(this.sndMax, s.seq));
         if (this.fastRetransmitDue) label = 'fast-retransmission';
         this.fastRetransmitDue = false;
         label ??= 'retransmission';
       }
       if (neverSent && s.len > 0) {
         this.counters.bytesSent += Math.min(s.len, seqDiff(end, this.sndMax));
+        if (this.options.ackPolicy === 'linux') onDataSent(this.ackState, now);
       }
       // Time one segment at a time, and only a first transmission (Karn, RFC 6298 §3).
       if (neverSent && this.rttProbe === undefined && this.retries === 0) {
         this.rttProbe = { end, sentUs: now };
+      }
+      if (this.keepsSendTimes() && (s.flags & Flag.SYN) === 0) {
+        this.sendTimes.sent(s.seq, end, now, this.sndUna, this.sndMax);
       }
       if ((s.flags & Flag.SYN) === 0) {
         onTransmit(this, now, s.seq, end, seqLt(s.seq, this.sndMax), label);
@@ -1256,7 +1394,9 @@ export class Connection {
     const options: TcpOptions = s.options === undefined ? {} : { ...s.options };
     const activeSyn = (s.flags & Flag.SYN) !== 0 && (s.flags & Flag.ACK) === 0;
     const withTimestamps = activeSyn ? this.options.timestamps : this.timestamps;
-    if (withTimestamps && (s.flags & Flag.RST) === 0) {
+    // RFC 7323 §3.2: not in a RST (it may be there: Linux puts it in its RST,ACK).
+    const rstWithTs = this.options.edgeRules === 'linux' && (s.flags & Flag.ACK) !== 0;
+    if (withTimestamps && ((s.flags & Flag.RST) === 0 || rstWithTs)) {
       // RFC 7323 §3.2: TSval from our clock, TSecr = TS.Recent (0 in a first SYN).
       options.ts = { val: Connection.tsClock(now), ecr: activeSyn ? 0 : (this.tsRecent ?? 0) };
     }

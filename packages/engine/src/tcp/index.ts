@@ -46,7 +46,7 @@ export {
   type CongestionState,
 } from './congestion/index.js';
 export { acceptable, segmentArrives, segmentLength } from './input.js';
-export type { CaState, LossRecoveryState, LossState } from './loss-recovery.js';
+export type { LossRecoveryState, LossState } from './loss-recovery.js';
 export {
   DEFAULT_OPTIONS,
   resolveOptions,
@@ -54,4 +54,6 @@ export {
   type KeepaliveOptions,
 } from './options.js';
 export { backOff, initialRtt, sampleRtt, type RttLimits, type RttState } from './rtt.js';
+export { PROFILES, profileOptions, type Profile } from './profiles.js';
+export { CA_STATE, INFINITE_SSTHRESH, type CaState, type TcpInfo } from './tcp-info.js';
 export { canReceiveData, carriesOurData, TCP_STATES, type TcpState } from './state.js';

@@ -40,16 +40,15 @@ import {
 } from './rack.js';
 import { SentSegments, type SentSegment } from './sent-segments.js';
 import { carriesOurData } from './state.js';
+import type { CaState } from './tcp-info.js';
 import { initialTlp, onProbeAck, probeTimeout, type TlpState } from './tlp.js';
 
 /** Linux's tcp_max_reordering: the reordering degree never exceeds 300 segments. */
 const MAX_REORDERING = 300;
 
-/** Linux's congestion states (tcpi_ca_state). */
-export type CaState = 'Open' | 'Disorder' | 'CWR' | 'Recovery' | 'Loss';
-
 /** The loss-recovery numbers of Linux's tcp_info, in segments. */
 export interface LossState {
+  /** tcpi_ca_state: open, disorder, cwr, recovery or loss (CWR only comes with ECN). */
   caState: CaState;
   /** tcpi_unacked: segments sent and not cumulatively acknowledged. */
   unacked: number;
@@ -351,7 +350,10 @@ export function onAckArrival(c: Connection, nowUs: number, s: TcpSegment): void 
     const outcome = onProbeAck(r.tlp, {
       ack,
       unaAdvanced,
-      notDup: s.payload.length > 0 || (s.flags & Flag.FIN) !== 0,
+      notDup:
+        s.payload.length > 0 ||
+        (s.flags & Flag.FIN) !== 0 ||
+        s.window * (1 << c.sndShift) !== c.sndWnd,
       dataSacked,
       dsackOfProbe,
     });
@@ -634,10 +636,10 @@ export function lossState(c: Connection): LossState {
   const phase = c.congestion.phase;
   if (r === undefined) return estimatedLossState(c);
   const counts = r.segments.counts();
-  let caState: CaState = 'Open';
-  if (phase === 'fast-recovery') caState = 'Recovery';
-  else if (phase === 'loss-recovery') caState = 'Loss';
-  else if (!open(c, r)) caState = 'Disorder';
+  let caState: CaState = 'open';
+  if (phase === 'fast-recovery') caState = 'recovery';
+  else if (phase === 'loss-recovery') caState = 'loss';
+  else if (!open(c, r)) caState = 'disorder';
   return {
     caState,
     unacked: counts.out,
@@ -656,7 +658,6 @@ export function lossState(c: Connection): LossState {
  * scoreboard, in whole segments of the send MSS.
  */
 function estimatedLossState(c: Connection): LossState {
-  const phase = c.congestion.phase;
   const segments = (bytes: number) => Math.ceil(bytes / c.sndMss);
   const sackedBytes = c.scoreboard.sacked.reduce((sum, b) => sum + seqDiff(b.right, b.left), 0);
   const boundary = c.scoreboard.lostBelow(c.sndMss);
@@ -668,12 +669,8 @@ function estimatedLossState(c: Connection): LossState {
       0,
     );
   const lostBytes = boundary === undefined ? 0 : unsackedBelow(boundary);
-  let caState: CaState = 'Open';
-  if (phase === 'fast-recovery') caState = 'Recovery';
-  else if (phase === 'loss-recovery') caState = 'Loss';
-  else if (sackedBytes > 0 || c.congestion.state().dupAcks > 0) caState = 'Disorder';
   return {
-    caState,
+    caState: c.caState(),
     unacked: segments(flight),
     sacked: segments(sackedBytes),
     lost: segments(lostBytes),

@@ -34,7 +34,7 @@ export function initialTlp(): TlpState {
 /**
  * TLP_calc_PTO (§7.2): 2 * SRTT, plus TLP.max_ack_delay when one segment is in flight (Linux
  * adds 2 ms otherwise), or 1 s without an RTT sample; never later than the retransmission
- * timeout would fire (`rtoLeftUs` from now).
+ * timeout would fire (`rtoLeftUs` from now; Linux ignores an RTO already past).
  */
 export function probeTimeout(
   srttUs: number | undefined,
@@ -45,7 +45,7 @@ export function probeTimeout(
   if (srttUs !== undefined) {
     pto = 2 * srttUs + (segmentsOut === 1 ? TLP_MAX_ACK_DELAY_US : PTO_SLACK_US);
   }
-  return Math.max(1, Math.min(pto, rtoLeftUs));
+  return rtoLeftUs > 0 ? Math.min(pto, rtoLeftUs) : pto;
 }
 
 /** What an ACK tells about the probe (§7.4). */
@@ -53,7 +53,7 @@ export interface ProbeAck {
   ack: SeqNum;
   /** The ACK moved SND.UNA. */
   unaAdvanced: boolean;
-  /** It carried data or a window update: not a duplicate ACK (Linux's FLAG_NOT_DUP). */
+  /** It carried data, a FIN or a window update: not a duplicate ACK (Linux's FLAG_NOT_DUP). */
   notDup: boolean;
   /** It SACKed new data. */
   dataSacked: boolean;
