@@ -36,23 +36,24 @@ import {
 } from './congestion/index.js';
 import { withDsack } from './dsack.js';
 import {
-  armTransmitTimer,
   deferEntryRetransmit,
-  lossState,
   LossRecovery,
-  onLossProbeTimeout,
   onPhaseChange,
-  onReorderTimeout,
-  onRetransmitTimeout as recoveryOnRto,
   onTransmit,
   rackActive,
   sendWithRack,
   takeEntryRetransmit,
   type LossRecoveryState,
-  type LossState,
 } from './loss-recovery.js';
+import { lossState, type LossState } from './loss-state.js';
 import type { EndpointOptions } from './options.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
+import {
+  armTransmitTimer,
+  onLossProbeTimeout,
+  onReorderTimeout,
+  onRetransmitTimeout as recoveryOnRto,
+} from './recovery-timers.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
 import { SendTimes, type SentStretch } from './send-times.js';
 import { carriesOurData, type TcpState } from './state.js';

@@ -46,7 +46,8 @@ export {
   type CongestionState,
 } from './congestion/index.js';
 export { acceptable, segmentArrives, segmentLength } from './input.js';
-export type { LossRecoveryState, LossState } from './loss-recovery.js';
+export type { LossRecoveryState } from './loss-recovery.js';
+export type { LossState } from './loss-state.js';
 export {
   DEFAULT_OPTIONS,
   resolveOptions,

@@ -5,7 +5,8 @@
  * an option (`rack`, `tlp`, `prr`, `dsack`); with all of them off a connection has no
  * `LossRecovery` and nothing here runs. The connection calls in at a few places: when it
  * sends (`onTransmit`), when an ACK arrives (`onAckArrival` before acting on the cumulative
- * ACK, `afterAck` after), from its timers, and to choose what to send (`sendWithRack`).
+ * ACK, `afterAck` after), to choose what to send (`sendWithRack`), and from its timers
+ * (recovery-timers.ts); loss-state.ts reads the counts for tcp_info.
  *
  * Invariants:
  * - `segments` holds one record per segment sent and not cumulatively acknowledged (see
@@ -30,7 +31,6 @@ import {
   advance,
   detectLoss,
   initialRack,
-  markLostOnRto,
   onDsackRound,
   onRecoveryEnd,
   RACK_TIMER_SLACK_US,
@@ -39,34 +39,10 @@ import {
   type RackState,
 } from './rack.js';
 import { SentSegments, type SentSegment } from './sent-segments.js';
-import { carriesOurData } from './state.js';
-import type { CaState } from './tcp-info.js';
-import { initialTlp, onProbeAck, probeTimeout, type TlpState } from './tlp.js';
+import { initialTlp, onProbeAck, type TlpState } from './tlp.js';
 
 /** Linux's tcp_max_reordering: the reordering degree never exceeds 300 segments. */
 const MAX_REORDERING = 300;
-
-/** The loss-recovery numbers of Linux's tcp_info, in segments. */
-export interface LossState {
-  /** tcpi_ca_state: open, disorder, cwr, recovery or loss (CWR only comes with ECN). */
-  caState: CaState;
-  /** tcpi_unacked: segments sent and not cumulatively acknowledged. */
-  unacked: number;
-  /** tcpi_sacked */
-  sacked: number;
-  /** tcpi_lost */
-  lost: number;
-  /** tcpi_retrans: retransmissions in flight, neither delivered nor deemed lost. */
-  retrans: number;
-  /** tcpi_total_retrans: every segment sent again. */
-  totalRetrans: number;
-  /** tcpi_reordering: the reordering degree, 3 until reordering is measured (Linux's tp->reordering). */
-  reordering: number;
-  /** tcpi_reord_seen: times reordering was seen. */
-  reordSeen: number;
-  /** tcpi_dsack_dups: segments reported received twice by D-SACK. */
-  dsackDups: number;
-}
 
 export interface LossRecoveryState {
   segments: SentSegment[];
@@ -153,7 +129,7 @@ export function rackActive(c: Connection): boolean {
   return c.recovery !== undefined && c.options.rack && c.sackPermitted;
 }
 
-function tlpActive(c: Connection): boolean {
+export function tlpActive(c: Connection): boolean {
   return c.options.tlp && c.sackPermitted;
 }
 
@@ -161,11 +137,11 @@ export function prrActive(c: Connection): boolean {
   return c.recovery !== undefined && c.options.prr && c.sackPermitted;
 }
 
-function inRecovery(phase: CongestionPhase): boolean {
+export function inRecovery(phase: CongestionPhase): boolean {
   return phase === 'fast-recovery' || phase === 'loss-recovery';
 }
 
-function len(s: SentSegment): number {
+export function len(s: SentSegment): number {
   return seqDiff(s.end, s.start);
 }
 
@@ -386,7 +362,7 @@ export function onAckArrival(c: Connection, nowUs: number, s: TcpSegment): void 
  * reordering timer for the rest (Linux adds TCP_TIMEOUT_MIN). Returns the newly lost count,
  * and whether the timer was armed.
  */
-function detectLosses(
+export function detectLosses(
   c: Connection,
   r: LossRecovery,
   nowUs: number,
@@ -428,7 +404,7 @@ function markScoreboardLosses(c: Connection, r: LossRecovery): number {
 }
 
 /** Fast recovery begins on RACK's word (Linux's tcp_enter_recovery). */
-function enterRecovery(c: Connection, r: LossRecovery, nowUs: number, cause: string): void {
+export function enterRecovery(c: Connection, r: LossRecovery, nowUs: number, cause: string): void {
   const info = c.ackInfo(c.sndUna, 0, nowUs);
   const action = c.congestionEvent(cause, () => c.congestion.onLossDetected(info));
   if (action === 'go-back') {
@@ -493,91 +469,8 @@ export function onPhaseChange(c: Connection, from: CongestionPhase, to: Congesti
   }
 }
 
-// --- timers -------------------------------------------------------------------------------------
-
-/**
- * RACK's reordering timer expired (§6.2 step 5; Linux's tcp_rack_reo_timeout): what has now
- * waited long enough is lost; a first loss starts fast recovery, PRR counting one segment
- * delivered (as Linux does) so that the fast retransmit goes out.
- */
-export function onReorderTimeout(c: Connection, nowUs: number): void {
-  const r = c.recovery;
-  if (r === undefined || !rackActive(c) || !carriesOurData(c.state)) return;
-  if (c.congestion.phase === 'loss-recovery') return;
-  const { newlyLost } = detectLosses(c, r, nowUs);
-  if (newlyLost > 0 && c.congestion.phase !== 'fast-recovery') {
-    enterRecovery(c, r, nowUs, 'RACK reordering timeout');
-    if (r.prr !== undefined) {
-      const cwnd = prrOnAck(r.prr, {
-        delivered: c.sndMss,
-        pipe: r.segments.pipe(),
-        ssthresh: c.congestion.ssthresh,
-        smss: c.sndMss,
-        safeAck: false,
-      });
-      if (cwnd !== undefined) c.congestion.setWindow(cwnd);
-    }
-  }
-  if (c.timers.reorder === undefined) r.pending.rtoFromHead = true;
-}
-
-/** Linux's tcp_snd_wnd_test: the next new segment fits in the peer's window. */
-function newSegmentFits(c: Connection): boolean {
-  const available = c.sndQueue.length - seqDiff(c.sndNxt, c.sndQueueSeq);
-  const room = c.sndWnd - seqDiff(c.sndNxt, c.sndUna);
-  return available > 0 && room >= Math.min(available, c.sndMss);
-}
-
-/**
- * The PTO expired (§7.3; Linux's tcp_send_loss_probe): one probe, new data if the peer's window
- * takes it (regardless of cwnd and Nagle), else the last segment again; then the RTO from now.
- * While an earlier probe's episode lasts (§7.4), no new probe.
- */
-export function onLossProbeTimeout(c: Connection, nowUs: number): void {
-  const r = c.recovery;
-  if (r === undefined || !tlpActive(c) || !carriesOurData(c.state)) return;
-  if (r.tlp.endSeq !== undefined) {
-    r.pending.rtoFromHead = true;
-    return;
-  }
-  let sent = false;
-  r.tlp.isRetrans = false;
-  if (newSegmentFits(c)) {
-    c.swsOverride = true; // TCP_NAGLE_OFF
-    sent = c.sendDataSegment(nowUs, c.sndMss, 'loss-probe');
-  } else {
-    const last = r.segments.last;
-    if (last !== undefined) {
-      const size = Math.min(len(last), c.sndMss);
-      sent = c.retransmitAt(nowUs, seqSub(last.end, size), size, 'loss-probe') > 0;
-      r.tlp.isRetrans = sent;
-    }
-  }
-  if (!sent) {
-    r.pending.rtoFromHead = true;
-    return;
-  }
-  r.tlp.endSeq = c.sndNxt; // TLP.end_seq = SND.NXT
-  c.cancelTimer('retransmit');
-  c.setTimer('retransmit', nowUs + c.rtt.rtoUs);
-}
-
-function seqSub(a: SeqNum, n: number): SeqNum {
-  return ((a - n + 0x1_0000_0000) % 0x1_0000_0000) as SeqNum;
-}
-
-/** A retransmission timeout (§6.3): RACK's marks, and the end of any probe episode. */
-export function onRetransmitTimeout(c: Connection, nowUs: number): void {
-  const r = c.recovery;
-  if (r === undefined) return;
-  markLostOnRto(r.rack, r.segments, nowUs);
-  r.tlp.endSeq = undefined;
-  c.cancelTimer('reorder');
-  c.cancelTimer('loss-probe');
-}
-
 /** Linux's CA_Open (or CWR): nothing SACKed, lost or retransmitted, and not in recovery. */
-function open(c: Connection, r: LossRecovery): boolean {
+export function isOpen(c: Connection, r: LossRecovery): boolean {
   if (inRecovery(c.congestion.phase)) return false;
   const counts = r.segments.counts();
   return (
@@ -586,98 +479,4 @@ function open(c: Connection, r: LossRecovery): boolean {
     counts.retrans === 0 &&
     r.segments.first?.everRetransmitted !== true
   );
-}
-
-/**
- * RFC 8985 §7.2 and §8 (Linux's tcp_schedule_loss_probe, tcp_rearm_rto): once per output, the
- * one transmit timer: nothing while nothing is outstanding; the reordering timer if RACK armed
- * it; else a PTO when a probe may be sent and new data went out or was acknowledged (never
- * later than the RTO would be); else the retransmission timer.
- */
-export function armTransmitTimer(c: Connection, nowUs: number): void {
-  const r = c.recovery as LossRecovery;
-  const pending = r.pending;
-  const outstanding = seqGt(c.sndMax, c.sndUna);
-  if (!outstanding) {
-    c.cancelTimer('retransmit'); // RFC 6298 §5.2
-    c.cancelTimer('reorder');
-    c.cancelTimer('loss-probe');
-  } else if (c.timers.reorder === undefined) {
-    const probe = tlpActive(c) && carriesOurData(c.state) && open(c, r);
-    if (probe && (pending.probeAfterSend || pending.probeAfterAck)) {
-      const head = r.segments.first;
-      const rtoLeft =
-        pending.probeAfterSend && head !== undefined
-          ? head.xmitUs + c.rtt.rtoUs - nowUs
-          : c.rtt.rtoUs;
-      c.cancelTimer('retransmit');
-      c.setTimer('loss-probe', nowUs + probeTimeout(c.rtt.srttUs, r.segments.list.length, rtoLeft));
-    } else if (!probe) {
-      c.cancelTimer('loss-probe');
-    }
-    if (c.timers['loss-probe'] === undefined && c.timers.retransmit === undefined) {
-      const head = r.segments.first;
-      const fromHead = pending.rtoFromHead && head !== undefined;
-      const at = fromHead ? Math.max(nowUs + 1, head.xmitUs + c.rtt.rtoUs) : nowUs + c.rtt.rtoUs;
-      c.setTimer('retransmit', at); // RFC 6298 §5.1
-    }
-  }
-  pending.probeAfterSend = false;
-  pending.probeAfterAck = false;
-  pending.rtoFromHead = false;
-  pending.fastRetransmit = false;
-}
-
-// --- tcp_info -------------------------------------------------------------------------------------
-
-/** The numbers of Linux's tcp_info about loss recovery (see `LossState`). */
-export function lossState(c: Connection): LossState {
-  const r = c.recovery;
-  const phase = c.congestion.phase;
-  if (r === undefined) return estimatedLossState(c);
-  const counts = r.segments.counts();
-  let caState: CaState = 'open';
-  if (phase === 'fast-recovery') caState = 'recovery';
-  else if (phase === 'loss-recovery') caState = 'loss';
-  else if (!open(c, r)) caState = 'disorder';
-  return {
-    caState,
-    unacked: counts.out,
-    sacked: counts.sacked,
-    lost: counts.lost,
-    retrans: counts.retrans,
-    totalRetrans: c.counters.retransmissions,
-    reordering: r.reordering,
-    reordSeen: r.reordSeen,
-    dsackDups: r.dsackDups,
-  };
-}
-
-/**
- * Without the records (every option off), the same numbers estimated from the RFC 6675
- * scoreboard, in whole segments of the send MSS.
- */
-function estimatedLossState(c: Connection): LossState {
-  const segments = (bytes: number) => Math.ceil(bytes / c.sndMss);
-  const sackedBytes = c.scoreboard.sacked.reduce((sum, b) => sum + seqDiff(b.right, b.left), 0);
-  const boundary = c.scoreboard.lostBelow(c.sndMss);
-  const flight = seqDiff(c.sndMax, c.sndUna);
-  const unsackedBelow = (end: SeqNum) =>
-    seqDiff(end, c.sndUna) -
-    c.scoreboard.sacked.reduce(
-      (sum, b) => sum + Math.max(0, seqDiff(seqLt(b.right, end) ? b.right : end, b.left)),
-      0,
-    );
-  const lostBytes = boundary === undefined ? 0 : unsackedBelow(boundary);
-  return {
-    caState: c.caState(),
-    unacked: segments(flight),
-    sacked: segments(sackedBytes),
-    lost: segments(lostBytes),
-    retrans: 0,
-    totalRetrans: c.counters.retransmissions,
-    reordering: DUPACK_THRESHOLD,
-    reordSeen: 0,
-    dsackDups: 0,
-  };
 }
