@@ -10,7 +10,7 @@ const RACK_TLP = { rack: true, tlp: true } as const;
 /** What the `linux` profile turns on, with CUBIC as packetdrill's defaults.sh sets it. */
 const LINUX = { rack: true, tlp: true, prr: true, dsack: true, congestion: 'cubic' } as const;
 
-describe('RACK-TLP in action (RFC 8985 §3.4)', () => {
+describe("RFC 8985 §3's example of RACK-TLP in action", () => {
   it('a tail loss probe draws the SACK that lets RACK repair P1 and P2, then the lost retransmission of P1', () => {
     const s = sackSender(RACK_TLP);
     // 1. Send P0, P1, P2, P3; P1, P2, P3 are lost.
@@ -261,7 +261,7 @@ describe('Tail loss probe (RFC 8985 §7)', () => {
     ]);
   });
 
-  it('an ACK beyond a probe that resent the tail shows it repaired a loss: one reduction, no recovery (§7.4.1)', () => {
+  it('an ACK beyond a probe that resent the tail shows it repaired a loss: one reduction, no recovery (§7.4.2)', () => {
     const s = sackSender(RACK_TLP);
     s.write(4000);
     s.wait(100).ack(3001); // P3 lost

@@ -63,7 +63,7 @@ export interface ProbeAck {
 
 /**
  * TLP_process_ack (§7.4.2; Linux's tcp_process_tlp_ack). Returns `loss` when the ACK shows the
- * probe repaired a loss, for one congestion response (§7.4.1), `ended` when the episode ended
+ * probe repaired a loss, for one congestion response (§7.4.2), `ended` when the episode ended
  * without one, `none` otherwise.
  */
 export function onProbeAck(tlp: TlpState, a: ProbeAck): 'none' | 'ended' | 'loss' {

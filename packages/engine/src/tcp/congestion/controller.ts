@@ -120,7 +120,7 @@ export interface CongestionController {
    */
   onLossDetected(info: AckInfo): CongestionAction;
   /**
-   * A tail loss probe repaired a loss (RFC 8985 §7.4.1): one reduction, cwnd = ssthresh, with
+   * A tail loss probe repaired a loss (RFC 8985 §7.4.2): one reduction, cwnd = ssthresh, with
    * no fast recovery (Linux's tcp_process_tlp_ack enters and leaves CWR at once).
    */
   onProbeLoss(info: AckInfo): void;
