@@ -139,4 +139,5 @@ export function armTransmitTimer(c: Connection, nowUs: number): void {
   pending.probeAfterAck = false;
   pending.rtoFromHead = false;
   pending.fastRetransmit = false;
+  pending.entryRetransmitDue = false; // normally taken by this output already
 }
