@@ -46,7 +46,28 @@ import {
   type LossRecoveryState,
 } from './loss-recovery.js';
 import { lossState, type LossState } from './loss-state.js';
-import type { EndpointOptions } from './options.js';
+import {
+  ecnActiveOpen,
+  ecnOnSend,
+  ecnPhaseChanged,
+  ecnSynArrives,
+  ecnSynFlags,
+  noEcn,
+  type EcnState,
+} from './ecn.js';
+import { holdsPartial } from './cork.js';
+import { changeOptions } from './live-options.js';
+import { resolveOptions, type EndpointOptions } from './options.js';
+import {
+  copyPush,
+  endsAtMark,
+  linuxPush,
+  noPush,
+  observe,
+  recordWrite,
+  type PushState,
+  type SentData,
+} from './push.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
 import {
   armTransmitTimer,
@@ -66,6 +87,18 @@ import {
   type LinuxAckState,
 } from './ack-policy.js';
 import { noStats, tcpInfo, type CaState, type TcpInfo, type TcpStats } from './tcp-info.js';
+import type { TsoInput } from './tso.js';
+import {
+  clampProbe,
+  clampRto,
+  keepaliveExhausted,
+  noteSent,
+  noUserTimeout,
+  probingEnded,
+  probingTimedOut,
+  retransmissionsTimedOut,
+  type UserTimeoutState,
+} from './user-timeout.js';
 
 /** The timestamps option with its two NOPs of padding: 12 bytes in every segment. */
 const TIMESTAMP_OPTION_SPACE = 12;
@@ -139,12 +172,16 @@ export interface ConnectionState {
   ackPending: boolean;
   challengeAcks: { windowStartUs: number; count: number };
   congestion: CongestionState;
+  ecn: EcnState;
   lastMetrics: Metrics | undefined;
   counters: Counters;
   /** Absent in snapshots taken before tcp_info was reported. */
   stats?: TcpStats;
   /** Linux's ACK policy's state; absent in older snapshots. */
   ackState?: LinuxAckState;
+  /** Absent in states saved before PSH marks and the user timeout existed. */
+  push?: PushState;
+  userTimeout?: UserTimeoutState;
   /** RACK, TLP, PRR and D-SACK state; absent when those options are all off. */
   recovery?: LossRecoveryState;
 }
@@ -291,10 +328,23 @@ export class Connection {
   fastRetransmitDue = false;
   /** Challenge ACKs sent in the current second (RFC 5961 §7). */
   challengeAcks = { windowStartUs: 0, count: 0 };
+  /** Where PSH marks end queued data (push.ts). */
+  push: PushState = noPush();
+  /** When the user timeout's clocks started (user-timeout.ts). */
+  userTimeout: UserTimeoutState = noUserTimeout();
+  /** Set for one output pass: the application pushes, past a cork (live-options.ts). */
+  pushNow = false;
+  /** Set for one output pass after a segment arrived: data held by `more` may go. */
+  private arrived = false;
+  /** During an output pass with `pushFlag: 'linux'`, the segments wait here for their PSH. */
+  private held:
+    { segment: TcpSegment; label: SegmentLabel | undefined; data?: SentData }[] | undefined;
 
   congestion: CongestionController;
   /** When what is in flight was sent: an RTT sample per ACK for the slow-start exit. */
   sendTimes = new SendTimes();
+  /** ECN (RFC 3168): agreed or not, the receiver's echo, the sender's pending CWR. */
+  ecn: EcnState = noEcn();
   /** RACK, TLP, PRR and D-SACK (loss-recovery.ts), when any of those options is on. */
   recovery: LossRecovery | undefined;
   /** A duplicate segment arrived: the next ACK reports it first (RFC 2883 §4). Within one event. */
@@ -310,7 +360,8 @@ export class Connection {
   constructor(
     readonly id: string,
     readonly local: Endpoint,
-    readonly options: EndpointOptions,
+    /** Replaced, never changed in place: endpoints share option objects. */
+    public options: EndpointOptions,
     private readonly env: ConnectionEnv,
   ) {
     this.sndMss = options.mss;
@@ -376,17 +427,21 @@ export class Connection {
       ackPending: this.ackPending,
       challengeAcks: { ...this.challengeAcks },
       congestion: this.congestion.state(),
+      ecn: { ...this.ecn },
       lastMetrics: this.lastMetrics && { ...this.lastMetrics },
       counters: { ...this.counters },
       stats: { ...this.stats },
       ackState: { ...this.ackState },
+      push: copyPush(this.push),
+      userTimeout: { ...this.userTimeout },
       ...(this.recovery !== undefined && { recovery: this.recovery.toState() }),
     };
   }
 
   /** Rebuilds a connection from `toState()`'s output. */
   static fromState(s: ConnectionState, env: ConnectionEnv): Connection {
-    const c = new Connection(s.id, s.local, s.options, env);
+    // Options added since the state was saved take their defaults.
+    const c = new Connection(s.id, s.local, resolveOptions(s.options), env);
     c.state = s.state;
     c.remote = s.remote;
     c.passive = s.passive;
@@ -435,10 +490,13 @@ export class Connection {
     c.ackPending = s.ackPending;
     c.challengeAcks = { ...s.challengeAcks };
     c.congestion = createController(s.congestion);
+    c.ecn = { ...noEcn(), ...s.ecn }; // states saved before ECN existed have none
     c.lastMetrics = s.lastMetrics && { ...s.lastMetrics };
     c.counters = { ...s.counters };
     c.stats = { ...noStats(), ...s.stats };
     c.ackState = { ...initialAckState(), ...s.ackState };
+    c.push = s.push === undefined ? noPush(c.sndQueueSeq) : copyPush(s.push);
+    c.userTimeout = { ...noUserTimeout(), ...s.userTimeout };
     if (s.recovery !== undefined) c.recovery = LossRecovery.from(s.recovery);
     return c;
   }
@@ -474,6 +532,7 @@ export class Connection {
   connect(now: number, remote: Endpoint, iss: SeqNum): void {
     this.remote = remote;
     this.initSend(iss);
+    this.ecn = ecnActiveOpen(this.options.ecn);
     this.setState('SYN-SENT', 'active OPEN');
     this.output(now);
   }
@@ -488,6 +547,7 @@ export class Connection {
     this.negotiateWindowScale(segment.options, 'passive');
     this.negotiateTimestamps(segment.options);
     this.negotiateSack(segment.options);
+    ecnSynArrives(this.ecn, this.options.ecn, segment, 'passive');
     this.initSend(iss);
     this.sndWnd = segment.window;
     this.maxSndWnd = segment.window;
@@ -502,6 +562,8 @@ export class Connection {
     this.sndNxt = iss;
     this.sndMax = iss;
     this.sndQueueSeq = seqAdd(iss, 1);
+    this.push = noPush(this.sndQueueSeq);
+    this.userTimeout = noUserTimeout();
   }
 
   /** The shift we offer in our SYN, or undefined for none (see `EndpointOptions.windowScale`). */
@@ -597,14 +659,39 @@ export class Connection {
   /**
    * SEND (§3.10.2): queues what fits in the send buffer; returns the bytes accepted. With
    * `transfer` the bytes are kept as they are instead of copied: the caller must never change
-   * them (segments in flight point into them).
+   * them (segments in flight point into them). With `more` (Linux's MSG_MORE) the SEND is not
+   * pushed: more data follows at once (cork.ts, push.ts).
    */
-  send(now: number, data: Uint8Array, transfer = false): number {
+  send(now: number, data: Uint8Array, transfer = false, more = false): number {
     const space = Math.max(0, this.options.sndBuffer - this.sndQueue.length);
     const accepted = space >= data.length ? data : data.subarray(0, space);
+    observe(this.push, this.sndWnd, this.sndUna);
+    recordWrite(this.push, {
+      from: seqAdd(this.sndQueueSeq, this.sndQueue.length),
+      length: accepted.length,
+      more,
+      sentBelow: this.sndMax,
+      mss: this.sndMss,
+      tso: this.tsoInput(),
+    });
     this.sndQueue.append(accepted, !transfer);
     this.output(now);
     return accepted.length;
+  }
+
+  /** Changes options on the live endpoint, as setsockopt does (live-options.ts). */
+  setOptions(now: number, partial: Partial<EndpointOptions>): void {
+    changeOptions(this, now, partial);
+  }
+
+  /** What Linux sizes its TSO packets from (tso.ts). */
+  tsoInput(): TsoInput {
+    return {
+      mss: this.sndMss,
+      cwnd: this.congestion.cwnd,
+      ssthresh: this.congestion.ssthresh,
+      srttUs: this.rtt.srttUs,
+    };
   }
 
   /** RECEIVE (§3.10.3): takes up to `max` bytes; a window update follows if the window opened. */
@@ -768,6 +855,7 @@ export class Connection {
       this.sndMss,
       this.options.slowStartExit,
     );
+    this.ecn.cwrDue = false; // a timed-out SYN is no reduction of a data window
     this.restartKeepalive(now);
   }
 
@@ -805,6 +893,7 @@ export class Connection {
     const action = call() ?? 'none';
     const to = this.congestion.phase;
     if (from === to) return action;
+    ecnPhaseChanged(this.ecn, from, to); // RFC 3168 §6.1.2: CWR after any reduction
     // HighRxt belongs to one recovery episode (RFC 6675 §5 step 4.1 starts it at HighACK).
     if (from === 'fast-recovery' || to === 'fast-recovery') this.scoreboard.highRxt = undefined;
     onPhaseChange(this, from, to);
@@ -914,6 +1003,10 @@ export class Connection {
         this.onRetransmitTimeout(now);
         return;
       case 'persist':
+        if (this.hasUnsentData() && probingTimedOut(this, now)) {
+          this.fail('ETIMEDOUT', 'user timeout'); // RFC 9293 §3.10.8; Linux tcp_probe_timer
+          return;
+        }
         this.sendWindowProbe(now);
         return;
       case 'delayed-ack':
@@ -936,7 +1029,9 @@ export class Connection {
     if (this.state === 'CLOSED' || this.state === 'LISTEN' || this.state === 'TIME-WAIT') return;
     const handshaking = this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED';
     const limit = handshaking ? this.options.synRetries : this.options.dataRetries;
-    if (this.retries >= limit) {
+    // A user timeout replaces the data retransmission limit (Linux retransmits_timed_out).
+    const counted = handshaking || !(this.options.userTimeoutMs > 0);
+    if (counted && this.retries >= limit) {
       // RFC 9293 §3.8.3: R2 reached, the connection is closed.
       if (this.state === 'SYN-RECEIVED' && this.passive) {
         this.setState('CLOSED', 'SYN-ACK retries exhausted');
@@ -945,7 +1040,13 @@ export class Connection {
       }
       return;
     }
-    const repeated = this.retries > 0;
+    if (retransmissionsTimedOut(this, now, this.state)) {
+      this.fail('ETIMEDOUT', 'user timeout'); // RFC 9293 §3.10.8 USER TIMEOUT
+      return;
+    }
+    // RFC 3168 §6.1.2: ssthresh is not cut twice for one window: a timeout within the window
+    // an ECN-Echo cut keeps it (Linux's tcp_enter_loss in CWR before high_seq is acknowledged).
+    const repeated = this.retries > 0 || this.congestion.phase === 'cwr';
     this.retries += 1;
     this.rtt = backOff(this.rtt, this.rttLimits()); // RFC 6298 §5.5
     this.rttProbe = undefined; // Karn (RFC 6298 §3): no sample from a retransmitted segment
@@ -974,7 +1075,7 @@ export class Connection {
       label: 'window-probe',
     });
     this.persistBackoff += 1; // RFC 9293 §3.8.6.1, SHLD-30: exponential backoff
-    this.setTimer('persist', now + this.persistIntervalUs());
+    this.setTimer('persist', now + clampProbe(this, now, this.persistIntervalUs()));
   }
 
   persistIntervalUs(): number {
@@ -985,7 +1086,7 @@ export class Connection {
   private onKeepaliveTimeout(now: number): void {
     const keepalive = this.options.keepalive;
     if (keepalive === false || this.state !== 'ESTABLISHED') return;
-    if (this.keepaliveProbes >= keepalive.probes) {
+    if (keepaliveExhausted(this, now, keepalive.probes)) {
       this.fail('ETIMEDOUT', 'keep-alive probes unanswered');
       return;
     }
@@ -1036,6 +1137,7 @@ export class Connection {
     if (this.recovery !== undefined) return this.lossState().caState;
     if (this.congestion.phase === 'loss-recovery') return 'loss';
     if (this.congestion.phase === 'fast-recovery') return 'recovery';
+    if (this.congestion.phase === 'cwr') return 'cwr'; // after an ECN-Echo (tcp_enter_cwr)
     const disorder = this.congestion.state().dupAcks > 0 || this.scoreboard.sacked.length > 0;
     return disorder ? 'disorder' : 'open';
   }
@@ -1060,7 +1162,7 @@ export class Connection {
       timestamps: this.timestamps,
       sack: this.sackPermitted,
       windowScaling: this.windowScaling,
-      ecn: false,
+      ecn: this.ecn.ok, // TCPI_OPT_ECN: TCP_ECN_OK
       sndShift: this.sndShift,
       rcvShift: this.rcvShift,
       rtoUs: this.rtt.rtoUs,
@@ -1144,12 +1246,36 @@ export class Connection {
     this.env.trace(metricsEvent(this.id, now));
   }
 
-  /** Sends whatever the state, the windows and the queues allow; arms the timers it needs. */
-  output(now: number): void {
+  /**
+   * Sends whatever the state, the windows and the queues allow; arms the timers it needs.
+   * `arrived`: called for a segment that arrived, which pushes data `more` held back.
+   */
+  output(now: number, arrived = false): void {
     if (this.state === 'CLOSED' || this.state === 'LISTEN') return;
+    this.arrived = arrived;
+    observe(this.push, this.sndWnd, this.sndUna);
+    if (this.options.pushFlag === 'linux') this.held = [];
     this.transmitAll(now);
+    this.flushHeld();
+    this.arrived = false;
     this.fastRetransmitDue = false;
     this.reportMetrics();
+  }
+
+  /** Transmits the segments of a `linux` output pass with PSH where Linux puts it (push.ts). */
+  private flushHeld(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (held === undefined) return;
+    const push = linuxPush(
+      this.push,
+      held.map((h) => h.data),
+      this.tsoInput(),
+    );
+    held.forEach((h, i) => {
+      if (push[i] === true) h.segment.flags |= Flag.PSH;
+      this.env.transmit(this, h.segment, h.label);
+    });
   }
 
   private transmitAll(now: number): void {
@@ -1159,7 +1285,9 @@ export class Connection {
     if (this.sndNxt === this.iss && this.sndUna === this.iss) {
       const synAck = this.state !== 'SYN-SENT';
       this.emit(now, {
-        flags: synAck ? Flag.SYN | Flag.ACK : Flag.SYN,
+        flags:
+          (synAck ? Flag.SYN | Flag.ACK : Flag.SYN) |
+          ecnSynFlags(this.ecn, synAck, this.retries > 0),
         seq: this.iss,
         ack: synAck ? this.rcvNxt : seq(0),
         len: 0,
@@ -1237,11 +1365,20 @@ export class Connection {
     const bigEnough = this.maxSndWnd > 0 && len >= this.maxSndWnd / 2;
     // A retransmission (below the highest sequence sent) goes out as the window allows.
     const retransmission = seqLt(this.sndNxt, this.sndMax);
-    if (!full && !lastOfQueue && !bigEnough && !retransmission && !this.swsOverride) return false;
+    // A tail loss probe goes regardless (Linux's tcp_send_loss_probe: TCP_NAGLE_OFF).
+    const probe = label === 'loss-probe';
+    if (!full && !lastOfQueue && !bigEnough && !retransmission && !this.swsOverride && !probe) {
+      return false;
+    }
+    const wakeup = this.swsOverride;
+    const corked = holdsPartial(this.corkView(), len, available, this.sndMss);
+    if (!retransmission && !wakeup && !probe && corked) return false;
     this.swsOverride = false;
     const data = this.sndQueue.read(offset, len);
     this.lastDataSentUs = now;
-    const push = len === available ? Flag.PSH : 0;
+    // RFC 9293 §3.9.1.2: PUSH on the last segment of a pushed SEND; `linux` decides in emit().
+    const rfcPush = len === available && !this.push.tailMore;
+    const push = this.options.pushFlag === 'rfc' && rfcPush ? Flag.PSH : 0;
     this.emit(now, {
       flags: Flag.ACK | push,
       seq: this.sndNxt,
@@ -1249,9 +1386,19 @@ export class Connection {
       len,
       payload: data,
       consumes: len,
+      wakeup,
       label,
     });
     return true;
+  }
+
+  private corkView() {
+    return {
+      cork: this.options.cork,
+      moreHeld: this.push.tailMore && !this.arrived,
+      pushNow: this.pushNow,
+      finQueued: this.finQueued,
+    };
   }
 
   private sendFinIfDue(now: number): boolean {
@@ -1272,7 +1419,8 @@ export class Connection {
     } else if (!outstanding) {
       this.cancelTimer('retransmit'); // RFC 6298 §5.2
     } else if (this.timers.retransmit === undefined) {
-      this.setTimer('retransmit', now + this.rtt.rtoUs); // RFC 6298 §5.1
+      // RFC 6298 §5.1, no later than the user timeout's expiry
+      this.setTimer('retransmit', now + clampRto(this, now, this.rtt.rtoUs));
     }
     // Data waits and nothing is in flight to bring an ACK: a zero window, or one too small for
     // sender SWS avoidance. The persist timer probes or overrides (Linux arms its probe timer
@@ -1281,9 +1429,12 @@ export class Connection {
     if (blocked && carriesOurData(this.state)) {
       if (this.timers.persist === undefined)
         this.setTimer('persist', now + this.persistIntervalUs());
-    } else if (this.timers.persist !== undefined) {
-      this.cancelTimer('persist');
-      this.persistBackoff = 0;
+    } else {
+      if (this.timers.persist !== undefined) {
+        this.cancelTimer('persist');
+        this.persistBackoff = 0;
+      }
+      probingEnded(this); // the window opened or data is in flight
     }
   }
 
@@ -1347,6 +1498,8 @@ export class Connection {
       consumes?: number;
       /** Why it is sent (a retransmission is recognised here). */
       label?: SegmentLabel | undefined;
+      /** Sent by the persist timer past a small window or a cork. */
+      wakeup?: boolean;
     },
   ): void {
     if (this.remote === undefined) return;
@@ -1363,12 +1516,33 @@ export class Connection {
     }
     const consumes = s.consumes ?? 0;
     let label = s.label;
+    // RFC 3168 §6.1: ECE/CWR and the ECN codepoint; new data is what was never sent before.
+    const ecn =
+      (s.flags & Flag.SYN) === 0 && this.ecn.ok
+        ? ecnOnSend(this.ecn, s.len > 0 && !seqLt(s.seq, this.sndMax))
+        : undefined;
     this.counters.segmentsSent += 1;
+    const retransmission = consumes > 0 && seqLt(s.seq, this.sndMax);
+    const data: SentData | undefined =
+      s.len > 0 && this.options.pushFlag === 'linux'
+        ? {
+            seq: s.seq,
+            len: s.len,
+            retransmission,
+            wakeup: s.wakeup === true,
+            inFlight: this.held === undefined ? 0 : this.inFlightBytes(),
+          }
+        : undefined;
     if (consumes > 0) {
       const end = seqAdd(s.seq, consumes);
       const neverSent = seqGt(end, this.sndMax);
       if (s.len > 0) this.stats.dataSegsOut += 1;
-      if (seqLt(s.seq, this.sndMax)) {
+      if ((s.flags & Flag.SYN) !== 0 && (s.flags & Flag.ACK) === 0 && neverSent) {
+        noteSent(this, now, s.seq, consumes, 'syn');
+      } else if (retransmission) {
+        noteSent(this, now, s.seq, consumes, 'retransmission');
+      }
+      if (retransmission) {
         this.counters.retransmissions += 1;
         this.stats.bytesRetrans += Math.min(s.len, seqDiff(this.sndMax, s.seq));
         if (this.fastRetransmitDue) label = 'fast-retransmission';
@@ -1386,9 +1560,7 @@ export class Connection {
       if (this.keepsSendTimes() && (s.flags & Flag.SYN) === 0) {
         this.sendTimes.sent(s.seq, end, now, this.sndUna, this.sndMax);
       }
-      if ((s.flags & Flag.SYN) === 0) {
-        onTransmit(this, now, s.seq, end, seqLt(s.seq, this.sndMax), label);
-      }
+      if ((s.flags & Flag.SYN) === 0) onTransmit(this, now, s.seq, end, retransmission, label);
       if (seqGt(end, this.sndNxt)) this.sndNxt = end;
       if (neverSent) this.sndMax = end;
     }
@@ -1409,20 +1581,37 @@ export class Connection {
       options.sack = withDsack(this.dsackBlock, options.sack ?? [], this.timestamps ? 3 : 4);
       this.dsackBlock = undefined;
     }
-    this.env.transmit(
-      this,
-      {
-        srcPort: this.local.port,
-        dstPort: this.remote.port,
-        seq: s.seq,
-        ack: carriesAck ? s.ack : seq(0),
-        flags: s.flags,
-        window: this.windowField(s.flags, carriesAck),
-        urgent: 0,
-        options,
-        payload: s.payload ?? EMPTY_BYTES,
-      },
-      label,
-    );
+    const segment: TcpSegment = {
+      srcPort: this.local.port,
+      dstPort: this.remote.port,
+      seq: s.seq,
+      ack: carriesAck ? s.ack : seq(0),
+      flags: s.flags | (ecn?.flags ?? 0),
+      window: this.windowField(s.flags, carriesAck),
+      urgent: 0,
+      options,
+      payload: s.payload ?? EMPTY_BYTES,
+    };
+    if (ecn?.codepoint !== undefined) segment.ecn = ecn.codepoint;
+    if (this.held !== undefined) {
+      this.held.push(data === undefined ? { segment, label } : { segment, label, data });
+      return;
+    }
+    // `linux`, outside an output pass (a fast retransmission): PSH at a mark only (push.ts).
+    if (data !== undefined && (data.wakeup || endsAtMark(this.push, seqAdd(s.seq, s.len)))) {
+      segment.flags |= Flag.PSH;
+    }
+    this.env.transmit(this, segment, label);
+  }
+
+  /**
+   * Bytes in flight: the pipe during SACK recovery (RFC 6675), else SND.MAX - SND.UNA; with
+   * RACK, Linux's packets in flight from the per-segment records.
+   */
+  private inFlightBytes(): number {
+    if (this.recovery !== undefined && rackActive(this)) return this.recovery.segments.pipe();
+    return this.inSackRecovery()
+      ? this.scoreboard.pipe(this.sndUna, this.sndMax, this.sndMss)
+      : seqDiff(this.sndMax, this.sndUna);
   }
 }

@@ -41,6 +41,8 @@ export function lossState(c: Connection): LossState {
   let caState: CaState = 'open';
   if (phase === 'fast-recovery') caState = 'recovery';
   else if (phase === 'loss-recovery') caState = 'loss';
+  else if (phase === 'cwr')
+    caState = 'cwr'; // an ECN-Echo cut the window (tcp_enter_cwr)
   else if (!isOpen(c, r)) caState = 'disorder';
   return {
     caState,

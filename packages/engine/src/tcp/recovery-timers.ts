@@ -72,7 +72,6 @@ export function onLossProbeTimeout(c: Connection, nowUs: number): void {
   let sent = false;
   r.tlp.isRetrans = false;
   if (newSegmentFits(c)) {
-    c.swsOverride = true; // TCP_NAGLE_OFF
     sent = c.sendDataSegment(nowUs, c.sndMss, 'loss-probe');
   } else {
     const last = r.segments.last;

@@ -52,6 +52,11 @@ export class Cubic extends NewReno {
     this.s.ssthresh = Math.max(Math.floor(this.s.cwnd * CUBIC_BETA), 2 * info.smss);
   }
 
+  /** RFC 9438 §4.6: an ECN-Echo reduces as a loss does, W_max and all. */
+  protected override cutForEcn(info: AckInfo): void {
+    this.reduce(info);
+  }
+
   override onRto(info: AckInfo, repeated: boolean): void {
     // RFC 9438 §4.8: a timeout reduces like a loss (once per episode) and restarts the epoch.
     if (!repeated) this.reduce(info);
