@@ -167,6 +167,8 @@ export const Endpoint = Type.Object(
           'persist',
           'delayed-ack',
           'keepalive',
+          'reorder',
+          'loss-probe',
           'pacing',
         ]),
         expiresMs: Type.Number(),

@@ -5,7 +5,7 @@
  */
 import { Type, type Static, type TObject, type TOptional } from 'typebox';
 import { SocketAddress, TcpState } from './endpoints.js';
-import { EndpointOptions, LinkSettings } from './sessions.js';
+import { EndpointOptions, LinkSettings, Profile } from './sessions.js';
 import { EcnCodepoint, TcpOptionsView } from './trace.js';
 
 /**
@@ -155,6 +155,15 @@ export const EndpointExpectation = Type.Object(
     buffered: Type.Optional(Bounds(BUFFER_FIELDS, 'Bytes in the buffers now')),
     timers: Type.Optional(
       Type.Array(
+        Type.Enum([
+          'time-wait',
+          'retransmit',
+          'persist',
+          'delayed-ack',
+          'keepalive',
+          'reorder',
+          'loss-probe',
+        ]),
         Type.Enum(['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive', 'pacing']),
         {
           description: 'The timers armed now, in any order (an empty list: none)',
@@ -315,6 +324,7 @@ export const ScenarioEndpoint = Type.Object(
   {
     address: Type.String({ format: 'ipv4' }),
     port: Type.Integer({ minimum: 1, maximum: 65_535 }),
+    profile: Type.Optional(Profile),
     options: Type.Optional(Options),
   },
   { additionalProperties: false },
@@ -336,6 +346,7 @@ export const Scenario = Type.Object(
     tags: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffff_ffff, default: 1 })),
     link: Type.Optional(Link),
+    profile: Type.Optional(Profile),
     defaults: Type.Optional(Options),
     endpoints: Type.Record(EndpointName, ScenarioEndpoint, { minProperties: 1 }),
     steps: Type.Array(ScenarioStep),

@@ -34,6 +34,18 @@ import {
   type CongestionController,
   type CongestionState,
 } from './congestion/index.js';
+import { withDsack } from './dsack.js';
+import {
+  deferEntryRetransmit,
+  LossRecovery,
+  onPhaseChange,
+  onTransmit,
+  rackActive,
+  sendWithRack,
+  takeEntryRetransmit,
+  type LossRecoveryState,
+} from './loss-recovery.js';
+import { lossState, type LossState } from './loss-state.js';
 import {
   ecnActiveOpen,
   ecnOnSend,
@@ -58,6 +70,12 @@ import {
   type SentData,
 } from './push.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
+import {
+  armTransmitTimer,
+  onLossProbeTimeout,
+  onReorderTimeout,
+  onRetransmitTimeout as recoveryOnRto,
+} from './recovery-timers.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
 import { SendTimes, type SentStretch } from './send-times.js';
 import { carriesOurData, type TcpState } from './state.js';
@@ -165,6 +183,8 @@ export interface ConnectionState {
   /** Absent in states saved before PSH marks and the user timeout existed. */
   push?: PushState;
   userTimeout?: UserTimeoutState;
+  /** RACK, TLP, PRR and D-SACK state; absent when those options are all off. */
+  recovery?: LossRecoveryState;
   /** The fq release gate (pacing.ts); only with `pacing` on. */
   pacing?: PacingState;
 }
@@ -204,6 +224,8 @@ function noTimers(): Record<TimerKind, number | undefined> {
     persist: undefined,
     'delayed-ack': undefined,
     keepalive: undefined,
+    reorder: undefined,
+    'loss-probe': undefined,
     pacing: undefined,
   };
 }
@@ -214,6 +236,8 @@ const TIMER_ORDER: TimerKind[] = [
   'persist',
   'delayed-ack',
   'keepalive',
+  'reorder',
+  'loss-probe',
   'pacing',
 ];
 
@@ -326,6 +350,10 @@ export class Connection {
   sendTimes = new SendTimes();
   /** ECN (RFC 3168): agreed or not, the receiver's echo, the sender's pending CWR. */
   ecn: EcnState = noEcn();
+  /** RACK, TLP, PRR and D-SACK (loss-recovery.ts), when any of those options is on. */
+  recovery: LossRecovery | undefined;
+  /** A duplicate segment arrived: the next ACK reports it first (RFC 2883 §4). Within one event. */
+  dsackBlock: SackBlock | undefined;
   /** The metrics last reported, to report only changes. */
   lastMetrics: Metrics | undefined;
   counters: Counters = noCounters();
@@ -352,6 +380,7 @@ export class Connection {
       options.mss,
       options.slowStartExit,
     );
+    this.recovery = LossRecovery.create(options);
   }
 
   /** The whole connection as JSON-safe data. */
@@ -412,6 +441,7 @@ export class Connection {
       ackState: { ...this.ackState },
       push: copyPush(this.push),
       userTimeout: { ...this.userTimeout },
+      ...(this.recovery !== undefined && { recovery: this.recovery.toState() }),
       ...(this.options.pacing && { pacing: { ...this.pacer } }),
     };
   }
@@ -475,6 +505,7 @@ export class Connection {
     c.ackState = { ...initialAckState(), ...s.ackState };
     c.push = s.push === undefined ? noPush(c.sndQueueSeq) : copyPush(s.push);
     c.userTimeout = { ...noUserTimeout(), ...s.userTimeout };
+    if (s.recovery !== undefined) c.recovery = LossRecovery.from(s.recovery);
     c.pacer = { ...noPacing(), ...s.pacing };
     return c;
   }
@@ -878,6 +909,7 @@ export class Connection {
     ecnPhaseChanged(this.ecn, from, to); // RFC 3168 §6.1.2: CWR after any reduction
     // HighRxt belongs to one recovery episode (RFC 6675 §5 step 4.1 starts it at HighACK).
     if (from === 'fast-recovery' || to === 'fast-recovery') this.scoreboard.highRxt = undefined;
+    onPhaseChange(this, from, to);
     this.env.trace({ kind: 'congestion', endpointId: this.id, from, to, cause });
     return action;
   }
@@ -903,7 +935,10 @@ export class Connection {
    * duplicate one, so that what is sent again is the fast retransmission (RFC 5681 §3.2).
    */
   applyCongestionAction(now: number, action: CongestionAction, duplicate = false): void {
-    if (action === 'retransmit') {
+    if (
+      action === 'retransmit' &&
+      !(duplicate && this.sackPermitted && deferEntryRetransmit(this))
+    ) {
       this.retransmitAt(
         now,
         this.sndUna,
@@ -994,6 +1029,12 @@ export class Connection {
       case 'keepalive':
         this.onKeepaliveTimeout(now);
         return;
+      case 'reorder':
+        onReorderTimeout(this, now);
+        return;
+      case 'loss-probe':
+        onLossProbeTimeout(this, now);
+        return;
       case 'pacing':
         return; // the output pass that follows sends what waited for its release
     }
@@ -1028,6 +1069,7 @@ export class Connection {
     this.congestionEvent('retransmission timeout', () => this.congestion.onRto(info, repeated));
     this.scoreboard.clear(); // RFC 2018 §8: after a timeout, SACKed bits are turned off
     this.sndNxt = this.sndUna; // go back to the oldest unacknowledged octet (RFC 6298 §5.4)
+    recoveryOnRto(this, now);
   }
 
   private sendWindowProbe(now: number): void {
@@ -1100,8 +1142,14 @@ export class Connection {
     return fin !== undefined && seqGt(this.sndUna, fin);
   }
 
+  /** The loss-recovery numbers of Linux's tcp_info (see `LossState` in loss-recovery.ts). */
+  lossState(): LossState {
+    return lossState(this);
+  }
+
   /** Where loss recovery stands, as Linux's tcpi_ca_state names it. */
   caState(): CaState {
+    if (this.recovery !== undefined) return this.lossState().caState;
     if (this.congestion.phase === 'loss-recovery') return 'loss';
     if (this.congestion.phase === 'fast-recovery') return 'recovery';
     if (this.congestion.phase === 'cwr') return 'cwr'; // after an ECN-Echo (tcp_enter_cwr)
@@ -1116,6 +1164,9 @@ export class Connection {
     const lostBelow = this.scoreboard.lostBelow(this.sndMss);
     const lost =
       lostBelow === undefined ? 0 : Math.max(0, seqDiff(lostBelow, this.sndUna) - sacked);
+    // With RACK, TLP, PRR or D-SACK on, the per-segment counts of loss-recovery.ts.
+    const loss = this.recovery === undefined ? undefined : this.lossState();
+    const segments = (n: number) => n * Math.max(1, this.sndMss);
     return tcpInfo({
       state: this.state,
       caState: this.caState(),
@@ -1136,9 +1187,9 @@ export class Connection {
       advMss: this.options.mss,
       pmtu: this.options.mss + 40,
       inFlightBytes: inFlight,
-      sackedBytes: sacked,
-      lostBytes: lost,
-      retransOutBytes: 0,
+      sackedBytes: loss === undefined ? sacked : segments(loss.sacked),
+      lostBytes: loss === undefined ? lost : segments(loss.lost),
+      retransOutBytes: loss === undefined ? 0 : segments(loss.retrans),
       lastDataSentUs: this.counters.bytesSent > 0 ? this.lastDataSentUs : undefined,
       lastDataRecvUs: this.stats.lastDataRecvUs,
       lastAckRecvUs: this.stats.lastAckRecvUs,
@@ -1147,9 +1198,9 @@ export class Connection {
       minRttUs: this.stats.minRttUs,
       cwndBytes: this.congestion.cwnd,
       ssthreshBytes: this.congestion.ssthresh,
-      reordering: 3,
-      reordSeen: 0,
-      dsackDups: 0,
+      reordering: loss?.reordering ?? 3,
+      reordSeen: loss?.reordSeen ?? 0,
+      dsackDups: loss?.dsackDups ?? 0,
       totalRetrans: this.counters.retransmissions,
       bytesAcked: Math.max(0, seqDiff(this.sndUna, this.iss) - 1),
       bytesReceived: this.counters.bytesDelivered,
@@ -1261,7 +1312,9 @@ export class Connection {
       });
       sent = true;
     }
-    if (this.inSackRecovery()) {
+    if (rackActive(this)) {
+      if (sendWithRack(this, now)) sent = true;
+    } else if (this.inSackRecovery()) {
       while (this.sendInSackRecovery(now)) sent = true;
     } else {
       while (this.sendDataSegment(now)) sent = true;
@@ -1273,6 +1326,7 @@ export class Connection {
       this.sendAck(now, this.rcvNxt === this.lastAckSent ? this.ackLabel : undefined);
     }
     this.ackLabel = undefined;
+    this.dsackBlock = undefined;
     this.armSendTimers(now);
   }
 
@@ -1290,6 +1344,9 @@ export class Connection {
     const pipe = this.scoreboard.pipe(this.sndUna, this.sndMax, this.sndMss);
     const room = this.congestion.window() - pipe;
     if (room < this.sndMss) return false;
+    if (takeEntryRetransmit(this)) {
+      return this.retransmitAt(now, this.sndUna, this.sndMss, 'fast-retransmission') > 0;
+    }
     const hole = this.scoreboard.nextHole(this.sndUna, this.sndMax, this.sndMss);
     if (hole?.lost === true) return this.retransmitAt(now, hole.seq, hole.len) > 0;
     const receiveRoom = this.sndWnd - seqDiff(this.sndNxt, this.sndUna);
@@ -1301,7 +1358,7 @@ export class Connection {
    * Sends one new segment if the windows, sender SWS avoidance and Nagle allow; `budget`
    * replaces the usable window when SACK recovery computed it from the pipe.
    */
-  private sendDataSegment(now: number, budget?: number): boolean {
+  sendDataSegment(now: number, budget?: number, label?: SegmentLabel): boolean {
     if (!carriesOurData(this.state) || !this.hasUnsentData()) return false;
     const idle = this.sndMax === this.sndUna && now - this.lastDataSentUs > this.rtt.rtoUs;
     if (idle && this.lastDataSentUs > 0) {
@@ -1324,12 +1381,15 @@ export class Connection {
     const bigEnough = this.maxSndWnd > 0 && len >= this.maxSndWnd / 2;
     // A retransmission (below the highest sequence sent) goes out as the window allows.
     const retransmission = seqLt(this.sndNxt, this.sndMax);
-    if (!full && !lastOfQueue && !bigEnough && !retransmission && !this.swsOverride) return false;
-    const wakeup = this.swsOverride;
-    if (!retransmission && !wakeup && holdsPartial(this.corkView(), len, available, this.sndMss)) {
+    // A tail loss probe goes regardless (Linux's tcp_send_loss_probe: TCP_NAGLE_OFF).
+    const probe = label === 'loss-probe';
+    if (!full && !lastOfQueue && !bigEnough && !retransmission && !this.swsOverride && !probe) {
       return false;
     }
-    if (this.pacingHolds(now, len)) return false;
+    const wakeup = this.swsOverride;
+    const corked = holdsPartial(this.corkView(), len, available, this.sndMss);
+    if (!retransmission && !wakeup && !probe && corked) return false;
+    if (!probe && this.pacingHolds(now, len)) return false; // a loss probe is never held
     this.swsOverride = false;
     const data = this.sndQueue.read(offset, len);
     this.lastDataSentUs = now;
@@ -1344,6 +1404,7 @@ export class Connection {
       payload: data,
       consumes: len,
       wakeup,
+      label,
     });
     return true;
   }
@@ -1384,7 +1445,9 @@ export class Connection {
   /** Retransmission timer while anything is outstanding (RFC 6298 §5.1, §5.2); persist timer on a zero window. */
   private armSendTimers(now: number): void {
     const outstanding = seqDiff(this.sndMax, this.sndUna) > 0;
-    if (!outstanding) {
+    if (this.recovery !== undefined) {
+      armTransmitTimer(this, now); // the retransmission timer, or RACK's or TLP's instead
+    } else if (!outstanding) {
       this.cancelTimer('retransmit'); // RFC 6298 §5.2
     } else if (this.timers.retransmit === undefined) {
       // RFC 6298 §5.1, no later than the user timeout's expiry
@@ -1528,6 +1591,7 @@ export class Connection {
       if (this.keepsSendTimes() && (s.flags & Flag.SYN) === 0) {
         this.sendTimes.sent(s.seq, end, now, this.sndUna, this.sndMax);
       }
+      if ((s.flags & Flag.SYN) === 0) onTransmit(this, now, s.seq, end, retransmission, label);
       if (seqGt(end, this.sndNxt)) this.sndNxt = end;
       if (neverSent) this.sndMax = end;
     }
@@ -1543,6 +1607,11 @@ export class Connection {
     if (carriesAck) this.lastAckSent = s.ack;
     if (carriesAck && this.sackPermitted && this.outOfOrder.length > 0)
       options.sack = this.sackBlocks();
+    if (carriesAck && this.dsackBlock !== undefined) {
+      // RFC 2883 §4: the duplicate first, in this ACK only.
+      options.sack = withDsack(this.dsackBlock, options.sack ?? [], this.timestamps ? 3 : 4);
+      this.dsackBlock = undefined;
+    }
     const segment: TcpSegment = {
       srcPort: this.local.port,
       dstPort: this.remote.port,
@@ -1566,8 +1635,12 @@ export class Connection {
     this.env.transmit(this, segment, label);
   }
 
-  /** Bytes in flight: the pipe during SACK recovery (RFC 6675), else SND.MAX - SND.UNA. */
+  /**
+   * Bytes in flight: the pipe during SACK recovery (RFC 6675), else SND.MAX - SND.UNA; with
+   * RACK, Linux's packets in flight from the per-segment records.
+   */
   private inFlightBytes(): number {
+    if (this.recovery !== undefined && rackActive(this)) return this.recovery.segments.pipe();
     return this.inSackRecovery()
       ? this.scoreboard.pipe(this.sndUna, this.sndMax, this.sndMss)
       : seqDiff(this.sndMax, this.sndUna);

@@ -15,8 +15,10 @@
  *   the pacing rate, at least tcp_min_tso_segs), at most half of cwnd and what cwnd has left
  *   (tcp_cwnd_test). It ends when full or when the output pass ends.
  * - While data waits for its release, the connection's `pacing` timer is armed for it.
- * - Only data segments are paced (retransmissions sent outside an output pass are not);
- *   SYNs, FINs and pure ACKs never wait (fq does not pace pure ACKs either).
+ * - What the gate holds is data sent in order: new data, and what goes out again from
+ *   SND.NXT after a timeout. Holes retransmitted in recovery (RFC 6675, RACK), tail loss
+ *   probes, SYNs, FINs and pure ACKs are never held (fq does not pace pure ACKs either); Linux
+ *   stamps retransmissions too and counts them towards the next release.
  *
  * The packet's contents are decided at its release time, as Linux decides them when pacing
  * inside TCP (tcp_pacing_check, its pacing timer). Under fq, TCP Small Queues lets TCP build up
@@ -70,7 +72,10 @@ export function holds(p: PacingState, nowUs: number, len: number, view: PacingVi
     p.bytes = 0;
     const { mss, cwnd } = view.tso;
     const inFlight = Math.ceil(view.inFlight / mss);
-    p.room = Math.min(tsoSegments(view.tso), cwndQuota(Math.max(1, Math.floor(cwnd / mss)), inFlight));
+    p.room = Math.min(
+      tsoSegments(view.tso),
+      cwndQuota(Math.max(1, Math.floor(cwnd / mss)), inFlight),
+    );
   }
   p.room -= 1;
   p.bytes += len;
