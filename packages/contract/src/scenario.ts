@@ -163,8 +163,8 @@ export const EndpointExpectation = Type.Object(
           'keepalive',
           'reorder',
           'loss-probe',
+          'pacing',
         ]),
-        Type.Enum(['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive', 'pacing']),
         {
           description: 'The timers armed now, in any order (an empty list: none)',
         },
