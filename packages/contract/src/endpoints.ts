@@ -43,6 +43,44 @@ export const CreateEndpoint = Type.Object(
 );
 export type CreateEndpoint = Static<typeof CreateEndpoint>;
 
+/**
+ * The options an endpoint takes while it lives, as setsockopt() does: Nagle (TCP_NODELAY),
+ * the buffers (SO_SNDBUF, SO_RCVBUF), keep-alives (SO_KEEPALIVE, TCP_KEEPIDLE, ...) and the
+ * delayed-ACK timer at any time; the MSS, window scaling, SACK, timestamps and the ISN only
+ * until the endpoint sends or answers a SYN (they travel in it). Options the engine has but no
+ * live endpoint takes are not here: naming one is a 400.
+ */
+export const LIVE_OPTIONS = [
+  'nagle',
+  'sndBuffer',
+  'rcvBuffer',
+  'keepalive',
+  'delayedAckMs',
+  'mss',
+  'windowScale',
+  'sack',
+  'timestamps',
+  'isn',
+] as const;
+
+/** PATCH /v1/sessions/:sid/endpoints/:eid: the options to change, and only those. */
+export const EndpointOptionsChange = Type.Pick(EndpointOptions, LIVE_OPTIONS, {
+  $id: 'EndpointOptionsChange',
+  additionalProperties: false,
+  minProperties: 1,
+  description:
+    'The options to change, from now on in virtual time. nagle, sndBuffer, rcvBuffer, ' +
+    'keepalive and delayedAckMs change at any time; mss, windowScale, sack, timestamps and ' +
+    'isn only before the endpoint sends or answers a SYN (409 EINVAL after). A listener ' +
+    'passes its options to the connections it accepts from then on.',
+  examples: [
+    { nagle: false },
+    { sndBuffer: 262_144, rcvBuffer: 262_144 },
+    { keepalive: { idleMs: 10_000, intervalMs: 1000, probes: 3 } },
+  ],
+});
+export type EndpointOptionsChange = Static<typeof EndpointOptionsChange>;
+
 /** The states of RFC 9293 §3.3.2, by their RFC names. */
 export const TcpState = Type.Enum(
   [
@@ -174,6 +212,10 @@ export const Endpoint = Type.Object(
       bytesRead: Type.Integer({ description: 'Bytes the application read' }),
     }),
     tcpInfo: TcpInfo,
+    options: Type.Object(EndpointOptions.properties, {
+      description:
+        'The options in force: those given at creation or changed since over the defaults',
+    }),
     buffered: Type.Object({
       send: Type.Integer({ description: 'Queued to send and not yet acknowledged' }),
       unsent: Type.Integer({ description: 'Of those, not yet sent' }),
@@ -216,6 +258,7 @@ export const Endpoint = Type.Object(
           bytesDelivered: 0,
           bytesRead: 0,
         },
+        options: { mss: 1460, sndBuffer: 65536, rcvBuffer: 65535, nagle: true },
         buffered: { send: 0, unsent: 0, received: 0, outOfOrder: 0 },
       },
     ],

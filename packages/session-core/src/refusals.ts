@@ -9,7 +9,15 @@ import { SimulationError } from '@tcplab/engine';
 
 /** The calls the API makes on an endpoint. */
 export type SocketCall =
-  'create' | 'listen' | 'connect' | 'send' | 'receive' | 'shutdown' | 'close' | 'abort';
+  | 'create'
+  | 'listen'
+  | 'connect'
+  | 'send'
+  | 'receive'
+  | 'shutdown'
+  | 'close'
+  | 'abort'
+  | 'setOptions';
 
 /** A refusal: its problem type, what went wrong, and the endpoint's state when it matters. */
 export interface Refusal {
@@ -52,6 +60,16 @@ export function refusalOf(
       return { problem: Problems.addressInUse, detail: error.message };
     case 'CONNECTION_CLOSING':
       return { problem: Problems.brokenPipe, detail: error.message };
+    case 'OPTION_FIXED':
+      // setsockopt() of an option the connection has settled: EINVAL, with the state it is in.
+      return {
+        problem: Problems.invalid,
+        detail: error.message,
+        ...(state === undefined ? {} : { state }),
+        ...optionField(error),
+      };
+    case 'BAD_OPTION':
+      return { problem: Problems.badRequest, detail: error.message, ...optionField(error) };
     case 'INVALID_STATE':
       return {
         problem: refusalOfState(call, state ?? 'CLOSED'),
@@ -59,6 +77,13 @@ export function refusalOf(
         ...(state === undefined ? {} : { state }),
       };
   }
+}
+
+/** The option a refusal names, as the field of the request body that holds it. */
+function optionField(error: SimulationError): Pick<Refusal, 'errors'> {
+  return error.option === undefined
+    ? {}
+    : { errors: [{ path: `/body/${error.option}`, message: error.message }] };
 }
 
 /**

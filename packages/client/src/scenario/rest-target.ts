@@ -1,4 +1,5 @@
 /** A LabTarget on a tcplab service, through the SDK: each call is one REST request. */
+import type { EndpointOptionsChange } from '@tcplab/contract';
 import type { TcplabClient } from '../client.js';
 import type { AnyTraceEvent } from '../api/trace.js';
 import type { LabSession, LabTarget } from './target.js';
@@ -36,6 +37,10 @@ export function restSession(client: TcplabClient, sid: string): LabSession {
     addFault: (body) => faults.create(sid, body),
     removeFault: (fid) => faults.delete(sid, fid),
     inject: (body) => faults.inject(sid, body),
+    // The service's schema refuses an option no live endpoint takes (400), as the in-process
+    // target does.
+    setOptions: (eid, options) =>
+      endpoints.setOptions(sid, eid, options as EndpointOptionsChange),
     endpoints: async () => (await endpoints.list(sid)).items,
     async events(after) {
       const all: AnyTraceEvent[] = [];

@@ -98,8 +98,18 @@ export class SimulationError extends Error {
   override readonly name = 'SimulationError';
   constructor(
     readonly code:
-      'BAD_ADDRESS' | 'PORT_IN_USE' | 'NO_SUCH_ENDPOINT' | 'INVALID_STATE' | 'CONNECTION_CLOSING',
+      | 'BAD_ADDRESS'
+      | 'PORT_IN_USE'
+      | 'NO_SUCH_ENDPOINT'
+      | 'INVALID_STATE'
+      | 'CONNECTION_CLOSING'
+      /** An option the endpoint cannot change in its state (the MSS once the SYN is out). */
+      | 'OPTION_FIXED'
+      /** An option value the endpoint cannot take (a buffer smaller than what it holds). */
+      | 'BAD_OPTION',
     message: string,
+    /** OPTION_FIXED, BAD_OPTION: the option refused. */
+    readonly option?: string,
   ) {
     super(message);
   }
@@ -133,6 +143,8 @@ export interface EndpointStatus extends EndpointInfo {
   /** Linux's tcp_info for the connection (net/ipv4/tcp.c tcp_get_info). */
   tcpInfo: TcpInfo;
   timers: { kind: TimerKind; expiresUs: number }[];
+  /** The options in force (those given at creation over the defaults, and changed since). */
+  options: EndpointOptions;
   buffered: {
     /** Bytes queued to send and not yet acknowledged. */
     send: number;
@@ -329,6 +341,19 @@ export class Simulation {
     this.call(id, (c) => c.abort(this.nowUs));
   }
 
+  /**
+   * setsockopt(): changes options of an endpoint from now on; Connection.setOptions says which
+   * may change in which state, and refuses the whole change, before any of it is made, if one
+   * may not. A listener's change reaches the connections it accepts afterwards (they start from
+   * its options, as a kernel's accepted sockets copy the listener's); those accepted before keep
+   * theirs. Traced as an `app` event `options` naming what changed.
+   */
+  setOptions(id: string, change: Partial<EndpointOptions>): void {
+    this.call(id, (c) => {
+      c.setOptions(this.nowUs, change);
+    });
+  }
+
   endpointInfo(id: string): EndpointInfo {
     const c = this.endpoint(id);
     return {
@@ -364,6 +389,7 @@ export class Simulation {
       timers: (Object.entries(c.armedTimers()) as [TimerKind, number][])
         .map(([kind, expiresUs]) => ({ kind, expiresUs }))
         .sort((a, b) => a.expiresUs - b.expiresUs),
+      options: { ...c.options },
       buffered: {
         send: c.sndQueue.length,
         unsent: Math.max(0, c.sndQueue.length - sent),
