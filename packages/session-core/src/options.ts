@@ -3,7 +3,7 @@
  * schema takes only the options a live endpoint takes (LIVE_OPTIONS); the in-process runner,
  * which has no schema in front of it, refuses the others here the same way.
  */
-import { LIVE_OPTIONS, Problems, type EndpointOptionsChange } from '@tcplab/contract';
+import { LIVE_OPTIONS, Problems, type EndpointOptions } from '@tcplab/contract';
 import type { SessionCommand } from './commands.js';
 import type { Refusal } from './refusals.js';
 
@@ -12,7 +12,7 @@ const LIVE = new Set<string>(LIVE_OPTIONS);
 /** The setOptions command for `options`, or the 400 the service's schema answers. */
 export function optionsCommand(
   endpointId: string,
-  options: object,
+  options: EndpointOptions,
 ): { command: SessionCommand } | { refusal: Refusal } {
   const names = Object.keys(options);
   const unknown = names.filter((name) => !LIVE.has(name));
@@ -34,7 +34,6 @@ export function optionsCommand(
       },
     };
   }
-  return {
-    command: { kind: 'setOptions', endpointId, options: options as EndpointOptionsChange },
-  };
+  // Every option named is one a live endpoint takes: the command's type holds them all.
+  return { command: { kind: 'setOptions', endpointId, options } };
 }

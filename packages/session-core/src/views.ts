@@ -33,7 +33,7 @@ export function endpointView(sim: Simulation, id: string): EndpointView {
     // The engine's undefined (no fixed ISN, window scale by the buffer) is left out in JSON.
     options: Object.fromEntries(
       Object.entries(s.options).filter(([, value]) => value !== undefined),
-    ) as EndpointView['options'],
+    ),
     buffered: s.buffered,
   };
 }

@@ -1,5 +1,4 @@
 /** A LabTarget on a tcplab service, through the SDK: each call is one REST request. */
-import type { EndpointOptionsChange } from '@tcplab/contract';
 import type { TcplabClient } from '../client.js';
 import type { AnyTraceEvent } from '../api/trace.js';
 import type { LabSession, LabTarget } from './target.js';
@@ -39,8 +38,7 @@ export function restSession(client: TcplabClient, sid: string): LabSession {
     inject: (body) => faults.inject(sid, body),
     // The service's schema refuses an option no live endpoint takes (400), as the in-process
     // target does.
-    setOptions: (eid, options) =>
-      endpoints.setOptions(sid, eid, options as EndpointOptionsChange),
+    setOptions: (eid, options) => endpoints.setOptions(sid, eid, options),
     endpoints: async () => (await endpoints.list(sid)).items,
     async events(after) {
       const all: AnyTraceEvent[] = [];
