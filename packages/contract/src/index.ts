@@ -37,7 +37,7 @@ export {
   EndpointList,
   EndpointOptionsChange,
   EndpointParams,
-  LIVE_OPTIONS,
+  CHANGEABLE_OPTIONS,
   Receive,
   ReceiveResult,
   Send,

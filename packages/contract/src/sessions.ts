@@ -65,6 +65,26 @@ export const EndpointOptions = Type.Object(
     sack: Type.Optional(Type.Boolean()),
     timestamps: Type.Optional(Type.Boolean()),
     nagle: Type.Optional(Type.Boolean()),
+    cork: Type.Optional(
+      Type.Boolean({
+        description:
+          'TCP_CORK: a partial segment waits for more data (sent when uncorked, or one RTO later with nothing in flight)',
+      }),
+    ),
+    pushFlag: Type.Optional(
+      Type.Union([Type.Literal('rfc'), Type.Literal('linux')], {
+        description:
+          'Where PSH is set: on the segment that empties the queue (rfc), or as Linux sets it (linux)',
+      }),
+    ),
+    userTimeoutMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 3_600_000,
+        description:
+          'TCP_USER_TIMEOUT: abort with ETIMEDOUT when data stays unacknowledged this long; 0 = off',
+      }),
+    ),
     delayedAckMs: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 500, description: '0 turns delayed ACK off' }),
     ),

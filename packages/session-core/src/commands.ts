@@ -216,7 +216,10 @@ function* apply(sim: Simulation, command: SessionCommand, atUs: number): Applyin
     case 'send': {
       const payload = payloadOf(sim, command.endpointId, command.data);
       // The payload was made for this call: the engine may keep it without a copy.
-      const accepted = sim.sendData(command.endpointId, payload, { transfer: true });
+      const accepted = sim.sendData(command.endpointId, payload, {
+        transfer: true,
+        more: command.data.more === true,
+      });
       return { kind: 'sent', accepted };
     }
     case 'receive': {

@@ -1,39 +1,34 @@
 /**
- * setsockopt() on a live endpoint, from the API's body to the command of the log: the service's
- * schema takes only the options a live endpoint takes (LIVE_OPTIONS); the in-process runner,
- * which has no schema in front of it, refuses the others here the same way.
+ * setsockopt() on a live endpoint, from the API's body to the command of the log. The service's
+ * route checks the body against EndpointOptionsChange (only CHANGEABLE_OPTIONS, each in its
+ * range, at least one); the in-process runner, with no route in front of it, checks it here
+ * against the same schema and refuses it the same way (400, each offending field named).
  */
-import { LIVE_OPTIONS, Problems, type EndpointOptions } from '@tcplab/contract';
+import { EndpointOptionsChange, Problems, type EndpointOptions } from '@tcplab/contract';
+import { Compile } from 'typebox/compile';
 import type { SessionCommand } from './commands.js';
 import type { Refusal } from './refusals.js';
 
-const LIVE = new Set<string>(LIVE_OPTIONS);
+const check = Compile(EndpointOptionsChange);
 
 /** The setOptions command for `options`, or the 400 the service's schema answers. */
 export function optionsCommand(
   endpointId: string,
   options: EndpointOptions,
 ): { command: SessionCommand } | { refusal: Refusal } {
-  const names = Object.keys(options);
-  const unknown = names.filter((name) => !LIVE.has(name));
-  if (unknown.length > 0) {
-    return {
-      refusal: {
-        problem: Problems.validationFailed,
-        detail: `${unknown.join(', ')}: not an option a live endpoint takes (${LIVE_OPTIONS.join(', ')})`,
-        errors: unknown.map((name) => ({ path: `/body/${name}`, message: 'is not a known field' })),
-      },
-    };
-  }
-  if (names.length === 0) {
-    return {
-      refusal: {
-        problem: Problems.validationFailed,
-        detail: 'name at least one option to change',
-        errors: [{ path: '/body', message: 'must NOT have fewer than 1 properties' }],
-      },
-    };
-  }
-  // Every option named is one a live endpoint takes: the command's type holds them all.
-  return { command: { kind: 'setOptions', endpointId, options } };
+  if (check.Check(options)) return { command: { kind: 'setOptions', endpointId, options } };
+  const errors = check.Errors(options).map((e) => {
+    // An unknown field: point at it, as the service does, not at the object that holds it.
+    const unknown = (e.params as { additionalProperties?: string[] }).additionalProperties?.[0];
+    return e.keyword === 'additionalProperties' && unknown !== undefined
+      ? { path: `/body/${unknown}`, message: 'is not a known field' }
+      : { path: `/body${e.instancePath}`, message: e.message };
+  });
+  return {
+    refusal: {
+      problem: Problems.validationFailed,
+      detail: errors.map((e) => `${e.path} ${e.message}`).join('; '),
+      errors,
+    },
+  };
 }

@@ -61,15 +61,17 @@ export function refusalOf(
     case 'CONNECTION_CLOSING':
       return { problem: Problems.brokenPipe, detail: error.message };
     case 'OPTION_FIXED':
-      // setsockopt() of an option the connection has settled: EINVAL, with the state it is in.
+      // setsockopt() of an option the connection has settled: EINVAL, with the state it is in
+      // and each option refused as a field of the request.
       return {
         problem: Problems.invalid,
         detail: error.message,
         ...(state === undefined ? {} : { state }),
-        ...optionField(error),
+        errors: (error.options ?? []).map((option) => ({
+          path: `/body/${option}`,
+          message: `cannot change in ${state ?? 'this state'}`,
+        })),
       };
-    case 'BAD_OPTION':
-      return { problem: Problems.badRequest, detail: error.message, ...optionField(error) };
     case 'INVALID_STATE':
       return {
         problem: refusalOfState(call, state ?? 'CLOSED'),
@@ -77,13 +79,6 @@ export function refusalOf(
         ...(state === undefined ? {} : { state }),
       };
   }
-}
-
-/** The option a refusal names, as the field of the request body that holds it. */
-function optionField(error: SimulationError): Pick<Refusal, 'errors'> {
-  return error.option === undefined
-    ? {}
-    : { errors: [{ path: `/body/${error.option}`, message: error.message }] };
 }
 
 /**

@@ -48,8 +48,8 @@ export interface LabSession {
   inject(body: Inject): Promise<InjectResult>;
   /**
    * Changes options of a live endpoint, as setsockopt() does (PATCH .../endpoints/:eid). An
-   * option no live endpoint takes (not in LIVE_OPTIONS) is refused with VALIDATION_FAILED; one
-   * the endpoint's state has settled (the MSS after its SYN) with EINVAL.
+   * option not in CHANGEABLE_OPTIONS is refused with VALIDATION_FAILED; one the endpoint's
+   * state has settled (the MSS once connected) with EINVAL.
    */
   setOptions(endpointId: string, options: EndpointOptions): Promise<Endpoint>;
   endpoints(): Promise<Endpoint[]>;

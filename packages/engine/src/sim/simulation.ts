@@ -21,6 +21,7 @@ import {
   type Endpoint,
 } from '../tcp/connection.js';
 import { segmentArrives, segmentLength } from '../tcp/input.js';
+import { OptionChangeError } from '../tcp/live-options.js';
 import { resolveOptions, type EndpointOptions } from '../tcp/options.js';
 import type { TcpState } from '../tcp/state.js';
 import type { TcpInfo } from '../tcp/tcp-info.js';
@@ -103,13 +104,11 @@ export class SimulationError extends Error {
       | 'NO_SUCH_ENDPOINT'
       | 'INVALID_STATE'
       | 'CONNECTION_CLOSING'
-      /** An option the endpoint cannot change in its state (the MSS once the SYN is out). */
-      | 'OPTION_FIXED'
-      /** An option value the endpoint cannot take (a buffer smaller than what it holds). */
-      | 'BAD_OPTION',
+      /** Options the endpoint cannot change in its state (the MSS once connected). */
+      | 'OPTION_FIXED',
     message: string,
-    /** OPTION_FIXED, BAD_OPTION: the option refused. */
-    readonly option?: string,
+    /** OPTION_FIXED: the options refused. */
+    readonly options?: readonly string[],
   ) {
     super(message);
   }
@@ -299,17 +298,18 @@ export class Simulation {
   /**
    * SEND: returns the bytes accepted into the send buffer. The bytes are copied, unless
    * `transfer` says the caller hands them over and will never change them (a buffer made for
-   * this call, such as a decoded request body): then they are queued without a copy.
+   * this call, such as a decoded request body): then they are queued without a copy. `more`
+   * is Linux's MSG_MORE: the application has more to send at once, so a partial segment waits.
    */
   sendData(
     id: string,
     data: Uint8Array,
-    { transfer = false }: { transfer?: boolean } = {},
+    { transfer = false, more = false }: { transfer?: boolean; more?: boolean } = {},
   ): number {
     return this.call(id, (c) => {
       if (c.finQueued) throw new SimulationError('CONNECTION_CLOSING', `${id}: connection closing`);
       this.expectState(c, ['SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED', 'CLOSE-WAIT'], 'send');
-      return c.send(this.nowUs, data, transfer);
+      return c.send(this.nowUs, data, transfer, more);
     });
   }
 
@@ -350,7 +350,24 @@ export class Simulation {
    */
   setOptions(id: string, change: Partial<EndpointOptions>): void {
     this.call(id, (c) => {
-      c.setOptions(this.nowUs, change);
+      // Traced before what the change makes happen (TCP_NODELAY sends what Nagle held).
+      this.record({
+        kind: 'app',
+        endpointId: id,
+        event: 'options',
+        bytes: undefined,
+        error: undefined,
+        detail: JSON.stringify(change),
+      });
+      try {
+        c.setOptions(this.nowUs, change);
+      } catch (error) {
+        if (!(error instanceof OptionChangeError)) throw error;
+        // Refused before any change was made or traced: the event above goes too.
+        this.trace.pop();
+        this.nextEventId -= 1;
+        throw new SimulationError('OPTION_FIXED', `${id}: ${error.message}`, error.options);
+      }
     });
   }
 

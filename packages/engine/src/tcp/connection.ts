@@ -34,11 +34,35 @@ import {
   type CongestionController,
   type CongestionState,
 } from './congestion/index.js';
+import { holdsPartial } from './cork.js';
+import { changeOptions } from './live-options.js';
 import type { EndpointOptions } from './options.js';
+import {
+  copyPush,
+  endsAtMark,
+  linuxPush,
+  noPush,
+  observe,
+  recordWrite,
+  type PushState,
+  type SentData,
+} from './push.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
 import { carriesOurData, type TcpState } from './state.js';
 import { noStats, tcpInfo, type CaState, type TcpInfo, type TcpStats } from './tcp-info.js';
+import type { TsoInput } from './tso.js';
+import {
+  clampProbe,
+  clampRto,
+  keepaliveExhausted,
+  noteSent,
+  noUserTimeout,
+  probingEnded,
+  probingTimedOut,
+  retransmissionsTimedOut,
+  type UserTimeoutState,
+} from './user-timeout.js';
 
 /** The timestamps option with its two NOPs of padding: 12 bytes in every segment. */
 const TIMESTAMP_OPTION_SPACE = 12;
@@ -114,6 +138,9 @@ export interface ConnectionState {
   counters: Counters;
   /** Absent in snapshots taken before tcp_info was reported. */
   stats?: TcpStats;
+  /** Absent in states saved before PSH marks and the user timeout existed. */
+  push?: PushState;
+  userTimeout?: UserTimeoutState;
 }
 
 /** What an endpoint has done so far: the numbers a lab asks about. */
@@ -248,6 +275,17 @@ export class Connection {
   fastRetransmitDue = false;
   /** Challenge ACKs sent in the current second (RFC 5961 §7). */
   challengeAcks = { windowStartUs: 0, count: 0 };
+  /** Where PSH marks end queued data (push.ts). */
+  push: PushState = noPush();
+  /** When the user timeout's clocks started (user-timeout.ts). */
+  userTimeout: UserTimeoutState = noUserTimeout();
+  /** Set for one output pass: the application pushes, past a cork (live-options.ts). */
+  pushNow = false;
+  /** Set for one output pass after a segment arrived: data held by `more` may go. */
+  private arrived = false;
+  /** During an output pass with `pushFlag: 'linux'`, the segments wait here for their PSH. */
+  private held:
+    { segment: TcpSegment; label: SegmentLabel | undefined; data?: SentData }[] | undefined;
 
   congestion: CongestionController;
   /** The metrics last reported, to report only changes. */
@@ -259,7 +297,8 @@ export class Connection {
   constructor(
     readonly id: string,
     readonly local: Endpoint,
-    readonly options: EndpointOptions,
+    /** Replaced, never changed in place: endpoints share option objects. */
+    public options: EndpointOptions,
     private readonly env: ConnectionEnv,
   ) {
     this.sndMss = options.mss;
@@ -325,6 +364,8 @@ export class Connection {
       lastMetrics: this.lastMetrics && { ...this.lastMetrics },
       counters: { ...this.counters },
       stats: { ...this.stats },
+      push: copyPush(this.push),
+      userTimeout: { ...this.userTimeout },
     };
   }
 
@@ -381,6 +422,8 @@ export class Connection {
     c.lastMetrics = s.lastMetrics && { ...s.lastMetrics };
     c.counters = { ...s.counters };
     c.stats = { ...noStats(), ...s.stats };
+    c.push = s.push === undefined ? noPush(c.sndQueueSeq) : copyPush(s.push);
+    c.userTimeout = { ...noUserTimeout(), ...s.userTimeout };
     return c;
   }
 
@@ -442,6 +485,8 @@ export class Connection {
     this.sndNxt = iss;
     this.sndMax = iss;
     this.sndQueueSeq = seqAdd(iss, 1);
+    this.push = noPush(this.sndQueueSeq);
+    this.userTimeout = noUserTimeout();
   }
 
   /** The shift we offer in our SYN, or undefined for none (see `EndpointOptions.windowScale`). */
@@ -537,14 +582,39 @@ export class Connection {
   /**
    * SEND (§3.10.2): queues what fits in the send buffer; returns the bytes accepted. With
    * `transfer` the bytes are kept as they are instead of copied: the caller must never change
-   * them (segments in flight point into them).
+   * them (segments in flight point into them). With `more` (Linux's MSG_MORE) the SEND is not
+   * pushed: more data follows at once (cork.ts, push.ts).
    */
-  send(now: number, data: Uint8Array, transfer = false): number {
+  send(now: number, data: Uint8Array, transfer = false, more = false): number {
     const space = Math.max(0, this.options.sndBuffer - this.sndQueue.length);
     const accepted = space >= data.length ? data : data.subarray(0, space);
+    observe(this.push, this.sndWnd, this.sndUna);
+    recordWrite(this.push, {
+      from: seqAdd(this.sndQueueSeq, this.sndQueue.length),
+      length: accepted.length,
+      more,
+      sentBelow: this.sndMax,
+      mss: this.sndMss,
+      tso: this.tsoInput(),
+    });
     this.sndQueue.append(accepted, !transfer);
     this.output(now);
     return accepted.length;
+  }
+
+  /** Changes options on the live endpoint, as setsockopt does (live-options.ts). */
+  setOptions(now: number, partial: Partial<EndpointOptions>): void {
+    changeOptions(this, now, partial);
+  }
+
+  /** What Linux sizes its TSO packets from (tso.ts). */
+  tsoInput(): TsoInput {
+    return {
+      mss: this.sndMss,
+      cwnd: this.congestion.cwnd,
+      ssthresh: this.congestion.ssthresh,
+      srttUs: this.rtt.srttUs,
+    };
   }
 
   /** RECEIVE (§3.10.3): takes up to `max` bytes; a window update follows if the window opened. */
@@ -827,6 +897,10 @@ export class Connection {
         this.onRetransmitTimeout(now);
         return;
       case 'persist':
+        if (this.hasUnsentData() && probingTimedOut(this, now)) {
+          this.fail('ETIMEDOUT', 'user timeout'); // RFC 9293 §3.10.8; Linux tcp_probe_timer
+          return;
+        }
         this.sendWindowProbe(now);
         return;
       case 'delayed-ack':
@@ -842,13 +916,19 @@ export class Connection {
     if (this.state === 'CLOSED' || this.state === 'LISTEN' || this.state === 'TIME-WAIT') return;
     const handshaking = this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED';
     const limit = handshaking ? this.options.synRetries : this.options.dataRetries;
-    if (this.retries >= limit) {
+    // A user timeout replaces the data retransmission limit (Linux retransmits_timed_out).
+    const counted = handshaking || this.options.userTimeoutMs === 0;
+    if (counted && this.retries >= limit) {
       // RFC 9293 §3.8.3: R2 reached, the connection is closed.
       if (this.state === 'SYN-RECEIVED' && this.passive) {
         this.setState('CLOSED', 'SYN-ACK retries exhausted');
       } else {
         this.fail('ETIMEDOUT', handshaking ? 'SYN retries exhausted' : 'retransmissions exhausted');
       }
+      return;
+    }
+    if (retransmissionsTimedOut(this, now, this.state)) {
+      this.fail('ETIMEDOUT', 'user timeout'); // RFC 9293 §3.10.8 USER TIMEOUT
       return;
     }
     const repeated = this.retries > 0;
@@ -879,7 +959,7 @@ export class Connection {
       label: 'window-probe',
     });
     this.persistBackoff += 1; // RFC 9293 §3.8.6.1, SHLD-30: exponential backoff
-    this.setTimer('persist', now + this.persistIntervalUs());
+    this.setTimer('persist', now + clampProbe(this, now, this.persistIntervalUs()));
   }
 
   persistIntervalUs(): number {
@@ -890,7 +970,7 @@ export class Connection {
   private onKeepaliveTimeout(now: number): void {
     const keepalive = this.options.keepalive;
     if (keepalive === false || this.state !== 'ESTABLISHED') return;
-    if (this.keepaliveProbes >= keepalive.probes) {
+    if (keepaliveExhausted(this, now, keepalive.probes)) {
       this.fail('ETIMEDOUT', 'keep-alive probes unanswered');
       return;
     }
@@ -1040,12 +1120,36 @@ export class Connection {
     this.env.trace(metricsEvent(this.id, now));
   }
 
-  /** Sends whatever the state, the windows and the queues allow; arms the timers it needs. */
-  output(now: number): void {
+  /**
+   * Sends whatever the state, the windows and the queues allow; arms the timers it needs.
+   * `arrived`: called for a segment that arrived, which pushes data `more` held back.
+   */
+  output(now: number, arrived = false): void {
     if (this.state === 'CLOSED' || this.state === 'LISTEN') return;
+    this.arrived = arrived;
+    observe(this.push, this.sndWnd, this.sndUna);
+    if (this.options.pushFlag === 'linux') this.held = [];
     this.transmitAll(now);
+    this.flushHeld();
+    this.arrived = false;
     this.fastRetransmitDue = false;
     this.reportMetrics();
+  }
+
+  /** Transmits the segments of a `linux` output pass with PSH where Linux puts it (push.ts). */
+  private flushHeld(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (held === undefined) return;
+    const push = linuxPush(
+      this.push,
+      held.map((h) => h.data),
+      this.tsoInput(),
+    );
+    held.forEach((h, i) => {
+      if (push[i] === true) h.segment.flags |= Flag.PSH;
+      this.env.transmit(this, h.segment, h.label);
+    });
   }
 
   private transmitAll(now: number): void {
@@ -1128,10 +1232,16 @@ export class Connection {
     // A retransmission (below the highest sequence sent) goes out as the window allows.
     const retransmission = seqLt(this.sndNxt, this.sndMax);
     if (!full && !lastOfQueue && !bigEnough && !retransmission && !this.swsOverride) return false;
+    const wakeup = this.swsOverride;
+    if (!retransmission && !wakeup && holdsPartial(this.corkView(), len, available, this.sndMss)) {
+      return false;
+    }
     this.swsOverride = false;
     const data = this.sndQueue.read(offset, len);
     this.lastDataSentUs = now;
-    const push = len === available ? Flag.PSH : 0;
+    // RFC 9293 §3.9.1.2: PUSH on the last segment of a pushed SEND; `linux` decides in emit().
+    const rfcPush = len === available && !this.push.tailMore;
+    const push = this.options.pushFlag === 'rfc' && rfcPush ? Flag.PSH : 0;
     this.emit(now, {
       flags: Flag.ACK | push,
       seq: this.sndNxt,
@@ -1139,8 +1249,18 @@ export class Connection {
       len,
       payload: data,
       consumes: len,
+      wakeup,
     });
     return true;
+  }
+
+  private corkView() {
+    return {
+      cork: this.options.cork,
+      moreHeld: this.push.tailMore && !this.arrived,
+      pushNow: this.pushNow,
+      finQueued: this.finQueued,
+    };
   }
 
   private sendFinIfDue(now: number): boolean {
@@ -1159,7 +1279,8 @@ export class Connection {
     if (!outstanding) {
       this.cancelTimer('retransmit'); // RFC 6298 §5.2
     } else if (this.timers.retransmit === undefined) {
-      this.setTimer('retransmit', now + this.rtt.rtoUs); // RFC 6298 §5.1
+      // RFC 6298 §5.1, no later than the user timeout's expiry
+      this.setTimer('retransmit', now + clampRto(this, now, this.rtt.rtoUs));
     }
     // Data waits and nothing is in flight to bring an ACK: a zero window, or one too small for
     // sender SWS avoidance. The persist timer probes or overrides (Linux arms its probe timer
@@ -1168,9 +1289,12 @@ export class Connection {
     if (blocked && carriesOurData(this.state)) {
       if (this.timers.persist === undefined)
         this.setTimer('persist', now + this.persistIntervalUs());
-    } else if (this.timers.persist !== undefined) {
-      this.cancelTimer('persist');
-      this.persistBackoff = 0;
+    } else {
+      if (this.timers.persist !== undefined) {
+        this.cancelTimer('persist');
+        this.persistBackoff = 0;
+      }
+      probingEnded(this); // the window opened or data is in flight
     }
   }
 
@@ -1234,6 +1358,8 @@ export class Connection {
       consumes?: number;
       /** Why it is sent (a retransmission is recognised here). */
       label?: SegmentLabel | undefined;
+      /** Sent by the persist timer past a small window or a cork. */
+      wakeup?: boolean;
     },
   ): void {
     if (this.remote === undefined) return;
@@ -1247,11 +1373,27 @@ export class Connection {
     const consumes = s.consumes ?? 0;
     let label = s.label;
     this.counters.segmentsSent += 1;
+    const retransmission = consumes > 0 && seqLt(s.seq, this.sndMax);
+    const data: SentData | undefined =
+      s.len > 0 && this.options.pushFlag === 'linux'
+        ? {
+            seq: s.seq,
+            len: s.len,
+            retransmission,
+            wakeup: s.wakeup === true,
+            inFlight: this.held === undefined ? 0 : this.inFlightBytes(),
+          }
+        : undefined;
     if (consumes > 0) {
       const end = seqAdd(s.seq, consumes);
       const neverSent = seqGt(end, this.sndMax);
       if (s.len > 0) this.stats.dataSegsOut += 1;
-      if (seqLt(s.seq, this.sndMax)) {
+      if ((s.flags & Flag.SYN) !== 0 && (s.flags & Flag.ACK) === 0 && neverSent) {
+        noteSent(this, now, s.seq, consumes, 'syn');
+      } else if (retransmission) {
+        noteSent(this, now, s.seq, consumes, 'retransmission');
+      }
+      if (retransmission) {
         this.counters.retransmissions += 1;
         this.stats.bytesRetrans += Math.min(s.len, seqDiff(this.sndMax, s.seq));
         if (this.fastRetransmitDue) label = 'fast-retransmission';
@@ -1278,20 +1420,32 @@ export class Connection {
     if (carriesAck) this.lastAckSent = s.ack;
     if (carriesAck && this.sackPermitted && this.outOfOrder.length > 0)
       options.sack = this.sackBlocks();
-    this.env.transmit(
-      this,
-      {
-        srcPort: this.local.port,
-        dstPort: this.remote.port,
-        seq: s.seq,
-        ack: carriesAck ? s.ack : seq(0),
-        flags: s.flags,
-        window: this.windowField(s.flags, carriesAck),
-        urgent: 0,
-        options,
-        payload: s.payload ?? EMPTY_BYTES,
-      },
-      label,
-    );
+    const segment: TcpSegment = {
+      srcPort: this.local.port,
+      dstPort: this.remote.port,
+      seq: s.seq,
+      ack: carriesAck ? s.ack : seq(0),
+      flags: s.flags,
+      window: this.windowField(s.flags, carriesAck),
+      urgent: 0,
+      options,
+      payload: s.payload ?? EMPTY_BYTES,
+    };
+    if (this.held !== undefined) {
+      this.held.push(data === undefined ? { segment, label } : { segment, label, data });
+      return;
+    }
+    // `linux`, outside an output pass (a fast retransmission): PSH at a mark only (push.ts).
+    if (data !== undefined && (data.wakeup || endsAtMark(this.push, seqAdd(s.seq, s.len)))) {
+      segment.flags |= Flag.PSH;
+    }
+    this.env.transmit(this, segment, label);
+  }
+
+  /** Bytes in flight: the pipe during SACK recovery (RFC 6675), else SND.MAX - SND.UNA. */
+  private inFlightBytes(): number {
+    return this.inSackRecovery()
+      ? this.scoreboard.pipe(this.sndUna, this.sndMax, this.sndMss)
+      : seqDiff(this.sndMax, this.sndUna);
   }
 }

@@ -35,7 +35,7 @@ export function segmentArrives(c: Connection, now: number, segment: TcpSegment):
   noteArrival(c, now, segment);
   if (c.state === 'SYN-SENT') synSent(c, now, segment);
   else synchronized(c, now, segment);
-  c.output(now);
+  c.output(now, true); // an arrival pushes what `more` held (Linux tcp_data_snd_check)
 }
 
 /** What tcp_info reports of arrivals: the last ACK and data, the largest segment. */

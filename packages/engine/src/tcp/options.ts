@@ -39,6 +39,26 @@ export interface EndpointOptions {
   /** Nagle's algorithm (RFC 9293 §3.7.4): on in Linux, BSD and smoltcp; ns-3 has it off. */
   nagle: boolean;
   /**
+   * Linux's TCP_CORK (BSD: TCP_NOPUSH): a partial segment waits for more data while corked,
+   * whatever is in flight; turning it off sends what waits. As in Linux, data held with
+   * nothing in flight still goes out one RTO later (the zero-window probe timer, which is the
+   * "200 ms ceiling" tcp(7) speaks of). Off by default, as in every stack.
+   */
+  cork: boolean;
+  /**
+   * Where PSH is set. `rfc`: on the segment that empties the send queue, unless the data came
+   * with `more` (RFC 9293 §3.9.1.2: PUSH on the last segment of a pushed SEND). `linux`: where
+   * Linux sets it (tcp_push and forced_push, GSO packets, window-probe sends; see push.ts).
+   */
+  pushFlag: 'rfc' | 'linux';
+  /**
+   * User timeout in ms, 0 for none (RFC 5482 §1, RFC 9293 §3.8.3 and §3.10.8 USER TIMEOUT):
+   * the connection is aborted with ETIMEDOUT when data stays unacknowledged this long. Timed
+   * as Linux's TCP_USER_TIMEOUT does it (see user-timeout.ts); it then replaces the
+   * `dataRetries` limit. Linux's default is 0.
+   */
+  userTimeoutMs: number;
+  /**
    * Delayed ACK timer (RFC 9293 §3.8.6.3: less than 0.5 s); 0 acknowledges every segment at once.
    * Linux delays 40-200 ms, Windows and BSD 100-200 ms; 40 ms is Linux's TCP_DELACK_MIN.
    */
@@ -84,6 +104,9 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   timestamps: false,
   sack: false,
   nagle: true,
+  cork: false,
+  pushFlag: 'rfc',
+  userTimeoutMs: 0,
   delayedAckMs: 40,
   initialWindow: undefined,
   congestion: 'newreno',
