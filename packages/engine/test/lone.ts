@@ -60,12 +60,17 @@ export class Lone {
     return this;
   }
 
-  /** The segments the endpoint under test (or any endpoint here) sent since the last call. */
-  replies(): string[] {
+  /** Every trace event since the last call to this or `replies()`. */
+  events(): TraceEvent[] {
     this.trace.push(...this.sim.drainTrace());
     const fresh = this.trace.slice(this.seen);
     this.seen = this.trace.length;
-    return fresh.flatMap((e) =>
+    return fresh;
+  }
+
+  /** The segments the endpoint under test (or any endpoint here) sent since the last call. */
+  replies(): string[] {
+    return this.events().flatMap((e) =>
       e.kind === 'segment' && e.src.address === LOCAL.address ? [formatSegment(e)] : [],
     );
   }
