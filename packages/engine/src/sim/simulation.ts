@@ -99,16 +99,8 @@ export class SimulationError extends Error {
   override readonly name = 'SimulationError';
   constructor(
     readonly code:
-      | 'BAD_ADDRESS'
-      | 'PORT_IN_USE'
-      | 'NO_SUCH_ENDPOINT'
-      | 'INVALID_STATE'
-      | 'CONNECTION_CLOSING'
-      /** Options the endpoint cannot change in its state (the MSS once connected). */
-      | 'OPTION_FIXED',
+      'BAD_ADDRESS' | 'PORT_IN_USE' | 'NO_SUCH_ENDPOINT' | 'INVALID_STATE' | 'CONNECTION_CLOSING',
     message: string,
-    /** OPTION_FIXED: the options refused. */
-    readonly options?: readonly string[],
   ) {
     super(message);
   }
@@ -343,8 +335,8 @@ export class Simulation {
 
   /**
    * setsockopt(): changes options of an endpoint from now on; Connection.setOptions says which
-   * may change in which state, and refuses the whole change, before any of it is made, if one
-   * may not. A listener's change reaches the connections it accepts afterwards (they start from
+   * may change in which state, and refuses the whole change with OptionChangeError, before any
+   * of it is made, if one may not. A listener's change reaches the connections it accepts afterwards (they start from
    * its options, as a kernel's accepted sockets copy the listener's); those accepted before keep
    * theirs. Traced as an `app` event `options` naming what changed.
    */
@@ -362,11 +354,12 @@ export class Simulation {
       try {
         c.setOptions(this.nowUs, change);
       } catch (error) {
-        if (!(error instanceof OptionChangeError)) throw error;
-        // Refused before any change was made or traced: the event above goes too.
-        this.trace.pop();
-        this.nextEventId -= 1;
-        throw new SimulationError('OPTION_FIXED', `${id}: ${error.message}`, error.options);
+        // OptionChangeError: refused before any change was made or traced; the event goes too.
+        if (error instanceof OptionChangeError) {
+          this.trace.pop();
+          this.nextEventId -= 1;
+        }
+        throw error;
       }
     });
   }
