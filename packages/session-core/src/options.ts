@@ -17,13 +17,17 @@ export function optionsCommand(
   options: EndpointOptions,
 ): { command: SessionCommand } | { refusal: Refusal } {
   if (check.Check(options)) return { command: { kind: 'setOptions', endpointId, options } };
-  const errors = check.Errors(options).map((e) => {
-    // An unknown field: point at it, as the service does, not at the object that holds it.
-    const unknown = (e.params as { additionalProperties?: string[] }).additionalProperties?.[0];
-    return e.keyword === 'additionalProperties' && unknown !== undefined
-      ? { path: `/body/${unknown}`, message: 'is not a known field' }
-      : { path: `/body${e.instancePath}`, message: e.message };
-  });
+  // An unknown field is reported twice, as additionalProperties and as its `false` schema.
+  const errors = check
+    .Errors(options)
+    .filter((e) => e.keyword !== 'boolean' && e.keyword !== 'anyOf')
+    .map((e) => {
+      // An unknown field: point at it, as the service does, not at the object that holds it.
+      const unknown = (e.params as { additionalProperties?: string[] }).additionalProperties?.[0];
+      return e.keyword === 'additionalProperties' && unknown !== undefined
+        ? { path: `/body/${unknown}`, message: 'is not a known field' }
+        : { path: `/body${e.instancePath}`, message: e.message };
+    });
   return {
     refusal: {
       problem: Problems.validationFailed,

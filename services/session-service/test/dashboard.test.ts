@@ -231,8 +231,11 @@ describe('the dashboard', () => {
     const client = page.locator('article[data-endpoint="e2"]');
     await expect.poll(() => client.getByText('on', { exact: true }).count()).toBe(1);
     await page.getByText('Endpoints, link and faults').click();
-    await page.getByLabel('Endpoint').selectOption('e2');
-    await page.getByLabel('TCP_NODELAY').check();
+    await page.getByLabel('Endpoint', { exact: true }).selectOption('e2');
+    // The box shows the option in force: ticked once the service answers with Nagle off.
+    const nodelay = page.getByLabel('TCP_NODELAY');
+    await nodelay.click();
+    await expect.poll(() => nodelay.isChecked()).toBe(true);
     await expect.poll(() => client.getByText('off (TCP_NODELAY)').count()).toBe(1);
     expect((await sdk.endpoints.get(sid, 'e2')).options.nagle).toBe(false);
     expect(await page.getByRole('status').textContent()).toBe('done: TCP_NODELAY on');

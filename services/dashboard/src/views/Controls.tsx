@@ -110,7 +110,6 @@ export const Controls = memo(function Controls({
   const nagle = selected?.options.nagle ?? true;
   const [sndBuffer, setSndBuffer] = useState<number | undefined>();
   const [rcvBuffer, setRcvBuffer] = useState<number | undefined>();
-  const [delayedAckMs, setDelayedAckMs] = useState<number | undefined>();
   const [keepaliveS, setKeepaliveS] = useState<number | undefined>();
 
   const [delayMs, setDelayMs] = useState<number | undefined>();
@@ -311,7 +310,6 @@ export const Controls = memo(function Controls({
               client.endpoints.setOptions(sessionId, endpointId, {
                 ...(sndBuffer === undefined ? {} : { sndBuffer }),
                 ...(rcvBuffer === undefined ? {} : { rcvBuffer }),
-                ...(delayedAckMs === undefined ? {} : { delayedAckMs }),
                 // 0 turns keep-alives off; otherwise the idle time, with the interval and probes
                 // in force (Linux's 75 s and 9 where none are).
                 ...(keepaliveS === undefined
@@ -322,7 +320,8 @@ export const Controls = memo(function Controls({
                           ? false
                           : {
                               idleMs: keepaliveS * 1000,
-                              intervalMs: keepalive === false ? 75_000 : (keepalive?.intervalMs ?? 75_000),
+                              intervalMs:
+                                keepalive === false ? 75_000 : (keepalive?.intervalMs ?? 75_000),
                               probes: keepalive === false ? 9 : (keepalive?.probes ?? 9),
                             },
                     }),
@@ -344,6 +343,20 @@ export const Controls = memo(function Controls({
             />{' '}
             TCP_NODELAY
           </label>
+          <label title="setsockopt(TCP_CORK): a partial segment waits for more data; uncorking sends it">
+            <input
+              type="checkbox"
+              checked={selected?.options.cork === true}
+              disabled={selected === undefined}
+              onChange={(e) => {
+                const cork = e.target.checked;
+                void act(`TCP_CORK ${cork ? 'on' : 'off'}`, () =>
+                  client.endpoints.setOptions(sessionId, endpointId, { cork }),
+                );
+              }}
+            />{' '}
+            TCP_CORK
+          </label>
           <NumberField
             label="SO_SNDBUF"
             min={1}
@@ -357,14 +370,6 @@ export const Controls = memo(function Controls({
             step={1}
             now={selected?.options.rcvBuffer}
             onChange={setRcvBuffer}
-          />
-          <NumberField
-            label="delayed ACK ms"
-            min={0}
-            max={500}
-            step={1}
-            now={selected?.options.delayedAckMs}
-            onChange={setDelayedAckMs}
           />
           <NumberField
             label="keep-alive idle s"
@@ -429,9 +434,7 @@ function lessonVerdict(player: ScenarioPlayer): string {
 }
 
 /** The keep-alive idle time in seconds, 0 when keep-alives are off. */
-function keepaliveSeconds(
-  keepalive: false | { idleMs: number } | undefined,
-): number | undefined {
+function keepaliveSeconds(keepalive: false | { idleMs: number } | undefined): number | undefined {
   if (keepalive === undefined) return undefined;
   return keepalive === false ? 0 : keepalive.idleMs / 1000;
 }

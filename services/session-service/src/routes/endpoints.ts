@@ -132,12 +132,13 @@ const endpoints: FastifyPluginCallbackTypebox = (app, _options, done) => {
         tags: ['endpoints'],
         summary: 'Change options of a live endpoint from now on, as setsockopt() does',
         description:
-          'The body names the options to change and nothing else (an option no live endpoint ' +
-          'takes is a 400). Nagle, the buffers, keep-alives and the delayed-ACK timer change at ' +
-          'any time; the MSS, window scaling, SACK, timestamps and the ISN only until the ' +
-          'endpoint sends or answers a SYN: after, 409 EINVAL names the option in `errors`. ' +
-          'A change to a listener reaches the connections it accepts afterwards. Answers the ' +
-          'endpoint with `options` as now in force.',
+          'The body names the options to change and nothing else (an option chosen only when ' +
+          'the endpoint is made, such as congestion, is a 400). nagle (TCP_NODELAY), cork, ' +
+          'pushFlag, userTimeoutMs, sndBuffer, rcvBuffer and keepalive change at any time; mss, ' +
+          'windowScale, sack, timestamps and isn only while the endpoint is CLOSED or LISTEN: ' +
+          'once it connects, 409 EINVAL names each in `errors`, and nothing changes. A change ' +
+          'to a listener reaches the connections it accepts afterwards. Answers the endpoint ' +
+          'with `options` as now in force.',
         params: EndpointParams,
         body: EndpointOptionsChange,
         response: { 200: Endpoint, ...errors },
