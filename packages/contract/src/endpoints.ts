@@ -1,6 +1,6 @@
 /** Endpoints and their user calls (REST v1). */
 import { Type, type Static } from 'typebox';
-import { EndpointOptions, SessionId } from './sessions.js';
+import { EndpointOptions, Profile, SessionId } from './sessions.js';
 
 export const EndpointId = Type.String({
   maxLength: 10,
@@ -33,6 +33,7 @@ export const CreateEndpoint = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     address: Address,
     port: Port,
+    profile: Type.Optional(Profile),
     options: Type.Optional(EndpointOptions),
   },
   {

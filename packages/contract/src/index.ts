@@ -23,6 +23,7 @@ export {
   CreateSession,
   EndpointOptions,
   LinkSettings,
+  Profile,
   Session,
   SessionId,
   SessionList,

@@ -133,7 +133,13 @@ export const EndpointExpectation = Type.Object(
     ),
     phases: Type.Optional(
       Type.Array(
-        Type.Enum(['slow-start', 'congestion-avoidance', 'fast-recovery', 'loss-recovery']),
+        Type.Enum([
+          'slow-start',
+          'conservative-slow-start',
+          'congestion-avoidance',
+          'fast-recovery',
+          'loss-recovery',
+        ]),
         {
           description:
             'Every congestion-control phase the endpoint entered so far, in order (slow start at the start not counted)',

@@ -88,6 +88,13 @@ export const EndpointOptions = Type.Object(
     delayedAckMs: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 500, description: '0 turns delayed ACK off' }),
     ),
+    ackPolicy: Type.Optional(
+      Type.Enum(['rfc', 'linux'], {
+        description:
+          "rfc: every second full segment or after delayedAckMs; linux: Linux's quick-ACK " +
+          'mode at the start and after idle, adaptive delay (40-200 ms), interactive mode',
+      }),
+    ),
     congestion: Type.Optional(
       Type.Union([
         Type.Literal('newreno'),
@@ -96,8 +103,22 @@ export const EndpointOptions = Type.Object(
         Type.Literal('cubic'),
       ]),
     ),
+    slowStartExit: Type.Optional(
+      Type.Union([Type.Literal('none'), Type.Literal('hystart'), Type.Literal('hystart++')], {
+        description:
+          "Leave slow start before a loss: 'hystart' (Linux CUBIC's ACK-train and delay " +
+          "detection) or 'hystart++' (RFC 9406, with Conservative Slow Start); default 'none'",
+      }),
+    ),
     initialWindow: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 1000, description: 'Segments' }),
+    ),
+    rttEstimator: Type.Optional(
+      Type.Enum(['rfc6298', 'linux'], {
+        description:
+          'rfc6298: RTO = SRTT + 4 RTTVAR within [rtoMinMs, rtoMaxMs]; linux: the minimum ' +
+          'bounds the variance term (a 10 ms path: 210 ms), as tcp_rtt_estimator does',
+      }),
     ),
     rtoInitialMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
     rtoMinMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
@@ -119,12 +140,27 @@ export const EndpointOptions = Type.Object(
         ),
       ]),
     ),
+    edgeRules: Type.Optional(
+      Type.Enum(['rfc', 'linux'], {
+        description:
+          "Edge cases where Linux's code departs from RFC 9293's text: an ACK of unsent data " +
+          'dropped without an ACK, TS.Recent updated only after a valid ACK, RST,ACK with ' +
+          'timestamps on abort',
+      }),
+    ),
     backlog: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     challengeAckLimit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
   },
   { $id: 'EndpointOptions', additionalProperties: false, examples: [{ sack: true, mss: 1460 }] },
 );
 export type EndpointOptions = Static<typeof EndpointOptions>;
+
+export const Profile = Type.Enum(['rfc', 'linux'], {
+  description:
+    "Where endpoint options start from: rfc, the RFCs' own defaults (the lessons); linux, " +
+    'a Linux 6.x host (CUBIC, SACK, timestamps, initial window 10, quick ACKs, 200 ms RTO ' +
+    'minimum, ...). Options set beside it still apply on top.',
+});
 
 /** Virtual seconds per wall second of a realtime session. */
 const Speed = Type.Number({
@@ -162,6 +198,7 @@ export const CreateSession = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    profile: Type.Optional(Profile),
     defaults: Type.Optional(EndpointOptions),
     link: Type.Optional(LinkSettings),
   },
@@ -195,6 +232,7 @@ export const Session = Type.Object(
       running: Type.Boolean({ description: 'A realtime clock is playing' }),
     }),
     link: LinkSettings,
+    profile: Profile,
     defaults: EndpointOptions,
     lastEventId: Type.Integer({ description: 'The last trace event so far (0 before any)' }),
     createdAt: Type.String({ format: 'date-time' }),
@@ -208,6 +246,7 @@ export const Session = Type.Object(
         seed: 42,
         clock: { mode: 'manual', nowMs: 0, speed: 1, running: false },
         link: { delayMs: 10 },
+        profile: 'rfc',
         defaults: {},
         lastEventId: 0,
         createdAt: '2026-11-22T09:00:00.000Z',

@@ -198,11 +198,12 @@ function* apply(sim: Simulation, command: SessionCommand, atUs: number): Applyin
   if (atUs > sim.nowUs) yield* moveClock(sim, atUs);
   switch (command.kind) {
     case 'addEndpoint': {
-      const { name, address, port, options } = command.spec;
+      const { name, address, port, profile, options } = command.spec;
       const endpointId = sim.addEndpoint({
         address,
         port,
         ...(name === undefined ? {} : { name }),
+        ...(profile === undefined ? {} : { profile }),
         ...(options === undefined ? {} : { options }),
       });
       return { kind: 'endpoint', endpointId };

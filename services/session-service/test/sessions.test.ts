@@ -361,6 +361,48 @@ describe('sessions', () => {
   });
 });
 
+describe('profiles and tcp_info', () => {
+  it("starts endpoints from the session's profile, or their own, and serves Linux's tcp_info", async () => {
+    const { app } = await freshApp();
+    const created = await call(app, 'POST', '/v1/sessions', { seed: 1, profile: 'linux' });
+    expect(created.body).toMatchObject({ profile: 'linux', defaults: {} });
+    const base = `/v1/sessions/${created.body?.id as string}`;
+    await call(app, 'POST', `${base}/endpoints`, { address: '10.0.0.2', port: 80 });
+    await call(app, 'POST', `${base}/endpoints`, {
+      address: '10.0.0.1',
+      port: 49152,
+      profile: 'rfc',
+      options: { isn: 1000 },
+    });
+    await call(app, 'POST', `${base}/endpoints/e1/listen`);
+    await call(app, 'POST', `${base}/endpoints/e2/connect`, {
+      remote: { address: '10.0.0.2', port: 80 },
+    });
+    await call(app, 'POST', `${base}/clock`, { action: 'run', untilIdle: true, maxMs: 1000 });
+    const segments = await call(app, 'GET', `${base}/segments`);
+    const items = segments.body?.items as { flags: string; options: object }[];
+    // The rfc client offers nothing; the linux server answers with its MSS only, as Linux does.
+    expect(items.slice(0, 2).map((i) => [i.flags, i.options])).toEqual([
+      ['S', { mss: 1460 }],
+      ['S.', { mss: 1460 }],
+    ]);
+    const server = await call(app, 'GET', `${base}/endpoints/e3`);
+    expect(server.body?.tcpInfo).toMatchObject({
+      tcpi_state: 1, // TCP_ESTABLISHED
+      tcpi_ca_state: 0,
+      tcpi_snd_cwnd: 10, // the linux profile's initial window
+      tcpi_snd_ssthresh: 0x7fffffff,
+      tcpi_snd_mss: 1460,
+      tcpi_rto: 220_000, // Linux's: the handshake's RTT (20 ms) + the 200 ms minimum
+      tcpi_options: 0,
+      tcpi_unacked: 0,
+    });
+    const client = await call(app, 'GET', `${base}/endpoints/e2`);
+    expect(client.body?.tcpInfo).toMatchObject({ tcpi_state: 1, tcpi_snd_cwnd: 3 });
+    expect((await call(app, 'POST', '/v1/sessions', { profile: 'bsd' })).status).toBe(400);
+  });
+});
+
 describe('the trace behind the commands', () => {
   it('a rebuild writes again the trace events the database had not got when the process stopped', async () => {
     const db = await createMigratedDatabase();

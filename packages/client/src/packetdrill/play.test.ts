@@ -60,14 +60,18 @@ describe('packetdrill scripts', () => {
     expect((await play(lax)).passed).toBe(true);
   });
 
-  it('fails a segment the script did not expect, at the next line', async () => {
-    const result = await play(`${LISTEN}+0 write(4, ..., 10) = 10\n+.1 close(4) = 0\n`);
+  it('leaves a segment the script does not name to the next > line, which fails on it (as packetdrill)', async () => {
+    const unnamed = await play(`${LISTEN}+0 write(4, ..., 10) = 10\n+.1 close(4) = 0\n`);
+    expect(unnamed.passed).toBe(true);
+    const result = await play(
+      `${LISTEN}+0 write(4, ..., 10) = 10\n+.1 close(4) = 0\n+0 > F. 11:11(0) ack 1\n`,
+    );
     expect(result.lines.at(-1)).toMatchObject({
-      line: 9,
+      line: 10,
       status: 'fail',
-      message: 'the endpoint sent a segment the script did not expect (at 0.010000 s)',
-      expected: 'nothing sent before this line',
-      actual: '> P. 1:11(10) ack 1 win 1024',
+      message: 'sequence number 1, expected 11',
+      expected: '> F. 11:11(0) ack 1',
+      actual: '> P. 1:11(10) ack 1 win 1024 at 0.010000 s',
     });
   });
 
@@ -145,6 +149,23 @@ assert tcpi_ca_state == TCP_CA_Open and tcpi_state == TCP_ESTABLISHED
 +0 > P. 1:11(10) ack 1
 `;
     expect((await play(script)).passed).toBe(true);
+  });
+
+  it('answers ioctl SIOCINQ with the bytes waiting to be read', async () => {
+    const script = `${LISTEN}+0 ioctl(4, SIOCINQ, [0]) = 0
++0 < P. 1:11(10) ack 1 win 257
++0 ioctl(4, SIOCINQ, [10]) = 0
++0 ioctl(4, SIOCINQ, [9]) = 0
+`;
+    expect((await play(script)).lines.slice(-2)).toEqual([
+      expect.objectContaining({ line: 10, status: 'pass' }),
+      expect.objectContaining({
+        line: 11,
+        status: 'fail',
+        message: 'SIOCINQ is 10, expected 9',
+        actual: '[10]',
+      }),
+    ]);
   });
 
   it('leaves TCP_INFO through getsockopt unsupported (the %{ }% blocks read it)', async () => {

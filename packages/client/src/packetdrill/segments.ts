@@ -19,6 +19,10 @@ export class Mismatch extends Error {}
 export class ScriptWire {
   /** Our ISN less the script's number for it. */
   offset: number | undefined;
+  /** --strict_segments: a `>` line matches one segment, never a burst of them. */
+  strictSegments = false;
+  /** --tcp_ts_tick_usecs: TS vals are checked, at this many µs a tick (0: not checked). */
+  tsTickUs = 0;
   private readonly tsVals = new Map<number, number>();
   private firstTs: { script: number; actual: number } | undefined;
 
@@ -72,7 +76,7 @@ export class ScriptWire {
     if (first === undefined) return [];
     const taken = [first];
     let covered = first.len;
-    while (covered < segment.len) {
+    while (covered < segment.len && !this.strictSegments) {
       const next = outbound[taken.length];
       const last = taken.at(-1);
       if (
@@ -100,6 +104,27 @@ export class ScriptWire {
     }
     const mismatch = this.compare(segment, burst);
     if (mismatch !== undefined) throw new Mismatch(mismatch);
+  }
+
+  /**
+   * With --tcp_ts_tick_usecs, our TS val counted from the first one must be the script's
+   * within the tolerance (packetdrill's verify_outbound_tcp_option, which counts the tolerance
+   * from the start of the script).
+   */
+  checkTsVal(
+    segment: ScriptSegment,
+    actual: SegmentEvent,
+    toleranceUs: number,
+  ): string | undefined {
+    const script = segment.options?.find((o) => o.kind === 'ts');
+    const live = actual.options.ts;
+    if (this.tsTickUs === 0 || script?.kind !== 'ts' || live === undefined) return undefined;
+    if (this.firstTs === undefined) return undefined;
+    const rebased = (live.val - this.firstTs.actual + this.firstTs.script + MOD) % MOD;
+    const off = Math.abs(((rebased - script.val + MOD + MOD / 2) % MOD) - MOD / 2);
+    return off * this.tsTickUs > toleranceUs
+      ? `TS val ${rebased} (rebased to the script's first), expected ${script.val}`
+      : undefined;
   }
 
   /** Called once a `>` line passed: its TS val now names ours. */

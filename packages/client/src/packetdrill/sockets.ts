@@ -44,6 +44,8 @@ interface Socket {
   port: number | undefined;
   endpointId: string | undefined;
   listener: boolean;
+  /** shutdown(SHUT_RD): a read of an empty buffer answers end of file at once. */
+  readShut: boolean;
   /**
    * The connection's error (ECONNRESET...) was reported; Linux then answers writes EPIPE
    * and reads end of file.
@@ -106,6 +108,8 @@ export class ScriptSockets {
         return this.close(this.socket(fdText));
       case 'shutdown':
         return this.shutdown(this.socket(fdText), call.args[1]);
+      case 'ioctl':
+        return this.ioctl(this.socket(fdText), call.args);
       default:
         throw new Unsupported(`${call.name}() is not supported`);
     }
@@ -137,6 +141,7 @@ export class ScriptSockets {
       port: undefined,
       endpointId: undefined,
       listener: false,
+      readShut: false,
       errorTold: false,
     });
     return { result: fd };
@@ -235,8 +240,11 @@ export class ScriptSockets {
   }
 
   private async shutdown(socket: Socket, how: string | undefined): Promise<CallOutcome> {
+    if (how !== 'SHUT_RD' && how !== 'SHUT_WR' && how !== 'SHUT_RDWR')
+      throw new Unsupported(`shutdown ${how ?? ''}`);
+    // Linux's SHUT_RD only ends reads: data still arrives, is acknowledged and can be read.
+    if (how !== 'SHUT_WR') socket.readShut = true;
     if (how === 'SHUT_RD') return { result: 0 };
-    if (how !== 'SHUT_WR' && how !== 'SHUT_RDWR') throw new Unsupported(`shutdown ${how ?? ''}`);
     return this.refusable(() => this.session.call(this.endpointOf(socket), 'shutdown'), 0);
   }
 
@@ -303,6 +311,7 @@ export class ScriptSockets {
       port: listener.port,
       endpointId: child.id,
       listener: false,
+      readShut: false,
       errorTold: false,
     });
     return { result: fd };
@@ -317,7 +326,7 @@ export class ScriptSockets {
     if (empty && socket.errorTold) return { result: 0 };
     const read = await this.session.receive(eid, { max });
     if (read.bytes > 0) return { result: read.bytes };
-    if (read.eof || endpoint?.state === 'CLOSED') return { result: 0 };
+    if (read.eof || endpoint?.state === 'CLOSED' || socket.readShut) return { result: 0 };
     return undefined;
   }
 
@@ -394,6 +403,22 @@ export class ScriptSockets {
     }
     if (expected !== actual)
       throw new CallFailure(`${name ?? ''} is ${actual}, expected ${expected}`, `[${actual}]`);
+    return { result: 0 };
+  }
+
+  /** SIOCINQ: bytes ready to read; SIOCOUTQ: bytes not yet acknowledged (tcp(7)). */
+  private async ioctl(socket: Socket, args: string[]): Promise<CallOutcome> {
+    const [, request, value] = args;
+    if (request !== 'SIOCINQ' && request !== 'SIOCOUTQ' && request !== 'FIONREAD')
+      throw new Unsupported(`ioctl ${request ?? ''}`);
+    const eid = this.endpointOf(socket);
+    const endpoint = (await this.session.endpoints()).find((e) => e.id === eid);
+    const actual = String(
+      request === 'SIOCOUTQ' ? (endpoint?.buffered.send ?? 0) : (endpoint?.buffered.received ?? 0),
+    );
+    const expected = INT_ARG.exec(value ?? '')?.[1];
+    if (expected !== actual)
+      throw new CallFailure(`${request} is ${actual}, expected ${expected ?? '?'}`, `[${actual}]`);
     return { result: 0 };
   }
 

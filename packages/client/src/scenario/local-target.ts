@@ -41,6 +41,7 @@ export function localTarget(): LabTarget {
             seed: settings.seed ?? 0,
             ...(settings.link === undefined ? {} : { link: settings.link }),
             ...(settings.defaults === undefined ? {} : { defaults: settings.defaults }),
+            ...(settings.profile === undefined ? {} : { profile: settings.profile }),
           }),
         ),
       ),

@@ -23,6 +23,7 @@ import {
 import { segmentArrives, segmentLength } from '../tcp/input.js';
 import { OptionChangeError } from '../tcp/live-options.js';
 import { resolveOptions, type EndpointOptions } from '../tcp/options.js';
+import { profileOptions, type Profile } from '../tcp/profiles.js';
 import type { TcpState } from '../tcp/state.js';
 import type { TcpInfo } from '../tcp/tcp-info.js';
 import type {
@@ -72,6 +73,8 @@ export interface SimulationSnapshot {
   wakeAt: [string, number][];
   linkSettings: LinkSettings;
   defaults: Partial<EndpointOptions>;
+  /** Absent in snapshots from before profiles: `rfc`. */
+  profile?: Profile;
   faults: FaultRule[];
   nextFault: number;
   nextEndpoint: number;
@@ -84,14 +87,18 @@ export interface SimulationConfig {
   seed: number;
   /** Settings for every pair of hosts, both directions. */
   link?: Partial<LinkSettings>;
-  /** Endpoint options every endpoint starts from. */
+  /** Endpoint options every endpoint starts from, over its profile's. */
   defaults?: Partial<EndpointOptions>;
+  /** The profile endpoints start from unless they name their own (profiles.ts): `rfc`. */
+  profile?: Profile;
 }
 
 export interface EndpointSpec {
   address: string;
   port: number;
   name?: string;
+  /** This endpoint's profile, instead of the session's. */
+  profile?: Profile;
   options?: Partial<EndpointOptions>;
 }
 
@@ -168,6 +175,7 @@ export class Simulation {
   private readonly wakeAt = new Map<string, number>();
   private linkSettings: LinkSettings;
   private defaults: Partial<EndpointOptions>;
+  private readonly profile: Profile;
   private faults: FaultRule[] = [];
   private nextFault = 1;
   private nextEndpoint = 1;
@@ -179,6 +187,7 @@ export class Simulation {
     this.prng = Prng.fromSeed(config.seed);
     this.linkSettings = { ...DEFAULT_LINK, ...config.link };
     this.defaults = config.defaults ?? {};
+    this.profile = config.profile ?? 'rfc';
     this.env = {
       transmit: (connection, segment, label) => {
         this.send(
@@ -213,6 +222,7 @@ export class Simulation {
       wakeAt: [...this.wakeAt],
       linkSettings: this.linkSettings,
       defaults: this.defaults,
+      profile: this.profile,
       faults: this.faults,
       nextFault: this.nextFault,
       nextEndpoint: this.nextEndpoint,
@@ -223,7 +233,12 @@ export class Simulation {
 
   static restore(snapshot: SimulationSnapshot): Simulation {
     const s = structuredClone(snapshot);
-    const sim = new Simulation({ seed: 0, link: s.linkSettings, defaults: s.defaults });
+    const sim = new Simulation({
+      seed: 0,
+      link: s.linkSettings,
+      defaults: s.defaults,
+      profile: s.profile ?? 'rfc',
+    });
     sim.nowUs = s.nowUs;
     sim.prng = Prng.fromState(s.prng);
     sim.queue = new EventQueue<SimEvent>({
@@ -263,7 +278,11 @@ export class Simulation {
       );
     }
     const id = `e${this.nextEndpoint++}`;
-    const options = this.internOptions(resolveOptions({ ...this.defaults, ...spec.options }));
+    // Its profile first, then the session's defaults, then its own options (profiles.ts).
+    const profile = profileOptions(spec.profile ?? this.profile);
+    const options = this.internOptions(
+      resolveOptions({ ...profile, ...this.defaults, ...spec.options }),
+    );
     const connection = new Connection(id, { address, port: spec.port }, options, this.env);
     this.connections.set(id, connection);
     this.demux.add(connection);

@@ -49,7 +49,16 @@ import {
 } from './push.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
+import { SendTimes, type SentStretch } from './send-times.js';
 import { carriesOurData, type TcpState } from './state.js';
+import {
+  initialAckState,
+  onAckSent,
+  onDataSent,
+  onDelayedAckFired,
+  type AckContext,
+  type LinuxAckState,
+} from './ack-policy.js';
 import { noStats, tcpInfo, type CaState, type TcpInfo, type TcpStats } from './tcp-info.js';
 import type { TsoInput } from './tso.js';
 import {
@@ -125,6 +134,8 @@ export interface ConnectionState {
   timers: TimerTable;
   rtt: RttState;
   rttProbe: { end: number; sentUs: number } | undefined;
+  /** Absent in snapshots taken before send times were kept. */
+  sendTimes?: SentStretch[];
   retries: number;
   persistBackoff: number;
   keepaliveProbes: number;
@@ -141,6 +152,8 @@ export interface ConnectionState {
   /** Absent in states saved before PSH marks and the user timeout existed. */
   push?: PushState;
   userTimeout?: UserTimeoutState;
+  /** Linux's ACK policy's state; absent in older snapshots. */
+  ackState?: LinuxAckState;
 }
 
 /** What an endpoint has done so far: the numbers a lab asks about. */
@@ -288,11 +301,15 @@ export class Connection {
     { segment: TcpSegment; label: SegmentLabel | undefined; data?: SentData }[] | undefined;
 
   congestion: CongestionController;
+  /** When what is in flight was sent: an RTT sample per ACK for the slow-start exit. */
+  sendTimes = new SendTimes();
   /** The metrics last reported, to report only changes. */
   lastMetrics: Metrics | undefined;
   counters: Counters = noCounters();
   /** Figures only tcp_info reports. */
   stats: TcpStats = noStats();
+  /** Quick-ACK mode, ato and interactive mode, for the `linux` ACK policy. */
+  ackState: LinuxAckState = initialAckState();
 
   constructor(
     readonly id: string,
@@ -308,6 +325,7 @@ export class Connection {
       options.congestion,
       initialWindowBytes(options.initialWindow, options.mss),
       options.mss,
+      options.slowStartExit,
     );
   }
 
@@ -352,6 +370,7 @@ export class Connection {
       timers: this.armedTimers(),
       rtt: { ...this.rtt },
       rttProbe: this.rttProbe && { ...this.rttProbe },
+      sendTimes: this.sendTimes.toState(),
       retries: this.retries,
       persistBackoff: this.persistBackoff,
       keepaliveProbes: this.keepaliveProbes,
@@ -366,6 +385,7 @@ export class Connection {
       stats: { ...this.stats },
       push: copyPush(this.push),
       userTimeout: { ...this.userTimeout },
+      ackState: { ...this.ackState },
     };
   }
 
@@ -410,6 +430,7 @@ export class Connection {
     c.timers = { ...noTimers(), ...s.timers };
     c.rtt = { ...s.rtt };
     c.rttProbe = s.rttProbe && { end: seq(s.rttProbe.end), sentUs: s.rttProbe.sentUs };
+    c.sendTimes = SendTimes.from(s.sendTimes ?? []);
     c.retries = s.retries;
     c.persistBackoff = s.persistBackoff;
     c.keepaliveProbes = s.keepaliveProbes;
@@ -424,6 +445,7 @@ export class Connection {
     c.stats = { ...noStats(), ...s.stats };
     c.push = s.push === undefined ? noPush(c.sndQueueSeq) : copyPush(s.push);
     c.userTimeout = { ...noUserTimeout(), ...s.userTimeout };
+    c.ackState = { ...initialAckState(), ...s.ackState };
     return c;
   }
 
@@ -432,6 +454,7 @@ export class Connection {
       initialUs: this.options.rtoInitialMs * 1000,
       minUs: this.options.rtoMinMs * 1000,
       maxUs: this.options.rtoMaxMs * 1000,
+      estimator: this.options.rttEstimator,
     };
   }
 
@@ -676,7 +699,12 @@ export class Connection {
       this.state === 'FIN-WAIT-1' ||
       this.state === 'FIN-WAIT-2' ||
       this.state === 'CLOSE-WAIT';
-    if (sendsReset) this.emit(now, { flags: Flag.RST, seq: this.sndMax, ack: seq(0), len: 0 });
+    if (sendsReset && this.options.edgeRules === 'linux') {
+      // Linux's tcp_send_active_reset(): RST with ACK (and timestamps, RFC 7323 §3.2 allows).
+      this.emit(now, { flags: Flag.RST | Flag.ACK, seq: this.sndMax, ack: this.rcvNxt, len: 0 });
+    } else if (sendsReset) {
+      this.emit(now, { flags: Flag.RST, seq: this.sndMax, ack: seq(0), len: 0 });
+    }
     this.flushQueues();
     this.setState('CLOSED', cause);
   }
@@ -771,6 +799,7 @@ export class Connection {
       this.options.congestion,
       initialWindowBytes(this.options.initialWindow, this.sndMss),
       this.sndMss,
+      this.options.slowStartExit,
     );
     this.restartKeepalive(now);
   }
@@ -785,10 +814,17 @@ export class Connection {
       sndMax: this.sndMax,
       nowUs,
       srttUs: this.rtt.srttUs,
+      rttUs: this.sendTimes.sample(this.sndUna, ack, nowUs),
       sackRecovery: this.sackPermitted,
       firstSegmentLost:
         this.sackPermitted && this.scoreboard.firstSegmentLost(this.sndUna, this.sndMss),
     };
+  }
+
+  /** Only a slow-start exit heuristic needs an RTT sample from every ACK. */
+  private keepsSendTimes(): boolean {
+    const exit = this.options.slowStartExit;
+    return exit === 'hystart' || exit === 'hystart++';
   }
 
   /** RFC 6675 loss recovery is under way: the scoreboard and the pipe decide what is sent. */
@@ -806,6 +842,16 @@ export class Connection {
     if (from === 'fast-recovery' || to === 'fast-recovery') this.scoreboard.highRxt = undefined;
     this.env.trace({ kind: 'congestion', endpointId: this.id, from, to, cause });
     return action;
+  }
+
+  /** What the `linux` ACK policy reads of the connection. */
+  ackContext(): AckContext {
+    return {
+      rcvWnd: this.rcvWnd,
+      rcvMss: this.stats.rcvMss ?? this.sndMss,
+      rtoUs: this.rtt.rtoUs,
+      srttUs: this.rtt.srttUs,
+    };
   }
 
   /** An ACK is due at the next output; `label` says why when it is more than acknowledging. */
@@ -904,6 +950,7 @@ export class Connection {
         this.sendWindowProbe(now);
         return;
       case 'delayed-ack':
+        if (this.options.ackPolicy === 'linux') onDelayedAckFired(this.ackState, this.ackContext());
         this.requestAck();
         return;
       case 'keepalive':
@@ -1364,6 +1411,10 @@ export class Connection {
   ): void {
     if (this.remote === undefined) return;
     const carriesAck = (s.flags & Flag.ACK) !== 0;
+    if (carriesAck && this.options.ackPolicy === 'linux') {
+      const due = this.ackPending || this.timers['delayed-ack'] !== undefined;
+      if (due) onAckSent(this.ackState);
+    }
     if (carriesAck) {
       this.rcvWnd = this.advertisedWindow();
       this.ackPending = false;
@@ -1402,10 +1453,14 @@ export class Connection {
       }
       if (neverSent && s.len > 0) {
         this.counters.bytesSent += Math.min(s.len, seqDiff(end, this.sndMax));
+        if (this.options.ackPolicy === 'linux') onDataSent(this.ackState, now);
       }
       // Time one segment at a time, and only a first transmission (Karn, RFC 6298 §3).
       if (neverSent && this.rttProbe === undefined && this.retries === 0) {
         this.rttProbe = { end, sentUs: now };
+      }
+      if (this.keepsSendTimes() && (s.flags & Flag.SYN) === 0) {
+        this.sendTimes.sent(s.seq, end, now, this.sndUna, this.sndMax);
       }
       if (seqGt(end, this.sndNxt)) this.sndNxt = end;
       if (neverSent) this.sndMax = end;
@@ -1413,7 +1468,9 @@ export class Connection {
     const options: TcpOptions = s.options === undefined ? {} : { ...s.options };
     const activeSyn = (s.flags & Flag.SYN) !== 0 && (s.flags & Flag.ACK) === 0;
     const withTimestamps = activeSyn ? this.options.timestamps : this.timestamps;
-    if (withTimestamps && (s.flags & Flag.RST) === 0) {
+    // RFC 7323 §3.2: not in a RST (it may be there: Linux puts it in its RST,ACK).
+    const rstWithTs = this.options.edgeRules === 'linux' && (s.flags & Flag.ACK) !== 0;
+    if (withTimestamps && ((s.flags & Flag.RST) === 0 || rstWithTs)) {
       // RFC 7323 §3.2: TSval from our clock, TSecr = TS.Recent (0 in a first SYN).
       options.ts = { val: Connection.tsClock(now), ecr: activeSyn ? 0 : (this.tsRecent ?? 0) };
     }

@@ -53,6 +53,7 @@ export {
 } from './options.js';
 export type { PushState } from './push.js';
 export { backOff, initialRtt, sampleRtt, type RttLimits, type RttState } from './rtt.js';
+export { PROFILES, profileOptions, type Profile } from './profiles.js';
 export { CA_STATE, INFINITE_SSTHRESH, type CaState, type TcpInfo } from './tcp-info.js';
 export { canReceiveData, carriesOurData, TCP_STATES, type TcpState } from './state.js';
 export { cwndQuota, tsoSegments } from './tso.js';

@@ -17,6 +17,7 @@ import {
 } from '../wire/seq.js';
 import { concatBytes, insertOutOfOrder, takeInOrder } from './buffers.js';
 import { Connection } from './connection.js';
+import { delayedAckTimeoutUs, inQuickAckMode, onDataReceived } from './ack-policy.js';
 import { sampleRtt } from './rtt.js';
 import { canReceiveData, carriesOurData } from './state.js';
 
@@ -36,6 +37,14 @@ export function segmentArrives(c: Connection, now: number, segment: TcpSegment):
   if (c.state === 'SYN-SENT') synSent(c, now, segment);
   else synchronized(c, now, segment);
   c.output(now, true); // an arrival pushes what `more` held (Linux tcp_data_snd_check)
+}
+
+/** RFC 7323 §4.3 (2): TS.Recent takes the TSval of a segment that covers Last.ACK.sent. */
+function recordTsRecent(c: Connection, s: TcpSegment): void {
+  const tsVal = s.options.ts?.val;
+  if (c.timestamps && tsVal !== undefined && seqLe(s.seq, c.lastAckSent)) {
+    if (c.tsRecent === undefined || !tsOlder(tsVal, c.tsRecent)) c.tsRecent = tsVal;
+  }
 }
 
 /** What tcp_info reports of arrivals: the last ACK and data, the largest segment. */
@@ -178,10 +187,10 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     return;
   }
 
-  // RFC 7323 §4.3: TS.Recent follows the segment that covers Last.ACK.sent.
-  if (c.timestamps && tsVal !== undefined && seqLe(s.seq, c.lastAckSent)) {
-    if (c.tsRecent === undefined || !tsOlder(tsVal, c.tsRecent)) c.tsRecent = tsVal;
-  }
+  // RFC 7323 §4.3: TS.Recent follows the segment that covers Last.ACK.sent. Linux updates it
+  // only once the ACK proved valid (tcp_replace_ts_recent, after tcp_ack): below.
+  const linuxRules = c.options.edgeRules === 'linux';
+  if (!linuxRules) recordTsRecent(c, s);
 
   // Second: RST (RFC 5961 §3.2 as adopted by §3.10.7.4).
   if (rst) {
@@ -220,10 +229,12 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
 
   // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
   const oldestAcceptable = seqAdd(c.sndUna, -c.maxSndWnd);
+  if (seqGt(s.ack, c.sndMax) && linuxRules) return; // Linux's tcp_ack: unsent data, discard
   if (seqGt(s.ack, c.sndMax) || seqLt(s.ack, oldestAcceptable)) {
     challengeAck(c, now); // an ACK for something not yet sent, or far too old: ACK and drop
     return;
   }
+  if (linuxRules) recordTsRecent(c, s);
   // RFC 6675 §5: the scoreboard takes in the SACK blocks before the ACK is acted on.
   if (c.sackPermitted) {
     c.scoreboard.update(s.options.sack, seqGt(s.ack, c.sndUna) ? s.ack : c.sndUna, c.sndMax);
@@ -295,11 +306,14 @@ function acknowledge(c: Connection, now: number, ack: SeqNum, segment?: TcpSegme
     // RFC 7323 §4: every ACK of new data echoes the TSval of the segment it acknowledges;
     // retransmissions included, so Karn's restriction is not needed.
     const rttMs = Math.max(1, Connection.tsClock(now) - echoed);
-    c.rtt = sampleRtt(c.rtt, rttMs * 1000, c.rttLimits());
+    c.rtt = sampleRtt(c.rtt, rttMs * 1000, c.rttLimits(), { una: ack, nxt: c.sndNxt });
     noteRtt(c, rttMs * 1000);
     c.rttProbe = undefined;
   } else if (c.rttProbe !== undefined && seqLe(c.rttProbe.end, ack)) {
-    c.rtt = sampleRtt(c.rtt, now - c.rttProbe.sentUs, c.rttLimits());
+    c.rtt = sampleRtt(c.rtt, now - c.rttProbe.sentUs, c.rttLimits(), {
+      una: ack,
+      nxt: c.sndNxt,
+    });
     noteRtt(c, now - c.rttProbe.sentUs);
     c.rttProbe = undefined;
   }
@@ -372,6 +386,7 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
     return;
   }
   const seqOfData = seqAdd(s.seq, start);
+  if (c.options.ackPolicy === 'linux') onDataReceived(c.ackState, now, c.ackContext());
   if (seqOfData !== c.rcvNxt) {
     c.outOfOrder = insertOutOfOrder(c.outOfOrder, c.rcvNxt, seqOfData, data);
     c.lastOutOfOrderSeq = seqOfData;
@@ -391,11 +406,36 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
   // what the peer's full segments carry (Linux estimates the same size as rcv_mss). A segment
   // larger than that (a peer offloading segmentation) counts as the full segments it holds.
   c.unackedSegments += Math.floor(data.length / c.sndMss);
+  if (c.options.ackPolicy === 'linux') {
+    linuxAckCheck(c, now, fillsGap);
+    return;
+  }
   if (fillsGap || c.options.delayedAckMs === 0 || c.unackedSegments >= 2) {
     ackNow(c); // RFC 9293 §3.8.6.3: at least every second full-sized segment; gaps filled at once
   } else if (c.timers['delayed-ack'] === undefined) {
     c.setTimer('delayed-ack', now + c.options.delayedAckMs * 1000);
   }
+}
+
+/**
+ * __tcp_ack_snd_check() (Linux): at once for two full segments, in quick-ACK mode, or when a
+ * gap was filled; otherwise the delayed ACK, its timer set as tcp_send_delayed_ack() sets it.
+ */
+function linuxAckCheck(c: Connection, now: number, fillsGap: boolean): void {
+  if (
+    fillsGap ||
+    c.options.delayedAckMs === 0 ||
+    c.unackedSegments >= 2 ||
+    inQuickAckMode(c.ackState)
+  ) {
+    ackNow(c);
+    return;
+  }
+  const timeout = delayedAckTimeoutUs(c.ackState, c.ackContext(), c.options.delayedAckMs * 1000);
+  const armed = c.timers['delayed-ack'];
+  // An older timer stands; one about to expire is not worth waiting for.
+  if (armed !== undefined && armed <= now + timeout / 4) ackNow(c);
+  else if (armed === undefined || now + timeout < armed) c.setTimer('delayed-ack', now + timeout);
 }
 
 function onFin(c: Connection, now: number): void {

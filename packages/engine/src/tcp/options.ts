@@ -1,4 +1,6 @@
-import type { CongestionAlgorithm } from './congestion/index.js';
+import type { AckPolicy } from './ack-policy.js';
+import type { CongestionAlgorithm, SlowStartExit } from './congestion/index.js';
+import type { RttEstimator } from './rtt.js';
 
 /**
  * Endpoint options, with defaults that follow common practice. Where the RFCs leave a choice,
@@ -64,6 +66,12 @@ export interface EndpointOptions {
    */
   delayedAckMs: number;
   /**
+   * When to acknowledge (RFC 9293 §3.8.6.3 leaves it open): `rfc`, every second full-sized
+   * segment or after `delayedAckMs`; `linux`, Linux's quick-ACK mode at the start and after
+   * idle, its adaptive delay (ato, 40-200 ms) and interactive mode (see ack-policy.ts).
+   */
+  ackPolicy: AckPolicy;
+  /**
    * Initial window in segments; undefined for RFC 5681 §3.1's min(4*SMSS, max(2*SMSS, 4380 B))
    * (3 segments at MSS 1460). Linux and ns-3 use 10 (RFC 6928).
    */
@@ -73,6 +81,20 @@ export interface EndpointOptions {
    * default); Reno (RFC 5681) and Tahoe to compare.
    */
   congestion: CongestionAlgorithm;
+  /**
+   * The RTO's estimator: `rfc6298` (RFC 6298 §2) or `linux` (tcp_rtt_estimator: the minimum
+   * bounds the variance term rather than the RTO; see rtt.ts).
+   */
+  rttEstimator: RttEstimator;
+  /**
+   * Leaving slow start before a loss does, with any `congestion`: 'none' (RFC 5681: only a
+   * loss ends slow start; the default), 'hystart' (Linux's CUBIC HyStart, both its ACK-train
+   * and its delay detection: hystart=1, hystart_detect=3, the Linux default; ssthresh = cwnd
+   * at the exit; ns-3's TcpCubic runs it too) or 'hystart++' (RFC 9406: delay detection,
+   * then Conservative Slow Start; §5 names Windows as running it). Both take an RTT sample
+   * from every ACK.
+   */
+  slowStartExit: SlowStartExit;
   /** RFC 6298 §2.1: 1 s. */
   rtoInitialMs: number;
   /** RFC 6298 §2.4: 1 s (Linux uses 200 ms). */
@@ -89,6 +111,16 @@ export interface EndpointOptions {
   rfc1337: boolean;
   /** Keep-alives (RFC 9293 §3.8.4: off by default, MUST-25); Linux: 7200 s, 75 s, 9 probes. */
   keepalive: KeepaliveOptions | false;
+  /**
+   * Edge cases where Linux's code departs from RFC 9293's text, `rfc` or `linux`:
+   * - an ACK of data not yet sent: RFC 9293 §3.10.7.4 (and RFC 5961 §5.2) ACK and drop;
+   *   Linux drops it without a word (tcp_ack, SKB_DROP_REASON_TCP_ACK_UNSENT_DATA);
+   * - TS.Recent (RFC 7323 §4.3): updated before the ACK check; Linux only after the ACK
+   *   proved valid (tcp_replace_ts_recent), so a bogus segment cannot move it;
+   * - ABORT, or a close with unread data (RFC 9293 §3.10.5): a bare RST; Linux's
+   *   tcp_send_active_reset() sends RST,ACK with the timestamp option.
+   */
+  edgeRules: 'rfc' | 'linux';
   /** Half-open connections (SYN-RECEIVED) a listener holds; further SYNs are dropped. */
   backlog: number;
   /** RFC 5961 §7: at most this many challenge ACKs per second (0 = no limit; Linux: 1000). */
@@ -108,8 +140,11 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   pushFlag: 'rfc',
   userTimeoutMs: 0,
   delayedAckMs: 40,
+  ackPolicy: 'rfc',
   initialWindow: undefined,
   congestion: 'newreno',
+  rttEstimator: 'rfc6298',
+  slowStartExit: 'none',
   rtoInitialMs: 1000,
   rtoMinMs: 1000,
   rtoMaxMs: 60_000,
@@ -118,6 +153,7 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   mslMs: 30_000,
   rfc1337: false,
   keepalive: false,
+  edgeRules: 'rfc',
   backlog: 128,
   challengeAckLimit: 0,
 };

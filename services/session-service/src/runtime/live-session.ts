@@ -132,6 +132,7 @@ export class LiveSession {
         running: this.anchor !== undefined,
       },
       link: this.link as SessionView['link'],
+      profile: this.record.settings.profile,
       defaults: this.record.settings.defaults,
       lastEventId: this.lastEventId,
       createdAt: this.record.createdAt.toISOString(),

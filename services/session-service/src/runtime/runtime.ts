@@ -301,7 +301,11 @@ export class SessionRuntime {
         tenantId,
         name: body.name ?? 'session',
         seed: body.seed ?? this.randomSeed(),
-        settings: { link: body.link ?? {}, defaults: body.defaults ?? {} },
+        settings: {
+          link: body.link ?? {},
+          profile: body.profile ?? 'rfc',
+          defaults: body.defaults ?? {},
+        },
         clock: { mode: body.clock?.mode ?? 'manual', speed: body.clock?.speed ?? 1, paused: true },
       },
       this.engineBehaviour,
@@ -1061,5 +1065,6 @@ function simulationFor(record: SessionRecord): Simulation {
     seed: record.seed,
     link: record.settings.link,
     defaults: record.settings.defaults,
+    profile: record.settings.profile,
   });
 }

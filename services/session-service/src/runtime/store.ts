@@ -4,7 +4,7 @@
  * writes the trace events it produced).
  */
 import type { Session as SessionView } from '@tcplab/contract';
-import type { TraceEvent } from '@tcplab/engine';
+import type { Profile, TraceEvent } from '@tcplab/engine';
 import type { Pool } from 'pg';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { SessionCommand } from '@tcplab/session-core';
@@ -13,6 +13,8 @@ import { insertTrace } from './trace-store.js';
 
 export interface SessionSettings {
   link: Prisma.JsonObject;
+  /** The endpoints' profile; sessions made before profiles have none: rfc. */
+  profile: Profile;
   defaults: Prisma.JsonObject;
 }
 
@@ -89,7 +91,11 @@ export function toRecord(row: {
     tenantId: row.tenantId,
     name: row.name,
     seed: Number(row.seed),
-    settings: { link: settings.link ?? {}, defaults: settings.defaults ?? {} },
+    settings: {
+      link: settings.link ?? {},
+      profile: settings.profile ?? 'rfc',
+      defaults: settings.defaults ?? {},
+    },
     clock: { mode: row.clockMode, speed: row.speed, paused: row.paused },
     createdAt: row.createdAt,
   };
@@ -106,7 +112,11 @@ export async function insertSession(
       tenantId: session.tenantId,
       name: session.name,
       seed: BigInt(session.seed),
-      settings: { link: session.settings.link, defaults: session.settings.defaults },
+      settings: {
+        link: session.settings.link,
+        profile: session.settings.profile,
+        defaults: session.settings.defaults,
+      },
       clockMode: session.clock.mode,
       speed: session.clock.speed,
       paused: session.clock.paused,
@@ -140,6 +150,7 @@ export function storedView(row: SessionRow): SessionView {
       running: record.clock.mode === 'realtime' && !record.clock.paused,
     },
     link: (row.link ?? record.settings.link) as SessionView['link'],
+    profile: record.settings.profile,
     defaults: record.settings.defaults,
     lastEventId: Number(row.lastEventId),
     createdAt: record.createdAt.toISOString(),

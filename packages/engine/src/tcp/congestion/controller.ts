@@ -4,12 +4,24 @@
  * flight, and tells the connection when to retransmit. Its state is plain data (snapshots).
  */
 import type { SeqNum } from '../../wire/seq.js';
+import type { HyStartPlusPlusState } from './hystart-plus-plus.js';
+import type { HyStartState } from './hystart.js';
 
 export type CongestionAlgorithm = 'newreno' | 'reno' | 'tahoe' | 'cubic';
+
+/** Where slow start may end before a loss: never, Linux's HyStart, or RFC 9406's HyStart++. */
+export type SlowStartExit = 'none' | 'hystart' | 'hystart++';
+
+export type SlowStartExitState = HyStartState | HyStartPlusPlusState;
+
+/** RFC 5681 §3.1: ssthresh starts arbitrarily high. */
+export const INITIAL_SSTHRESH = Number.MAX_SAFE_INTEGER;
 
 /** The phase students see on the plot. */
 export type CongestionPhase =
   | 'slow-start'
+  /** RFC 9406 §4.2 Conservative Slow Start: HyStart++ saw the RTT rise. */
+  | 'conservative-slow-start'
   | 'congestion-avoidance'
   | 'fast-recovery'
   /** After a retransmission timeout (or Tahoe's fast retransmit), until `recover` is acked. */
@@ -30,6 +42,8 @@ export interface CongestionState {
   smss: number;
   /** CUBIC's own state (RFC 9438); absent for the Reno family. */
   cubic?: CubicState;
+  /** The slow-start exit heuristic's state; absent when there is none. */
+  slowStartExit?: SlowStartExitState;
 }
 
 export interface CubicState {
@@ -55,11 +69,17 @@ export interface AckInfo {
   smss: number;
   /** Bytes outstanding before this ACK (RFC 5681 FlightSize). */
   flightSize: number;
-  /** The highest sequence number sent so far. */
+  /** The highest sequence number sent so far (Linux's snd_nxt): where a HyStart round ends. */
   sndMax: SeqNum;
   /** Virtual time now (µs), and the smoothed RTT if known, for time-based growth (CUBIC). */
   nowUs: number;
   srttUs: number | undefined;
+  /**
+   * The RTT this ACK measures (µs), from when the newest segment it acknowledges was sent
+   * (Linux's ca_rtt_us); undefined when it acknowledges nothing new, covers a retransmission
+   * (Karn), or the connection keeps no send times (no slow-start exit heuristic).
+   */
+  rttUs: number | undefined;
   /**
    * SACK was negotiated, so losses are repaired from the scoreboard (RFC 6675): no window
    * inflation in fast recovery, and partial ACKs leave the retransmissions to NextSeg().

@@ -7,6 +7,7 @@
  */
 import type { AckInfo, CongestionAction, CongestionState, CubicState } from './controller.js';
 import { NewReno } from './newreno.js';
+import { slowStartExitOnLoss } from './slow-start-exit.js';
 
 /** RFC 9438 §5: C = 0.4, beta_cubic = 0.7. */
 export const CUBIC_C = 0.4;
@@ -55,6 +56,7 @@ export class Cubic extends NewReno {
   override onRto(info: AckInfo, repeated: boolean): void {
     // RFC 9438 §4.8: a timeout reduces like a loss (once per episode) and restarts the epoch.
     if (!repeated) this.reduce(info);
+    slowStartExitOnLoss(this.s, info, true); // Linux cubictcp_state(TCP_CA_Loss)
     this.s.cwnd = info.smss;
     this.s.bytesAcked = 0;
     this.s.dupAcks = 0;

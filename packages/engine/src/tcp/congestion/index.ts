@@ -1,4 +1,9 @@
-import type { CongestionAlgorithm, CongestionController, CongestionState } from './controller.js';
+import type {
+  CongestionAlgorithm,
+  CongestionController,
+  CongestionState,
+  SlowStartExit,
+} from './controller.js';
 import { Cubic } from './cubic.js';
 import { NewReno } from './newreno.js';
 import { Reno } from './reno.js';
@@ -6,6 +11,8 @@ import { Tahoe } from './tahoe.js';
 
 export * from './controller.js';
 export { Cubic, CUBIC_BETA, CUBIC_C, wCubic } from './cubic.js';
+export type { HyStartState } from './hystart.js';
+export type { HyStartPlusPlusState } from './hystart-plus-plus.js';
 export { NewReno } from './newreno.js';
 export { DUPACK_THRESHOLD, Reno } from './reno.js';
 export { Tahoe } from './tahoe.js';
@@ -24,11 +31,12 @@ export function createController(state: CongestionState): CongestionController {
   }
 }
 
-/** A fresh controller with the initial window. */
+/** A fresh controller with the initial window (and its slow-start exit heuristic, if any). */
 export function newController(
   algorithm: CongestionAlgorithm,
   iwBytes: number,
   smss: number,
+  slowStartExit: SlowStartExit = 'none',
 ): CongestionController {
-  return createController(Reno.initial(algorithm, iwBytes, smss));
+  return createController(Reno.initial(algorithm, iwBytes, smss, slowStartExit));
 }

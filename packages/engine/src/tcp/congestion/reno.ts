@@ -3,13 +3,23 @@
  * ACK and fast recovery, which ends on the first ACK of new data. NewReno and Tahoe extend it.
  */
 import { seqGe, type SeqNum } from '../../wire/seq.js';
-import type {
-  AckInfo,
-  CongestionAction,
-  CongestionController,
-  CongestionPhase,
-  CongestionState,
+import {
+  INITIAL_SSTHRESH,
+  type AckInfo,
+  type CongestionAction,
+  type CongestionController,
+  type CongestionPhase,
+  type CongestionState,
+  type SlowStartExit,
 } from './controller.js';
+import {
+  afterSlowStartGrowth,
+  beforeSlowStartGrowth,
+  inConservativeSlowStart,
+  initialSlowStartExit,
+  slowStartExitOnLoss,
+  slowStartIncrease,
+} from './slow-start-exit.js';
 
 /** RFC 5681 §3.2: the duplicate ACK that triggers fast retransmit. */
 export const DUPACK_THRESHOLD = 3;
@@ -18,24 +28,26 @@ export class Reno implements CongestionController {
   protected s: CongestionState;
 
   constructor(state: CongestionState) {
-    this.s = { ...state, ...(state.cubic && { cubic: { ...state.cubic } }) };
+    this.s = copyState(state);
   }
 
   static initial(
     algorithm: CongestionState['algorithm'],
     iwBytes: number,
     smss: number,
+    slowStartExit: SlowStartExit = 'none',
   ): CongestionState {
-    // RFC 5681 §3.1: ssthresh starts arbitrarily high.
+    const exit = initialSlowStartExit(slowStartExit);
     return {
       algorithm,
       cwnd: iwBytes,
-      ssthresh: Number.MAX_SAFE_INTEGER,
+      ssthresh: INITIAL_SSTHRESH, // RFC 5681 §3.1: arbitrarily high
       phase: 'slow-start',
       recover: undefined,
       dupAcks: 0,
       bytesAcked: 0,
       smss,
+      ...(exit && { slowStartExit: exit }),
     };
   }
 
@@ -52,12 +64,15 @@ export class Reno implements CongestionController {
   }
 
   state(): CongestionState {
-    return { ...this.s, ...(this.s.cubic && { cubic: { ...this.s.cubic } }) };
+    return copyState(this.s);
   }
 
   window(): number {
     // RFC 3042 Limited Transmit: the first two duplicate ACKs may each release one new segment.
-    const growing = this.s.phase === 'slow-start' || this.s.phase === 'congestion-avoidance';
+    const growing =
+      this.s.phase === 'slow-start' ||
+      this.s.phase === 'conservative-slow-start' ||
+      this.s.phase === 'congestion-avoidance';
     if (growing && this.s.dupAcks > 0 && this.s.dupAcks < DUPACK_THRESHOLD) {
       return this.s.cwnd + this.s.dupAcks * this.s.smss;
     }
@@ -72,7 +87,10 @@ export class Reno implements CongestionController {
     }
     if (this.s.phase === 'loss-recovery' && this.covers(info.ack))
       this.s.phase = this.growthPhase();
+    beforeSlowStartGrowth(this.s, info); // HyStart (Linux: pkts_acked before cong_avoid)
     this.grow(info);
+    afterSlowStartGrowth(this.s, info); // HyStart++ (RFC 9406 §4.2: after the increase)
+    if (this.s.phase !== 'loss-recovery') this.s.phase = this.growthPhase();
     return 'none';
   }
 
@@ -133,6 +151,7 @@ export class Reno implements CongestionController {
    * `recover` (RecoveryPoint) is the highest sequence number sent.
    */
   protected enterFastRecovery(info: AckInfo): CongestionAction {
+    slowStartExitOnLoss(this.s, info, false);
     this.s.cwnd = this.s.ssthresh + (info.sackRecovery ? 0 : DUPACK_THRESHOLD * info.smss);
     this.s.recover = info.sndMax;
     this.s.phase = 'fast-recovery';
@@ -142,6 +161,7 @@ export class Reno implements CongestionController {
   onRto(info: AckInfo, repeated: boolean): void {
     // RFC 5681 §3.1 (4); ssthresh is held when the same segment times out again.
     if (!repeated) this.s.ssthresh = Math.max(Math.floor(info.flightSize / 2), 2 * info.smss);
+    slowStartExitOnLoss(this.s, info, true);
     this.s.cwnd = info.smss; // loss window LW = 1 SMSS
     this.s.bytesAcked = 0;
     this.s.dupAcks = 0;
@@ -158,7 +178,7 @@ export class Reno implements CongestionController {
   /** Slow start (equation 2) or congestion avoidance with byte counting (+1 SMSS per cwnd acked). */
   protected grow(info: AckInfo): void {
     if (this.s.cwnd < this.s.ssthresh) {
-      this.s.cwnd += Math.min(info.ackedBytes, info.smss); // RFC 5681 §3.1, equation (2)
+      this.s.cwnd += slowStartIncrease(this.s, info); // RFC 5681 §3.1, equation (2)
     } else {
       this.s.bytesAcked += info.ackedBytes; // RFC 5681 §3.1, byte counting (RFC 3465)
       if (this.s.bytesAcked >= this.s.cwnd) {
@@ -170,10 +190,20 @@ export class Reno implements CongestionController {
   }
 
   protected growthPhase(): CongestionPhase {
-    return this.s.cwnd < this.s.ssthresh ? 'slow-start' : 'congestion-avoidance';
+    if (this.s.cwnd >= this.s.ssthresh) return 'congestion-avoidance';
+    return inConservativeSlowStart(this.s) ? 'conservative-slow-start' : 'slow-start';
   }
 
   protected covers(ack: SeqNum): boolean {
     return this.s.recover === undefined || seqGe(ack, this.s.recover as SeqNum);
   }
+}
+
+/** A copy that shares no object with `s`. */
+function copyState(s: CongestionState): CongestionState {
+  return {
+    ...s,
+    ...(s.cubic && { cubic: { ...s.cubic } }),
+    ...(s.slowStartExit && { slowStartExit: { ...s.slowStartExit } }),
+  };
 }
