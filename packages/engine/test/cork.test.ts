@@ -6,8 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { accepted, ack, DATA, sent } from './linux-peer.js';
 import { established } from './lone.js';
 
-/** What Linux does where it matters here: PSH as Linux sets it, a 200 ms minimum RTO, IW10. */
-const LINUX = { pushFlag: 'linux', rtoMinMs: 200, initialWindow: 10 } as const;
+/** What Linux does where it matters here: PSH as Linux sets it, its RTO (srtt + 200 ms), IW10. */
+const LINUX = {
+  pushFlag: 'linux',
+  rttEstimator: 'linux',
+  rtoMinMs: 200,
+  initialWindow: 10,
+} as const;
 const bytes = (n: number) => new Uint8Array(n);
 
 describe('TCP_CORK', () => {
@@ -59,10 +64,10 @@ describe('TCP_CORK', () => {
   it('with nothing in flight, what the cork holds leaves one RTO later, with PSH (tcp_write_wakeup)', () => {
     const t = accepted({ ...LINUX, cork: true }, { rttMs: 10 });
     t.sim.sendData(t.id, bytes(40));
-    t.wait(199);
+    t.wait(209); // one RTO: Linux's srtt + 200 ms
     expect(sent(t)).toEqual([]);
     t.wait(1);
-    expect(sent(t, true)).toEqual(['210 P. 1001:1041(40)']);
+    expect(sent(t, true)).toEqual(['220 P. 1001:1041(40)']);
   });
 
   it('closing sends what the cork holds, then the FIN', () => {
@@ -78,13 +83,12 @@ describe('MSG_MORE', () => {
   it('replays sendmsg_msg_more.pkt: a small send waits, the next send without it pushes', () => {
     const t = accepted({ ...LINUX, nagle: false }, { rttMs: 10 });
     // MSG_MORE holds a small segment even with Nagle off: it leaves when the probe timer fires,
-    // one RTO after the send (Linux: 210 ms, its RTO being srtt + 200 ms; here RFC 6298's
-    // 10 + 4 * 5 ms raised to the 200 ms minimum).
+    // one RTO after the send, 210 ms (srtt 10 + 200 ms), as the script has it (+.21~+.215).
     t.sim.sendData(t.id, bytes(40), { more: true });
-    t.wait(199);
+    t.wait(209);
     expect(sent(t)).toEqual([]);
     t.wait(1);
-    expect(sent(t, true)).toEqual(['210 P. 1001:1041(40)']);
+    expect(sent(t, true)).toEqual(['220 P. 1001:1041(40)']);
     t.wait(10);
     ack(t, DATA + 40);
     // Three sends with MSG_MORE wait; a fourth without it sends them all, pushed.
@@ -96,7 +100,7 @@ describe('MSG_MORE', () => {
     t.wait(8);
     expect(sent(t)).toEqual([]);
     t.sim.sendData(t.id, bytes(5));
-    expect(sent(t, true)).toEqual(['243 P. 1041:1801(760)']);
+    expect(sent(t, true)).toEqual(['253 P. 1041:1801(760)']);
     t.wait(20);
     ack(t, DATA + 800);
     // More than an MSS with MSG_MORE: the full segments leave, the 100 bytes left wait. The
@@ -105,16 +109,16 @@ describe('MSG_MORE', () => {
     t.wait(100);
     t.sim.sendData(t.id, bytes(3100), { more: true });
     expect(sent(t, true)).toEqual([
-      '363 . 1801:2801(1000)',
-      '363 P. 2801:3801(1000)',
-      '363 . 3801:4801(1000)',
+      '373 . 1801:2801(1000)',
+      '373 P. 2801:3801(1000)',
+      '373 . 3801:4801(1000)',
     ]);
     t.wait(3);
     t.sim.sendData(t.id, bytes(50), { more: true });
     // The next ACK pushes what waits, under the socket's own setting (Nagle off): no PSH.
     t.wait(10);
     ack(t, DATA + 2800);
-    expect(sent(t, true)).toEqual(['376 . 4801:4951(150)']);
+    expect(sent(t, true)).toEqual(['386 . 4801:4951(150)']);
     // While data is in flight, small MSG_MORE sends wait for the ACK.
     for (const [ms, n] of [
       [1, 1],
@@ -128,7 +132,7 @@ describe('MSG_MORE', () => {
     t.wait(20);
     expect(sent(t)).toEqual([]);
     ack(t, DATA + 3950);
-    expect(sent(t, true)).toEqual(['406 . 4951:4961(10)']);
+    expect(sent(t, true)).toEqual(['416 . 4951:4961(10)']);
     // A plain write after a MSG_MORE send pushes both.
     t.wait(20);
     ack(t, DATA + 3960);
@@ -136,7 +140,7 @@ describe('MSG_MORE', () => {
     t.wait(50);
     expect(sent(t)).toEqual([]);
     t.sim.sendData(t.id, bytes(20));
-    expect(sent(t, true)).toEqual(['476 P. 4961:5001(40)']);
+    expect(sent(t, true)).toEqual(['486 P. 4961:5001(40)']);
   });
 
   it('a delayed ACK going out does not push what MSG_MORE held', () => {

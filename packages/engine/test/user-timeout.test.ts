@@ -157,3 +157,19 @@ describe('setOptions on a live connection', () => {
     expect(closes(t)).toEqual(['1400 ESTABLISHED -> CLOSED (user timeout)']);
   });
 });
+
+describe('states saved before the user timeout existed', () => {
+  it('restore with its default (off): the retransmission count still ends the connection', () => {
+    const t = accepted({ ...LINUX, dataRetries: 2 });
+    t.sim.sendData(t.id, new Uint8Array(24));
+    const snapshot = t.sim.snapshot();
+    for (const c of snapshot.connections) {
+      const { userTimeoutMs: _u, cork: _c, pushFlag: _p, ...before } = c.options;
+      Object.assign(c, { options: before, push: undefined, userTimeout: undefined });
+    }
+    const restored = new Lone(Simulation.restore(snapshot), t.id);
+    restored.wait(10_000);
+    // Retransmitted at 400 and 1000 ms; the third timeout (2200 ms) gives up.
+    expect(closes(restored)).toEqual(['2200 ESTABLISHED -> CLOSED (retransmissions exhausted)']);
+  });
+});

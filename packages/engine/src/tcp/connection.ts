@@ -36,7 +36,7 @@ import {
 } from './congestion/index.js';
 import { holdsPartial } from './cork.js';
 import { changeOptions } from './live-options.js';
-import type { EndpointOptions } from './options.js';
+import { resolveOptions, type EndpointOptions } from './options.js';
 import {
   copyPush,
   endsAtMark,
@@ -149,11 +149,11 @@ export interface ConnectionState {
   counters: Counters;
   /** Absent in snapshots taken before tcp_info was reported. */
   stats?: TcpStats;
+  /** Linux's ACK policy's state; absent in older snapshots. */
+  ackState?: LinuxAckState;
   /** Absent in states saved before PSH marks and the user timeout existed. */
   push?: PushState;
   userTimeout?: UserTimeoutState;
-  /** Linux's ACK policy's state; absent in older snapshots. */
-  ackState?: LinuxAckState;
 }
 
 /** What an endpoint has done so far: the numbers a lab asks about. */
@@ -383,15 +383,16 @@ export class Connection {
       lastMetrics: this.lastMetrics && { ...this.lastMetrics },
       counters: { ...this.counters },
       stats: { ...this.stats },
+      ackState: { ...this.ackState },
       push: copyPush(this.push),
       userTimeout: { ...this.userTimeout },
-      ackState: { ...this.ackState },
     };
   }
 
   /** Rebuilds a connection from `toState()`'s output. */
   static fromState(s: ConnectionState, env: ConnectionEnv): Connection {
-    const c = new Connection(s.id, s.local, s.options, env);
+    // Options added since the state was saved take their defaults.
+    const c = new Connection(s.id, s.local, resolveOptions(s.options), env);
     c.state = s.state;
     c.remote = s.remote;
     c.passive = s.passive;
@@ -443,9 +444,9 @@ export class Connection {
     c.lastMetrics = s.lastMetrics && { ...s.lastMetrics };
     c.counters = { ...s.counters };
     c.stats = { ...noStats(), ...s.stats };
+    c.ackState = { ...initialAckState(), ...s.ackState };
     c.push = s.push === undefined ? noPush(c.sndQueueSeq) : copyPush(s.push);
     c.userTimeout = { ...noUserTimeout(), ...s.userTimeout };
-    c.ackState = { ...initialAckState(), ...s.ackState };
     return c;
   }
 
@@ -964,7 +965,7 @@ export class Connection {
     const handshaking = this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED';
     const limit = handshaking ? this.options.synRetries : this.options.dataRetries;
     // A user timeout replaces the data retransmission limit (Linux retransmits_timed_out).
-    const counted = handshaking || this.options.userTimeoutMs === 0;
+    const counted = handshaking || !(this.options.userTimeoutMs > 0);
     if (counted && this.retries >= limit) {
       // RFC 9293 §3.8.3: R2 reached, the connection is closed.
       if (this.state === 'SYN-RECEIVED' && this.passive) {

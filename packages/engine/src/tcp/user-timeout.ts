@@ -25,6 +25,7 @@
  * connection does.
  */
 import { seq, seqAdd, seqGt, seqLe, type SeqNum } from '../wire/seq.js';
+import type { TcpState } from './state.js';
 
 /** Linux fires an expired retransmission timer one jiffy later (HZ=1000). */
 const EXPIRED_DELAY_US = 1_000;
@@ -59,6 +60,10 @@ function limitUs(c: UserTimeoutView): number {
   return c.options.userTimeoutMs * 1000;
 }
 
+function off(c: UserTimeoutView): boolean {
+  return !(c.options.userTimeoutMs > 0);
+}
+
 /** The episode is over once SND.UNA has passed everything retransmitted in it. */
 function settle(c: UserTimeoutView): void {
   const to = c.userTimeout.retransmittedTo;
@@ -91,8 +96,12 @@ export function noteSent(
 }
 
 /** At a retransmission timeout: has the user timeout expired? */
-export function retransmissionsTimedOut(c: UserTimeoutView, nowUs: number, state: string): boolean {
-  if (c.options.userTimeoutMs === 0) return false;
+export function retransmissionsTimedOut(
+  c: UserTimeoutView,
+  nowUs: number,
+  state: TcpState,
+): boolean {
+  if (off(c)) return false;
   if (state === 'SYN-RECEIVED' && c.passive) return false;
   settle(c);
   const since = c.userTimeout.retransmittedUs;
@@ -101,7 +110,7 @@ export function retransmissionsTimedOut(c: UserTimeoutView, nowUs: number, state
 
 /** The delay to arm the retransmission timer with: never past the user timeout's expiry. */
 export function clampRto(c: UserTimeoutView, nowUs: number, rtoUs: number): number {
-  if (c.options.userTimeoutMs === 0 || c.retries === 0) return rtoUs;
+  if (off(c) || c.retries === 0) return rtoUs;
   settle(c);
   const since = c.userTimeout.retransmittedUs;
   if (since === undefined) return rtoUs;
@@ -116,13 +125,13 @@ export function probingTimedOut(c: UserTimeoutView, nowUs: number): boolean {
     c.userTimeout.probingUs = nowUs;
     return false;
   }
-  return c.options.userTimeoutMs > 0 && nowUs - since >= limitUs(c);
+  return !off(c) && nowUs - since >= limitUs(c);
 }
 
 /** The delay to arm the probe timer with: never past the user timeout's expiry. */
 export function clampProbe(c: UserTimeoutView, nowUs: number, delayUs: number): number {
   const since = c.userTimeout.probingUs;
-  if (c.options.userTimeoutMs === 0 || since === undefined) return delayUs;
+  if (off(c) || since === undefined) return delayUs;
   const remaining = Math.max(limitUs(c) - Math.max(0, nowUs - since), PROBE_MIN_US);
   return Math.min(remaining, delayUs);
 }
@@ -134,6 +143,6 @@ export function probingEnded(c: UserTimeoutView): void {
 
 /** At a keep-alive timeout: are the probes exhausted? */
 export function keepaliveExhausted(c: UserTimeoutView, nowUs: number, probes: number): boolean {
-  if (c.options.userTimeoutMs === 0) return c.keepaliveProbes >= probes;
+  if (off(c)) return c.keepaliveProbes >= probes;
   return c.keepaliveProbes > 0 && nowUs - c.lastReceivedUs >= limitUs(c);
 }
