@@ -47,6 +47,7 @@ export {
   TcpInfo,
 } from './endpoints.js';
 export {
+  EcnCodepoint,
   EventList,
   EventQuery,
   PageQuery,

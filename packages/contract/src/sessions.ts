@@ -41,6 +41,13 @@ export const LinkSettings = Type.Object(
     reorderRate: Type.Optional(Rate('Reordering')),
     corruptRate: Type.Optional(Rate('Corruption (the receiver drops the segment)')),
     mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 65_535 })),
+    ecnMark: Type.Optional(
+      Type.Boolean({
+        description:
+          'ECN marking (RFC 3168 §5): an ECN-capable packet that finds the queue full is marked CE ' +
+          'and queued instead of dropped (fate marked); Not-ECT packets are still dropped (default false)',
+      }),
+    ),
   },
   { $id: 'LinkSettings', additionalProperties: false, examples: [{ delayMs: 10, lossRate: 0.01 }] },
 );
@@ -150,6 +157,13 @@ export const EndpointOptions = Type.Object(
     ),
     backlog: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     challengeAckLimit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    ecn: Type.Optional(
+      Type.Enum(['off', 'on', 'passive'], {
+        description:
+          "ECN (RFC 3168), as Linux's net.ipv4.tcp_ecn: off (0); on (1), ask in our SYN and accept " +
+          "the peer's request; passive (2, Linux's default), accept only (default off)",
+      }),
+    ),
   },
   { $id: 'EndpointOptions', additionalProperties: false, examples: [{ sack: true, mss: 1460 }] },
 );

@@ -10,6 +10,7 @@
 import {
   parseFlags,
   seq,
+  type EcnCodepoint,
   type FaultAction,
   type FaultMatch,
   type LinkSettings,
@@ -28,6 +29,8 @@ export interface InjectedSegment {
   window: number;
   base64: string;
   options: TcpOptions;
+  /** The IP ECN field (RFC 3168 §5); absent for Not-ECT. */
+  ecn?: EcnCodepoint;
 }
 
 export type SessionCommand =
@@ -279,6 +282,7 @@ function* apply(sim: Simulation, command: SessionCommand, atUs: number): Applyin
         urgent: 0,
         options: s.options,
         payload: Uint8Array.from(Buffer.from(s.base64, 'base64')),
+        ...(s.ecn === undefined ? {} : { ecn: s.ecn }),
       });
       return { kind: 'done' };
     }

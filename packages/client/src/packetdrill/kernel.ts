@@ -173,6 +173,9 @@ export class Kernel {
     if (flag('tcp_sack') !== undefined) o.sack = flag('tcp_sack') !== 0;
     const synRetries = flag('tcp_syn_retries');
     if (synRetries !== undefined) o.synRetries = synRetries;
+    // tcp_ecn: 0 off, 1 ask and accept, 2 accept when asked (Linux's default).
+    const ecn = flag('tcp_ecn');
+    if (ecn !== undefined) o.ecn = ecn === 1 ? 'on' : ecn === 2 ? 'passive' : 'off';
     const congestion = this.sysctls.get('tcp_congestion_control');
     if (congestion === 'cubic' || congestion === 'reno') o.congestion = congestion;
     if (this.route.advmss !== undefined) o.mss = this.route.advmss;

@@ -717,6 +717,7 @@ export class Simulation {
         settings,
         this.linkState(src, dst, settings),
         this.prng,
+        segment.ecn,
       );
       carried = fault === undefined ? carried : applyFaultAction(carried, fault);
     }
@@ -740,13 +741,22 @@ export class Simulation {
       window: segment.window,
       len: segment.payload.length,
       options: segment.options,
+      ecn: segment.ecn,
       fate: carried.fate,
       reason: carried.reason,
       label,
       arrivesUs: carried.arrivalsUs[0],
     });
+    // RFC 3168 §5: a packet the queue marked arrives with CE.
+    const arriving: TcpSegment = carried.marked ? { ...segment, ecn: 'ce' } : segment;
     for (const at of carried.arrivalsUs) {
-      this.queue.schedule(at, { kind: 'deliver', src, dst, segment, corrupted: carried.corrupted });
+      this.queue.schedule(at, {
+        kind: 'deliver',
+        src,
+        dst,
+        segment: arriving,
+        corrupted: carried.corrupted,
+      });
     }
   }
 

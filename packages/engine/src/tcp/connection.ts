@@ -34,6 +34,15 @@ import {
   type CongestionController,
   type CongestionState,
 } from './congestion/index.js';
+import {
+  ecnActiveOpen,
+  ecnOnSend,
+  ecnPhaseChanged,
+  ecnSynArrives,
+  ecnSynFlags,
+  noEcn,
+  type EcnState,
+} from './ecn.js';
 import { holdsPartial } from './cork.js';
 import { changeOptions } from './live-options.js';
 import { resolveOptions, type EndpointOptions } from './options.js';
@@ -145,6 +154,7 @@ export interface ConnectionState {
   ackPending: boolean;
   challengeAcks: { windowStartUs: number; count: number };
   congestion: CongestionState;
+  ecn: EcnState;
   lastMetrics: Metrics | undefined;
   counters: Counters;
   /** Absent in snapshots taken before tcp_info was reported. */
@@ -303,6 +313,8 @@ export class Connection {
   congestion: CongestionController;
   /** When what is in flight was sent: an RTT sample per ACK for the slow-start exit. */
   sendTimes = new SendTimes();
+  /** ECN (RFC 3168): agreed or not, the receiver's echo, the sender's pending CWR. */
+  ecn: EcnState = noEcn();
   /** The metrics last reported, to report only changes. */
   lastMetrics: Metrics | undefined;
   counters: Counters = noCounters();
@@ -380,6 +392,7 @@ export class Connection {
       ackPending: this.ackPending,
       challengeAcks: { ...this.challengeAcks },
       congestion: this.congestion.state(),
+      ecn: { ...this.ecn },
       lastMetrics: this.lastMetrics && { ...this.lastMetrics },
       counters: { ...this.counters },
       stats: { ...this.stats },
@@ -441,6 +454,7 @@ export class Connection {
     c.ackPending = s.ackPending;
     c.challengeAcks = { ...s.challengeAcks };
     c.congestion = createController(s.congestion);
+    c.ecn = { ...noEcn(), ...s.ecn }; // states saved before ECN existed have none
     c.lastMetrics = s.lastMetrics && { ...s.lastMetrics };
     c.counters = { ...s.counters };
     c.stats = { ...noStats(), ...s.stats };
@@ -481,6 +495,7 @@ export class Connection {
   connect(now: number, remote: Endpoint, iss: SeqNum): void {
     this.remote = remote;
     this.initSend(iss);
+    this.ecn = ecnActiveOpen(this.options.ecn);
     this.setState('SYN-SENT', 'active OPEN');
     this.output(now);
   }
@@ -495,6 +510,7 @@ export class Connection {
     this.negotiateWindowScale(segment.options, 'passive');
     this.negotiateTimestamps(segment.options);
     this.negotiateSack(segment.options);
+    ecnSynArrives(this.ecn, this.options.ecn, segment, 'passive');
     this.initSend(iss);
     this.sndWnd = segment.window;
     this.maxSndWnd = segment.window;
@@ -802,6 +818,7 @@ export class Connection {
       this.sndMss,
       this.options.slowStartExit,
     );
+    this.ecn.cwrDue = false; // a timed-out SYN is no reduction of a data window
     this.restartKeepalive(now);
   }
 
@@ -839,6 +856,7 @@ export class Connection {
     const action = call() ?? 'none';
     const to = this.congestion.phase;
     if (from === to) return action;
+    ecnPhaseChanged(this.ecn, from, to); // RFC 3168 §6.1.2: CWR after any reduction
     // HighRxt belongs to one recovery episode (RFC 6675 §5 step 4.1 starts it at HighACK).
     if (from === 'fast-recovery' || to === 'fast-recovery') this.scoreboard.highRxt = undefined;
     this.env.trace({ kind: 'congestion', endpointId: this.id, from, to, cause });
@@ -979,7 +997,9 @@ export class Connection {
       this.fail('ETIMEDOUT', 'user timeout'); // RFC 9293 §3.10.8 USER TIMEOUT
       return;
     }
-    const repeated = this.retries > 0;
+    // RFC 3168 §6.1.2: ssthresh is not cut twice for one window: a timeout within the window
+    // an ECN-Echo cut keeps it (Linux's tcp_enter_loss in CWR before high_seq is acknowledged).
+    const repeated = this.retries > 0 || this.congestion.phase === 'cwr';
     this.retries += 1;
     this.rtt = backOff(this.rtt, this.rttLimits()); // RFC 6298 §5.5
     this.rttProbe = undefined; // Karn (RFC 6298 §3): no sample from a retransmitted segment
@@ -1063,6 +1083,7 @@ export class Connection {
   caState(): CaState {
     if (this.congestion.phase === 'loss-recovery') return 'loss';
     if (this.congestion.phase === 'fast-recovery') return 'recovery';
+    if (this.congestion.phase === 'cwr') return 'cwr'; // after an ECN-Echo (tcp_enter_cwr)
     const disorder = this.congestion.state().dupAcks > 0 || this.scoreboard.sacked.length > 0;
     return disorder ? 'disorder' : 'open';
   }
@@ -1084,7 +1105,7 @@ export class Connection {
       timestamps: this.timestamps,
       sack: this.sackPermitted,
       windowScaling: this.windowScaling,
-      ecn: false,
+      ecn: this.ecn.ok, // TCPI_OPT_ECN: TCP_ECN_OK
       sndShift: this.sndShift,
       rcvShift: this.rcvShift,
       rtoUs: this.rtt.rtoUs,
@@ -1207,7 +1228,9 @@ export class Connection {
     if (this.sndNxt === this.iss && this.sndUna === this.iss) {
       const synAck = this.state !== 'SYN-SENT';
       this.emit(now, {
-        flags: synAck ? Flag.SYN | Flag.ACK : Flag.SYN,
+        flags:
+          (synAck ? Flag.SYN | Flag.ACK : Flag.SYN) |
+          ecnSynFlags(this.ecn, synAck, this.retries > 0),
         seq: this.iss,
         ack: synAck ? this.rcvNxt : seq(0),
         len: 0,
@@ -1424,6 +1447,11 @@ export class Connection {
     }
     const consumes = s.consumes ?? 0;
     let label = s.label;
+    // RFC 3168 §6.1: ECE/CWR and the ECN codepoint; new data is what was never sent before.
+    const ecn =
+      (s.flags & Flag.SYN) === 0 && this.ecn.ok
+        ? ecnOnSend(this.ecn, s.len > 0 && !seqLt(s.seq, this.sndMax))
+        : undefined;
     this.counters.segmentsSent += 1;
     const retransmission = consumes > 0 && seqLt(s.seq, this.sndMax);
     const data: SentData | undefined =
@@ -1483,12 +1511,13 @@ export class Connection {
       dstPort: this.remote.port,
       seq: s.seq,
       ack: carriesAck ? s.ack : seq(0),
-      flags: s.flags,
+      flags: s.flags | (ecn?.flags ?? 0),
       window: this.windowField(s.flags, carriesAck),
       urgent: 0,
       options,
       payload: s.payload ?? EMPTY_BYTES,
     };
+    if (ecn?.codepoint !== undefined) segment.ecn = ecn.codepoint;
     if (this.held !== undefined) {
       this.held.push(data === undefined ? { segment, label } : { segment, label, data });
       return;

@@ -43,6 +43,7 @@ export {
   type CongestionPhase,
   type CongestionState,
 } from './congestion/index.js';
+export type { EcnMode, EcnState } from './ecn.js';
 export { acceptable, segmentArrives, segmentLength } from './input.js';
 export { LIVE_OPTIONS, OptionChangeError } from './live-options.js';
 export {

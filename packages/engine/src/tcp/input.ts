@@ -17,7 +17,13 @@ import {
 } from '../wire/seq.js';
 import { concatBytes, insertOutOfOrder, takeInOrder } from './buffers.js';
 import { Connection } from './connection.js';
-import { delayedAckTimeoutUs, inQuickAckMode, onDataReceived } from './ack-policy.js';
+import {
+  delayedAckTimeoutUs,
+  enterQuickAckMode,
+  inQuickAckMode,
+  onDataReceived,
+} from './ack-policy.js';
+import { ecnDataArrives, ecnEchoArrives, ecnSynAckArrives, ecnSynArrives } from './ecn.js';
 import { sampleRtt } from './rtt.js';
 import { canReceiveData, carriesOurData } from './state.js';
 
@@ -89,6 +95,8 @@ function synSent(c: Connection, now: number, s: TcpSegment): void {
   c.negotiateWindowScale(s.options, 'active'); // our SYN is out: its offer decides
   c.negotiateTimestamps(s.options);
   c.negotiateSack(s.options);
+  if (ack) ecnSynAckArrives(c.ecn, s);
+  else ecnSynArrives(c.ecn, c.options.ecn, s, 'simultaneous');
   if (ack) {
     acknowledge(c, now, s.ack);
     // Our SYN is acknowledged: ESTABLISHED, with the window of this segment.
@@ -247,6 +255,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     !fin &&
     scaledWindow(c, s) === c.sndWnd &&
     seqGt(c.sndMax, c.sndUna);
+  ecnEchoArrives(c, now, s); // RFC 3168 §6.1.2: before the ACK grows the window
   if (seqGt(s.ack, c.sndUna)) {
     acknowledge(c, now, s.ack, s);
   } else if (duplicate && carriesOurData(c.state)) {
@@ -376,6 +385,7 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
     c.abort(now, 'data after close');
     return;
   }
+  const ecnAck = ecnDataArrives(c.ecn, s); // RFC 3168 §6.1.3: CWR and CE
   // Keep only the part inside the window (§3.10.7.4: trim to the window).
   const start = Math.max(0, seqDiff(c.rcvNxt, s.seq));
   const room = seqDiff(seqAdd(c.rcvNxt, c.rcvWnd), s.seq);
@@ -386,7 +396,11 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
     return;
   }
   const seqOfData = seqAdd(s.seq, start);
-  if (c.options.ackPolicy === 'linux') onDataReceived(c.ackState, now, c.ackContext());
+  if (c.options.ackPolicy === 'linux') {
+    onDataReceived(c.ackState, now, c.ackContext());
+    // A first CE: two quick ACKs, the sender's window may be small (__tcp_ecn_check_ce).
+    if (ecnAck === 'quick-ack') enterQuickAckMode(c.ackState, c.ackContext(), 2);
+  }
   if (seqOfData !== c.rcvNxt) {
     c.outOfOrder = insertOutOfOrder(c.outOfOrder, c.rcvNxt, seqOfData, data);
     c.lastOutOfOrderSeq = seqOfData;
@@ -407,10 +421,10 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
   // larger than that (a peer offloading segmentation) counts as the full segments it holds.
   c.unackedSegments += Math.floor(data.length / c.sndMss);
   if (c.options.ackPolicy === 'linux') {
-    linuxAckCheck(c, now, fillsGap);
+    linuxAckCheck(c, now, fillsGap || ecnAck === 'ack-now');
     return;
   }
-  if (fillsGap || c.options.delayedAckMs === 0 || c.unackedSegments >= 2) {
+  if (fillsGap || ecnAck !== 'none' || c.options.delayedAckMs === 0 || c.unackedSegments >= 2) {
     ackNow(c); // RFC 9293 §3.8.6.3: at least every second full-sized segment; gaps filled at once
   } else if (c.timers['delayed-ack'] === undefined) {
     c.setTimer('delayed-ack', now + c.options.delayedAckMs * 1000);

@@ -1,6 +1,7 @@
 import type { AckPolicy } from './ack-policy.js';
 import type { CongestionAlgorithm, SlowStartExit } from './congestion/index.js';
 import type { RttEstimator } from './rtt.js';
+import type { EcnMode } from './ecn.js';
 
 /**
  * Endpoint options, with defaults that follow common practice. Where the RFCs leave a choice,
@@ -125,6 +126,15 @@ export interface EndpointOptions {
   backlog: number;
   /** RFC 5961 §7: at most this many challenge ACKs per second (0 = no limit; Linux: 1000). */
   challengeAckLimit: number;
+  /**
+   * Explicit Congestion Notification (RFC 3168), as Linux's `net.ipv4.tcp_ecn` names its
+   * choices: `off` (0) never uses it; `on` (1) asks for it in our SYNs and accepts a peer's
+   * request; `passive` (2, Linux's default) only accepts a peer's request. Once both SYNs agree,
+   * new data goes out ECT(0), a CE mark is echoed with ECE until CWR, and an ECE cuts the window
+   * once per window of data. BSD: `net.inet.tcp.ecn.enable`, 2 (accept) by default; ns-3:
+   * `UseEcn` Off by default. Off here so that lessons show the plain header.
+   */
+  ecn: EcnMode;
 }
 
 export const DEFAULT_OPTIONS: EndpointOptions = {
@@ -156,6 +166,7 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   edgeRules: 'rfc',
   backlog: 128,
   challengeAckLimit: 0,
+  ecn: 'off',
 };
 
 export function resolveOptions(overrides: Partial<EndpointOptions> = {}): EndpointOptions {

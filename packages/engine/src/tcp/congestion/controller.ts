@@ -25,7 +25,12 @@ export type CongestionPhase =
   | 'congestion-avoidance'
   | 'fast-recovery'
   /** After a retransmission timeout (or Tahoe's fast retransmit), until `recover` is acked. */
-  | 'loss-recovery';
+  | 'loss-recovery'
+  /**
+   * After an ECN-Echo (RFC 3168 §6.1.2), until an ACK passes `recover`: the window was cut once
+   * for this window of data and does not grow (Linux's TCP_CA_CWR).
+   */
+  | 'cwr';
 
 export interface CongestionState {
   algorithm: CongestionAlgorithm;
@@ -112,6 +117,11 @@ export interface CongestionController {
   onDupAck(info: AckInfo): CongestionAction;
   /** The retransmission timer expired; `repeated` when the same segment timed out before. */
   onRto(info: AckInfo, repeated: boolean): void;
+  /**
+   * RFC 3168 §6.1.2: an ACK with ECN-Echo: reduce as for a loss, without retransmitting, at
+   * most once per window of data.
+   */
+  onEcnEcho(info: AckInfo): void;
   /** RFC 5681 §4.1: the connection was idle for more than an RTO; `initialWindow` in bytes. */
   onIdleRestart(initialWindow: number): void;
 }
