@@ -26,7 +26,11 @@ export interface EndpointsApi {
    * timestamps and isn only before the endpoint's SYN (after, an ApiError EINVAL, 409, whose
    * `errors` name the option). Answers the endpoint with the `options` now in force.
    */
-  setOptions(sessionId: string, endpointId: string, options: EndpointOptionsChange): Promise<Endpoint>;
+  setOptions(
+    sessionId: string,
+    endpointId: string,
+    options: EndpointOptionsChange,
+  ): Promise<Endpoint>;
   /** POST .../listen: passive OPEN. Answers the endpoint (LISTEN). */
   listen(sessionId: string, endpointId: string): Promise<Endpoint>;
   /** POST .../connect: active OPEN, a SYN to `remote`. Answers the endpoint (SYN-SENT). */
