@@ -34,6 +34,18 @@ import {
   type CongestionController,
   type CongestionState,
 } from './congestion/index.js';
+import { withDsack } from './dsack.js';
+import {
+  deferEntryRetransmit,
+  LossRecovery,
+  onPhaseChange,
+  onTransmit,
+  rackActive,
+  sendWithRack,
+  takeEntryRetransmit,
+  type LossRecoveryState,
+} from './loss-recovery.js';
+import { lossState, type LossState } from './loss-state.js';
 import {
   ecnActiveOpen,
   ecnOnSend,
@@ -57,6 +69,12 @@ import {
   type SentData,
 } from './push.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
+import {
+  armTransmitTimer,
+  onLossProbeTimeout,
+  onReorderTimeout,
+  onRetransmitTimeout as recoveryOnRto,
+} from './recovery-timers.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
 import { SendTimes, type SentStretch } from './send-times.js';
 import { carriesOurData, type TcpState } from './state.js';
@@ -164,6 +182,8 @@ export interface ConnectionState {
   /** Absent in states saved before PSH marks and the user timeout existed. */
   push?: PushState;
   userTimeout?: UserTimeoutState;
+  /** RACK, TLP, PRR and D-SACK state; absent when those options are all off. */
+  recovery?: LossRecoveryState;
 }
 
 /** What an endpoint has done so far: the numbers a lab asks about. */
@@ -201,10 +221,20 @@ function noTimers(): Record<TimerKind, number | undefined> {
     persist: undefined,
     'delayed-ack': undefined,
     keepalive: undefined,
+    reorder: undefined,
+    'loss-probe': undefined,
   };
 }
 
-const TIMER_ORDER: TimerKind[] = ['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive'];
+const TIMER_ORDER: TimerKind[] = [
+  'time-wait',
+  'retransmit',
+  'persist',
+  'delayed-ack',
+  'keepalive',
+  'reorder',
+  'loss-probe',
+];
 
 export class Connection {
   state: TcpState = 'CLOSED';
@@ -315,6 +345,10 @@ export class Connection {
   sendTimes = new SendTimes();
   /** ECN (RFC 3168): agreed or not, the receiver's echo, the sender's pending CWR. */
   ecn: EcnState = noEcn();
+  /** RACK, TLP, PRR and D-SACK (loss-recovery.ts), when any of those options is on. */
+  recovery: LossRecovery | undefined;
+  /** A duplicate segment arrived: the next ACK reports it first (RFC 2883 §4). Within one event. */
+  dsackBlock: SackBlock | undefined;
   /** The metrics last reported, to report only changes. */
   lastMetrics: Metrics | undefined;
   counters: Counters = noCounters();
@@ -339,6 +373,7 @@ export class Connection {
       options.mss,
       options.slowStartExit,
     );
+    this.recovery = LossRecovery.create(options);
   }
 
   /** The whole connection as JSON-safe data. */
@@ -399,6 +434,7 @@ export class Connection {
       ackState: { ...this.ackState },
       push: copyPush(this.push),
       userTimeout: { ...this.userTimeout },
+      ...(this.recovery !== undefined && { recovery: this.recovery.toState() }),
     };
   }
 
@@ -461,6 +497,7 @@ export class Connection {
     c.ackState = { ...initialAckState(), ...s.ackState };
     c.push = s.push === undefined ? noPush(c.sndQueueSeq) : copyPush(s.push);
     c.userTimeout = { ...noUserTimeout(), ...s.userTimeout };
+    if (s.recovery !== undefined) c.recovery = LossRecovery.from(s.recovery);
     return c;
   }
 
@@ -859,6 +896,7 @@ export class Connection {
     ecnPhaseChanged(this.ecn, from, to); // RFC 3168 §6.1.2: CWR after any reduction
     // HighRxt belongs to one recovery episode (RFC 6675 §5 step 4.1 starts it at HighACK).
     if (from === 'fast-recovery' || to === 'fast-recovery') this.scoreboard.highRxt = undefined;
+    onPhaseChange(this, from, to);
     this.env.trace({ kind: 'congestion', endpointId: this.id, from, to, cause });
     return action;
   }
@@ -884,7 +922,10 @@ export class Connection {
    * duplicate one, so that what is sent again is the fast retransmission (RFC 5681 §3.2).
    */
   applyCongestionAction(now: number, action: CongestionAction, duplicate = false): void {
-    if (action === 'retransmit') {
+    if (
+      action === 'retransmit' &&
+      !(duplicate && this.sackPermitted && deferEntryRetransmit(this))
+    ) {
       this.retransmitAt(
         now,
         this.sndUna,
@@ -975,6 +1016,12 @@ export class Connection {
       case 'keepalive':
         this.onKeepaliveTimeout(now);
         return;
+      case 'reorder':
+        onReorderTimeout(this, now);
+        return;
+      case 'loss-probe':
+        onLossProbeTimeout(this, now);
+        return;
     }
   }
 
@@ -1007,6 +1054,7 @@ export class Connection {
     this.congestionEvent('retransmission timeout', () => this.congestion.onRto(info, repeated));
     this.scoreboard.clear(); // RFC 2018 §8: after a timeout, SACKed bits are turned off
     this.sndNxt = this.sndUna; // go back to the oldest unacknowledged octet (RFC 6298 §5.4)
+    recoveryOnRto(this, now);
   }
 
   private sendWindowProbe(now: number): void {
@@ -1079,8 +1127,14 @@ export class Connection {
     return fin !== undefined && seqGt(this.sndUna, fin);
   }
 
+  /** The loss-recovery numbers of Linux's tcp_info (see `LossState` in loss-recovery.ts). */
+  lossState(): LossState {
+    return lossState(this);
+  }
+
   /** Where loss recovery stands, as Linux's tcpi_ca_state names it. */
   caState(): CaState {
+    if (this.recovery !== undefined) return this.lossState().caState;
     if (this.congestion.phase === 'loss-recovery') return 'loss';
     if (this.congestion.phase === 'fast-recovery') return 'recovery';
     if (this.congestion.phase === 'cwr') return 'cwr'; // after an ECN-Echo (tcp_enter_cwr)
@@ -1095,6 +1149,9 @@ export class Connection {
     const lostBelow = this.scoreboard.lostBelow(this.sndMss);
     const lost =
       lostBelow === undefined ? 0 : Math.max(0, seqDiff(lostBelow, this.sndUna) - sacked);
+    // With RACK, TLP, PRR or D-SACK on, the per-segment counts of loss-recovery.ts.
+    const loss = this.recovery === undefined ? undefined : this.lossState();
+    const segments = (n: number) => n * Math.max(1, this.sndMss);
     return tcpInfo({
       state: this.state,
       caState: this.caState(),
@@ -1115,9 +1172,9 @@ export class Connection {
       advMss: this.options.mss,
       pmtu: this.options.mss + 40,
       inFlightBytes: inFlight,
-      sackedBytes: sacked,
-      lostBytes: lost,
-      retransOutBytes: 0,
+      sackedBytes: loss === undefined ? sacked : segments(loss.sacked),
+      lostBytes: loss === undefined ? lost : segments(loss.lost),
+      retransOutBytes: loss === undefined ? 0 : segments(loss.retrans),
       lastDataSentUs: this.counters.bytesSent > 0 ? this.lastDataSentUs : undefined,
       lastDataRecvUs: this.stats.lastDataRecvUs,
       lastAckRecvUs: this.stats.lastAckRecvUs,
@@ -1126,9 +1183,9 @@ export class Connection {
       minRttUs: this.stats.minRttUs,
       cwndBytes: this.congestion.cwnd,
       ssthreshBytes: this.congestion.ssthresh,
-      reordering: 3,
-      reordSeen: 0,
-      dsackDups: 0,
+      reordering: loss?.reordering ?? 3,
+      reordSeen: loss?.reordSeen ?? 0,
+      dsackDups: loss?.dsackDups ?? 0,
       totalRetrans: this.counters.retransmissions,
       bytesAcked: Math.max(0, seqDiff(this.sndUna, this.iss) - 1),
       bytesReceived: this.counters.bytesDelivered,
@@ -1239,7 +1296,9 @@ export class Connection {
       });
       sent = true;
     }
-    if (this.inSackRecovery()) {
+    if (rackActive(this)) {
+      if (sendWithRack(this, now)) sent = true;
+    } else if (this.inSackRecovery()) {
       while (this.sendInSackRecovery(now)) sent = true;
     } else {
       while (this.sendDataSegment(now)) sent = true;
@@ -1251,6 +1310,7 @@ export class Connection {
       this.sendAck(now, this.rcvNxt === this.lastAckSent ? this.ackLabel : undefined);
     }
     this.ackLabel = undefined;
+    this.dsackBlock = undefined;
     this.armSendTimers(now);
   }
 
@@ -1268,6 +1328,9 @@ export class Connection {
     const pipe = this.scoreboard.pipe(this.sndUna, this.sndMax, this.sndMss);
     const room = this.congestion.window() - pipe;
     if (room < this.sndMss) return false;
+    if (takeEntryRetransmit(this)) {
+      return this.retransmitAt(now, this.sndUna, this.sndMss, 'fast-retransmission') > 0;
+    }
     const hole = this.scoreboard.nextHole(this.sndUna, this.sndMax, this.sndMss);
     if (hole?.lost === true) return this.retransmitAt(now, hole.seq, hole.len) > 0;
     const receiveRoom = this.sndWnd - seqDiff(this.sndNxt, this.sndUna);
@@ -1279,7 +1342,7 @@ export class Connection {
    * Sends one new segment if the windows, sender SWS avoidance and Nagle allow; `budget`
    * replaces the usable window when SACK recovery computed it from the pipe.
    */
-  private sendDataSegment(now: number, budget?: number): boolean {
+  sendDataSegment(now: number, budget?: number, label?: SegmentLabel): boolean {
     if (!carriesOurData(this.state) || !this.hasUnsentData()) return false;
     const idle = this.sndMax === this.sndUna && now - this.lastDataSentUs > this.rtt.rtoUs;
     if (idle && this.lastDataSentUs > 0) {
@@ -1302,11 +1365,14 @@ export class Connection {
     const bigEnough = this.maxSndWnd > 0 && len >= this.maxSndWnd / 2;
     // A retransmission (below the highest sequence sent) goes out as the window allows.
     const retransmission = seqLt(this.sndNxt, this.sndMax);
-    if (!full && !lastOfQueue && !bigEnough && !retransmission && !this.swsOverride) return false;
-    const wakeup = this.swsOverride;
-    if (!retransmission && !wakeup && holdsPartial(this.corkView(), len, available, this.sndMss)) {
+    // A tail loss probe goes regardless (Linux's tcp_send_loss_probe: TCP_NAGLE_OFF).
+    const probe = label === 'loss-probe';
+    if (!full && !lastOfQueue && !bigEnough && !retransmission && !this.swsOverride && !probe) {
       return false;
     }
+    const wakeup = this.swsOverride;
+    const corked = holdsPartial(this.corkView(), len, available, this.sndMss);
+    if (!retransmission && !wakeup && !probe && corked) return false;
     this.swsOverride = false;
     const data = this.sndQueue.read(offset, len);
     this.lastDataSentUs = now;
@@ -1321,6 +1387,7 @@ export class Connection {
       payload: data,
       consumes: len,
       wakeup,
+      label,
     });
     return true;
   }
@@ -1347,7 +1414,9 @@ export class Connection {
   /** Retransmission timer while anything is outstanding (RFC 6298 §5.1, §5.2); persist timer on a zero window. */
   private armSendTimers(now: number): void {
     const outstanding = seqDiff(this.sndMax, this.sndUna) > 0;
-    if (!outstanding) {
+    if (this.recovery !== undefined) {
+      armTransmitTimer(this, now); // the retransmission timer, or RACK's or TLP's instead
+    } else if (!outstanding) {
       this.cancelTimer('retransmit'); // RFC 6298 §5.2
     } else if (this.timers.retransmit === undefined) {
       // RFC 6298 §5.1, no later than the user timeout's expiry
@@ -1491,6 +1560,7 @@ export class Connection {
       if (this.keepsSendTimes() && (s.flags & Flag.SYN) === 0) {
         this.sendTimes.sent(s.seq, end, now, this.sndUna, this.sndMax);
       }
+      if ((s.flags & Flag.SYN) === 0) onTransmit(this, now, s.seq, end, retransmission, label);
       if (seqGt(end, this.sndNxt)) this.sndNxt = end;
       if (neverSent) this.sndMax = end;
     }
@@ -1506,6 +1576,11 @@ export class Connection {
     if (carriesAck) this.lastAckSent = s.ack;
     if (carriesAck && this.sackPermitted && this.outOfOrder.length > 0)
       options.sack = this.sackBlocks();
+    if (carriesAck && this.dsackBlock !== undefined) {
+      // RFC 2883 §4: the duplicate first, in this ACK only.
+      options.sack = withDsack(this.dsackBlock, options.sack ?? [], this.timestamps ? 3 : 4);
+      this.dsackBlock = undefined;
+    }
     const segment: TcpSegment = {
       srcPort: this.local.port,
       dstPort: this.remote.port,
@@ -1529,8 +1604,12 @@ export class Connection {
     this.env.transmit(this, segment, label);
   }
 
-  /** Bytes in flight: the pipe during SACK recovery (RFC 6675), else SND.MAX - SND.UNA. */
+  /**
+   * Bytes in flight: the pipe during SACK recovery (RFC 6675), else SND.MAX - SND.UNA; with
+   * RACK, Linux's packets in flight from the per-segment records.
+   */
   private inFlightBytes(): number {
+    if (this.recovery !== undefined && rackActive(this)) return this.recovery.segments.pipe();
     return this.inSackRecovery()
       ? this.scoreboard.pipe(this.sndUna, this.sndMax, this.sndMss)
       : seqDiff(this.sndMax, this.sndUna);

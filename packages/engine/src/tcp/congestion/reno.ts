@@ -156,8 +156,32 @@ export class Reno implements CongestionController {
 
   /** RFC 5681 §3.2 steps 2-4: halve, retransmit, and inflate by the three segments that left. */
   protected onThirdDupAck(info: AckInfo): CongestionAction {
-    this.s.ssthresh = Math.max(Math.floor(info.flightSize / 2), 2 * info.smss); // equation (4)
+    this.multiplicativeDecrease(info);
     return this.enterFastRecovery(info);
+  }
+
+  /** The new ssthresh after a loss: RFC 5681 §3.2 equation (4). */
+  protected multiplicativeDecrease(info: AckInfo): void {
+    this.s.ssthresh = Math.max(Math.floor(info.flightSize / 2), 2 * info.smss);
+  }
+
+  onLossDetected(info: AckInfo): CongestionAction {
+    this.s.smss = info.smss;
+    this.s.dupAcks = 0;
+    // As on the third duplicate ACK: no second cut in the window an ECN-Echo cut already.
+    if (this.s.phase === 'cwr') return this.recoverWithoutCut(info);
+    return this.onThirdDupAck(info);
+  }
+
+  onProbeLoss(info: AckInfo): void {
+    this.multiplicativeDecrease(info);
+    this.s.cwnd = this.s.ssthresh;
+    this.s.bytesAcked = 0;
+    if (this.s.phase !== 'loss-recovery') this.s.phase = this.growthPhase();
+  }
+
+  setWindow(cwnd: number): void {
+    this.s.cwnd = cwnd;
   }
 
   /**
