@@ -90,6 +90,14 @@ const routes: [string, (c: TcplabClient) => Promise<unknown>, string, string, un
   ['endpoints.list', (c) => c.endpoints.list(SID), 'GET', `${S}/endpoints`, undefined, 200],
   ['endpoints.get', (c) => c.endpoints.get(SID, 'e1'), 'GET', `${S}/endpoints/e1`, undefined, 200],
   [
+    'endpoints.setOptions',
+    (c) => c.endpoints.setOptions(SID, 'e1', { nagle: false }),
+    'PATCH',
+    `${S}/endpoints/e1`,
+    { nagle: false },
+    200,
+  ],
+  [
     'endpoints.listen',
     (c) => c.endpoints.listen(SID, 'e1'),
     'POST',

@@ -44,6 +44,47 @@ export const CreateEndpoint = Type.Object(
 );
 export type CreateEndpoint = Static<typeof CreateEndpoint>;
 
+/**
+ * The options PATCH .../endpoints/:eid changes, as setsockopt() does. At any time: Nagle
+ * (TCP_NODELAY), TCP_CORK, where PSH goes, TCP_USER_TIMEOUT, the buffers (SO_SNDBUF,
+ * SO_RCVBUF) and keep-alives (SO_KEEPALIVE, TCP_KEEPIDLE, ...); the engine's LIVE_OPTIONS
+ * (tcp/live-options.ts) are these. Until the endpoint connects (CLOSED, or LISTEN for the
+ * connections it will accept): the MSS, window scaling, SACK, timestamps and the ISN, which go
+ * in the SYNs. Any other option is chosen when the endpoint is made: naming one is a 400.
+ */
+export const CHANGEABLE_OPTIONS = [
+  'nagle',
+  'cork',
+  'pushFlag',
+  'userTimeoutMs',
+  'sndBuffer',
+  'rcvBuffer',
+  'keepalive',
+  'mss',
+  'windowScale',
+  'sack',
+  'timestamps',
+  'isn',
+] as const;
+
+/** PATCH /v1/sessions/:sid/endpoints/:eid: the options to change, and only those. */
+export const EndpointOptionsChange = Type.Pick(EndpointOptions, CHANGEABLE_OPTIONS, {
+  $id: 'EndpointOptionsChange',
+  additionalProperties: false,
+  minProperties: 1,
+  description:
+    'The options to change, from now on in virtual time. nagle, cork, pushFlag, ' +
+    'userTimeoutMs, sndBuffer, rcvBuffer and keepalive change at any time; mss, windowScale, ' +
+    'sack, timestamps and isn only while the endpoint is CLOSED or LISTEN (409 EINVAL once it ' +
+    'connects). A listener passes its options to the connections it accepts from then on.',
+  examples: [
+    { nagle: false },
+    { sndBuffer: 262_144, rcvBuffer: 262_144 },
+    { keepalive: { idleMs: 10_000, intervalMs: 1000, probes: 3 } },
+  ],
+});
+export type EndpointOptionsChange = Static<typeof EndpointOptionsChange>;
+
 /** The states of RFC 9293 §3.3.2, by their RFC names. */
 export const TcpState = Type.Enum(
   [
@@ -184,6 +225,10 @@ export const Endpoint = Type.Object(
       bytesRead: Type.Integer({ description: 'Bytes the application read' }),
     }),
     tcpInfo: TcpInfo,
+    options: Type.Object(EndpointOptions.properties, {
+      description:
+        'The options in force: those given at creation or changed since over the defaults',
+    }),
     buffered: Type.Object({
       send: Type.Integer({ description: 'Queued to send and not yet acknowledged' }),
       unsent: Type.Integer({ description: 'Of those, not yet sent' }),
@@ -226,6 +271,7 @@ export const Endpoint = Type.Object(
           bytesDelivered: 0,
           bytesRead: 0,
         },
+        options: { mss: 1460, sndBuffer: 65536, rcvBuffer: 65535, nagle: true },
         buffered: { send: 0, unsent: 0, received: 0, outOfOrder: 0 },
       },
     ],

@@ -23,6 +23,7 @@ describe('the scenario schema', () => {
         { shutdown: 'a' },
         { close: { endpoint: 'b#1', error: 'ENOTCONN' } },
         { abort: 'a' },
+        { setOptions: { endpoint: 'a', options: { nagle: false } } },
         { fault: { name: 'f', match: { from: 'a', flags: 'F.' }, action: 'drop' } },
         { removeFault: 'f' },
         { inject: { src: { address: '10.0.0.9', port: 9 }, dst: 'b', flags: 'S', seq: 0 } },
@@ -36,5 +37,14 @@ describe('the scenario schema', () => {
     };
     expect([...Value.Errors(Scenario, scenario)]).toEqual([]);
     expect(Value.Check(Scenario, { ...scenario, steps: [{ jump: 3 }] })).toBe(false);
+  });
+
+  it('takes in a setOptions step only options a live endpoint takes, at least one', () => {
+    const step = (options: object) => ({ setOptions: { endpoint: 'a', options } });
+    expect(Value.Check(ScenarioStep, step({ nagle: false, sndBuffer: 4096 }))).toBe(true);
+    // Congestion control is chosen when the endpoint is made, not changed on a live one.
+    expect(Value.Check(ScenarioStep, step({ congestion: 'cubic' }))).toBe(false);
+    expect(Value.Check(ScenarioStep, step({}))).toBe(false);
+    expect(Value.Check(ScenarioStep, step({ sndBuffer: 0 }))).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  * library is written in this format. docs/SCENARIOS.md describes every field with examples.
  */
 import { Type, type Static, type TObject, type TOptional } from 'typebox';
-import { SocketAddress, TcpState } from './endpoints.js';
+import { EndpointOptionsChange, SocketAddress, TcpState } from './endpoints.js';
 import { EndpointOptions, LinkSettings, Profile } from './sessions.js';
 import { EcnCodepoint, TcpOptionsView } from './trace.js';
 
@@ -14,6 +14,10 @@ import { EcnCodepoint, TcpOptionsView } from './trace.js';
  */
 const Options = Type.Object(EndpointOptions.properties, { additionalProperties: false });
 const Link = Type.Object(LinkSettings.properties, { additionalProperties: false });
+const OptionsChange = Type.Object(EndpointOptionsChange.properties, {
+  additionalProperties: false,
+  minProperties: 1,
+});
 
 /** A scenario's name for an endpoint: letters, digits, `-` and `_`. */
 const NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_-]{0,39}$';
@@ -244,6 +248,11 @@ export const STEP_SCHEMAS = {
   shutdown: EndpointCall,
   close: EndpointCall,
   abort: EndpointCall,
+  /** setsockopt() on a live endpoint (PATCH .../endpoints/:eid): `{nagle: false}` is TCP_NODELAY. */
+  setOptions: Type.Object(
+    { endpoint: EndpointRef, options: OptionsChange, error: Type.Optional(ExpectedError) },
+    { additionalProperties: false },
+  ),
   fault: Type.Object(
     {
       name: Type.Optional(EndpointName),
@@ -305,6 +314,7 @@ export const ScenarioStep = Type.Union(
     step('shutdown'),
     step('close'),
     step('abort'),
+    step('setOptions'),
     step('fault'),
     step('removeFault'),
     step('inject'),

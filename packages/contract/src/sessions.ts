@@ -152,7 +152,7 @@ export const EndpointOptions = Type.Object(
         description:
           "Edge cases where Linux's code departs from RFC 9293's text: an ACK of unsent data " +
           'dropped without an ACK, TS.Recent updated only after a valid ACK, RST,ACK with ' +
-          'timestamps on abort',
+          'timestamps on abort, a FIN on the last unsent data segment',
       }),
     ),
     backlog: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),

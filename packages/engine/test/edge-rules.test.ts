@@ -64,3 +64,29 @@ describe('the RST of an abort', () => {
     expect(t.replies()).toEqual([`R. ${SND}:${SND}(0) ack ${RCV} win 65535 <TS val 5 ecr 100>`]);
   });
 });
+
+describe('CLOSE with data still unsent', () => {
+  /** A window of one segment, two queued, then CLOSE: the second and the FIN wait. */
+  function closeBehindData(edgeRules: 'rfc' | 'linux') {
+    const t = established({ edgeRules, nagle: false, mss: 100 });
+    t.send({ flags: '.', seq: RCV, ack: SND, window: 100 });
+    t.sim.sendData(t.id, new TextEncoder().encode('x'.repeat(200)));
+    t.sim.close(t.id);
+    expect(t.replies()).toEqual([`. ${SND}:${SND + 100}(100) ack ${RCV} win 65535`]);
+    t.send({ flags: '.', seq: RCV, ack: SND + 100, window: 200 });
+    return t.replies();
+  }
+
+  it('rfc: the FIN follows the data in a segment of its own (RFC 9293 §3.10.4)', () => {
+    expect(closeBehindData('rfc')).toEqual([
+      `P. ${SND + 100}:${SND + 200}(100) ack ${RCV} win 65535`,
+      `F. ${SND + 200}:${SND + 200}(0) ack ${RCV} win 65535`,
+    ]);
+  });
+
+  it('linux: the FIN rides on the last data segment (tcp_send_fin)', () => {
+    expect(closeBehindData('linux')).toEqual([
+      `FP. ${SND + 100}:${SND + 200}(100) ack ${RCV} win 65535`,
+    ]);
+  });
+});

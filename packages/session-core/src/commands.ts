@@ -17,7 +17,7 @@ import {
   type Simulation,
   type TcpOptions,
 } from '@tcplab/engine';
-import type { CreateEndpoint, Send } from '@tcplab/contract';
+import type { CreateEndpoint, EndpointOptionsChange, Send } from '@tcplab/contract';
 
 /** A hand-made segment as the log keeps it: flags as tcpdump writes them, payload in base64. */
 export interface InjectedSegment {
@@ -42,6 +42,8 @@ export type SessionCommand =
   | { kind: 'shutdown'; endpointId: string }
   | { kind: 'close'; endpointId: string }
   | { kind: 'abort'; endpointId: string }
+  /** setsockopt(): the options to change, as the request gave them (PATCH .../endpoints/:eid). */
+  | { kind: 'setOptions'; endpointId: string; options: EndpointOptionsChange }
   | { kind: 'step' }
   /** `maxEvents`: the move stops once it has produced this many trace events. */
   | { kind: 'advance'; ms: number; maxEvents?: number }
@@ -236,6 +238,9 @@ function* apply(sim: Simulation, command: SessionCommand, atUs: number): Applyin
       return { kind: 'done' };
     case 'abort':
       sim.abort(command.endpointId);
+      return { kind: 'done' };
+    case 'setOptions':
+      sim.setOptions(command.endpointId, command.options);
       return { kind: 'done' };
     case 'step':
       sim.step();

@@ -5,6 +5,7 @@
  *   them: same seed + same commands = same trace);
  * - refusals.ts: the engine's refusals as the API's problems (409 EISCONN, 404, ...);
  * - faults.ts: fault rules and injected segments from the API's bodies to commands;
+ * - options.ts: setsockopt() on a live endpoint, from the API's body to its command;
  * - views.ts: the engine's state and trace events as the REST contract shows them.
  */
 export {
@@ -18,6 +19,7 @@ export {
   type SessionCommand,
 } from './commands.js';
 export { faultCommand, faultView, injectCommand } from './faults.js';
+export { optionsCommand } from './options.js';
 export { receiveRefusal, refusalOf, type Refusal, type SocketCall } from './refusals.js';
 export {
   endpointView,

@@ -1,15 +1,23 @@
 /**
  * The engine's refusals as the API answers them: a call TCP refuses is a 409 named like the
- * socket error a program would get from the same call (Linux's errno), an unknown endpoint a
- * 404, a malformed address a 400. The service sends them as problem+json; the in-process runner
+ * socket error a program would get from the same call (Linux's errno; an option a connection
+ * cannot change is EINVAL), an unknown endpoint a 404, a malformed address a 400. The service sends them as problem+json; the in-process runner
  * raises the same problems, so that a scenario reads the same either way.
  */
 import { Problems, type ProblemInit } from '@tcplab/contract';
-import { SimulationError } from '@tcplab/engine';
+import { OptionChangeError, SimulationError } from '@tcplab/engine';
 
 /** The calls the API makes on an endpoint. */
 export type SocketCall =
-  'create' | 'listen' | 'connect' | 'send' | 'receive' | 'shutdown' | 'close' | 'abort';
+  | 'create'
+  | 'listen'
+  | 'connect'
+  | 'send'
+  | 'receive'
+  | 'shutdown'
+  | 'close'
+  | 'abort'
+  | 'setOptions';
 
 /** A refusal: its problem type, what went wrong, and the endpoint's state when it matters. */
 export interface Refusal {
@@ -42,6 +50,19 @@ export function refusalOf(
   call: SocketCall,
   state: string | undefined,
 ): Refusal | undefined {
+  if (error instanceof OptionChangeError) {
+    // setsockopt() of an option the connection has settled: EINVAL, with the state it is in,
+    // each option refused named as a field of the request.
+    return {
+      problem: Problems.invalid,
+      detail: error.message,
+      state: error.state,
+      errors: error.options.map((option) => ({
+        path: `/body/${option}`,
+        message: `cannot change once connected (${error.state})`,
+      })),
+    };
+  }
   if (!(error instanceof SimulationError)) return undefined;
   switch (error.code) {
     case 'NO_SUCH_ENDPOINT':

@@ -36,6 +36,10 @@ export function endpointView(sim: Simulation, id: string): EndpointView {
     timers: s.timers.map((t) => ({ kind: t.kind, expiresMs: ms(t.expiresUs) })),
     counters: s.counters,
     tcpInfo: s.tcpInfo,
+    // The engine's undefined (no fixed ISN, window scale by the buffer) is left out in JSON.
+    options: Object.fromEntries(
+      Object.entries(s.options).filter(([, value]) => value !== undefined),
+    ),
     buffered: s.buffered,
   };
 }

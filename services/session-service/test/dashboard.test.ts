@@ -213,6 +213,52 @@ describe('the dashboard', () => {
     await viewer.screenshot({ path: join(SHOTS, 'viewer.png') });
   });
 
+  it('turns Nagle off on a live endpoint from its controls: the TCB says so, and two small writes leave together', async () => {
+    const sdk = createClient({ baseUrl: url, apiKey: key });
+    const { id: sid } = await sdk.sessions.create({
+      name: 'nodelay',
+      seed: 1,
+      link: { delayMs: 10 },
+    });
+    await sdk.endpoints.create(sid, { name: 'server', address: '10.0.0.2', port: 80 });
+    await sdk.endpoints.create(sid, { name: 'client', address: '10.0.0.1', port: 49152 });
+    await sdk.endpoints.listen(sid, 'e1');
+    await sdk.endpoints.connect(sid, 'e2', { remote: { address: '10.0.0.2', port: 80 } });
+    await sdk.sessions.clock(sid, { action: 'run', untilIdle: true, maxMs: 1000 });
+
+    const { page } = await instructorPage();
+    await page.goto(`${url}/?session=${sid}`);
+    const client = page.locator('article[data-endpoint="e2"]');
+    await expect.poll(() => client.getByText('on', { exact: true }).count()).toBe(1);
+    await page.getByText('Endpoints, link and faults').click();
+    await page.getByLabel('Endpoint', { exact: true }).selectOption('e2');
+    // The box shows the option in force: ticked once the service answers with Nagle off.
+    const nodelay = page.getByLabel('TCP_NODELAY');
+    await nodelay.click();
+    await expect.poll(() => nodelay.isChecked()).toBe(true);
+    await expect.poll(() => client.getByText('off (TCP_NODELAY)').count()).toBe(1);
+    expect((await sdk.endpoints.get(sid, 'e2')).options.nagle).toBe(false);
+    expect(await page.getByRole('status').textContent()).toBe('done: TCP_NODELAY on');
+
+    // Two writes at the same virtual time: with Nagle on, the second would wait for an ACK.
+    await page.getByLabel('Text to send').fill('a');
+    await page.getByRole('button', { name: 'send text' }).click();
+    await page.locator('.controls:not([data-busy])').waitFor();
+    await page.getByLabel('Text to send').fill('b');
+    await page.getByRole('button', { name: 'send text' }).click();
+    await page.locator('.controls:not([data-busy])').waitFor();
+    await page.getByRole('button', { name: 'Run until idle' }).click();
+    await expect
+      .poll(async () =>
+        (await segmentLines(page).allTextContents()).filter((l) => l.includes('(1)')),
+      )
+      .toEqual([
+        '30 ms client > server: P. 1:2(1) ack 1 win 65535',
+        '30 ms client > server: P. 2:3(1) ack 1 win 65535',
+      ]);
+    await page.screenshot({ path: join(SHOTS, 'nodelay.png') });
+  });
+
   it('plots the bufferbloat preset: the queue fills to its 200 packets, srtt climbs, and a scrub cuts every plot', async () => {
     const page = await playedPreset('Bufferbloat');
     const plot = (id: string) => page.getByTestId(`plot-${id}`);

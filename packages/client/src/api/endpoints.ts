@@ -4,6 +4,7 @@ import type {
   CreateEndpoint,
   Endpoint,
   EndpointList,
+  EndpointOptionsChange,
   Receive,
   ReceiveResult,
   Send,
@@ -18,6 +19,18 @@ export interface EndpointsApi {
   list(sessionId: string): Promise<EndpointList>;
   /** GET /v1/sessions/:sid/endpoints/:eid: state, TCB, timers, counters, buffers. */
   get(sessionId: string, endpointId: string): Promise<Endpoint>;
+  /**
+   * PATCH /v1/sessions/:sid/endpoints/:eid: changes options of a live endpoint from now on, as
+   * setsockopt() does: `setOptions(sid, eid, { nagle: false })` is TCP_NODELAY. Nagle, the
+   * buffers, keep-alives and the delayed-ACK timer change at any time; mss, windowScale, sack,
+   * timestamps and isn only before the endpoint's SYN (after, an ApiError EINVAL, 409, whose
+   * `errors` name the option). Answers the endpoint with the `options` now in force.
+   */
+  setOptions(
+    sessionId: string,
+    endpointId: string,
+    options: EndpointOptionsChange,
+  ): Promise<Endpoint>;
   /** POST .../listen: passive OPEN. Answers the endpoint (LISTEN). */
   listen(sessionId: string, endpointId: string): Promise<Endpoint>;
   /** POST .../connect: active OPEN, a SYN to `remote`. Answers the endpoint (SYN-SENT). */
@@ -46,6 +59,8 @@ export function endpointsApi(rest: Rest): EndpointsApi {
       rest({ method: 'POST', path: path`/v1/sessions/${sid}/endpoints`, body }),
     list: (sid) => rest({ method: 'GET', path: path`/v1/sessions/${sid}/endpoints` }),
     get: (sid, eid) => rest({ method: 'GET', path: path`/v1/sessions/${sid}/endpoints/${eid}` }),
+    setOptions: (sid, eid, options) =>
+      rest({ method: 'PATCH', path: path`/v1/sessions/${sid}/endpoints/${eid}`, body: options }),
     listen: (sid, eid) => call(sid, eid, 'listen'),
     connect: (sid, eid, body) => call(sid, eid, 'connect', body),
     send: (sid, eid, body) => call(sid, eid, 'send', body),

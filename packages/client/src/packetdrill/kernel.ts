@@ -179,6 +179,13 @@ export class Kernel {
     if (flag('tcp_sack') !== undefined) o.sack = flag('tcp_sack') !== 0;
     const synRetries = flag('tcp_syn_retries');
     if (synRetries !== undefined) o.synRetries = synRetries;
+    // tcp_recovery bit 0: RACK; tcp_early_retrans 3 and 4: TLP; tcp_dsack (PRR has no sysctl).
+    const recovery = flag('tcp_recovery');
+    if (recovery !== undefined) o.rack = (recovery & 1) === 1;
+    const earlyRetrans = flag('tcp_early_retrans');
+    if (earlyRetrans !== undefined) o.tlp = earlyRetrans >= 3;
+    const dsack = flag('tcp_dsack');
+    if (dsack !== undefined) o.dsack = dsack !== 0;
     // tcp_ecn: 0 off, 1 ask and accept, 2 accept when asked (Linux's default).
     const ecn = flag('tcp_ecn');
     if (ecn !== undefined) o.ecn = ecn === 1 ? 'on' : ecn === 2 ? 'passive' : 'off';

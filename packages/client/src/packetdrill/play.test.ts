@@ -162,7 +162,8 @@ assert tcpi_ca_state == TCP_CA_Open and tcpi_state == TCP_ESTABLISHED
       expect.objectContaining({
         line: 11,
         status: 'fail',
-        message: 'SIOCINQ is 10, expected 9',
+        message: 'SIOCINQ is 10',
+        expected: '[9]',
         actual: '[10]',
       }),
     ]);

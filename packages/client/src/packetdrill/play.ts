@@ -421,7 +421,7 @@ export class PacketdrillPlayer {
       outcome = await this.sockets.execute(call);
     } catch (error) {
       if (error instanceof CallFailure)
-        throw new Failure(error.message, `= ${call.result}`, error.actual);
+        throw new Failure(error.message, error.expected ?? `= ${call.result}`, error.actual);
       throw error;
     }
     await this.clock({ action: 'advance', ms: 0 });

@@ -148,8 +148,9 @@ export class ScriptWire {
     if (seq !== segment.seq) return `sequence number ${seq}, expected ${segment.seq}`;
     const len = burst.reduce((sum, b) => sum + b.len, 0);
     if (len !== segment.len) return `${len} bytes of data, expected ${segment.len}`;
-    // A line longer than the MSS is a burst: PSH may be on its last segment only.
-    const bare = segment.flags.replace('P', '');
+    // A line longer than the MSS is a burst: PSH may be on its last segment only, and FIN is
+    // (as GSO splits a packet: tcp_gso_segment).
+    const bare = segment.flags.replace('P', '').replace('F', '');
     for (const b of burst) {
       const flags = b === last ? b.flags : b.flags.replace('P', '');
       if (!sameFlags(flags, b === last ? segment.flags : bare))

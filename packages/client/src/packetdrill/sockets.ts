@@ -30,6 +30,8 @@ export class CallFailure extends Error {
   constructor(
     message: string,
     readonly actual?: string,
+    /** What the script expected, when more than the return value (an option's value). */
+    readonly expected?: string,
   ) {
     super(message);
   }
@@ -417,7 +419,7 @@ export class ScriptSockets {
         throw new Unsupported(`getsockopt ${name ?? ''}`);
     }
     if (expected !== actual)
-      throw new CallFailure(`${name ?? ''} is ${actual}, expected ${expected}`, `[${actual}]`);
+      throw new CallFailure(`${name ?? ''} is ${actual}`, `[${actual}]`, `[${expected}]`);
     return { result: 0 };
   }
 
@@ -433,7 +435,7 @@ export class ScriptSockets {
     );
     const expected = INT_ARG.exec(value ?? '')?.[1];
     if (expected !== actual)
-      throw new CallFailure(`${request} is ${actual}, expected ${expected ?? '?'}`, `[${actual}]`);
+      throw new CallFailure(`${request} is ${actual}`, `[${actual}]`, `[${expected ?? ''}]`);
     return { result: 0 };
   }
 

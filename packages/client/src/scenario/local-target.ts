@@ -13,6 +13,7 @@ import {
   faultView,
   injectCommand,
   liveEventView,
+  optionsCommand,
   pcapSegment,
   receiveRefusal,
   refusalOf,
@@ -194,6 +195,12 @@ export function localSession(sim: Simulation): LabSession {
       if ('refusal' in built) return Promise.reject(refused(built.refusal));
       apply(built.command, 'create');
       return Promise.resolve({ events: sim.lastEventId - before });
+    },
+    setOptions(eid, options) {
+      const built = optionsCommand(eid, options);
+      if ('refusal' in built) return Promise.reject(refused(built.refusal));
+      userCall(eid, 'setOptions', built.command);
+      return Promise.resolve(endpointView(sim, eid));
     },
     endpoints: () => Promise.resolve(sim.endpointIds().map((id) => endpointView(sim, id))),
     // Every event since the session began is here, in order: event n is views[n - 1].

@@ -67,7 +67,7 @@ expect:
 `),
     ).toEqual([
       '9: steps/1/connect/to: no endpoint named sever',
-      '10: steps/2: unknown step "jump" (known: note, listen, connect, send, receive, shutdown, close, abort, fault, removeFault, inject, link, step, advance, at, run, expect)',
+      '10: steps/2: unknown step "jump" (known: note, listen, connect, send, receive, shutdown, close, abort, setOptions, fault, removeFault, inject, link, step, advance, at, run, expect)',
       '11: steps/3/send: give exactly one of data, base64 and bytes',
       '12: steps/4/run: must be > 0',
     ]);
@@ -84,6 +84,21 @@ expect:
       '8: steps/0: a step has exactly one key (got 2: listen, close)',
       '9: steps/1/connect: unknown field "speed"',
       '10: steps/2/removeFault: no fault named nope before this step',
+    ]);
+  });
+
+  it('takes in setOptions only options a live endpoint takes, naming the others at their line', () => {
+    expect(
+      problems(`${HEAD}steps:
+  - setOptions: { endpoint: client, options: { nagle: false } }
+  - setOptions: { endpoint: client, options: { congestion: cubic } }
+  - setOptions: { endpoint: client, options: {} }
+  - setOptions: { endpoint: ghost, options: { nagle: false } }
+`),
+    ).toEqual([
+      '9: steps/1/setOptions/options: unknown field "congestion"',
+      '10: steps/2/setOptions/options: must not have fewer than 1 properties',
+      '11: steps/3/setOptions/endpoint: no endpoint named ghost',
     ]);
   });
 

@@ -36,6 +36,9 @@ export function restSession(client: TcplabClient, sid: string): LabSession {
     addFault: (body) => faults.create(sid, body),
     removeFault: (fid) => faults.delete(sid, fid),
     inject: (body) => faults.inject(sid, body),
+    // The service's schema refuses an option no live endpoint takes (400), as the in-process
+    // target does.
+    setOptions: (eid, options) => endpoints.setOptions(sid, eid, options),
     endpoints: async () => (await endpoints.list(sid)).items,
     async events(after) {
       const all: AnyTraceEvent[] = [];

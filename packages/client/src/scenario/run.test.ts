@@ -93,6 +93,41 @@ expect:
     );
   });
 
+  it('changes options of a live endpoint, and checks a change the connection refuses', async () => {
+    const result = await run(`${HEAD}steps:
+  - listen: server
+  - setOptions: { endpoint: server, options: { mss: 1000 } }
+  - connect: { endpoint: client, to: server }
+  - setOptions: { endpoint: client, options: { mss: 536 }, error: EINVAL }
+  - setOptions: { endpoint: client, options: { nagle: false } }
+  - run: 1000
+`);
+    expect(result.checks).toEqual([
+      {
+        at: 'step 4 (setOptions client)',
+        what: 'setOptions client refused',
+        ok: true,
+        expected: 'EINVAL',
+        actual: 'EINVAL',
+      },
+    ]);
+    expect(result.passed).toBe(true);
+    // The listener's MSS, changed before the SYN came, is the one its SYN-ACK offers.
+    expect(result.segments.map((s) => s.line)).toEqual([
+      'client > server: S 0:0(0) win 65535 <mss 1460>',
+      'server > client: S. 0:0(0) ack 1 win 65535 <mss 1000>',
+      'client > server: . ack 1 win 65535',
+    ]);
+    const stopped = await run(`${HEAD}steps:
+  - listen: server
+  - connect: { endpoint: client, to: server }
+  - setOptions: { endpoint: client, options: { sack: true } }
+`);
+    expect(stopped.error).toBe(
+      'step 3 (setOptions client): setOptions client was refused: EINVAL (sack cannot change once connected (the endpoint is SYN-SENT))',
+    );
+  });
+
   it('names an accepted connection that does not exist', async () => {
     const result = await run(`${HEAD}steps:
   - listen: server

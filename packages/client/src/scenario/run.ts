@@ -243,6 +243,13 @@ class Run {
         }
       });
     }
+    if ('setOptions' in step) {
+      const { endpoint, options, error } = step.setOptions;
+      const id = await this.endpointId(endpoint);
+      return this.refusable(at, `setOptions ${endpoint}`, error, () =>
+        this.session.setOptions(id, options),
+      );
+    }
     if ('fault' in step) {
       const { name, match, action, delayMs } = step.fault;
       const from = match.from === undefined ? undefined : this.address(match.from);

@@ -47,10 +47,11 @@ export interface LabSession {
   removeFault(faultId: string): Promise<void>;
   inject(body: Inject): Promise<InjectResult>;
   /**
-   * Changes options of a live endpoint, as setsockopt() does (PATCH .../endpoints/:eid).
-   * Absent where the target cannot do it yet.
+   * Changes options of a live endpoint, as setsockopt() does (PATCH .../endpoints/:eid). An
+   * option not in CHANGEABLE_OPTIONS is refused with VALIDATION_FAILED; one the endpoint's
+   * state has settled (the MSS once connected) with EINVAL.
    */
-  setOptions?(endpointId: string, options: EndpointOptions): Promise<Endpoint>;
+  setOptions(endpointId: string, options: EndpointOptions): Promise<Endpoint>;
   endpoints(): Promise<Endpoint[]>;
   /** Every trace event after `after`, in order. */
   events(after: number): Promise<AnyTraceEvent[]>;

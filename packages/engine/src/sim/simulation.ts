@@ -21,6 +21,7 @@ import {
   type Endpoint,
 } from '../tcp/connection.js';
 import { segmentArrives, segmentLength } from '../tcp/input.js';
+import { OptionChangeError } from '../tcp/live-options.js';
 import { resolveOptions, type EndpointOptions } from '../tcp/options.js';
 import { profileOptions, type Profile } from '../tcp/profiles.js';
 import type { TcpState } from '../tcp/state.js';
@@ -140,6 +141,8 @@ export interface EndpointStatus extends EndpointInfo {
   /** Linux's tcp_info for the connection (net/ipv4/tcp.c tcp_get_info). */
   tcpInfo: TcpInfo;
   timers: { kind: TimerKind; expiresUs: number }[];
+  /** The options in force (those given at creation over the defaults, and changed since). */
+  options: EndpointOptions;
   buffered: {
     /** Bytes queued to send and not yet acknowledged. */
     send: number;
@@ -321,14 +324,6 @@ export class Simulation {
     });
   }
 
-  /**
-   * Changes an endpoint's options now, as setsockopt does; throws OptionChangeError (and
-   * changes nothing) for an option that cannot change in the endpoint's state.
-   */
-  setOptions(id: string, options: Partial<EndpointOptions>): void {
-    this.call(id, (c) => c.setOptions(this.nowUs, options));
-  }
-
   /** RECEIVE: up to `max` bytes the application has not read; `eof` once the peer's FIN is read. */
   receive(id: string, max = Number.MAX_SAFE_INTEGER): { data: Uint8Array; eof: boolean } {
     return this.call(id, (c) => {
@@ -355,6 +350,37 @@ export class Simulation {
 
   abort(id: string): void {
     this.call(id, (c) => c.abort(this.nowUs));
+  }
+
+  /**
+   * setsockopt(): changes options of an endpoint from now on; Connection.setOptions says which
+   * may change in which state, and refuses the whole change with OptionChangeError, before any
+   * of it is made, if one may not. A listener's change reaches the connections it accepts afterwards (they start from
+   * its options, as a kernel's accepted sockets copy the listener's); those accepted before keep
+   * theirs. Traced as an `app` event `options` naming what changed.
+   */
+  setOptions(id: string, change: Partial<EndpointOptions>): void {
+    this.call(id, (c) => {
+      // Traced before what the change makes happen (TCP_NODELAY sends what Nagle held).
+      this.record({
+        kind: 'app',
+        endpointId: id,
+        event: 'options',
+        bytes: undefined,
+        error: undefined,
+        detail: JSON.stringify(change),
+      });
+      try {
+        c.setOptions(this.nowUs, change);
+      } catch (error) {
+        // OptionChangeError: refused before any change was made or traced; the event goes too.
+        if (error instanceof OptionChangeError) {
+          this.trace.pop();
+          this.nextEventId -= 1;
+        }
+        throw error;
+      }
+    });
   }
 
   endpointInfo(id: string): EndpointInfo {
@@ -392,6 +418,7 @@ export class Simulation {
       timers: (Object.entries(c.armedTimers()) as [TimerKind, number][])
         .map(([kind, expiresUs]) => ({ kind, expiresUs }))
         .sort((a, b) => a.expiresUs - b.expiresUs),
+      options: { ...c.options },
       buffered: {
         send: c.sndQueue.length,
         unsent: Math.max(0, c.sndQueue.length - sent),

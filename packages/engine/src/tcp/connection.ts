@@ -1396,13 +1396,15 @@ export class Connection {
     // RFC 9293 §3.9.1.2: PUSH on the last segment of a pushed SEND; `linux` decides in emit().
     const rfcPush = len === available && !this.push.tailMore;
     const push = this.options.pushFlag === 'rfc' && rfcPush ? Flag.PSH : 0;
+    // Linux's tcp_send_fin(): a FIN queued behind unsent data rides on its last segment.
+    const fin = this.options.edgeRules === 'linux' && len === available && this.finRides();
     this.emit(now, {
-      flags: Flag.ACK | push,
+      flags: Flag.ACK | push | (fin ? Flag.FIN : 0),
       seq: this.sndNxt,
       ack: this.rcvNxt,
       len,
       payload: data,
-      consumes: len,
+      consumes: fin ? len + 1 : len,
       wakeup,
       label,
     });
@@ -1421,6 +1423,14 @@ export class Connection {
     const at = releaseUs(this.pacer);
     if (this.timers.pacing !== at) this.setTimer('pacing', at);
     return true;
+  }
+
+  /** Our FIN is due after the queued data (the state says CLOSE was called). */
+  private finRides(): boolean {
+    return (
+      this.finQueued &&
+      (this.state === 'FIN-WAIT-1' || this.state === 'LAST-ACK' || this.state === 'CLOSING')
+    );
   }
 
   private corkView() {

@@ -121,7 +121,9 @@ export interface EndpointOptions {
    * - TS.Recent (RFC 7323 §4.3): updated before the ACK check; Linux only after the ACK
    *   proved valid (tcp_replace_ts_recent), so a bogus segment cannot move it;
    * - ABORT, or a close with unread data (RFC 9293 §3.10.5): a bare RST; Linux's
-   *   tcp_send_active_reset() sends RST,ACK with the timestamp option.
+   *   tcp_send_active_reset() sends RST,ACK with the timestamp option;
+   * - CLOSE with data still unsent (RFC 9293 §3.10.4: FIN after the data): a FIN segment of
+   *   its own; Linux's tcp_send_fin() sets FIN on the last unsent data segment instead.
    */
   edgeRules: 'rfc' | 'linux';
   /** Half-open connections (SYN-RECEIVED) a listener holds; further SYNs are dropped. */

@@ -47,6 +47,14 @@ export const PROFILES: Readonly<Record<Profile, Readonly<ProfileOptions>>> = {
     mslMs: 30_000,
     /** net.ipv4.tcp_ecn = 2: ECN when the peer asks for it, never asked for (RFC 3168). */
     ecn: 'passive',
+    /**
+     * Loss recovery as Linux's: RACK-TLP (RFC 8985; net.ipv4.tcp_recovery=1,
+     * tcp_early_retrans=3), PRR (RFC 6937; always on in Linux), D-SACK (RFC 2883; tcp_dsack=1).
+     */
+    rack: true,
+    tlp: true,
+    prr: true,
+    dsack: true,
     /** PSH where Linux sets it (tcp_mark_push, and on every TSO packet; push.ts). */
     pushFlag: 'linux',
     /** Where Linux's segment handling departs from RFC 9293's text (options.ts). */

@@ -122,7 +122,8 @@ export type TraceBody =
   | {
       kind: 'app';
       endpointId: string;
-      event: 'delivered' | 'eof' | 'error' | 'accepted' | 'dropped-syn';
+      /** `options`: the application changed options (setsockopt); the detail names them, as JSON. */
+      event: 'delivered' | 'eof' | 'error' | 'accepted' | 'dropped-syn' | 'options';
       bytes: number | undefined;
       error: AppError | undefined;
       detail: string | undefined;

@@ -1,7 +1,7 @@
 /**
  * The instructor's controls: the clock (step, run until idle, play at a speed, pause), the
- * preset's next step, link settings, a segment to drop, the endpoints' calls, the capture, the
- * classroom link.
+ * preset's next step, link settings, a segment to drop, the endpoints' calls and their socket
+ * options (setsockopt() on a live endpoint), the capture, the classroom link.
  */
 import { isApiError, type Endpoint, type Session } from '@tcplab/client';
 import type { ScenarioPlayer } from '@tcplab/client/scenarios';
@@ -105,6 +105,12 @@ export const Controls = memo(function Controls({
   const peerEndpoint = endpoints.find(
     (e) => e.id === (peer || endpoints.find((x) => x.id !== endpointId)?.id),
   );
+
+  const selected = endpoints.find((e) => e.id === endpointId);
+  const nagle = selected?.options.nagle ?? true;
+  const [sndBuffer, setSndBuffer] = useState<number | undefined>();
+  const [rcvBuffer, setRcvBuffer] = useState<number | undefined>();
+  const [keepaliveS, setKeepaliveS] = useState<number | undefined>();
 
   const [delayMs, setDelayMs] = useState<number | undefined>();
   const [lossRate, setLossRate] = useState<number | undefined>();
@@ -296,6 +302,88 @@ export const Controls = memo(function Controls({
         </div>
         <form
           className="row"
+          aria-label="Socket options"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const keepalive = selected?.options.keepalive;
+            void act('set options', () =>
+              client.endpoints.setOptions(sessionId, endpointId, {
+                ...(sndBuffer === undefined ? {} : { sndBuffer }),
+                ...(rcvBuffer === undefined ? {} : { rcvBuffer }),
+                // 0 turns keep-alives off; otherwise the idle time, with the interval and probes
+                // in force (Linux's 75 s and 9 where none are).
+                ...(keepaliveS === undefined
+                  ? {}
+                  : {
+                      keepalive:
+                        keepaliveS === 0
+                          ? false
+                          : {
+                              idleMs: keepaliveS * 1000,
+                              intervalMs:
+                                keepalive === false ? 75_000 : (keepalive?.intervalMs ?? 75_000),
+                              probes: keepalive === false ? 9 : (keepalive?.probes ?? 9),
+                            },
+                    }),
+              }),
+            );
+          }}
+        >
+          <label title="setsockopt(TCP_NODELAY): Nagle's algorithm off, small segments leave at once">
+            <input
+              type="checkbox"
+              checked={!nagle}
+              disabled={selected === undefined}
+              onChange={(e) => {
+                const nodelay = e.target.checked;
+                void act(`TCP_NODELAY ${nodelay ? 'on' : 'off'}`, () =>
+                  client.endpoints.setOptions(sessionId, endpointId, { nagle: !nodelay }),
+                );
+              }}
+            />{' '}
+            TCP_NODELAY
+          </label>
+          <label title="setsockopt(TCP_CORK): a partial segment waits for more data; uncorking sends it">
+            <input
+              type="checkbox"
+              checked={selected?.options.cork === true}
+              disabled={selected === undefined}
+              onChange={(e) => {
+                const cork = e.target.checked;
+                void act(`TCP_CORK ${cork ? 'on' : 'off'}`, () =>
+                  client.endpoints.setOptions(sessionId, endpointId, { cork }),
+                );
+              }}
+            />{' '}
+            TCP_CORK
+          </label>
+          <NumberField
+            label="SO_SNDBUF"
+            min={1}
+            step={1}
+            now={selected?.options.sndBuffer}
+            onChange={setSndBuffer}
+          />
+          <NumberField
+            label="SO_RCVBUF"
+            min={1}
+            step={1}
+            now={selected?.options.rcvBuffer}
+            onChange={setRcvBuffer}
+          />
+          <NumberField
+            label="keep-alive idle s"
+            min={0}
+            step={1}
+            now={keepaliveSeconds(selected?.options.keepalive)}
+            onChange={setKeepaliveS}
+          />
+          <button type="submit" disabled={selected === undefined}>
+            set options
+          </button>
+        </form>
+        <form
+          className="row"
           onSubmit={(e) => {
             e.preventDefault();
             void act('link', () =>
@@ -345,7 +433,13 @@ function lessonVerdict(player: ScenarioPlayer): string {
     .join('; ')}).`;
 }
 
-/** A link setting: empty leaves it as it is (its value now is the placeholder). */
+/** The keep-alive idle time in seconds, 0 when keep-alives are off. */
+function keepaliveSeconds(keepalive: false | { idleMs: number } | undefined): number | undefined {
+  if (keepalive === undefined) return undefined;
+  return keepalive === false ? 0 : keepalive.idleMs / 1000;
+}
+
+/** A setting: empty leaves it as it is (its value now is the placeholder). */
 function NumberField({
   label,
   min,

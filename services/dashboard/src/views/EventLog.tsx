@@ -25,7 +25,8 @@ function describe(e: SessionTrace['events'][number]): string {
     case 'timer':
       return `${f(e.endpointId)} ${f(e.timer)} ${f(e.action)}`;
     case 'app':
-      return `${f(e.endpointId)} ${f(e.event)}${e.bytes === undefined ? '' : ` ${f(e.bytes)} bytes`}${e.error === undefined ? '' : ` ${f(e.error)}`}`;
+      // An options change says what changed (setsockopt() on a live endpoint).
+      return `${f(e.endpointId)} ${f(e.event)}${e.bytes === undefined ? '' : ` ${f(e.bytes)} bytes`}${e.error === undefined ? '' : ` ${f(e.error)}`}${e.event === 'options' && e.detail !== undefined ? ` ${f(e.detail)}` : ''}`;
     case 'metrics':
       return `${f(e.endpointId)} cwnd ${f(e.cwnd)} ssthresh ${f(e.ssthresh)} flight ${f(e.flightSize)}`;
     case 'congestion':

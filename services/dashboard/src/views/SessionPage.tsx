@@ -164,8 +164,8 @@ function TcbPanel({
       {scrubbed && (
         <p className="faint">
           At {+atMs.toFixed(3)} ms, from the trace: windows, cwnd, ssthresh, srtt, RTO and timers.
-          The trace does not record ISS, IRS, SND.UNA, SND.NXT, RCV.NXT or the buffers (—); they
-          show live.
+          The trace does not record ISS, IRS, SND.UNA, SND.NXT, RCV.NXT, the buffers or the options
+          (—); they show live.
         </p>
       )}
       {endpoints.map((e) => {
@@ -191,6 +191,7 @@ function TcbPanel({
             'buffered',
             scrubbed ? '—' : `${e.buffered.send} to send, ${e.buffered.received} to read`,
           ],
+          ['Nagle', scrubbed ? '—' : e.options.nagle === false ? 'off (TCP_NODELAY)' : 'on'],
         ];
         return (
           <article

@@ -4,6 +4,7 @@ import {
   CreateEndpoint,
   Endpoint,
   EndpointList,
+  EndpointOptionsChange,
   EndpointParams,
   Problem,
   Receive,
@@ -120,6 +121,38 @@ const endpoints: FastifyPluginCallbackTypebox = (app, _options, done) => {
         stateOf(session, request.params.eid);
         return endpointView(session.sim, request.params.eid);
       });
+    },
+  );
+
+  app.patch(
+    '/v1/sessions/:sid/endpoints/:eid',
+    {
+      config: { access: Access.drive },
+      schema: {
+        tags: ['endpoints'],
+        summary: 'Change options of a live endpoint from now on, as setsockopt() does',
+        description:
+          'The body names the options to change and nothing else (an option chosen only when ' +
+          'the endpoint is made, such as congestion, is a 400). nagle (TCP_NODELAY), cork, ' +
+          'pushFlag, userTimeoutMs, sndBuffer, rcvBuffer and keepalive change at any time; mss, ' +
+          'windowScale, sack, timestamps and isn only while the endpoint is CLOSED or LISTEN: ' +
+          'once it connects, 409 EINVAL names each in `errors`, and nothing changes. A change ' +
+          'to a listener reaches the connections it accepts afterwards. Answers the endpoint ' +
+          'with `options` as now in force.',
+        params: EndpointParams,
+        body: EndpointOptionsChange,
+        response: { 200: Endpoint, ...errors },
+      },
+    },
+    async (request) => {
+      const session = await app.runtime.get(request.tenantId, request.params.sid);
+      const { eid } = request.params;
+      await call(session, eid, 'setOptions', {
+        kind: 'setOptions',
+        endpointId: eid,
+        options: request.body,
+      });
+      return endpointView(session.sim, eid);
     },
   );
 

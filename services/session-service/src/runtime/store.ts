@@ -305,6 +305,13 @@ export async function writeCommand(pool: Pool, write: CommandWrite, fence: Fence
         ],
       );
     }
+    if (write.command.kind === 'setOptions') {
+      // The row keeps the options the endpoint has now (over the defaults): the change joins them.
+      await client.query(
+        `UPDATE endpoints SET options = options || $3::jsonb WHERE session_id = $1 AND id = $2`,
+        [write.sessionId, write.command.endpointId, JSON.stringify(write.command.options)],
+      );
+    }
     for (const [endpointId, state] of write.states) {
       await client.query(`UPDATE endpoints SET state = $3 WHERE session_id = $1 AND id = $2`, [
         write.sessionId,
