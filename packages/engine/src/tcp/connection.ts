@@ -33,8 +33,10 @@ import {
   type CongestionAction,
   type CongestionController,
   type CongestionState,
+  type SendPass,
 } from './congestion/index.js';
 import type { EndpointOptions } from './options.js';
+import { PacketsOut, type SentPacket } from './packets-out.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
 import { carriesOurData, type TcpState } from './state.js';
@@ -109,6 +111,8 @@ export interface ConnectionState {
   ackPending: boolean;
   challengeAcks: { windowStartUs: number; count: number };
   congestion: CongestionState;
+  /** The segments in flight, kept for Linux's cwnd accounting only. */
+  packetsOut?: SentPacket[];
   lastMetrics: Metrics | undefined;
   counters: Counters;
 }
@@ -247,6 +251,8 @@ export class Connection {
   challengeAcks = { windowStartUs: 0, count: 0 };
 
   congestion: CongestionController;
+  /** With `cwndAccounting: 'linux'`: the segments in flight, counted as Linux counts them. */
+  packetsOut: PacketsOut | undefined;
   /** The metrics last reported, to report only changes. */
   lastMetrics: Metrics | undefined;
   counters: Counters = noCounters();
@@ -264,7 +270,9 @@ export class Connection {
       options.congestion,
       initialWindowBytes(options.initialWindow, options.mss),
       options.mss,
+      options.cwndAccounting,
     );
+    this.packetsOut = options.cwndAccounting === 'linux' ? new PacketsOut() : undefined;
   }
 
   /** The whole connection as JSON-safe data. */
@@ -317,6 +325,7 @@ export class Connection {
       ackPending: this.ackPending,
       challengeAcks: { ...this.challengeAcks },
       congestion: this.congestion.state(),
+      ...(this.packetsOut && { packetsOut: this.packetsOut.toState() }),
       lastMetrics: this.lastMetrics && { ...this.lastMetrics },
       counters: { ...this.counters },
     };
@@ -372,6 +381,7 @@ export class Connection {
     c.ackPending = s.ackPending;
     c.challengeAcks = { ...s.challengeAcks };
     c.congestion = createController(s.congestion);
+    c.packetsOut = s.packetsOut && PacketsOut.from(s.packetsOut);
     c.lastMetrics = s.lastMetrics && { ...s.lastMetrics };
     c.counters = { ...s.counters };
     return c;
@@ -694,12 +704,18 @@ export class Connection {
       this.options.congestion,
       initialWindowBytes(this.options.initialWindow, this.sndMss),
       this.sndMss,
+      this.options.cwndAccounting,
+      now,
     );
     this.restartKeepalive(now);
   }
 
-  /** What a congestion controller needs to know about an ACK or a timeout. */
+  /**
+   * What a congestion controller needs to know about an ACK or a timeout. An ACK that moves
+   * SND.UNA takes the segments it covers off `packetsOut` (Linux accounting).
+   */
   ackInfo(ack: SeqNum, ackedBytes: number, nowUs: number): AckInfo {
+    const acked = seqGt(ack, this.sndUna) ? this.packetsOut?.acknowledge(ack, nowUs) : undefined;
     return {
       ack,
       ackedBytes,
@@ -711,6 +727,8 @@ export class Connection {
       sackRecovery: this.sackPermitted,
       firstSegmentLost:
         this.sackPermitted && this.scoreboard.firstSegmentLost(this.sndUna, this.sndMss),
+      ...(acked && { packetsAcked: acked.packets }),
+      ...(acked?.rttUs !== undefined && { ackRttUs: acked.rttUs }),
     };
   }
 
@@ -966,9 +984,36 @@ export class Connection {
   /** Sends whatever the state, the windows and the queues allow; arms the timers it needs. */
   output(now: number): void {
     if (this.state === 'CLOSED' || this.state === 'LISTEN') return;
+    const sndNxt = this.sndNxt;
     this.transmitAll(now);
+    if (this.packetsOut !== undefined) this.validateCwnd(now, seqGt(this.sndNxt, sndNxt));
     this.fastRetransmitDue = false;
     this.reportMetrics();
+  }
+
+  /**
+   * Linux accounting, after an output pass (tcp_cwnd_validate): whether the sender is using
+   * its window, which decides whether the window may grow (linux-growth.ts).
+   */
+  private validateCwnd(now: number, sent: boolean): void {
+    const out = this.packetsOut;
+    if (out === undefined) return;
+    const pass: SendPass = {
+      nowUs: now,
+      sent,
+      unsent: this.hasUnsentData(),
+      packetsOut: out.between(this.sndUna, this.sndMax),
+      inFlight: out.between(this.sndUna, this.sndNxt),
+      sndUna: this.sndUna,
+      sndNxt: this.sndNxt,
+      rtoUs: this.rtt.rtoUs,
+      initialWindow: initialWindowBytes(this.options.initialWindow, this.sndMss),
+      slowStartAfterIdle: this.options.slowStartAfterIdle !== false,
+      sndBufferFull: this.sndQueue.length >= this.options.sndBuffer,
+    };
+    this.congestionEvent('application-limited', () => {
+      this.congestion.onSendPass(pass);
+    });
   }
 
   private transmitAll(now: number): void {
@@ -1029,12 +1074,7 @@ export class Connection {
    */
   private sendDataSegment(now: number, budget?: number): boolean {
     if (!carriesOurData(this.state) || !this.hasUnsentData()) return false;
-    const idle = this.sndMax === this.sndUna && now - this.lastDataSentUs > this.rtt.rtoUs;
-    if (idle && this.lastDataSentUs > 0) {
-      // RFC 5681 §4.1: after an idle period longer than an RTO, restart from RW = min(IW, cwnd).
-      const iw = initialWindowBytes(this.options.initialWindow, this.sndMss);
-      this.congestionEvent('restart after idle', () => this.congestion.onIdleRestart(iw));
-    }
+    this.restartIfIdle(now);
     const offset = seqDiff(this.sndNxt, this.sndQueueSeq);
     const available = this.sndQueue.length - offset;
     const usable =
@@ -1053,6 +1093,10 @@ export class Connection {
     if (!full && !lastOfQueue && !bigEnough && !retransmission && !this.swsOverride) return false;
     this.swsOverride = false;
     const data = this.sndQueue.read(offset, len);
+    // Linux accounting: CA_EVENT_TX_START, new data with nothing in flight (CUBIC's epoch).
+    if (this.packetsOut !== undefined && !inFlight) {
+      this.congestion.onTransmitStart(now, this.lastDataSentUs);
+    }
     this.lastDataSentUs = now;
     const push = len === available ? Flag.PSH : 0;
     this.emit(now, {
@@ -1064,6 +1108,23 @@ export class Connection {
       consumes: len,
     });
     return true;
+  }
+
+  /**
+   * RFC 5681 §4.1: after an idle period longer than an RTO, restart from RW = min(IW, cwnd)
+   * (unless `slowStartAfterIdle` is off). Linux (tcp_slow_start_after_idle_check) looks when
+   * the application writes or the peer opens its window, not while a zero window holds the
+   * data back, so neither does its accounting here.
+   */
+  private restartIfIdle(now: number): void {
+    const idleUs = now - this.lastDataSentUs;
+    const idle = this.sndMax === this.sndUna && idleUs > this.rtt.rtoUs;
+    if (!idle || this.lastDataSentUs === 0 || this.options.slowStartAfterIdle === false) return;
+    if (this.packetsOut !== undefined && this.sndWnd === 0) return;
+    const iw = initialWindowBytes(this.options.initialWindow, this.sndMss);
+    this.congestionEvent('restart after idle', () =>
+      this.congestion.onIdleRestart(iw, idleUs, this.rtt.rtoUs, now),
+    );
   }
 
   private sendFinIfDue(now: number): boolean {

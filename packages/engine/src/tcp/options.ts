@@ -1,4 +1,4 @@
-import type { CongestionAlgorithm } from './congestion/index.js';
+import type { CongestionAlgorithm, CwndAccounting } from './congestion/index.js';
 
 /**
  * Endpoint options, with defaults that follow common practice. Where the RFCs leave a choice,
@@ -53,6 +53,24 @@ export interface EndpointOptions {
    * default); Reno (RFC 5681) and Tahoe to compare.
    */
   congestion: CongestionAlgorithm;
+  /**
+   * How cwnd grows. 'rfc': in bytes, by RFC 5681 §3.1 (slow start adds min(N, SMSS) per ACK,
+   * congestion avoidance one SMSS per cwnd of bytes acknowledged) and RFC 9438 for CUBIC.
+   * 'linux': as Linux does, in whole packets: slow start adds every packet an ACK delivers
+   * (tcp_slow_start), congestion avoidance counts packets in snd_cwnd_cnt (tcp_cong_avoid_ai),
+   * the window grows only while the sender uses it (tcp_is_cwnd_limited, after RFC 7661),
+   * CUBIC uses tcp_cubic.c's integer arithmetic, and an RTO takes ssthresh from the
+   * controller's ssthresh function of cwnd (tcp_enter_loss). ns-3's TcpLinuxReno mimics
+   * Linux's Reno the same way. Recovery itself (NewReno, RFC 6675) is the same under both.
+   */
+  cwndAccounting: CwndAccounting;
+  /**
+   * Restart after idle (RFC 5681 §4.1, SHOULD): after more than an RTO without sending, cwnd
+   * falls back to min(IW, cwnd). Linux's tcp_slow_start_after_idle (default 1) halves cwnd
+   * per RTO idle down to that, and with it decays a window left unused for an RTO (RFC 2861);
+   * packetdrill's defaults turn it off. BSD and ns-3 restart too.
+   */
+  slowStartAfterIdle: boolean;
   /** RFC 6298 §2.1: 1 s. */
   rtoInitialMs: number;
   /** RFC 6298 §2.4: 1 s (Linux uses 200 ms). */
@@ -87,6 +105,8 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   delayedAckMs: 40,
   initialWindow: undefined,
   congestion: 'newreno',
+  cwndAccounting: 'rfc',
+  slowStartAfterIdle: true,
   rtoInitialMs: 1000,
   rtoMinMs: 1000,
   rtoMaxMs: 60_000,

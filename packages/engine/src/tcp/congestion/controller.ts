@@ -4,6 +4,7 @@
  * flight, and tells the connection when to retransmit. Its state is plain data (snapshots).
  */
 import type { SeqNum } from '../../wire/seq.js';
+import type { LinuxGrowthState, SendPass } from './linux-growth.js';
 
 export type CongestionAlgorithm = 'newreno' | 'reno' | 'tahoe' | 'cubic';
 
@@ -30,6 +31,8 @@ export interface CongestionState {
   smss: number;
   /** CUBIC's own state (RFC 9438); absent for the Reno family. */
   cubic?: CubicState;
+  /** Present when cwnd is counted as Linux counts it (`cwndAccounting: 'linux'`). */
+  linux?: LinuxGrowthState;
 }
 
 export interface CubicState {
@@ -67,6 +70,10 @@ export interface AckInfo {
   sackRecovery: boolean;
   /** RFC 6675 IsLost(SND.UNA + 1): the scoreboard already shows the first segment lost. */
   firstSegmentLost: boolean;
+  /** Linux accounting only: the segments this ACK acknowledged in full (pkts_acked). */
+  packetsAcked?: number;
+  /** Linux accounting only: the age of the newest of them, unless any was resent (ca_rtt_us). */
+  ackRttUs?: number;
 }
 
 /** What the connection must do after a controller saw an ACK. */
@@ -92,8 +99,15 @@ export interface CongestionController {
   onDupAck(info: AckInfo): CongestionAction;
   /** The retransmission timer expired; `repeated` when the same segment timed out before. */
   onRto(info: AckInfo, repeated: boolean): void;
-  /** RFC 5681 §4.1: the connection was idle for more than an RTO; `initialWindow` in bytes. */
-  onIdleRestart(initialWindow: number): void;
+  /**
+   * RFC 5681 §4.1: the connection was idle (nothing sent for `idleUs`) for more than an RTO;
+   * `initialWindow` in bytes.
+   */
+  onIdleRestart(initialWindow: number, idleUs: number, rtoUs: number, nowUs: number): void;
+  /** Linux accounting: new data leaves with nothing in flight (CA_EVENT_TX_START). */
+  onTransmitStart(nowUs: number, lastSentUs: number): void;
+  /** Linux accounting: an output pass ended (tcp_cwnd_validate); true if cwnd or ssthresh moved. */
+  onSendPass(pass: SendPass): boolean;
 }
 
 /** RFC 5681 §3.1, equation (1): IW = min(4*SMSS, max(2*SMSS, 4380)) when not set in segments. */

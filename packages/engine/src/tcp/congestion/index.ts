@@ -1,4 +1,5 @@
 import type { CongestionAlgorithm, CongestionController, CongestionState } from './controller.js';
+import type { CwndAccounting } from './linux-growth.js';
 import { Cubic } from './cubic.js';
 import { NewReno } from './newreno.js';
 import { Reno } from './reno.js';
@@ -6,6 +7,8 @@ import { Tahoe } from './tahoe.js';
 
 export * from './controller.js';
 export { Cubic, CUBIC_BETA, CUBIC_C, wCubic } from './cubic.js';
+export type { LinuxCubicState } from './linux-cubic.js';
+export type { CwndAccounting, LinuxGrowthState, SendPass } from './linux-growth.js';
 export { NewReno } from './newreno.js';
 export { DUPACK_THRESHOLD, Reno } from './reno.js';
 export { Tahoe } from './tahoe.js';
@@ -24,11 +27,13 @@ export function createController(state: CongestionState): CongestionController {
   }
 }
 
-/** A fresh controller with the initial window. */
+/** A fresh controller with the initial window, counting cwnd as `accounting` says. */
 export function newController(
   algorithm: CongestionAlgorithm,
   iwBytes: number,
   smss: number,
+  accounting: CwndAccounting = 'rfc',
+  nowUs = 0,
 ): CongestionController {
-  return createController(Reno.initial(algorithm, iwBytes, smss));
+  return createController(Reno.initial(algorithm, iwBytes, smss, accounting, nowUs));
 }

@@ -10,6 +10,20 @@ import type {
   CongestionPhase,
   CongestionState,
 } from './controller.js';
+import {
+  congAvoidAi,
+  copyLinuxGrowth,
+  cwndPackets,
+  initialLinuxGrowth,
+  linuxCongAvoid,
+  linuxCwndRestart,
+  linuxEnterLoss,
+  linuxValidate,
+  renoSsthresh,
+  type CwndAccounting,
+  type LinuxGrowthState,
+  type SendPass,
+} from './linux-growth.js';
 
 /** RFC 5681 §3.2: the duplicate ACK that triggers fast retransmit. */
 export const DUPACK_THRESHOLD = 3;
@@ -18,13 +32,23 @@ export class Reno implements CongestionController {
   protected s: CongestionState;
 
   constructor(state: CongestionState) {
-    this.s = { ...state, ...(state.cubic && { cubic: { ...state.cubic } }) };
+    this.s = Reno.copy(state);
+  }
+
+  private static copy(s: CongestionState): CongestionState {
+    return {
+      ...s,
+      ...(s.cubic && { cubic: { ...s.cubic } }),
+      ...(s.linux && { linux: copyLinuxGrowth(s.linux) }),
+    };
   }
 
   static initial(
     algorithm: CongestionState['algorithm'],
     iwBytes: number,
     smss: number,
+    accounting: CwndAccounting = 'rfc',
+    nowUs = 0,
   ): CongestionState {
     // RFC 5681 §3.1: ssthresh starts arbitrarily high.
     return {
@@ -36,6 +60,7 @@ export class Reno implements CongestionController {
       dupAcks: 0,
       bytesAcked: 0,
       smss,
+      ...(accounting === 'linux' && { linux: initialLinuxGrowth(nowUs) }),
     };
   }
 
@@ -52,7 +77,7 @@ export class Reno implements CongestionController {
   }
 
   state(): CongestionState {
-    return { ...this.s, ...(this.s.cubic && { cubic: { ...this.s.cubic } }) };
+    return Reno.copy(this.s);
   }
 
   window(): number {
@@ -67,6 +92,7 @@ export class Reno implements CongestionController {
   onAck(info: AckInfo): CongestionAction {
     this.s.dupAcks = 0;
     this.s.smss = info.smss;
+    if (this.s.linux !== undefined) this.onLinuxAck(info);
     if (this.s.phase === 'fast-recovery') {
       return info.sackRecovery ? this.onAckInSackRecovery(info) : this.onAckInRecovery(info);
     }
@@ -123,7 +149,7 @@ export class Reno implements CongestionController {
 
   /** RFC 5681 §3.2 steps 2-4: halve, retransmit, and inflate by the three segments that left. */
   protected onThirdDupAck(info: AckInfo): CongestionAction {
-    this.s.ssthresh = Math.max(Math.floor(info.flightSize / 2), 2 * info.smss); // equation (4)
+    this.s.ssthresh = this.lossSsthresh(info);
     return this.enterFastRecovery(info);
   }
 
@@ -139,25 +165,64 @@ export class Reno implements CongestionController {
     return 'retransmit';
   }
 
+  /**
+   * ssthresh after a loss: RFC 5681 §3.1 equation (4), max(FlightSize / 2, 2 * SMSS); with
+   * Linux accounting, the controller's ssthresh function of cwnd (tcp_reno_ssthresh here).
+   */
+  protected lossSsthresh(info: AckInfo): number {
+    if (this.s.linux !== undefined) return this.linuxSsthresh() * info.smss;
+    return Math.max(Math.floor(info.flightSize / 2), 2 * info.smss);
+  }
+
   onRto(info: AckInfo, repeated: boolean): void {
     // RFC 5681 §3.1 (4); ssthresh is held when the same segment times out again.
-    if (!repeated) this.s.ssthresh = Math.max(Math.floor(info.flightSize / 2), 2 * info.smss);
-    this.s.cwnd = info.smss; // loss window LW = 1 SMSS
+    if (!repeated) this.s.ssthresh = this.lossSsthresh(info);
+    this.s.cwnd = info.smss; // loss window LW = 1 SMSS (Linux: the packets in flight + 1, so 1)
     this.s.bytesAcked = 0;
+    if (this.s.linux !== undefined) linuxEnterLoss(this.s.linux, info.nowUs);
     this.s.dupAcks = 0;
     this.s.recover = info.sndMax;
     this.s.phase = 'loss-recovery';
   }
 
-  onIdleRestart(initialWindow: number): void {
-    // RFC 5681 §4.1: restart window RW = min(IW, cwnd).
-    this.s.cwnd = Math.min(initialWindow, this.s.cwnd);
+  onIdleRestart(initialWindow: number, idleUs: number, rtoUs: number, nowUs: number): void {
+    if (this.s.linux !== undefined) {
+      linuxCwndRestart(this.s, this.s.linux, initialWindow, idleUs, rtoUs, nowUs);
+    } else {
+      // RFC 5681 §4.1: restart window RW = min(IW, cwnd).
+      this.s.cwnd = Math.min(initialWindow, this.s.cwnd);
+    }
     if (this.s.phase !== 'loss-recovery') this.s.phase = this.growthPhase();
+  }
+
+  onTransmitStart(_nowUs: number, _lastSentUs: number): void {}
+
+  onSendPass(pass: SendPass): boolean {
+    if (this.s.linux === undefined || !linuxValidate(this.s, this.s.linux, pass)) return false;
+    if (this.s.phase !== 'loss-recovery') this.s.phase = this.growthPhase();
+    return true;
+  }
+
+  /** Linux accounting: every ACK of new data, before any growth (the pkts_acked hook). */
+  protected onLinuxAck(_info: AckInfo): void {}
+
+  /** Linux accounting: tcp_reno_ssthresh, in packets. */
+  protected linuxSsthresh(): number {
+    return renoSsthresh(cwndPackets(this.s));
+  }
+
+  /** Linux accounting: tcp_reno_cong_avoid's additive increase, one packet per cwnd acked. */
+  protected linuxAvoid(_info: AckInfo, acked: number, linux: LinuxGrowthState): void {
+    congAvoidAi(this.s, linux, cwndPackets(this.s), acked);
   }
 
   /** Slow start (equation 2) or congestion avoidance with byte counting (+1 SMSS per cwnd acked). */
   protected grow(info: AckInfo): void {
-    if (this.s.cwnd < this.s.ssthresh) {
+    const linux = this.s.linux;
+    if (linux !== undefined) {
+      // Linux counts packets (tcp_cong_avoid): see linux-growth.ts.
+      linuxCongAvoid(this.s, linux, info, (acked) => this.linuxAvoid(info, acked, linux));
+    } else if (this.s.cwnd < this.s.ssthresh) {
       this.s.cwnd += Math.min(info.ackedBytes, info.smss); // RFC 5681 §3.1, equation (2)
     } else {
       this.s.bytesAcked += info.ackedBytes; // RFC 5681 §3.1, byte counting (RFC 3465)
