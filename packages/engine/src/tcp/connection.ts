@@ -1249,6 +1249,7 @@ export class Connection {
       }
       if (seqGt(end, this.sndNxt)) this.sndNxt = end;
       if (neverSent) this.sndMax = end;
+      if (s.len > 0) this.packetsOut?.sent(s.seq, seqAdd(s.seq, s.len), now);
     }
     const options: TcpOptions = s.options === undefined ? {} : { ...s.options };
     const activeSyn = (s.flags & Flag.SYN) !== 0 && (s.flags & Flag.ACK) === 0;
