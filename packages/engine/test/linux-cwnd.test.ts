@@ -206,7 +206,7 @@ describe('restart after idle (tcp_slow_start_after_idle, RFC 5681 §4.1)', () =>
   });
 });
 
-describe('application-limited (tcp_cwnd_application_limited, RFC 2861 §3)', () => {
+describe('application-limited (tcp_cwnd_application_limited, RFC 2861)', () => {
   /** cwnd 20 from slow-start-app-limited.pkt, then one packet at a time, each ACKed in 50 ms. */
   function trickle(options: Partial<EndpointOptions>): number[] {
     const t = accepted(options);
@@ -355,6 +355,27 @@ describe('state', () => {
     );
   });
 
+  it('an ACK delivers only what the peer had not SACKed already (tcp_newly_delivered)', () => {
+    const t = accepted();
+    expect(write(t, 10000)).toEqual(['1:10001(10000)']);
+    // Segment 1 is lost; the peer SACKs 2 and 3 (too little for a fast retransmit).
+    for (const right of [2001, 3001])
+      t.send({
+        flags: '.',
+        seq: PEER_ISS + 1,
+        ack: ISS + 1,
+        window: 257,
+        options: { sack: [{ left: seq(ISS + 1001), right: seq(ISS + right) }] },
+      });
+    expect(sent(t)).toEqual([]);
+    t.wait(t.sim.connection(t.id).rtt.rtoUs / 1000); // the RTO
+    expect(sent(t)).toEqual(['1:1001(1000)']);
+    expect(cwnd(t)).toBe(1);
+    // The retransmission fills the hole: SND.UNA jumps over 2 and 3, which count no more.
+    expect(ack(t, 100, 3001)).toEqual(['3001:5001(2000)']);
+    expect(cwnd(t)).toBe(2);
+  });
+
   it('packets out: an ACK counts the segments it covers in full; a resent one gives no RTT', () => {
     const out = new PacketsOut();
     out.sent(seq(1), seq(1001), 0);
@@ -365,5 +386,10 @@ describe('state', () => {
     out.sent(seq(1001), seq(2001), 200); // resent
     expect(out.acknowledge(seq(2501), 300)).toEqual({ packets: 2, rttUs: undefined });
     expect(out.between(seq(2501), seq(2501))).toBe(0);
+    out.sent(seq(2501), seq(3501), 400);
+    out.sent(seq(3501), seq(4501), 400);
+    expect(out.sacked([{ left: seq(3000), right: seq(4501) }])).toBe(1); // 3501:4501 only
+    expect(out.sacked([{ left: seq(3000), right: seq(4501) }])).toBe(0);
+    expect(out.acknowledge(seq(4501), 500)).toEqual({ packets: 1, rttUs: 100 });
   });
 });

@@ -711,11 +711,15 @@ export class Connection {
   }
 
   /**
-   * What a congestion controller needs to know about an ACK or a timeout. An ACK that moves
-   * SND.UNA takes the segments it covers off `packetsOut` (Linux accounting).
+   * What a congestion controller needs to know about an ACK or a timeout. With Linux
+   * accounting, `packetsOut` takes in what the scoreboard now holds and what an ACK that
+   * moves SND.UNA covers, and the ACK's delivered packets are counted.
    */
   ackInfo(ack: SeqNum, ackedBytes: number, nowUs: number): AckInfo {
-    const acked = seqGt(ack, this.sndUna) ? this.packetsOut?.acknowledge(ack, nowUs) : undefined;
+    const out = this.packetsOut;
+    const newlySacked = out !== undefined ? out.sacked(this.scoreboard.sacked) : 0;
+    const acked =
+      out !== undefined && seqGt(ack, this.sndUna) ? out.acknowledge(ack, nowUs) : undefined;
     return {
       ack,
       ackedBytes,
@@ -727,7 +731,7 @@ export class Connection {
       sackRecovery: this.sackPermitted,
       firstSegmentLost:
         this.sackPermitted && this.scoreboard.firstSegmentLost(this.sndUna, this.sndMss),
-      ...(acked && { packetsAcked: acked.packets }),
+      ...(acked && { packetsAcked: acked.packets + newlySacked }),
       ...(acked?.rttUs !== undefined && { ackRttUs: acked.rttUs }),
     };
   }

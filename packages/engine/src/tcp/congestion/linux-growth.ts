@@ -7,13 +7,14 @@
  *   congestion avoidance (tcp_slow_start): appropriate byte counting without RFC 3465's L limit;
  * - congestion avoidance adds one packet per `w` packets acknowledged, counting them in
  *   snd_cwnd_cnt (tcp_cong_avoid_ai); `w` is cwnd for Reno, CUBIC's `cnt` for CUBIC;
- * - the window grows only while the sender uses it (tcp_is_cwnd_limited, the idea of RFC 7661):
- *   when it was cwnd-limited in the last window of data, or, in slow start, while cwnd is below
- *   twice the most packets it had out (tcp_cwnd_validate keeps that record);
+ * - the window grows only while the sender uses it (tcp_is_cwnd_limited, the idea of RFC 7661
+ *   and of draft-ietf-ccwg-ratelimited-increase): when it was cwnd-limited in the last window
+ *   of data, or, in slow start, while cwnd is below twice the most packets it had out
+ *   (tcp_cwnd_validate keeps that record);
  * - after an idle period longer than the RTO, cwnd is halved once per RTO idle, down to the
  *   restart window min(IW, cwnd) (tcp_cwnd_restart, RFC 5681 §4.1), and a sender that left
  *   the window unused for an RTO decays it towards what it used (tcp_cwnd_application_limited,
- *   RFC 2861 §3), both under tcp_slow_start_after_idle (`slowStartAfterIdle`);
+ *   RFC 2861), both under tcp_slow_start_after_idle (`slowStartAfterIdle`);
  * - a retransmission timeout leaves cwnd at one packet and ssthresh at the controller's own
  *   ssthresh function of cwnd (tcp_enter_loss).
  *
@@ -198,7 +199,7 @@ export function linuxCwndRestart(
 /**
  * tcp_cwnd_validate, after an output pass that sent data or found cwnd full: record whether
  * the sender is cwnd-limited in this window of data, and with `slowStartAfterIdle`, decay a
- * window left unused for an RTO (tcp_cwnd_application_limited, RFC 2861 §3).
+ * window left unused for an RTO (tcp_cwnd_application_limited, RFC 2861).
  * Returns true when cwnd or ssthresh changed.
  */
 export function linuxValidate(s: CongestionState, lx: LinuxGrowthState, pass: SendPass): boolean {
