@@ -62,6 +62,75 @@ export const TcpState = Type.Enum(
 );
 
 /** An endpoint: its state, its TCB (RFC 9293 §3.3.1), timers and buffers. */
+/**
+ * Linux's tcp_info (struct tcp_info, what `ss -ti` prints) for an endpoint, with Linux's
+ * field names and units, to put beside a real host's.
+ */
+export const TcpInfo = Type.Object(
+  {
+    tcpi_state: Type.Integer({
+      description: 'The state as Linux numbers it (1 ESTABLISHED ... 11 CLOSING)',
+    }),
+    tcpi_ca_state: Type.Integer({ description: '0 Open, 1 Disorder, 2 CWR, 3 Recovery, 4 Loss' }),
+    tcpi_retransmits: Type.Integer({
+      description: 'Retransmissions of the oldest segment since it was last acknowledged',
+    }),
+    tcpi_probes: Type.Integer({ description: 'Zero-window probes sent without an answer' }),
+    tcpi_backoff: Type.Integer({ description: 'RTO backoffs' }),
+    tcpi_options: Type.Integer({
+      description: 'TCPI_OPT_* bits: 1 timestamps, 2 SACK, 4 window scaling, 8 ECN',
+    }),
+    tcpi_snd_wscale: Type.Integer({ description: 'The window scale shift of the peer' }),
+    tcpi_rcv_wscale: Type.Integer({ description: 'Our window scale shift' }),
+    tcpi_rto: Type.Integer({ description: 'Retransmission timeout (µs)' }),
+    tcpi_ato: Type.Integer({ description: 'Delayed-ACK timeout (µs)' }),
+    tcpi_snd_mss: Type.Integer({ description: 'Send MSS (bytes)' }),
+    tcpi_rcv_mss: Type.Integer({ description: 'Largest segment received (bytes)' }),
+    tcpi_unacked: Type.Integer({ description: 'Segments in flight' }),
+    tcpi_sacked: Type.Integer({ description: 'Segments SACKed' }),
+    tcpi_lost: Type.Integer({ description: 'Segments presumed lost' }),
+    tcpi_retrans: Type.Integer({ description: 'Retransmitted segments not yet acknowledged' }),
+    tcpi_last_data_sent: Type.Integer({ description: 'Milliseconds since data was last sent' }),
+    tcpi_last_data_recv: Type.Integer({ description: 'Milliseconds since data was last received' }),
+    tcpi_last_ack_recv: Type.Integer({
+      description: 'Milliseconds since an ACK was last received',
+    }),
+    tcpi_pmtu: Type.Integer({ description: 'Path MTU (bytes)' }),
+    tcpi_rtt: Type.Integer({ description: 'Smoothed RTT (µs)' }),
+    tcpi_rttvar: Type.Integer({ description: 'RTT variation (µs)' }),
+    tcpi_snd_ssthresh: Type.Integer({
+      description: 'Slow-start threshold (segments; 2147483647 until set)',
+    }),
+    tcpi_snd_cwnd: Type.Integer({ description: 'Congestion window (segments)' }),
+    tcpi_advmss: Type.Integer({ description: 'The MSS we announced (bytes)' }),
+    tcpi_reordering: Type.Integer({ description: 'Reordering degree (segments)' }),
+    tcpi_total_retrans: Type.Integer({ description: 'Segments retransmitted in all' }),
+    tcpi_bytes_acked: Type.Integer({ description: 'Bytes acknowledged by the peer' }),
+    tcpi_bytes_received: Type.Integer({ description: 'Bytes received in order' }),
+    tcpi_segs_out: Type.Integer({ description: 'Segments sent' }),
+    tcpi_segs_in: Type.Integer({ description: 'Segments received' }),
+    tcpi_notsent_bytes: Type.Integer({ description: 'Bytes queued and not yet sent' }),
+    tcpi_min_rtt: Type.Integer({
+      description: 'Smallest RTT seen (µs; 4294967295 before the first sample)',
+    }),
+    tcpi_data_segs_out: Type.Integer({ description: 'Segments sent with data' }),
+    tcpi_delivery_rate: Type.Integer({
+      description: 'Delivery rate of the latest sample (bytes/s)',
+    }),
+    tcpi_delivered: Type.Integer({ description: 'Segments delivered' }),
+    tcpi_bytes_sent: Type.Integer({ description: 'Bytes sent, retransmissions included' }),
+    tcpi_bytes_retrans: Type.Integer({ description: 'Bytes retransmitted' }),
+    tcpi_dsack_dups: Type.Integer({
+      description: 'Segments the peer reported as duplicates (D-SACK)',
+    }),
+    tcpi_reord_seen: Type.Integer({ description: 'Reorderings seen' }),
+    tcpi_snd_wnd: Type.Integer({ description: 'The window the peer offers (bytes)' }),
+    tcpi_rcv_wnd: Type.Integer({ description: 'Our advertised window (bytes)' }),
+  },
+  { $id: 'TcpInfo' },
+);
+export type TcpInfo = Static<typeof TcpInfo>;
+
 export const Endpoint = Type.Object(
   {
     id: EndpointId,
@@ -104,6 +173,7 @@ export const Endpoint = Type.Object(
       bytesDelivered: Type.Integer({ description: 'Bytes received in order' }),
       bytesRead: Type.Integer({ description: 'Bytes the application read' }),
     }),
+    tcpInfo: TcpInfo,
     buffered: Type.Object({
       send: Type.Integer({ description: 'Queued to send and not yet acknowledged' }),
       unsent: Type.Integer({ description: 'Of those, not yet sent' }),

@@ -41,6 +41,7 @@ export {
   Send,
   SendResult,
   SocketAddress,
+  TcpInfo,
 } from './endpoints.js';
 export {
   EventList,

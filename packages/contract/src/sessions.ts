@@ -68,6 +68,13 @@ export const EndpointOptions = Type.Object(
     delayedAckMs: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 500, description: '0 turns delayed ACK off' }),
     ),
+    ackPolicy: Type.Optional(
+      Type.Enum(['rfc', 'linux'], {
+        description:
+          "rfc: every second full segment or after delayedAckMs; linux: Linux's quick-ACK " +
+          'mode at the start and after idle, adaptive delay (40-200 ms), interactive mode',
+      }),
+    ),
     congestion: Type.Optional(
       Type.Union([
         Type.Literal('newreno'),

@@ -29,6 +29,7 @@ export function endpointView(sim: Simulation, id: string): EndpointView {
     },
     timers: s.timers.map((t) => ({ kind: t.kind, expiresMs: ms(t.expiresUs) })),
     counters: s.counters,
+    tcpInfo: s.tcpInfo,
     buffered: s.buffered,
   };
 }

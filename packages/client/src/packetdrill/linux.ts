@@ -26,6 +26,7 @@ export const LINUX_OPTIONS: EndpointOptions = {
   rtoMaxMs: 120_000,
   /** TCP_DELACK_MIN: Linux delays an ACK at least this long. */
   delayedAckMs: 40,
+  ackPolicy: 'linux',
   congestion: 'cubic',
   /** tcp_syn_retries, tcp_retries2. */
   synRetries: 6,

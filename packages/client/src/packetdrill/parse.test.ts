@@ -105,11 +105,50 @@ describe('reading packetdrill scripts', () => {
     expect(events[0]).toMatchObject({ name: 'tolerance_usecs', value: '10000' });
   });
 
-  it('keeps what it cannot run as unsupported events, and what is not packetdrill as invalid', () => {
+  it('reads shell commands and python blocks as they are written, for the player to run', () => {
     const events = parsePacketdrill(`\`../common/defaults.sh
-../common/set_sysctls.py /proc/sys/net/ipv4/tcp_min_tso_segs=10\`
+sysctl -q net.ipv4.tcp_ecn=1\`
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 4
++.002 ... 0.004 connect(4, ..., ...) = 0
++0 %{
+assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd
+}%
+`);
+    expect(events).toEqual([
+      {
+        line: 1,
+        text: '`../common/defaults.sh\nsysctl -q net.ipv4.tcp_ecn=1`',
+        kind: 'shell',
+        code: '../common/defaults.sh\nsysctl -q net.ipv4.tcp_ecn=1',
+      },
+      expect.objectContaining({ line: 3, kind: 'call' }),
+      expect.objectContaining({
+        line: 4,
+        kind: 'call',
+        time: { kind: 'relative', us: 2000 },
+        call: {
+          name: 'connect',
+          args: ['4', '...', '...'],
+          result: 0,
+          errno: undefined,
+          endUs: 4000,
+        },
+      }),
+      {
+        line: 5,
+        text: '+0 %{\nassert tcpi_snd_cwnd == 10, tcpi_snd_cwnd\n}%',
+        kind: 'python',
+        time: { kind: 'relative', us: 0 },
+        code: '\nassert tcpi_snd_cwnd == 10, tcpi_snd_cwnd\n',
+      },
+    ]);
+  });
+
+  it('keeps what it cannot run as unsupported events, and what is not packetdrill as invalid', () => {
+    const events = parsePacketdrill(`// unsupported
+// lines
 0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
-+0 %{ assert tcpi_rto == 1000000 }%
++0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 4
 +0 < udp (100)
 +0 < [ect0] . 1:1(0) ack 1 win 257
 +0 > . 1:1(0) ack 1 <md5 000102>
@@ -118,9 +157,8 @@ hello world
 +0 > S 0:5(0)
 `);
     expect(events.map((e) => [e.line, e.kind, 'reason' in e ? e.reason : ''])).toEqual([
-      [1, 'unsupported', 'shell commands are not run'],
       [3, 'call', ''],
-      [4, 'unsupported', 'python blocks are not run'],
+      [4, 'call', ''],
       [5, 'unsupported', 'UDP, ICMP and IP-level packet lines are not supported (TCP only)'],
       [6, 'unsupported', 'UDP, ICMP and IP-level packet lines are not supported (TCP only)'],
       [7, 'unsupported', 'TCP option "md5 000102" is not supported'],

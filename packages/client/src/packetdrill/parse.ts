@@ -57,6 +57,10 @@ export type ScriptEvent = Located &
     | { kind: 'segment'; time: ScriptTime; segment: ScriptSegment }
     | { kind: 'call'; time: ScriptTime; call: ScriptCall }
     | { kind: 'option'; name: string; value: string }
+    /** A `%{ ... }%` block: Python run with the socket's tcp_info (see python.ts). */
+    | { kind: 'python'; time: ScriptTime; code: string }
+    /** A shell command in backquotes: the kernel's settings (see kernel.ts). */
+    | { kind: 'shell'; code: string }
     | { kind: 'unsupported'; reason: string }
     | { kind: 'invalid'; reason: string }
   );
@@ -142,7 +146,7 @@ function readTime(text: string): { time: ScriptTime; endUs?: number; rest: strin
       rest: text.slice(range[0].length),
     };
   }
-  const single = new RegExp(`^(\\+?)(${NUMBER})(?:\\.\\.\\.(${NUMBER}))?\\s+`).exec(text);
+  const single = new RegExp(`^(\\+?)(${NUMBER})(?:\\s*\\.\\.\\.\\s*(${NUMBER}))?\\s+`).exec(text);
   if (single === null) return undefined;
   const us = seconds(single[2] ?? '0');
   return {
@@ -245,14 +249,16 @@ function readCall(text: string, endUs: number | undefined): ScriptCall | { inval
   return { name, args: splitArgs(args), result: Number(result), errno: errno?.[1], endUs };
 }
 
+/** The code of a `%{ ... }%` block. */
+const python = (text: string) => text.replace(/^%\{/, '').replace(/\}%\s*$/, '');
+
 /** Reads a script into its events, in order. Never throws: what it cannot read is an event too. */
 export function parsePacketdrill(text: string): ScriptEvent[] {
   return statements(text).map(({ line, text: statement }): ScriptEvent => {
     const at = { line, text: statement };
     if (statement.startsWith('%{'))
-      return { ...at, kind: 'unsupported', reason: 'python blocks are not run' };
-    if (statement.startsWith('`'))
-      return { ...at, kind: 'unsupported', reason: 'shell commands are not run' };
+      return { ...at, kind: 'python', time: { kind: 'any' }, code: python(statement) };
+    if (statement.startsWith('`')) return { ...at, kind: 'shell', code: statement.slice(1, -1) };
     const option = /^--([a-z_]+)(?:=(\S*))?$/.exec(statement);
     if (option !== null)
       return { ...at, kind: 'option', name: option[1] ?? '', value: option[2] ?? '' };
@@ -260,10 +266,8 @@ export function parsePacketdrill(text: string): ScriptEvent[] {
     if (timed === undefined)
       return { ...at, kind: 'invalid', reason: 'expected a time (0.1, +0.1, *) first' };
     const { time, endUs, rest } = timed;
-    if (rest.startsWith('`'))
-      return { ...at, kind: 'unsupported', reason: 'shell commands are not run' };
-    if (rest.startsWith('%{'))
-      return { ...at, kind: 'unsupported', reason: 'python blocks are not run' };
+    if (rest.startsWith('`')) return { ...at, kind: 'shell', code: rest.slice(1, -1) };
+    if (rest.startsWith('%{')) return { ...at, kind: 'python', time, code: python(rest) };
     if (rest.startsWith('<') || rest.startsWith('>')) {
       if (endUs !== undefined) return { ...at, kind: 'invalid', reason: '... is for system calls' };
       const segment = readSegment(rest[0] as '<' | '>', rest.slice(1).trim());

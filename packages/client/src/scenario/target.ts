@@ -10,6 +10,7 @@ import type {
   CreateFault,
   CreateSession,
   Endpoint,
+  EndpointOptions,
   Fault,
   Inject,
   InjectResult,
@@ -45,6 +46,11 @@ export interface LabSession {
   addFault(body: CreateFault): Promise<Fault>;
   removeFault(faultId: string): Promise<void>;
   inject(body: Inject): Promise<InjectResult>;
+  /**
+   * Changes options of a live endpoint, as setsockopt() does (PATCH .../endpoints/:eid).
+   * Absent where the target cannot do it yet.
+   */
+  setOptions?(endpointId: string, options: EndpointOptions): Promise<Endpoint>;
   endpoints(): Promise<Endpoint[]>;
   /** Every trace event after `after`, in order. */
   events(after: number): Promise<AnyTraceEvent[]>;

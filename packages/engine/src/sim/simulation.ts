@@ -23,6 +23,7 @@ import {
 import { segmentArrives, segmentLength } from '../tcp/input.js';
 import { resolveOptions, type EndpointOptions } from '../tcp/options.js';
 import type { TcpState } from '../tcp/state.js';
+import type { TcpInfo } from '../tcp/tcp-info.js';
 import type {
   AppError,
   Metrics,
@@ -129,6 +130,8 @@ export interface EndpointStatus extends EndpointInfo {
   };
   metrics: Metrics;
   counters: Counters;
+  /** Linux's tcp_info for the connection (net/ipv4/tcp.c tcp_get_info). */
+  tcpInfo: TcpInfo;
   timers: { kind: TimerKind; expiresUs: number }[];
   buffered: {
     /** Bytes queued to send and not yet acknowledged. */
@@ -357,6 +360,7 @@ export class Simulation {
       },
       metrics: c.metrics(),
       counters: { ...c.counters },
+      tcpInfo: c.tcpInfo(this.nowUs),
       timers: (Object.entries(c.armedTimers()) as [TimerKind, number][])
         .map(([kind, expiresUs]) => ({ kind, expiresUs }))
         .sort((a, b) => a.expiresUs - b.expiresUs),

@@ -40,6 +40,15 @@ import { PacketsOut, type SentPacket } from './packets-out.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
 import { carriesOurData, type TcpState } from './state.js';
+import {
+  initialAckState,
+  onAckSent,
+  onDataSent,
+  onDelayedAckFired,
+  type AckContext,
+  type LinuxAckState,
+} from './ack-policy.js';
+import { noStats, tcpInfo, type CaState, type TcpInfo, type TcpStats } from './tcp-info.js';
 
 /** The timestamps option with its two NOPs of padding: 12 bytes in every segment. */
 const TIMESTAMP_OPTION_SPACE = 12;
@@ -115,6 +124,10 @@ export interface ConnectionState {
   packetsOut?: SentPacket[];
   lastMetrics: Metrics | undefined;
   counters: Counters;
+  /** Absent in snapshots taken before tcp_info was reported. */
+  stats?: TcpStats;
+  /** Linux's ACK policy's state; absent in older snapshots. */
+  ackState?: LinuxAckState;
 }
 
 /** What an endpoint has done so far: the numbers a lab asks about. */
@@ -256,6 +269,10 @@ export class Connection {
   /** The metrics last reported, to report only changes. */
   lastMetrics: Metrics | undefined;
   counters: Counters = noCounters();
+  /** Figures only tcp_info reports. */
+  stats: TcpStats = noStats();
+  /** Quick-ACK mode, ato and interactive mode, for the `linux` ACK policy. */
+  ackState: LinuxAckState = initialAckState();
 
   constructor(
     readonly id: string,
@@ -328,6 +345,8 @@ export class Connection {
       ...(this.packetsOut && { packetsOut: this.packetsOut.toState() }),
       lastMetrics: this.lastMetrics && { ...this.lastMetrics },
       counters: { ...this.counters },
+      stats: { ...this.stats },
+      ackState: { ...this.ackState },
     };
   }
 
@@ -384,6 +403,8 @@ export class Connection {
     c.packetsOut = s.packetsOut && PacketsOut.from(s.packetsOut);
     c.lastMetrics = s.lastMetrics && { ...s.lastMetrics };
     c.counters = { ...s.counters };
+    c.stats = { ...noStats(), ...s.stats };
+    c.ackState = { ...initialAckState(), ...s.ackState };
     return c;
   }
 
@@ -753,6 +774,16 @@ export class Connection {
     return action;
   }
 
+  /** What the `linux` ACK policy reads of the connection. */
+  ackContext(): AckContext {
+    return {
+      rcvWnd: this.rcvWnd,
+      rcvMss: this.stats.rcvMss ?? this.sndMss,
+      rtoUs: this.rtt.rtoUs,
+      srttUs: this.rtt.srttUs,
+    };
+  }
+
   /** An ACK is due at the next output; `label` says why when it is more than acknowledging. */
   requestAck(label?: SegmentLabel): void {
     this.ackPending = true;
@@ -845,6 +876,7 @@ export class Connection {
         this.sendWindowProbe(now);
         return;
       case 'delayed-ack':
+        if (this.options.ackPolicy === 'linux') onDelayedAckFired(this.ackState, this.ackContext());
         this.requestAck();
         return;
       case 'keepalive':
@@ -944,6 +976,76 @@ export class Connection {
   finAcked(): boolean {
     const fin = this.finSeq();
     return fin !== undefined && seqGt(this.sndUna, fin);
+  }
+
+  /** Where loss recovery stands, as Linux's tcpi_ca_state names it. */
+  caState(): CaState {
+    if (this.congestion.phase === 'loss-recovery') return 'loss';
+    if (this.congestion.phase === 'fast-recovery') return 'recovery';
+    const disorder = this.congestion.state().dupAcks > 0 || this.scoreboard.sacked.length > 0;
+    return disorder ? 'disorder' : 'open';
+  }
+
+  /** Linux's tcp_info for this connection at `now`. */
+  tcpInfo(now: number): TcpInfo {
+    const inFlight = seqDiff(this.sndMax, this.sndUna);
+    const sacked = this.scoreboard.sacked.reduce((n, b) => n + seqDiff(b.right, b.left), 0);
+    const lostBelow = this.scoreboard.lostBelow(this.sndMss);
+    const lost =
+      lostBelow === undefined ? 0 : Math.max(0, seqDiff(lostBelow, this.sndUna) - sacked);
+    return tcpInfo({
+      state: this.state,
+      caState: this.caState(),
+      nowUs: now,
+      retries: this.retries,
+      probes: this.persistBackoff,
+      backoffs: this.rtt.backoffs,
+      timestamps: this.timestamps,
+      sack: this.sackPermitted,
+      windowScaling: this.windowScaling,
+      ecn: false,
+      sndShift: this.sndShift,
+      rcvShift: this.rcvShift,
+      rtoUs: this.rtt.rtoUs,
+      atoUs: this.options.delayedAckMs * 1000,
+      sndMss: this.sndMss,
+      rcvMss: this.stats.rcvMss ?? this.options.mss,
+      advMss: this.options.mss,
+      pmtu: this.options.mss + 40,
+      inFlightBytes: inFlight,
+      sackedBytes: sacked,
+      lostBytes: lost,
+      retransOutBytes: 0,
+      lastDataSentUs: this.counters.bytesSent > 0 ? this.lastDataSentUs : undefined,
+      lastDataRecvUs: this.stats.lastDataRecvUs,
+      lastAckRecvUs: this.stats.lastAckRecvUs,
+      srttUs: this.rtt.srttUs,
+      rttvarUs: this.rtt.rttvarUs,
+      minRttUs: this.stats.minRttUs,
+      cwndBytes: this.congestion.cwnd,
+      ssthreshBytes: this.congestion.ssthresh,
+      reordering: 3,
+      reordSeen: 0,
+      dsackDups: 0,
+      totalRetrans: this.counters.retransmissions,
+      bytesAcked: Math.max(0, seqDiff(this.sndUna, this.iss) - 1),
+      bytesReceived: this.counters.bytesDelivered,
+      segsOut: this.counters.segmentsSent,
+      segsIn: this.counters.segmentsReceived,
+      dataSegsOut: this.stats.dataSegsOut,
+      notSentBytes: Math.max(
+        0,
+        this.sndQueue.length - Math.max(0, seqDiff(this.sndNxt, this.sndQueueSeq)),
+      ),
+      bytesSent: this.counters.bytesSent + this.stats.bytesRetrans,
+      bytesRetrans: this.stats.bytesRetrans,
+      deliveryRate: 0,
+      delivered: Math.ceil(
+        Math.max(0, seqDiff(this.sndUna, this.iss) - 1) / Math.max(1, this.sndMss),
+      ),
+      sndWnd: this.sndWnd,
+      rcvWnd: this.rcvWnd,
+    });
   }
 
   metrics(): Metrics {
@@ -1226,6 +1328,10 @@ export class Connection {
   ): void {
     if (this.remote === undefined) return;
     const carriesAck = (s.flags & Flag.ACK) !== 0;
+    if (carriesAck && this.options.ackPolicy === 'linux') {
+      const due = this.ackPending || this.timers['delayed-ack'] !== undefined;
+      if (due) onAckSent(this.ackState);
+    }
     if (carriesAck) {
       this.rcvWnd = this.advertisedWindow();
       this.ackPending = false;
@@ -1238,14 +1344,17 @@ export class Connection {
     if (consumes > 0) {
       const end = seqAdd(s.seq, consumes);
       const neverSent = seqGt(end, this.sndMax);
+      if (s.len > 0) this.stats.dataSegsOut += 1;
       if (seqLt(s.seq, this.sndMax)) {
         this.counters.retransmissions += 1;
+        this.stats.bytesRetrans += Math.min(s.len, seqDiff(this.sndMax, s.seq));
         if (this.fastRetransmitDue) label = 'fast-retransmission';
         this.fastRetransmitDue = false;
         label ??= 'retransmission';
       }
       if (neverSent && s.len > 0) {
         this.counters.bytesSent += Math.min(s.len, seqDiff(end, this.sndMax));
+        if (this.options.ackPolicy === 'linux') onDataSent(this.ackState, now);
       }
       // Time one segment at a time, and only a first transmission (Karn, RFC 6298 §3).
       if (neverSent && this.rttProbe === undefined && this.retries === 0) {

@@ -51,4 +51,5 @@ export {
   type KeepaliveOptions,
 } from './options.js';
 export { backOff, initialRtt, sampleRtt, type RttLimits, type RttState } from './rtt.js';
+export { CA_STATE, INFINITE_SSTHRESH, type CaState, type TcpInfo } from './tcp-info.js';
 export { canReceiveData, carriesOurData, TCP_STATES, type TcpState } from './state.js';

@@ -17,6 +17,7 @@ import {
 } from '../wire/seq.js';
 import { concatBytes, insertOutOfOrder, takeInOrder } from './buffers.js';
 import { Connection } from './connection.js';
+import { delayedAckTimeoutUs, inQuickAckMode, onDataReceived } from './ack-policy.js';
 import { sampleRtt } from './rtt.js';
 import { canReceiveData, carriesOurData } from './state.js';
 
@@ -32,9 +33,24 @@ export function segmentLength(segment: TcpSegment): number {
 export function segmentArrives(c: Connection, now: number, segment: TcpSegment): void {
   c.lastReceivedUs = now;
   c.counters.segmentsReceived += 1;
+  noteArrival(c, now, segment);
   if (c.state === 'SYN-SENT') synSent(c, now, segment);
   else synchronized(c, now, segment);
   c.output(now);
+}
+
+/** What tcp_info reports of arrivals: the last ACK and data, the largest segment. */
+function noteArrival(c: Connection, now: number, segment: TcpSegment): void {
+  if (hasFlag(segment.flags, Flag.ACK)) c.stats.lastAckRecvUs = now;
+  const len = segment.payload.length;
+  if (len === 0) return;
+  c.stats.lastDataRecvUs = now;
+  c.stats.dataSegsIn += 1;
+  if (len > (c.stats.rcvMss ?? 0)) c.stats.rcvMss = len;
+}
+
+function noteRtt(c: Connection, rttUs: number): void {
+  if (c.stats.minRttUs === undefined || rttUs < c.stats.minRttUs) c.stats.minRttUs = rttUs;
 }
 
 /** An ACK at once; a duplicate one when an out-of-order or duplicate segment caused it. */
@@ -281,9 +297,11 @@ function acknowledge(c: Connection, now: number, ack: SeqNum, segment?: TcpSegme
     // retransmissions included, so Karn's restriction is not needed.
     const rttMs = Math.max(1, Connection.tsClock(now) - echoed);
     c.rtt = sampleRtt(c.rtt, rttMs * 1000, c.rttLimits());
+    noteRtt(c, rttMs * 1000);
     c.rttProbe = undefined;
   } else if (c.rttProbe !== undefined && seqLe(c.rttProbe.end, ack)) {
     c.rtt = sampleRtt(c.rtt, now - c.rttProbe.sentUs, c.rttLimits());
+    noteRtt(c, now - c.rttProbe.sentUs);
     c.rttProbe = undefined;
   }
   c.retries = 0;
@@ -355,6 +373,7 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
     return;
   }
   const seqOfData = seqAdd(s.seq, start);
+  if (c.options.ackPolicy === 'linux') onDataReceived(c.ackState, now, c.ackContext());
   if (seqOfData !== c.rcvNxt) {
     c.outOfOrder = insertOutOfOrder(c.outOfOrder, c.rcvNxt, seqOfData, data);
     c.lastOutOfOrderSeq = seqOfData;
@@ -374,11 +393,36 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
   // what the peer's full segments carry (Linux estimates the same size as rcv_mss). A segment
   // larger than that (a peer offloading segmentation) counts as the full segments it holds.
   c.unackedSegments += Math.floor(data.length / c.sndMss);
+  if (c.options.ackPolicy === 'linux') {
+    linuxAckCheck(c, now, fillsGap);
+    return;
+  }
   if (fillsGap || c.options.delayedAckMs === 0 || c.unackedSegments >= 2) {
     ackNow(c); // RFC 9293 §3.8.6.3: at least every second full-sized segment; gaps filled at once
   } else if (c.timers['delayed-ack'] === undefined) {
     c.setTimer('delayed-ack', now + c.options.delayedAckMs * 1000);
   }
+}
+
+/**
+ * __tcp_ack_snd_check() (Linux): at once for two full segments, in quick-ACK mode, or when a
+ * gap was filled; otherwise the delayed ACK, its timer set as tcp_send_delayed_ack() sets it.
+ */
+function linuxAckCheck(c: Connection, now: number, fillsGap: boolean): void {
+  if (
+    fillsGap ||
+    c.options.delayedAckMs === 0 ||
+    c.unackedSegments >= 2 ||
+    inQuickAckMode(c.ackState)
+  ) {
+    ackNow(c);
+    return;
+  }
+  const timeout = delayedAckTimeoutUs(c.ackState, c.ackContext(), c.options.delayedAckMs * 1000);
+  const armed = c.timers['delayed-ack'];
+  // An older timer stands; one about to expire is not worth waiting for.
+  if (armed !== undefined && armed <= now + timeout / 4) ackNow(c);
+  else if (armed === undefined || now + timeout < armed) c.setTimer('delayed-ack', now + timeout);
 }
 
 function onFin(c: Connection, now: number): void {

@@ -1,3 +1,4 @@
+import type { AckPolicy } from './ack-policy.js';
 import type { CongestionAlgorithm, CwndAccounting } from './congestion/index.js';
 
 /**
@@ -43,6 +44,12 @@ export interface EndpointOptions {
    * Linux delays 40-200 ms, Windows and BSD 100-200 ms; 40 ms is Linux's TCP_DELACK_MIN.
    */
   delayedAckMs: number;
+  /**
+   * When to acknowledge (RFC 9293 §3.8.6.3 leaves it open): `rfc`, every second full-sized
+   * segment or after `delayedAckMs`; `linux`, Linux's quick-ACK mode at the start and after
+   * idle, its adaptive delay (ato, 40-200 ms) and interactive mode (see ack-policy.ts).
+   */
+  ackPolicy: AckPolicy;
   /**
    * Initial window in segments; undefined for RFC 5681 §3.1's min(4*SMSS, max(2*SMSS, 4380 B))
    * (3 segments at MSS 1460). Linux and ns-3 use 10 (RFC 6928).
@@ -103,6 +110,7 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   sack: false,
   nagle: true,
   delayedAckMs: 40,
+  ackPolicy: 'rfc',
   initialWindow: undefined,
   congestion: 'newreno',
   cwndAccounting: 'rfc',
