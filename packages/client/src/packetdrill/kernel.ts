@@ -173,6 +173,9 @@ export class Kernel {
     if (flag('tcp_sack') !== undefined) o.sack = flag('tcp_sack') !== 0;
     const synRetries = flag('tcp_syn_retries');
     if (synRetries !== undefined) o.synRetries = synRetries;
+    // tcp_slow_start_after_idle: restart after idle and the decay of an unused window.
+    const afterIdle = flag('tcp_slow_start_after_idle');
+    if (afterIdle !== undefined) o.slowStartAfterIdle = afterIdle !== 0;
     const congestion = this.sysctls.get('tcp_congestion_control');
     if (congestion === 'cubic' || congestion === 'reno') o.congestion = congestion;
     if (this.route.advmss !== undefined) o.mss = this.route.advmss;

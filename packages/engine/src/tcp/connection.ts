@@ -33,11 +33,12 @@ import {
   type CongestionAction,
   type CongestionController,
   type CongestionState,
+  type SendPass,
 } from './congestion/index.js';
 import type { EndpointOptions } from './options.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
-import { SendTimes, type SentStretch } from './send-times.js';
+import { SentSegments, type SentSegment } from './sent-segments.js';
 import { carriesOurData, type TcpState } from './state.js';
 import {
   initialAckState,
@@ -110,8 +111,11 @@ export interface ConnectionState {
   timers: TimerTable;
   rtt: RttState;
   rttProbe: { end: number; sentUs: number } | undefined;
-  /** Absent in snapshots taken before send times were kept. */
-  sendTimes?: SentStretch[];
+  /**
+   * The data segments in flight and when each left (sent-segments.ts); empty unless an option
+   * keeps them. Absent in snapshots taken before they were kept.
+   */
+  sendTimes?: SentSegment[];
   retries: number;
   persistBackoff: number;
   keepaliveProbes: number;
@@ -143,6 +147,16 @@ export interface Counters {
   bytesDelivered: number;
   /** Bytes the application has read. */
   bytesRead: number;
+}
+
+/**
+ * Whether the connection keeps its segments in flight (sent-segments.ts): a slow-start exit
+ * heuristic needs an RTT sample from every ACK, Linux accounting counts packets. Options from
+ * older snapshots may lack either.
+ */
+function keepsSegments(options: Partial<EndpointOptions>): boolean {
+  const exit = options.slowStartExit;
+  return exit === 'hystart' || exit === 'hystart++' || options.cwndAccounting === 'linux';
 }
 
 function noCounters(): Counters {
@@ -263,8 +277,11 @@ export class Connection {
   challengeAcks = { windowStartUs: 0, count: 0 };
 
   congestion: CongestionController;
-  /** When what is in flight was sent: an RTT sample per ACK for the slow-start exit. */
-  sendTimes = new SendTimes();
+  /**
+   * The data segments in flight (sent-segments.ts), for a per-ACK RTT sample and Linux's
+   * packet counts; kept only when an option needs them (`keepsSegments`).
+   */
+  segments: SentSegments | undefined;
   /** The metrics last reported, to report only changes. */
   lastMetrics: Metrics | undefined;
   counters: Counters = noCounters();
@@ -286,8 +303,9 @@ export class Connection {
       options.congestion,
       initialWindowBytes(options.initialWindow, options.mss),
       options.mss,
-      options.slowStartExit,
+      { slowStartExit: options.slowStartExit, accounting: options.cwndAccounting },
     );
+    this.segments = keepsSegments(options) ? new SentSegments() : undefined;
   }
 
   /** The whole connection as JSON-safe data. */
@@ -331,7 +349,7 @@ export class Connection {
       timers: this.armedTimers(),
       rtt: { ...this.rtt },
       rttProbe: this.rttProbe && { ...this.rttProbe },
-      sendTimes: this.sendTimes.toState(),
+      sendTimes: this.segments?.toState() ?? [],
       retries: this.retries,
       persistBackoff: this.persistBackoff,
       keepaliveProbes: this.keepaliveProbes,
@@ -389,7 +407,7 @@ export class Connection {
     c.timers = { ...noTimers(), ...s.timers };
     c.rtt = { ...s.rtt };
     c.rttProbe = s.rttProbe && { end: seq(s.rttProbe.end), sentUs: s.rttProbe.sentUs };
-    c.sendTimes = SendTimes.from(s.sendTimes ?? []);
+    c.segments = keepsSegments(s.options) ? SentSegments.from(s.sendTimes ?? []) : undefined;
     c.retries = s.retries;
     c.persistBackoff = s.persistBackoff;
     c.keepaliveProbes = s.keepaliveProbes;
@@ -724,13 +742,22 @@ export class Connection {
       this.options.congestion,
       initialWindowBytes(this.options.initialWindow, this.sndMss),
       this.sndMss,
-      this.options.slowStartExit,
+      {
+        slowStartExit: this.options.slowStartExit,
+        accounting: this.options.cwndAccounting,
+        nowUs: now,
+      },
     );
     this.restartKeepalive(now);
   }
 
-  /** What a congestion controller needs to know about an ACK or a timeout. */
+  /**
+   * What a congestion controller needs to know about an ACK or a timeout. When the connection
+   * keeps its segments, they take in what the scoreboard now holds and what the ACK covers:
+   * the ACK's RTT sample, and the packets it delivers when it moves SND.UNA.
+   */
   ackInfo(ack: SeqNum, ackedBytes: number, nowUs: number): AckInfo {
+    const delivery = this.segments?.deliver(this.scoreboard.sacked, ack, nowUs);
     return {
       ack,
       ackedBytes,
@@ -739,17 +766,12 @@ export class Connection {
       sndMax: this.sndMax,
       nowUs,
       srttUs: this.rtt.srttUs,
-      rttUs: this.sendTimes.sample(this.sndUna, ack, nowUs),
+      rttUs: delivery?.rttUs,
       sackRecovery: this.sackPermitted,
       firstSegmentLost:
         this.sackPermitted && this.scoreboard.firstSegmentLost(this.sndUna, this.sndMss),
+      ...(delivery && seqGt(ack, this.sndUna) && { packetsAcked: delivery.packets }),
     };
-  }
-
-  /** Only a slow-start exit heuristic needs an RTT sample from every ACK. */
-  private keepsSendTimes(): boolean {
-    const exit = this.options.slowStartExit;
-    return exit === 'hystart' || exit === 'hystart++';
   }
 
   /** RFC 6675 loss recovery is under way: the scoreboard and the pipe decide what is sent. */
@@ -1085,9 +1107,36 @@ export class Connection {
   /** Sends whatever the state, the windows and the queues allow; arms the timers it needs. */
   output(now: number): void {
     if (this.state === 'CLOSED' || this.state === 'LISTEN') return;
+    const sndNxt = this.sndNxt;
     this.transmitAll(now);
+    if (this.options.cwndAccounting === 'linux') this.validateCwnd(now, seqGt(this.sndNxt, sndNxt));
     this.fastRetransmitDue = false;
     this.reportMetrics();
+  }
+
+  /**
+   * Linux accounting, after an output pass (tcp_cwnd_validate): whether the sender is using
+   * its window, which decides whether the window may grow (linux-growth.ts).
+   */
+  private validateCwnd(now: number, sent: boolean): void {
+    const out = this.segments;
+    if (out === undefined) return;
+    const pass: SendPass = {
+      nowUs: now,
+      sent,
+      unsent: this.hasUnsentData(),
+      packetsOut: out.between(this.sndUna, this.sndMax),
+      inFlight: out.between(this.sndUna, this.sndNxt),
+      sndUna: this.sndUna,
+      sndNxt: this.sndNxt,
+      rtoUs: this.rtt.rtoUs,
+      initialWindow: initialWindowBytes(this.options.initialWindow, this.sndMss),
+      slowStartAfterIdle: this.options.slowStartAfterIdle !== false,
+      sndBufferFull: this.sndQueue.length >= this.options.sndBuffer,
+    };
+    this.congestionEvent('application-limited', () => {
+      this.congestion.onSendPass(pass);
+    });
   }
 
   private transmitAll(now: number): void {
@@ -1148,12 +1197,7 @@ export class Connection {
    */
   private sendDataSegment(now: number, budget?: number): boolean {
     if (!carriesOurData(this.state) || !this.hasUnsentData()) return false;
-    const idle = this.sndMax === this.sndUna && now - this.lastDataSentUs > this.rtt.rtoUs;
-    if (idle && this.lastDataSentUs > 0) {
-      // RFC 5681 §4.1: after an idle period longer than an RTO, restart from RW = min(IW, cwnd).
-      const iw = initialWindowBytes(this.options.initialWindow, this.sndMss);
-      this.congestionEvent('restart after idle', () => this.congestion.onIdleRestart(iw));
-    }
+    this.restartIfIdle(now);
     const offset = seqDiff(this.sndNxt, this.sndQueueSeq);
     const available = this.sndQueue.length - offset;
     const usable =
@@ -1172,6 +1216,10 @@ export class Connection {
     if (!full && !lastOfQueue && !bigEnough && !retransmission && !this.swsOverride) return false;
     this.swsOverride = false;
     const data = this.sndQueue.read(offset, len);
+    // Linux accounting: CA_EVENT_TX_START, new data with nothing in flight (CUBIC's epoch).
+    if (this.options.cwndAccounting === 'linux' && !inFlight) {
+      this.congestion.onTransmitStart(now, this.lastDataSentUs);
+    }
     this.lastDataSentUs = now;
     const push = len === available ? Flag.PSH : 0;
     this.emit(now, {
@@ -1183,6 +1231,23 @@ export class Connection {
       consumes: len,
     });
     return true;
+  }
+
+  /**
+   * RFC 5681 §4.1: after an idle period longer than an RTO, restart from RW = min(IW, cwnd)
+   * (unless `slowStartAfterIdle` is off). Linux (tcp_slow_start_after_idle_check) looks when
+   * the application writes or the peer opens its window, not while a zero window holds the
+   * data back, so neither does its accounting here.
+   */
+  private restartIfIdle(now: number): void {
+    const idleUs = now - this.lastDataSentUs;
+    const idle = this.sndMax === this.sndUna && idleUs > this.rtt.rtoUs;
+    if (!idle || this.lastDataSentUs === 0 || this.options.slowStartAfterIdle === false) return;
+    if (this.options.cwndAccounting === 'linux' && this.sndWnd === 0) return;
+    const iw = initialWindowBytes(this.options.initialWindow, this.sndMss);
+    this.congestionEvent('restart after idle', () =>
+      this.congestion.onIdleRestart(iw, idleUs, this.rtt.rtoUs, now),
+    );
   }
 
   private sendFinIfDue(now: number): boolean {
@@ -1312,11 +1377,9 @@ export class Connection {
       if (neverSent && this.rttProbe === undefined && this.retries === 0) {
         this.rttProbe = { end, sentUs: now };
       }
-      if (this.keepsSendTimes() && (s.flags & Flag.SYN) === 0) {
-        this.sendTimes.sent(s.seq, end, now, this.sndUna, this.sndMax);
-      }
       if (seqGt(end, this.sndNxt)) this.sndNxt = end;
       if (neverSent) this.sndMax = end;
+      if (s.len > 0) this.segments?.sent(s.seq, seqAdd(s.seq, s.len), now);
     }
     const options: TcpOptions = s.options === undefined ? {} : { ...s.options };
     const activeSyn = (s.flags & Flag.SYN) !== 0 && (s.flags & Flag.ACK) === 0;
