@@ -493,6 +493,31 @@ describe('HyStart++ (RFC 9406; slowStartExit: hystart++)', () => {
     expect(phases).toEqual(['conservative-slow-start', 'congestion-avoidance']);
   });
 
+  it('with Linux accounting, in packets: at most L = 8 per ACK, and in CSS one packet per 4 delivered', () => {
+    const linux = () => {
+      const t = accepted('hystart++', 20, { congestion: 'newreno', ...LINUX_ACCOUNTING });
+      write(t, 500_000);
+      return t;
+    };
+    const capped = linux();
+    capped.wait(20);
+    ack(capped, 10_001); // ten packets delivered: 8 count (Linux alone would add all 10)
+    expect(cc(capped).cwnd).toBe(18 * MSS);
+    const t = linux();
+    const growth: { by: number; phase: string }[] = [];
+    playPath(t, rising, 60_001, (_end, before, after) =>
+      growth.push({ by: after.cwnd - before.cwnd, phase: after.phase }),
+    );
+    const entry = growth.findIndex((g) => g.phase === 'conservative-slow-start');
+    expect(entry).toBeGreaterThan(0);
+    expect(growth.slice(0, entry + 1).every((g) => g.by === MSS)).toBe(true);
+    // Whole packets only: a quarter of each ACK's packet, counted in snd_cwnd_cnt.
+    expect(growth.slice(entry + 1, entry + 9).map((g) => g.by / MSS)).toEqual([
+      0, 0, 0, 1, 0, 0, 0, 1,
+    ]);
+    expect(cc(t).cwnd % MSS).toBe(0);
+  });
+
   it("only the initial slow start: after a timeout, slow start is RFC 5681's", () => {
     const t = started();
     t.wait(20);
