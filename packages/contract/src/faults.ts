@@ -2,7 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { EndpointId, SocketAddress } from './endpoints.js';
 import { SessionId } from './sessions.js';
-import { TcpOptionsView } from './trace.js';
+import { EcnCodepoint, TcpOptionsView } from './trace.js';
 
 const FLAGS_PATTERN = '^(none|[SFRPUEWC]*\\.?)$';
 const Flags = Type.String({
@@ -105,6 +105,7 @@ export const Inject = Type.Object(
       }),
     ),
     options: Type.Optional(TcpOptionsView),
+    ecn: Type.Optional(EcnCodepoint),
   },
   {
     $id: 'Inject',

@@ -45,6 +45,7 @@ export {
   TcpInfo,
 } from './endpoints.js';
 export {
+  EcnCodepoint,
   EventList,
   EventQuery,
   PageQuery,

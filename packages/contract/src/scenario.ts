@@ -6,7 +6,7 @@
 import { Type, type Static, type TObject, type TOptional } from 'typebox';
 import { SocketAddress, TcpState } from './endpoints.js';
 import { EndpointOptions, LinkSettings } from './sessions.js';
-import { TcpOptionsView } from './trace.js';
+import { EcnCodepoint, TcpOptionsView } from './trace.js';
 
 /**
  * The session's own schemas without their $id: a scenario holds several of each (the session's
@@ -135,6 +135,7 @@ export const EndpointExpectation = Type.Object(
           'congestion-avoidance',
           'fast-recovery',
           'loss-recovery',
+          'cwr',
         ]),
         {
           description:
@@ -261,6 +262,7 @@ export const STEP_SCHEMAS = {
       data: Type.Optional(Type.String()),
       base64: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$' })),
       options: Type.Optional(TcpOptionsView),
+      ecn: Type.Optional(EcnCodepoint),
     },
     { additionalProperties: false },
   ),

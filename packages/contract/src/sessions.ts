@@ -41,6 +41,13 @@ export const LinkSettings = Type.Object(
     reorderRate: Type.Optional(Rate('Reordering')),
     corruptRate: Type.Optional(Rate('Corruption (the receiver drops the segment)')),
     mtu: Type.Optional(Type.Integer({ minimum: 68, maximum: 65_535 })),
+    ecnMark: Type.Optional(
+      Type.Boolean({
+        description:
+          'ECN marking (RFC 3168 §5): an ECN-capable packet that finds the queue full is marked CE ' +
+          'and queued instead of dropped (fate marked); Not-ECT packets are still dropped (default false)',
+      }),
+    ),
   },
   { $id: 'LinkSettings', additionalProperties: false, examples: [{ delayMs: 10, lossRate: 0.01 }] },
 );
@@ -65,6 +72,26 @@ export const EndpointOptions = Type.Object(
     sack: Type.Optional(Type.Boolean()),
     timestamps: Type.Optional(Type.Boolean()),
     nagle: Type.Optional(Type.Boolean()),
+    cork: Type.Optional(
+      Type.Boolean({
+        description:
+          'TCP_CORK: a partial segment waits for more data (sent when uncorked, or one RTO later with nothing in flight)',
+      }),
+    ),
+    pushFlag: Type.Optional(
+      Type.Union([Type.Literal('rfc'), Type.Literal('linux')], {
+        description:
+          'Where PSH is set: on the segment that empties the queue (rfc), or as Linux sets it (linux)',
+      }),
+    ),
+    userTimeoutMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 3_600_000,
+        description:
+          'TCP_USER_TIMEOUT: abort with ETIMEDOUT when data stays unacknowledged this long; 0 = off',
+      }),
+    ),
     delayedAckMs: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 500, description: '0 turns delayed ACK off' }),
     ),
@@ -132,8 +159,23 @@ export const EndpointOptions = Type.Object(
         ),
       ]),
     ),
+    edgeRules: Type.Optional(
+      Type.Enum(['rfc', 'linux'], {
+        description:
+          "Edge cases where Linux's code departs from RFC 9293's text: an ACK of unsent data " +
+          'dropped without an ACK, TS.Recent updated only after a valid ACK, RST,ACK with ' +
+          'timestamps on abort',
+      }),
+    ),
     backlog: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     challengeAckLimit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    ecn: Type.Optional(
+      Type.Enum(['off', 'on', 'passive'], {
+        description:
+          "ECN (RFC 3168), as Linux's net.ipv4.tcp_ecn: off (0); on (1), ask in our SYN and accept " +
+          "the peer's request; passive (2, Linux's default), accept only (default off)",
+      }),
+    ),
   },
   { $id: 'EndpointOptions', additionalProperties: false, examples: [{ sack: true, mss: 1460 }] },
 );

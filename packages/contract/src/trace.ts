@@ -50,6 +50,12 @@ export const TcpOptionsView = Type.Object({
   ts: Type.Optional(Type.Object({ val: U32, ecr: U32 })),
 });
 
+/** The IP header's ECN field (RFC 3168 §5) as sent; absent for Not-ECT. */
+export const EcnCodepoint = Type.Enum(['ect0', 'ect1', 'ce'], {
+  description: 'IP ECN field: ECT(0), ECT(1) or CE (RFC 3168 §5); absent for Not-ECT',
+});
+export type EcnCodepoint = Static<typeof EcnCodepoint>;
+
 /**
  * Why the endpoint sent a segment, when that is more than new data or a plain ACK: the engine
  * knows what a capture tool can only guess from the wire.
@@ -88,7 +94,10 @@ export const Segment = Type.Object(
     window: Type.Integer({ description: 'The window field as sent (before scaling)' }),
     len: Type.Integer(),
     options: TcpOptionsView,
-    fate: Type.Enum(['delivered', 'dropped', 'duplicated', 'reordered', 'corrupted']),
+    ecn: Type.Optional(EcnCodepoint),
+    fate: Type.Enum(['delivered', 'dropped', 'duplicated', 'reordered', 'corrupted', 'marked'], {
+      description: 'marked: delivered with CE, set by a full queue instead of dropping (ecnMark)',
+    }),
     reason: Type.Optional(Type.String({ description: 'Why it was dropped or changed' })),
     label: Type.Optional(SegmentLabel),
   },

@@ -9,6 +9,7 @@ import type { EndpointOptions } from '../src/tcp/options.js';
 import type { TcpState } from '../src/tcp/state.js';
 import type { TraceEvent } from '../src/trace/events.js';
 import { formatSegment } from '../src/trace/format.js';
+import type { EcnCodepoint } from '../src/wire/ecn.js';
 import { Flag, parseFlags } from '../src/wire/flags.js';
 import type { TcpOptions } from '../src/wire/options.js';
 import { seq } from '../src/wire/seq.js';
@@ -26,6 +27,8 @@ export interface SegmentSpec {
   window?: number;
   options?: TcpOptions;
   data?: string;
+  /** The IP ECN field (RFC 3168 §5); Not-ECT when absent. */
+  ecn?: EcnCodepoint;
 }
 
 export class Lone {
@@ -49,6 +52,7 @@ export class Lone {
       urgent: 0,
       options: segment.options ?? {},
       payload: new TextEncoder().encode(segment.data ?? ''),
+      ...(segment.ecn === undefined ? {} : { ecn: segment.ecn }),
     });
     this.sim.advance(0);
     return this;
@@ -60,12 +64,17 @@ export class Lone {
     return this;
   }
 
-  /** The segments the endpoint under test (or any endpoint here) sent since the last call. */
-  replies(): string[] {
+  /** Every trace event since the last call to this or `replies()`. */
+  events(): TraceEvent[] {
     this.trace.push(...this.sim.drainTrace());
     const fresh = this.trace.slice(this.seen);
     this.seen = this.trace.length;
-    return fresh.flatMap((e) =>
+    return fresh;
+  }
+
+  /** The segments the endpoint under test (or any endpoint here) sent since the last call. */
+  replies(): string[] {
+    return this.events().flatMap((e) =>
       e.kind === 'segment' && e.src.address === LOCAL.address ? [formatSegment(e)] : [],
     );
   }

@@ -10,6 +10,7 @@
 import {
   parseFlags,
   seq,
+  type EcnCodepoint,
   type FaultAction,
   type FaultMatch,
   type LinkSettings,
@@ -28,6 +29,8 @@ export interface InjectedSegment {
   window: number;
   base64: string;
   options: TcpOptions;
+  /** The IP ECN field (RFC 3168 §5); absent for Not-ECT. */
+  ecn?: EcnCodepoint;
 }
 
 export type SessionCommand =
@@ -215,7 +218,10 @@ function* apply(sim: Simulation, command: SessionCommand, atUs: number): Applyin
     case 'send': {
       const payload = payloadOf(sim, command.endpointId, command.data);
       // The payload was made for this call: the engine may keep it without a copy.
-      const accepted = sim.sendData(command.endpointId, payload, { transfer: true });
+      const accepted = sim.sendData(command.endpointId, payload, {
+        transfer: true,
+        more: command.data.more === true,
+      });
       return { kind: 'sent', accepted };
     }
     case 'receive': {
@@ -271,6 +277,7 @@ function* apply(sim: Simulation, command: SessionCommand, atUs: number): Applyin
         urgent: 0,
         options: s.options,
         payload: Uint8Array.from(Buffer.from(s.base64, 'base64')),
+        ...(s.ecn === undefined ? {} : { ecn: s.ecn }),
       });
       return { kind: 'done' };
     }

@@ -125,6 +125,7 @@ export function injectCommand(body: Inject): { command: SessionCommand } | { ref
         window: body.window ?? 65_535,
         base64,
         options,
+        ...(body.ecn === undefined ? {} : { ecn: body.ecn }),
       },
     },
   };

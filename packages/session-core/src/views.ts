@@ -4,7 +4,13 @@ import type {
   Segment as SegmentView,
   TraceEvent as TraceEventView,
 } from '@tcplab/contract';
-import type { PcapSegment, SegmentLabel, Simulation, TraceEvent } from '@tcplab/engine';
+import type {
+  EcnCodepoint,
+  PcapSegment,
+  SegmentLabel,
+  Simulation,
+  TraceEvent,
+} from '@tcplab/engine';
 
 const ms = (us: number) => us / 1000;
 
@@ -52,6 +58,8 @@ export interface SegmentRow {
   fate: SegmentView['fate'];
   reason: string | null;
   label: string | null;
+  /** The IP ECN field as sent (ect0, ect1, ce); null for Not-ECT. */
+  ecn: string | null;
   arrivesUs: bigint | null;
 }
 
@@ -76,6 +84,7 @@ export function segmentView(row: SegmentRow): SegmentView {
     ...(row.endpointId === null ? {} : { endpointId: row.endpointId }),
     ...wireFields(row),
     options: row.options as SegmentView['options'],
+    ...(row.ecn === null ? {} : { ecn: row.ecn as EcnCodepoint }),
     fate: row.fate,
     ...(row.reason === null ? {} : { reason: row.reason }),
     ...(row.label === null ? {} : { label: row.label as SegmentLabel }),
@@ -88,6 +97,7 @@ export function pcapSegment(row: SegmentRow): PcapSegment {
     timeUs: Number(row.timeUs),
     ...wireFields(row),
     options: row.options as PcapSegment['options'],
+    ecn: (row.ecn ?? undefined) as EcnCodepoint | undefined,
     fate: row.fate,
     reason: row.reason ?? undefined,
   };
@@ -160,6 +170,7 @@ export function segmentRow(e: Extract<TraceEvent, { kind: 'segment' }>): Segment
     fate: e.fate,
     reason: e.reason ?? null,
     label: e.label ?? null,
+    ecn: e.ecn ?? null,
     arrivesUs: e.arrivesUs === undefined ? null : BigInt(e.arrivesUs),
   };
 }

@@ -116,6 +116,52 @@ describe('injected segments', () => {
     });
   });
 
+  it('ECN by hand: SEW gets SE., a CE-marked segment an ECE; codepoints stored and exported', async () => {
+    const { app } = await migratedApp(cleanups, { auth: { mode: 'disabled' } });
+    const post = (url: string, payload?: Record<string, unknown>) =>
+      app.inject({ method: 'POST', url, ...(payload === undefined ? {} : { payload }) });
+    const sid = (await post('/v1/sessions', { seed: 1 })).json<{ id: string }>().id;
+    const base = `/v1/sessions/${sid}`;
+    const server = { address: '10.0.0.2', port: 80 };
+    await post(`${base}/endpoints`, { ...server, options: { isn: 5000, ecn: 'passive' } });
+    await post(`${base}/endpoints/e1/listen`);
+    const peer = { src: { address: '10.0.0.9', port: 4444 }, dst: server };
+    await post(`${base}/inject`, { ...peer, flags: 'SEW', seq: 100 });
+    await post(`${base}/clock`, { action: 'advance', ms: 50 });
+    await post(`${base}/inject`, { ...peer, flags: '.', seq: 101, ack: 5001 });
+    const marked = await post(`${base}/inject`, {
+      ...peer,
+      flags: 'P.',
+      seq: 101,
+      ack: 5001,
+      data: 'hello',
+      ecn: 'ce',
+    });
+    expect(marked.statusCode).toBe(202);
+    await post(`${base}/clock`, { action: 'advance', ms: 50 });
+    const seen = (await app.inject({ method: 'GET', url: `${base}/segments?limit=1000` })).json<{
+      items: { flags: string; ecn?: string }[];
+    }>().items;
+    expect(seen.map((s) => `${s.flags}${s.ecn === undefined ? '' : ` [${s.ecn}]`}`)).toEqual([
+      'SEW',
+      'SE.',
+      '.',
+      'P. [ce]',
+      'E.',
+    ]);
+    const bad = await post(`${base}/inject`, { ...peer, flags: '.', seq: 1, ecn: 'ect2' });
+    expect(bad.json()).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    // The capture carries the codepoint in the IPv4 TOS byte: the fourth packet is CE (0b11).
+    const pcapng = await app.inject({ method: 'GET', url: `${base}/trace.pcapng` });
+    const file = new Uint8Array(pcapng.rawPayload);
+    const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+    const tos: number[] = [];
+    for (let at = 0; at < file.length; at += view.getUint32(at + 4, true)) {
+      if (view.getUint32(at, true) === 6) tos.push(file[at + 29]!);
+    }
+    expect(tos).toEqual([0, 0, 0, 3, 0]);
+  });
+
   it('refuses a payload given twice and flags tcpdump does not write', async () => {
     const { base, post } = await connectedLab();
     const segment = {

@@ -19,7 +19,16 @@ const TRACE_ONCE = '20261122050000_trace_once_tenant_limits';
 const VIEWER_TOKENS = '20261122070000_viewer_tokens_socket_io';
 const SEGMENT_LABELS = '20261201190000_segment_labels';
 const SESSION_LEASES = '20261207200000_session_leases';
-const ALL = [INIT, ENDPOINT_IDS, TRACE_ONCE, VIEWER_TOKENS, SEGMENT_LABELS, SESSION_LEASES];
+const SEGMENT_ECN = '20261210120000_segment_ecn';
+const ALL = [
+  INIT,
+  ENDPOINT_IDS,
+  TRACE_ONCE,
+  VIEWER_TOKENS,
+  SEGMENT_LABELS,
+  SESSION_LEASES,
+  SEGMENT_ECN,
+];
 const MODEL_TABLES = [
   'api_keys',
   'cluster_instances',

@@ -151,6 +151,23 @@ assert tcpi_ca_state == TCP_CA_Open and tcpi_state == TCP_ESTABLISHED
     expect((await play(script)).passed).toBe(true);
   });
 
+  it('answers ioctl SIOCINQ with the bytes waiting to be read', async () => {
+    const script = `${LISTEN}+0 ioctl(4, SIOCINQ, [0]) = 0
++0 < P. 1:11(10) ack 1 win 257
++0 ioctl(4, SIOCINQ, [10]) = 0
++0 ioctl(4, SIOCINQ, [9]) = 0
+`;
+    expect((await play(script)).lines.slice(-2)).toEqual([
+      expect.objectContaining({ line: 10, status: 'pass' }),
+      expect.objectContaining({
+        line: 11,
+        status: 'fail',
+        message: 'SIOCINQ is 10, expected 9',
+        actual: '[10]',
+      }),
+    ]);
+  });
+
   it('leaves TCP_INFO through getsockopt unsupported (the %{ }% blocks read it)', async () => {
     const result = await play(
       `${LISTEN}+0 getsockopt(4, SOL_TCP, TCP_INFO, {tcpi_state=TCP_ESTABLISHED}, [256]) = 0\n`,

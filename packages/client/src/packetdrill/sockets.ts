@@ -108,6 +108,8 @@ export class ScriptSockets {
         return this.close(this.socket(fdText));
       case 'shutdown':
         return this.shutdown(this.socket(fdText), call.args[1]);
+      case 'ioctl':
+        return this.ioctl(this.socket(fdText), call.args);
       default:
         throw new Unsupported(`${call.name}() is not supported`);
     }
@@ -401,6 +403,22 @@ export class ScriptSockets {
     }
     if (expected !== actual)
       throw new CallFailure(`${name ?? ''} is ${actual}, expected ${expected}`, `[${actual}]`);
+    return { result: 0 };
+  }
+
+  /** SIOCINQ: bytes ready to read; SIOCOUTQ: bytes not yet acknowledged (tcp(7)). */
+  private async ioctl(socket: Socket, args: string[]): Promise<CallOutcome> {
+    const [, request, value] = args;
+    if (request !== 'SIOCINQ' && request !== 'SIOCOUTQ' && request !== 'FIONREAD')
+      throw new Unsupported(`ioctl ${request ?? ''}`);
+    const eid = this.endpointOf(socket);
+    const endpoint = (await this.session.endpoints()).find((e) => e.id === eid);
+    const actual = String(
+      request === 'SIOCOUTQ' ? (endpoint?.buffered.send ?? 0) : (endpoint?.buffered.received ?? 0),
+    );
+    const expected = INT_ARG.exec(value ?? '')?.[1];
+    if (expected !== actual)
+      throw new CallFailure(`${request} is ${actual}, expected ${expected ?? '?'}`, `[${actual}]`);
     return { result: 0 };
   }
 

@@ -21,6 +21,7 @@ export type SegmentEvent = Pick<
   | 'window'
   | 'len'
   | 'options'
+  | 'ecn'
   | 'fate'
   | 'reason'
   | 'label'

@@ -6,6 +6,7 @@
  */
 import type { Prng } from '../sim/prng.js';
 import type { SegmentFate } from '../trace/events.js';
+import { ecnCapable, type EcnCodepoint } from '../wire/ecn.js';
 
 /**
  * Bursty loss as a Gilbert-Elliott channel: a good and a bad state, P(good -> bad) = p and
@@ -35,6 +36,12 @@ export interface LinkSettings {
   corruptRate: number;
   /** Largest IP packet; a larger segment is dropped (`mtu`). */
   mtu: number;
+  /**
+   * ECN marking at the queue (RFC 3168 §5): a packet that finds the queue full is marked CE
+   * and queued if it is ECN-capable (ECT(0), ECT(1) or CE), instead of dropped; the queue then
+   * holds more than `queuePackets`. Not-ECT packets are dropped as before. Off by default.
+   */
+  ecnMark: boolean;
 }
 
 export const DEFAULT_LINK: LinkSettings = {
@@ -48,6 +55,7 @@ export const DEFAULT_LINK: LinkSettings = {
   reorderRate: 0,
   corruptRate: 0,
   mtu: 1500,
+  ecnMark: false,
 };
 
 /** What is in flight on one direction: when each queued packet finishes serialising. */
@@ -64,6 +72,8 @@ export interface Carried {
   arrivalsUs: number[];
   /** The receiver gets damaged bytes: its checksum check will fail. */
   corrupted: boolean;
+  /** The queue marked the packet CE instead of dropping it (`ecnMark`). */
+  marked?: true;
   /** With a rate: the queue this packet found (undefined on an unlimited link). */
   queue?: { packets: number; delayUs: number };
 }
@@ -74,17 +84,23 @@ export function carry(
   settings: LinkSettings,
   state: LinkState,
   prng: Prng,
+  ecn?: EcnCodepoint,
 ): Carried {
   if (packetBytes > settings.mtu) return dropped('mtu', undefined);
 
   let departUs = now;
   let queue: Carried['queue'];
+  let marked = false;
   if (settings.rateMbps > 0) {
     const departures = state.departuresUs;
     let gone = 0;
     while (gone < departures.length && departures[gone]! <= now) gone += 1;
     if (gone > 0) departures.splice(0, gone);
-    if (departures.length > settings.queuePackets) return dropped('queue-full', undefined);
+    if (departures.length > settings.queuePackets) {
+      // RFC 3168 §5: a router may mark an ECN-capable packet CE where it would drop it.
+      if (!settings.ecnMark || !ecnCapable(ecn)) return dropped('queue-full', undefined);
+      marked = true;
+    }
     const startUs = Math.max(now, departures.at(-1) ?? now);
     departUs = startUs + Math.ceil((packetBytes * 8) / settings.rateMbps);
     departures.push(departUs);
@@ -109,12 +125,15 @@ export function carry(
     arrivals.push(propagation(departUs, settings, prng));
     fate = corrupted ? fate : 'duplicated';
   }
+  // The mark is what the lesson is about: it names the fate unless the packet is damaged.
+  if (marked && !corrupted) fate = 'marked';
   const carried: Carried = {
     fate,
-    reason: corrupted ? 'checksum' : undefined,
+    reason: corrupted ? 'checksum' : marked ? 'queue-full' : undefined,
     arrivalsUs: arrivals,
     corrupted,
   };
+  if (marked) carried.marked = true;
   if (queue !== undefined) carried.queue = queue;
   return carried;
 }

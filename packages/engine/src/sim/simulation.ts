@@ -306,18 +306,27 @@ export class Simulation {
   /**
    * SEND: returns the bytes accepted into the send buffer. The bytes are copied, unless
    * `transfer` says the caller hands them over and will never change them (a buffer made for
-   * this call, such as a decoded request body): then they are queued without a copy.
+   * this call, such as a decoded request body): then they are queued without a copy. `more`
+   * is Linux's MSG_MORE: the application has more to send at once, so a partial segment waits.
    */
   sendData(
     id: string,
     data: Uint8Array,
-    { transfer = false }: { transfer?: boolean } = {},
+    { transfer = false, more = false }: { transfer?: boolean; more?: boolean } = {},
   ): number {
     return this.call(id, (c) => {
       if (c.finQueued) throw new SimulationError('CONNECTION_CLOSING', `${id}: connection closing`);
       this.expectState(c, ['SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED', 'CLOSE-WAIT'], 'send');
-      return c.send(this.nowUs, data, transfer);
+      return c.send(this.nowUs, data, transfer, more);
     });
+  }
+
+  /**
+   * Changes an endpoint's options now, as setsockopt does; throws OptionChangeError (and
+   * changes nothing) for an option that cannot change in the endpoint's state.
+   */
+  setOptions(id: string, options: Partial<EndpointOptions>): void {
+    this.call(id, (c) => c.setOptions(this.nowUs, options));
   }
 
   /** RECEIVE: up to `max` bytes the application has not read; `eof` once the peer's FIN is read. */
@@ -681,6 +690,7 @@ export class Simulation {
         settings,
         this.linkState(src, dst, settings),
         this.prng,
+        segment.ecn,
       );
       carried = fault === undefined ? carried : applyFaultAction(carried, fault);
     }
@@ -704,13 +714,22 @@ export class Simulation {
       window: segment.window,
       len: segment.payload.length,
       options: segment.options,
+      ecn: segment.ecn,
       fate: carried.fate,
       reason: carried.reason,
       label,
       arrivesUs: carried.arrivalsUs[0],
     });
+    // RFC 3168 §5: a packet the queue marked arrives with CE.
+    const arriving: TcpSegment = carried.marked ? { ...segment, ecn: 'ce' } : segment;
     for (const at of carried.arrivalsUs) {
-      this.queue.schedule(at, { kind: 'deliver', src, dst, segment, corrupted: carried.corrupted });
+      this.queue.schedule(at, {
+        kind: 'deliver',
+        src,
+        dst,
+        segment: arriving,
+        corrupted: carried.corrupted,
+      });
     }
   }
 

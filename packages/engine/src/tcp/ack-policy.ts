@@ -78,6 +78,16 @@ export function onDataReceived(s: LinuxAckState, now: number, ctx: AckContext): 
   s.lastReceiveUs = now;
 }
 
+/**
+ * tcp_enter_quickack_mode(): at least `max` quick ACKs (bounded by the window as always), out
+ * of interactive mode, ato back to its least. ECN's first CE mark asks for 2.
+ */
+export function enterQuickAckMode(s: LinuxAckState, ctx: AckContext, max: number): void {
+  incrQuickAck(s, ctx, max);
+  s.pingpong = false;
+  s.atoUs = ATO_MIN_US;
+}
+
 /** tcp_in_quickack_mode(). */
 export function inQuickAckMode(s: LinuxAckState): boolean {
   return s.quick > 0 && !s.pingpong;

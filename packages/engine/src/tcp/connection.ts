@@ -35,10 +35,31 @@ import {
   type CongestionState,
   type SendPass,
 } from './congestion/index.js';
-import type { EndpointOptions } from './options.js';
+import {
+  ecnActiveOpen,
+  ecnOnSend,
+  ecnPhaseChanged,
+  ecnSynArrives,
+  ecnSynFlags,
+  noEcn,
+  type EcnState,
+} from './ecn.js';
+import { holdsPartial } from './cork.js';
+import { changeOptions } from './live-options.js';
+import { resolveOptions, type EndpointOptions } from './options.js';
+import {
+  copyPush,
+  endsAtMark,
+  linuxPush,
+  noPush,
+  observe,
+  recordWrite,
+  type PushState,
+  type SentData,
+} from './push.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
-import { SentSegments, type SentSegment } from './sent-segments.js';
+import { keepsSegments, SentSegments, type SentSegment } from './sent-segments.js';
 import { carriesOurData, type TcpState } from './state.js';
 import {
   initialAckState,
@@ -49,6 +70,18 @@ import {
   type LinuxAckState,
 } from './ack-policy.js';
 import { noStats, tcpInfo, type CaState, type TcpInfo, type TcpStats } from './tcp-info.js';
+import type { TsoInput } from './tso.js';
+import {
+  clampProbe,
+  clampRto,
+  keepaliveExhausted,
+  noteSent,
+  noUserTimeout,
+  probingEnded,
+  probingTimedOut,
+  retransmissionsTimedOut,
+  type UserTimeoutState,
+} from './user-timeout.js';
 
 /** The timestamps option with its two NOPs of padding: 12 bytes in every segment. */
 const TIMESTAMP_OPTION_SPACE = 12;
@@ -125,12 +158,16 @@ export interface ConnectionState {
   ackPending: boolean;
   challengeAcks: { windowStartUs: number; count: number };
   congestion: CongestionState;
+  ecn: EcnState;
   lastMetrics: Metrics | undefined;
   counters: Counters;
   /** Absent in snapshots taken before tcp_info was reported. */
   stats?: TcpStats;
   /** Linux's ACK policy's state; absent in older snapshots. */
   ackState?: LinuxAckState;
+  /** Absent in states saved before PSH marks and the user timeout existed. */
+  push?: PushState;
+  userTimeout?: UserTimeoutState;
 }
 
 /** What an endpoint has done so far: the numbers a lab asks about. */
@@ -147,16 +184,6 @@ export interface Counters {
   bytesDelivered: number;
   /** Bytes the application has read. */
   bytesRead: number;
-}
-
-/**
- * Whether the connection keeps its segments in flight (sent-segments.ts): a slow-start exit
- * heuristic needs an RTT sample from every ACK, Linux accounting counts packets. Options from
- * older snapshots may lack either.
- */
-function keepsSegments(options: Partial<EndpointOptions>): boolean {
-  const exit = options.slowStartExit;
-  return exit === 'hystart' || exit === 'hystart++' || options.cwndAccounting === 'linux';
 }
 
 function noCounters(): Counters {
@@ -275,6 +302,17 @@ export class Connection {
   fastRetransmitDue = false;
   /** Challenge ACKs sent in the current second (RFC 5961 §7). */
   challengeAcks = { windowStartUs: 0, count: 0 };
+  /** Where PSH marks end queued data (push.ts). */
+  push: PushState = noPush();
+  /** When the user timeout's clocks started (user-timeout.ts). */
+  userTimeout: UserTimeoutState = noUserTimeout();
+  /** Set for one output pass: the application pushes, past a cork (live-options.ts). */
+  pushNow = false;
+  /** Set for one output pass after a segment arrived: data held by `more` may go. */
+  private arrived = false;
+  /** During an output pass with `pushFlag: 'linux'`, the segments wait here for their PSH. */
+  private held:
+    { segment: TcpSegment; label: SegmentLabel | undefined; data?: SentData }[] | undefined;
 
   congestion: CongestionController;
   /**
@@ -282,6 +320,8 @@ export class Connection {
    * packet counts; kept only when an option needs them (`keepsSegments`).
    */
   segments: SentSegments | undefined;
+  /** ECN (RFC 3168): agreed or not, the receiver's echo, the sender's pending CWR. */
+  ecn: EcnState = noEcn();
   /** The metrics last reported, to report only changes. */
   lastMetrics: Metrics | undefined;
   counters: Counters = noCounters();
@@ -293,7 +333,8 @@ export class Connection {
   constructor(
     readonly id: string,
     readonly local: Endpoint,
-    readonly options: EndpointOptions,
+    /** Replaced, never changed in place: endpoints share option objects. */
+    public options: EndpointOptions,
     private readonly env: ConnectionEnv,
   ) {
     this.sndMss = options.mss;
@@ -359,16 +400,20 @@ export class Connection {
       ackPending: this.ackPending,
       challengeAcks: { ...this.challengeAcks },
       congestion: this.congestion.state(),
+      ecn: { ...this.ecn },
       lastMetrics: this.lastMetrics && { ...this.lastMetrics },
       counters: { ...this.counters },
       stats: { ...this.stats },
       ackState: { ...this.ackState },
+      push: copyPush(this.push),
+      userTimeout: { ...this.userTimeout },
     };
   }
 
   /** Rebuilds a connection from `toState()`'s output. */
   static fromState(s: ConnectionState, env: ConnectionEnv): Connection {
-    const c = new Connection(s.id, s.local, s.options, env);
+    // Options added since the state was saved take their defaults.
+    const c = new Connection(s.id, s.local, resolveOptions(s.options), env);
     c.state = s.state;
     c.remote = s.remote;
     c.passive = s.passive;
@@ -417,10 +462,13 @@ export class Connection {
     c.ackPending = s.ackPending;
     c.challengeAcks = { ...s.challengeAcks };
     c.congestion = createController(s.congestion);
+    c.ecn = { ...noEcn(), ...s.ecn }; // states saved before ECN existed have none
     c.lastMetrics = s.lastMetrics && { ...s.lastMetrics };
     c.counters = { ...s.counters };
     c.stats = { ...noStats(), ...s.stats };
     c.ackState = { ...initialAckState(), ...s.ackState };
+    c.push = s.push === undefined ? noPush(c.sndQueueSeq) : copyPush(s.push);
+    c.userTimeout = { ...noUserTimeout(), ...s.userTimeout };
     return c;
   }
 
@@ -455,6 +503,7 @@ export class Connection {
   connect(now: number, remote: Endpoint, iss: SeqNum): void {
     this.remote = remote;
     this.initSend(iss);
+    this.ecn = ecnActiveOpen(this.options.ecn);
     this.setState('SYN-SENT', 'active OPEN');
     this.output(now);
   }
@@ -469,6 +518,7 @@ export class Connection {
     this.negotiateWindowScale(segment.options, 'passive');
     this.negotiateTimestamps(segment.options);
     this.negotiateSack(segment.options);
+    ecnSynArrives(this.ecn, this.options.ecn, segment, 'passive');
     this.initSend(iss);
     this.sndWnd = segment.window;
     this.maxSndWnd = segment.window;
@@ -483,6 +533,8 @@ export class Connection {
     this.sndNxt = iss;
     this.sndMax = iss;
     this.sndQueueSeq = seqAdd(iss, 1);
+    this.push = noPush(this.sndQueueSeq);
+    this.userTimeout = noUserTimeout();
   }
 
   /** The shift we offer in our SYN, or undefined for none (see `EndpointOptions.windowScale`). */
@@ -578,14 +630,39 @@ export class Connection {
   /**
    * SEND (§3.10.2): queues what fits in the send buffer; returns the bytes accepted. With
    * `transfer` the bytes are kept as they are instead of copied: the caller must never change
-   * them (segments in flight point into them).
+   * them (segments in flight point into them). With `more` (Linux's MSG_MORE) the SEND is not
+   * pushed: more data follows at once (cork.ts, push.ts).
    */
-  send(now: number, data: Uint8Array, transfer = false): number {
+  send(now: number, data: Uint8Array, transfer = false, more = false): number {
     const space = Math.max(0, this.options.sndBuffer - this.sndQueue.length);
     const accepted = space >= data.length ? data : data.subarray(0, space);
+    observe(this.push, this.sndWnd, this.sndUna);
+    recordWrite(this.push, {
+      from: seqAdd(this.sndQueueSeq, this.sndQueue.length),
+      length: accepted.length,
+      more,
+      sentBelow: this.sndMax,
+      mss: this.sndMss,
+      tso: this.tsoInput(),
+    });
     this.sndQueue.append(accepted, !transfer);
     this.output(now);
     return accepted.length;
+  }
+
+  /** Changes options on the live endpoint, as setsockopt does (live-options.ts). */
+  setOptions(now: number, partial: Partial<EndpointOptions>): void {
+    changeOptions(this, now, partial);
+  }
+
+  /** What Linux sizes its TSO packets from (tso.ts). */
+  tsoInput(): TsoInput {
+    return {
+      mss: this.sndMss,
+      cwnd: this.congestion.cwnd,
+      ssthresh: this.congestion.ssthresh,
+      srttUs: this.rtt.srttUs,
+    };
   }
 
   /** RECEIVE (§3.10.3): takes up to `max` bytes; a window update follows if the window opened. */
@@ -647,7 +724,12 @@ export class Connection {
       this.state === 'FIN-WAIT-1' ||
       this.state === 'FIN-WAIT-2' ||
       this.state === 'CLOSE-WAIT';
-    if (sendsReset) this.emit(now, { flags: Flag.RST, seq: this.sndMax, ack: seq(0), len: 0 });
+    if (sendsReset && this.options.edgeRules === 'linux') {
+      // Linux's tcp_send_active_reset(): RST with ACK (and timestamps, RFC 7323 §3.2 allows).
+      this.emit(now, { flags: Flag.RST | Flag.ACK, seq: this.sndMax, ack: this.rcvNxt, len: 0 });
+    } else if (sendsReset) {
+      this.emit(now, { flags: Flag.RST, seq: this.sndMax, ack: seq(0), len: 0 });
+    }
     this.flushQueues();
     this.setState('CLOSED', cause);
   }
@@ -748,6 +830,7 @@ export class Connection {
         nowUs: now,
       },
     );
+    this.ecn.cwrDue = false; // a timed-out SYN is no reduction of a data window
     this.restartKeepalive(now);
   }
 
@@ -785,6 +868,7 @@ export class Connection {
     const action = call() ?? 'none';
     const to = this.congestion.phase;
     if (from === to) return action;
+    ecnPhaseChanged(this.ecn, from, to); // RFC 3168 §6.1.2: CWR after any reduction
     // HighRxt belongs to one recovery episode (RFC 6675 §5 step 4.1 starts it at HighACK).
     if (from === 'fast-recovery' || to === 'fast-recovery') this.scoreboard.highRxt = undefined;
     this.env.trace({ kind: 'congestion', endpointId: this.id, from, to, cause });
@@ -890,6 +974,10 @@ export class Connection {
         this.onRetransmitTimeout(now);
         return;
       case 'persist':
+        if (this.hasUnsentData() && probingTimedOut(this, now)) {
+          this.fail('ETIMEDOUT', 'user timeout'); // RFC 9293 §3.10.8; Linux tcp_probe_timer
+          return;
+        }
         this.sendWindowProbe(now);
         return;
       case 'delayed-ack':
@@ -906,7 +994,9 @@ export class Connection {
     if (this.state === 'CLOSED' || this.state === 'LISTEN' || this.state === 'TIME-WAIT') return;
     const handshaking = this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED';
     const limit = handshaking ? this.options.synRetries : this.options.dataRetries;
-    if (this.retries >= limit) {
+    // A user timeout replaces the data retransmission limit (Linux retransmits_timed_out).
+    const counted = handshaking || !(this.options.userTimeoutMs > 0);
+    if (counted && this.retries >= limit) {
       // RFC 9293 §3.8.3: R2 reached, the connection is closed.
       if (this.state === 'SYN-RECEIVED' && this.passive) {
         this.setState('CLOSED', 'SYN-ACK retries exhausted');
@@ -915,7 +1005,13 @@ export class Connection {
       }
       return;
     }
-    const repeated = this.retries > 0;
+    if (retransmissionsTimedOut(this, now, this.state)) {
+      this.fail('ETIMEDOUT', 'user timeout'); // RFC 9293 §3.10.8 USER TIMEOUT
+      return;
+    }
+    // RFC 3168 §6.1.2: ssthresh is not cut twice for one window: a timeout within the window
+    // an ECN-Echo cut keeps it (Linux's tcp_enter_loss in CWR before high_seq is acknowledged).
+    const repeated = this.retries > 0 || this.congestion.phase === 'cwr';
     this.retries += 1;
     this.rtt = backOff(this.rtt, this.rttLimits()); // RFC 6298 §5.5
     this.rttProbe = undefined; // Karn (RFC 6298 §3): no sample from a retransmitted segment
@@ -943,7 +1039,7 @@ export class Connection {
       label: 'window-probe',
     });
     this.persistBackoff += 1; // RFC 9293 §3.8.6.1, SHLD-30: exponential backoff
-    this.setTimer('persist', now + this.persistIntervalUs());
+    this.setTimer('persist', now + clampProbe(this, now, this.persistIntervalUs()));
   }
 
   persistIntervalUs(): number {
@@ -954,7 +1050,7 @@ export class Connection {
   private onKeepaliveTimeout(now: number): void {
     const keepalive = this.options.keepalive;
     if (keepalive === false || this.state !== 'ESTABLISHED') return;
-    if (this.keepaliveProbes >= keepalive.probes) {
+    if (keepaliveExhausted(this, now, keepalive.probes)) {
       this.fail('ETIMEDOUT', 'keep-alive probes unanswered');
       return;
     }
@@ -999,6 +1095,7 @@ export class Connection {
   caState(): CaState {
     if (this.congestion.phase === 'loss-recovery') return 'loss';
     if (this.congestion.phase === 'fast-recovery') return 'recovery';
+    if (this.congestion.phase === 'cwr') return 'cwr'; // after an ECN-Echo (tcp_enter_cwr)
     const disorder = this.congestion.state().dupAcks > 0 || this.scoreboard.sacked.length > 0;
     return disorder ? 'disorder' : 'open';
   }
@@ -1020,7 +1117,7 @@ export class Connection {
       timestamps: this.timestamps,
       sack: this.sackPermitted,
       windowScaling: this.windowScaling,
-      ecn: false,
+      ecn: this.ecn.ok, // TCPI_OPT_ECN: TCP_ECN_OK
       sndShift: this.sndShift,
       rcvShift: this.rcvShift,
       rtoUs: this.rtt.rtoUs,
@@ -1104,11 +1201,19 @@ export class Connection {
     this.env.trace(metricsEvent(this.id, now));
   }
 
-  /** Sends whatever the state, the windows and the queues allow; arms the timers it needs. */
-  output(now: number): void {
+  /**
+   * Sends whatever the state, the windows and the queues allow; arms the timers it needs.
+   * `arrived`: called for a segment that arrived, which pushes data `more` held back.
+   */
+  output(now: number, arrived = false): void {
     if (this.state === 'CLOSED' || this.state === 'LISTEN') return;
     const sndNxt = this.sndNxt;
+    this.arrived = arrived;
+    observe(this.push, this.sndWnd, this.sndUna);
+    if (this.options.pushFlag === 'linux') this.held = [];
     this.transmitAll(now);
+    this.flushHeld();
+    this.arrived = false;
     if (this.options.cwndAccounting === 'linux') this.validateCwnd(now, seqGt(this.sndNxt, sndNxt));
     this.fastRetransmitDue = false;
     this.reportMetrics();
@@ -1139,6 +1244,22 @@ export class Connection {
     });
   }
 
+  /** Transmits the segments of a `linux` output pass with PSH where Linux puts it (push.ts). */
+  private flushHeld(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (held === undefined) return;
+    const push = linuxPush(
+      this.push,
+      held.map((h) => h.data),
+      this.tsoInput(),
+    );
+    held.forEach((h, i) => {
+      if (push[i] === true) h.segment.flags |= Flag.PSH;
+      this.env.transmit(this, h.segment, h.label);
+    });
+  }
+
   private transmitAll(now: number): void {
     let sent = false;
     // Our SYN is (re)sent while unacknowledged: from SYN-SENT, SYN-RECEIVED, or FIN-WAIT-1
@@ -1146,7 +1267,9 @@ export class Connection {
     if (this.sndNxt === this.iss && this.sndUna === this.iss) {
       const synAck = this.state !== 'SYN-SENT';
       this.emit(now, {
-        flags: synAck ? Flag.SYN | Flag.ACK : Flag.SYN,
+        flags:
+          (synAck ? Flag.SYN | Flag.ACK : Flag.SYN) |
+          ecnSynFlags(this.ecn, synAck, this.retries > 0),
         seq: this.iss,
         ack: synAck ? this.rcvNxt : seq(0),
         len: 0,
@@ -1214,6 +1337,10 @@ export class Connection {
     // A retransmission (below the highest sequence sent) goes out as the window allows.
     const retransmission = seqLt(this.sndNxt, this.sndMax);
     if (!full && !lastOfQueue && !bigEnough && !retransmission && !this.swsOverride) return false;
+    const wakeup = this.swsOverride;
+    if (!retransmission && !wakeup && holdsPartial(this.corkView(), len, available, this.sndMss)) {
+      return false;
+    }
     this.swsOverride = false;
     const data = this.sndQueue.read(offset, len);
     // Linux accounting: CA_EVENT_TX_START, new data with nothing in flight (CUBIC's epoch).
@@ -1221,7 +1348,9 @@ export class Connection {
       this.congestion.onTransmitStart(now, this.lastDataSentUs);
     }
     this.lastDataSentUs = now;
-    const push = len === available ? Flag.PSH : 0;
+    // RFC 9293 §3.9.1.2: PUSH on the last segment of a pushed SEND; `linux` decides in emit().
+    const rfcPush = len === available && !this.push.tailMore;
+    const push = this.options.pushFlag === 'rfc' && rfcPush ? Flag.PSH : 0;
     this.emit(now, {
       flags: Flag.ACK | push,
       seq: this.sndNxt,
@@ -1229,6 +1358,7 @@ export class Connection {
       len,
       payload: data,
       consumes: len,
+      wakeup,
     });
     return true;
   }
@@ -1250,6 +1380,15 @@ export class Connection {
     );
   }
 
+  private corkView() {
+    return {
+      cork: this.options.cork,
+      moreHeld: this.push.tailMore && !this.arrived,
+      pushNow: this.pushNow,
+      finQueued: this.finQueued,
+    };
+  }
+
   private sendFinIfDue(now: number): boolean {
     const fin = this.finSeq();
     if (fin === undefined || this.sndNxt !== fin) return false;
@@ -1266,7 +1405,8 @@ export class Connection {
     if (!outstanding) {
       this.cancelTimer('retransmit'); // RFC 6298 §5.2
     } else if (this.timers.retransmit === undefined) {
-      this.setTimer('retransmit', now + this.rtt.rtoUs); // RFC 6298 §5.1
+      // RFC 6298 §5.1, no later than the user timeout's expiry
+      this.setTimer('retransmit', now + clampRto(this, now, this.rtt.rtoUs));
     }
     // Data waits and nothing is in flight to bring an ACK: a zero window, or one too small for
     // sender SWS avoidance. The persist timer probes or overrides (Linux arms its probe timer
@@ -1275,9 +1415,12 @@ export class Connection {
     if (blocked && carriesOurData(this.state)) {
       if (this.timers.persist === undefined)
         this.setTimer('persist', now + this.persistIntervalUs());
-    } else if (this.timers.persist !== undefined) {
-      this.cancelTimer('persist');
-      this.persistBackoff = 0;
+    } else {
+      if (this.timers.persist !== undefined) {
+        this.cancelTimer('persist');
+        this.persistBackoff = 0;
+      }
+      probingEnded(this); // the window opened or data is in flight
     }
   }
 
@@ -1341,6 +1484,8 @@ export class Connection {
       consumes?: number;
       /** Why it is sent (a retransmission is recognised here). */
       label?: SegmentLabel | undefined;
+      /** Sent by the persist timer past a small window or a cork. */
+      wakeup?: boolean;
     },
   ): void {
     if (this.remote === undefined) return;
@@ -1357,12 +1502,33 @@ export class Connection {
     }
     const consumes = s.consumes ?? 0;
     let label = s.label;
+    // RFC 3168 §6.1: ECE/CWR and the ECN codepoint; new data is what was never sent before.
+    const ecn =
+      (s.flags & Flag.SYN) === 0 && this.ecn.ok
+        ? ecnOnSend(this.ecn, s.len > 0 && !seqLt(s.seq, this.sndMax))
+        : undefined;
     this.counters.segmentsSent += 1;
+    const retransmission = consumes > 0 && seqLt(s.seq, this.sndMax);
+    const data: SentData | undefined =
+      s.len > 0 && this.options.pushFlag === 'linux'
+        ? {
+            seq: s.seq,
+            len: s.len,
+            retransmission,
+            wakeup: s.wakeup === true,
+            inFlight: this.held === undefined ? 0 : this.inFlightBytes(),
+          }
+        : undefined;
     if (consumes > 0) {
       const end = seqAdd(s.seq, consumes);
       const neverSent = seqGt(end, this.sndMax);
       if (s.len > 0) this.stats.dataSegsOut += 1;
-      if (seqLt(s.seq, this.sndMax)) {
+      if ((s.flags & Flag.SYN) !== 0 && (s.flags & Flag.ACK) === 0 && neverSent) {
+        noteSent(this, now, s.seq, consumes, 'syn');
+      } else if (retransmission) {
+        noteSent(this, now, s.seq, consumes, 'retransmission');
+      }
+      if (retransmission) {
         this.counters.retransmissions += 1;
         this.stats.bytesRetrans += Math.min(s.len, seqDiff(this.sndMax, s.seq));
         if (this.fastRetransmitDue) label = 'fast-retransmission';
@@ -1384,27 +1550,42 @@ export class Connection {
     const options: TcpOptions = s.options === undefined ? {} : { ...s.options };
     const activeSyn = (s.flags & Flag.SYN) !== 0 && (s.flags & Flag.ACK) === 0;
     const withTimestamps = activeSyn ? this.options.timestamps : this.timestamps;
-    if (withTimestamps && (s.flags & Flag.RST) === 0) {
+    // RFC 7323 §3.2: not in a RST (it may be there: Linux puts it in its RST,ACK).
+    const rstWithTs = this.options.edgeRules === 'linux' && (s.flags & Flag.ACK) !== 0;
+    if (withTimestamps && ((s.flags & Flag.RST) === 0 || rstWithTs)) {
       // RFC 7323 §3.2: TSval from our clock, TSecr = TS.Recent (0 in a first SYN).
       options.ts = { val: Connection.tsClock(now), ecr: activeSyn ? 0 : (this.tsRecent ?? 0) };
     }
     if (carriesAck) this.lastAckSent = s.ack;
     if (carriesAck && this.sackPermitted && this.outOfOrder.length > 0)
       options.sack = this.sackBlocks();
-    this.env.transmit(
-      this,
-      {
-        srcPort: this.local.port,
-        dstPort: this.remote.port,
-        seq: s.seq,
-        ack: carriesAck ? s.ack : seq(0),
-        flags: s.flags,
-        window: this.windowField(s.flags, carriesAck),
-        urgent: 0,
-        options,
-        payload: s.payload ?? EMPTY_BYTES,
-      },
-      label,
-    );
+    const segment: TcpSegment = {
+      srcPort: this.local.port,
+      dstPort: this.remote.port,
+      seq: s.seq,
+      ack: carriesAck ? s.ack : seq(0),
+      flags: s.flags | (ecn?.flags ?? 0),
+      window: this.windowField(s.flags, carriesAck),
+      urgent: 0,
+      options,
+      payload: s.payload ?? EMPTY_BYTES,
+    };
+    if (ecn?.codepoint !== undefined) segment.ecn = ecn.codepoint;
+    if (this.held !== undefined) {
+      this.held.push(data === undefined ? { segment, label } : { segment, label, data });
+      return;
+    }
+    // `linux`, outside an output pass (a fast retransmission): PSH at a mark only (push.ts).
+    if (data !== undefined && (data.wakeup || endsAtMark(this.push, seqAdd(s.seq, s.len)))) {
+      segment.flags |= Flag.PSH;
+    }
+    this.env.transmit(this, segment, label);
+  }
+
+  /** Bytes in flight: the pipe during SACK recovery (RFC 6675), else SND.MAX - SND.UNA. */
+  private inFlightBytes(): number {
+    return this.inSackRecovery()
+      ? this.scoreboard.pipe(this.sndUna, this.sndMax, this.sndMss)
+      : seqDiff(this.sndMax, this.sndUna);
   }
 }

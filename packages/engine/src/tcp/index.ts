@@ -43,14 +43,19 @@ export {
   type CongestionPhase,
   type CongestionState,
 } from './congestion/index.js';
+export type { EcnMode, EcnState } from './ecn.js';
 export { acceptable, segmentArrives, segmentLength } from './input.js';
+export { LIVE_OPTIONS, OptionChangeError } from './live-options.js';
 export {
   DEFAULT_OPTIONS,
   resolveOptions,
   type EndpointOptions,
   type KeepaliveOptions,
 } from './options.js';
+export type { PushState } from './push.js';
 export { backOff, initialRtt, sampleRtt, type RttLimits, type RttState } from './rtt.js';
 export { PROFILES, profileOptions, type Profile } from './profiles.js';
 export { CA_STATE, INFINITE_SSTHRESH, type CaState, type TcpInfo } from './tcp-info.js';
 export { canReceiveData, carriesOurData, TCP_STATES, type TcpState } from './state.js';
+export { cwndQuota, tsoSegments } from './tso.js';
+export type { UserTimeoutState } from './user-timeout.js';

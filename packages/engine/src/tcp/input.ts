@@ -17,7 +17,13 @@ import {
 } from '../wire/seq.js';
 import { concatBytes, insertOutOfOrder, takeInOrder } from './buffers.js';
 import { Connection } from './connection.js';
-import { delayedAckTimeoutUs, inQuickAckMode, onDataReceived } from './ack-policy.js';
+import {
+  delayedAckTimeoutUs,
+  enterQuickAckMode,
+  inQuickAckMode,
+  onDataReceived,
+} from './ack-policy.js';
+import { ecnDataArrives, ecnEchoArrives, ecnSynAckArrives, ecnSynArrives } from './ecn.js';
 import { sampleRtt } from './rtt.js';
 import { canReceiveData, carriesOurData } from './state.js';
 
@@ -36,7 +42,15 @@ export function segmentArrives(c: Connection, now: number, segment: TcpSegment):
   noteArrival(c, now, segment);
   if (c.state === 'SYN-SENT') synSent(c, now, segment);
   else synchronized(c, now, segment);
-  c.output(now);
+  c.output(now, true); // an arrival pushes what `more` held (Linux tcp_data_snd_check)
+}
+
+/** RFC 7323 §4.3 (2): TS.Recent takes the TSval of a segment that covers Last.ACK.sent. */
+function recordTsRecent(c: Connection, s: TcpSegment): void {
+  const tsVal = s.options.ts?.val;
+  if (c.timestamps && tsVal !== undefined && seqLe(s.seq, c.lastAckSent)) {
+    if (c.tsRecent === undefined || !tsOlder(tsVal, c.tsRecent)) c.tsRecent = tsVal;
+  }
 }
 
 /** What tcp_info reports of arrivals: the last ACK and data, the largest segment. */
@@ -81,6 +95,8 @@ function synSent(c: Connection, now: number, s: TcpSegment): void {
   c.negotiateWindowScale(s.options, 'active'); // our SYN is out: its offer decides
   c.negotiateTimestamps(s.options);
   c.negotiateSack(s.options);
+  if (ack) ecnSynAckArrives(c.ecn, s);
+  else ecnSynArrives(c.ecn, c.options.ecn, s, 'simultaneous');
   if (ack) {
     acknowledge(c, now, s.ack);
     // Our SYN is acknowledged: ESTABLISHED, with the window of this segment.
@@ -179,10 +195,10 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     return;
   }
 
-  // RFC 7323 §4.3: TS.Recent follows the segment that covers Last.ACK.sent.
-  if (c.timestamps && tsVal !== undefined && seqLe(s.seq, c.lastAckSent)) {
-    if (c.tsRecent === undefined || !tsOlder(tsVal, c.tsRecent)) c.tsRecent = tsVal;
-  }
+  // RFC 7323 §4.3: TS.Recent follows the segment that covers Last.ACK.sent. Linux updates it
+  // only once the ACK proved valid (tcp_replace_ts_recent, after tcp_ack): below.
+  const linuxRules = c.options.edgeRules === 'linux';
+  if (!linuxRules) recordTsRecent(c, s);
 
   // Second: RST (RFC 5961 §3.2 as adopted by §3.10.7.4).
   if (rst) {
@@ -221,10 +237,12 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
 
   // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
   const oldestAcceptable = seqAdd(c.sndUna, -c.maxSndWnd);
+  if (seqGt(s.ack, c.sndMax) && linuxRules) return; // Linux's tcp_ack: unsent data, discard
   if (seqGt(s.ack, c.sndMax) || seqLt(s.ack, oldestAcceptable)) {
     challengeAck(c, now); // an ACK for something not yet sent, or far too old: ACK and drop
     return;
   }
+  if (linuxRules) recordTsRecent(c, s);
   // RFC 6675 §5: the scoreboard takes in the SACK blocks before the ACK is acted on.
   if (c.sackPermitted) {
     c.scoreboard.update(s.options.sack, seqGt(s.ack, c.sndUna) ? s.ack : c.sndUna, c.sndMax);
@@ -237,6 +255,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     !fin &&
     scaledWindow(c, s) === c.sndWnd &&
     seqGt(c.sndMax, c.sndUna);
+  ecnEchoArrives(c, now, s); // RFC 3168 §6.1.2: before the ACK grows the window
   if (seqGt(s.ack, c.sndUna)) {
     acknowledge(c, now, s.ack, s);
   } else if (duplicate && carriesOurData(c.state)) {
@@ -366,6 +385,7 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
     c.abort(now, 'data after close');
     return;
   }
+  const ecnAck = ecnDataArrives(c.ecn, s); // RFC 3168 §6.1.3: CWR and CE
   // Keep only the part inside the window (§3.10.7.4: trim to the window).
   const start = Math.max(0, seqDiff(c.rcvNxt, s.seq));
   const room = seqDiff(seqAdd(c.rcvNxt, c.rcvWnd), s.seq);
@@ -376,7 +396,11 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
     return;
   }
   const seqOfData = seqAdd(s.seq, start);
-  if (c.options.ackPolicy === 'linux') onDataReceived(c.ackState, now, c.ackContext());
+  if (c.options.ackPolicy === 'linux') {
+    onDataReceived(c.ackState, now, c.ackContext());
+    // A first CE: two quick ACKs, the sender's window may be small (__tcp_ecn_check_ce).
+    if (ecnAck === 'quick-ack') enterQuickAckMode(c.ackState, c.ackContext(), 2);
+  }
   if (seqOfData !== c.rcvNxt) {
     c.outOfOrder = insertOutOfOrder(c.outOfOrder, c.rcvNxt, seqOfData, data);
     c.lastOutOfOrderSeq = seqOfData;
@@ -397,10 +421,10 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
   // larger than that (a peer offloading segmentation) counts as the full segments it holds.
   c.unackedSegments += Math.floor(data.length / c.sndMss);
   if (c.options.ackPolicy === 'linux') {
-    linuxAckCheck(c, now, fillsGap);
+    linuxAckCheck(c, now, fillsGap || ecnAck === 'ack-now');
     return;
   }
-  if (fillsGap || c.options.delayedAckMs === 0 || c.unackedSegments >= 2) {
+  if (fillsGap || ecnAck !== 'none' || c.options.delayedAckMs === 0 || c.unackedSegments >= 2) {
     ackNow(c); // RFC 9293 §3.8.6.3: at least every second full-sized segment; gaps filled at once
   } else if (c.timers['delayed-ack'] === undefined) {
     c.setTimer('delayed-ack', now + c.options.delayedAckMs * 1000);

@@ -1,6 +1,7 @@
 import type { AckPolicy } from './ack-policy.js';
 import type { CongestionAlgorithm, CwndAccounting, SlowStartExit } from './congestion/index.js';
 import type { RttEstimator } from './rtt.js';
+import type { EcnMode } from './ecn.js';
 
 /**
  * Endpoint options, with defaults that follow common practice. Where the RFCs leave a choice,
@@ -40,6 +41,26 @@ export interface EndpointOptions {
   sack: boolean;
   /** Nagle's algorithm (RFC 9293 §3.7.4): on in Linux, BSD and smoltcp; ns-3 has it off. */
   nagle: boolean;
+  /**
+   * Linux's TCP_CORK (BSD: TCP_NOPUSH): a partial segment waits for more data while corked,
+   * whatever is in flight; turning it off sends what waits. As in Linux, data held with
+   * nothing in flight still goes out one RTO later (the zero-window probe timer, which is the
+   * "200 ms ceiling" tcp(7) speaks of). Off by default, as in every stack.
+   */
+  cork: boolean;
+  /**
+   * Where PSH is set. `rfc`: on the segment that empties the send queue, unless the data came
+   * with `more` (RFC 9293 §3.9.1.2: PUSH on the last segment of a pushed SEND). `linux`: where
+   * Linux sets it (tcp_push and forced_push, GSO packets, window-probe sends; see push.ts).
+   */
+  pushFlag: 'rfc' | 'linux';
+  /**
+   * User timeout in ms, 0 for none (RFC 5482 §1, RFC 9293 §3.8.3 and §3.10.8 USER TIMEOUT):
+   * the connection is aborted with ETIMEDOUT when data stays unacknowledged this long. Timed
+   * as Linux's TCP_USER_TIMEOUT does it (see user-timeout.ts); it then replaces the
+   * `dataRetries` limit. Linux's default is 0.
+   */
+  userTimeoutMs: number;
   /**
    * Delayed ACK timer (RFC 9293 §3.8.6.3: less than 0.5 s); 0 acknowledges every segment at once.
    * Linux delays 40-200 ms, Windows and BSD 100-200 ms; 40 ms is Linux's TCP_DELACK_MIN.
@@ -110,10 +131,29 @@ export interface EndpointOptions {
   rfc1337: boolean;
   /** Keep-alives (RFC 9293 §3.8.4: off by default, MUST-25); Linux: 7200 s, 75 s, 9 probes. */
   keepalive: KeepaliveOptions | false;
+  /**
+   * Edge cases where Linux's code departs from RFC 9293's text, `rfc` or `linux`:
+   * - an ACK of data not yet sent: RFC 9293 §3.10.7.4 (and RFC 5961 §5.2) ACK and drop;
+   *   Linux drops it without a word (tcp_ack, SKB_DROP_REASON_TCP_ACK_UNSENT_DATA);
+   * - TS.Recent (RFC 7323 §4.3): updated before the ACK check; Linux only after the ACK
+   *   proved valid (tcp_replace_ts_recent), so a bogus segment cannot move it;
+   * - ABORT, or a close with unread data (RFC 9293 §3.10.5): a bare RST; Linux's
+   *   tcp_send_active_reset() sends RST,ACK with the timestamp option.
+   */
+  edgeRules: 'rfc' | 'linux';
   /** Half-open connections (SYN-RECEIVED) a listener holds; further SYNs are dropped. */
   backlog: number;
   /** RFC 5961 §7: at most this many challenge ACKs per second (0 = no limit; Linux: 1000). */
   challengeAckLimit: number;
+  /**
+   * Explicit Congestion Notification (RFC 3168), as Linux's `net.ipv4.tcp_ecn` names its
+   * choices: `off` (0) never uses it; `on` (1) asks for it in our SYNs and accepts a peer's
+   * request; `passive` (2, Linux's default) only accepts a peer's request. Once both SYNs agree,
+   * new data goes out ECT(0), a CE mark is echoed with ECE until CWR, and an ECE cuts the window
+   * once per window of data. BSD: `net.inet.tcp.ecn.enable`, 2 (accept) by default; ns-3:
+   * `UseEcn` Off by default. Off here so that lessons show the plain header.
+   */
+  ecn: EcnMode;
 }
 
 export const DEFAULT_OPTIONS: EndpointOptions = {
@@ -125,6 +165,9 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   timestamps: false,
   sack: false,
   nagle: true,
+  cork: false,
+  pushFlag: 'rfc',
+  userTimeoutMs: 0,
   delayedAckMs: 40,
   ackPolicy: 'rfc',
   initialWindow: undefined,
@@ -141,8 +184,10 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   mslMs: 30_000,
   rfc1337: false,
   keepalive: false,
+  edgeRules: 'rfc',
   backlog: 128,
   challengeAckLimit: 0,
+  ecn: 'off',
 };
 
 export function resolveOptions(overrides: Partial<EndpointOptions> = {}): EndpointOptions {

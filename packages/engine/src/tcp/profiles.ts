@@ -51,6 +51,12 @@ export const PROFILES: Readonly<Record<Profile, Readonly<ProfileOptions>>> = {
     dataRetries: 15,
     /** TIME-WAIT lasts TCP_TIMEWAIT_LEN, 60 s. */
     mslMs: 30_000,
+    /** net.ipv4.tcp_ecn = 2: ECN when the peer asks for it, never asked for (RFC 3168). */
+    ecn: 'passive',
+    /** PSH where Linux sets it (tcp_mark_push, and on every TSO packet; push.ts). */
+    pushFlag: 'linux',
+    /** Where Linux's segment handling departs from RFC 9293's text (options.ts). */
+    edgeRules: 'linux',
     /** net.ipv4.tcp_challenge_ack_limit (RFC 5961 §7). */
     challengeAckLimit: 1000,
   },

@@ -23,6 +23,17 @@
  */
 import type { SackBlock } from '../wire/options.js';
 import { seqGt, seqLe, seqLt, type SeqNum } from '../wire/seq.js';
+import type { EndpointOptions } from './options.js';
+
+/**
+ * Whether a connection with `options` keeps its segments: a slow-start exit heuristic needs an
+ * RTT sample from every ACK, Linux accounting counts packets. Options from older snapshots may
+ * lack either.
+ */
+export function keepsSegments(options: Partial<EndpointOptions>): boolean {
+  const exit = options.slowStartExit;
+  return exit === 'hystart' || exit === 'hystart++' || options.cwndAccounting === 'linux';
+}
 
 export interface SentSegment {
   /** The segment's first sequence number and the one after its last octet. */

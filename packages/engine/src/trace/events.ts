@@ -4,6 +4,7 @@
  */
 import type { CongestionPhase } from '../tcp/congestion/controller.js';
 import type { TcpState } from '../tcp/state.js';
+import type { EcnCodepoint } from '../wire/ecn.js';
 import type { TcpOptions } from '../wire/options.js';
 
 export interface SocketAddress {
@@ -13,7 +14,9 @@ export interface SocketAddress {
 
 export type TimerKind = 'retransmit' | 'persist' | 'delayed-ack' | 'keepalive' | 'time-wait';
 
-export type SegmentFate = 'delivered' | 'dropped' | 'duplicated' | 'reordered' | 'corrupted';
+/** `marked`: delivered with CE set by the link's queue (`ecnMark`) where it would have dropped it. */
+export type SegmentFate =
+  'delivered' | 'dropped' | 'duplicated' | 'reordered' | 'corrupted' | 'marked';
 
 export type AppError = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT';
 
@@ -66,6 +69,8 @@ export type TraceBody =
       window: number;
       len: number;
       options: TcpOptions;
+      /** The IP ECN field as sent (RFC 3168 §5); undefined for Not-ECT. `marked` says CE arrived. */
+      ecn: EcnCodepoint | undefined;
       fate: SegmentFate;
       reason: string | undefined;
       /** Why the endpoint sent it, when that is more than new data or a plain ACK. */

@@ -4,11 +4,15 @@ import type { TraceEvent } from './events.js';
 
 type SegmentEvent = Extract<TraceEvent, { kind: 'segment' }>;
 
-/** The segment part of a tcpdump line (no addresses, no time). */
+/**
+ * The segment part of a tcpdump line (no addresses, no time); an ECN codepoint comes first the
+ * way packetdrill writes it: `[ect0] P. 1:1001(1000) ack 1`.
+ */
 export function formatSegment(
-  e: Pick<SegmentEvent, 'flags' | 'seq' | 'ack' | 'len' | 'window' | 'options'>,
+  e: Pick<SegmentEvent, 'flags' | 'seq' | 'ack' | 'len' | 'window' | 'options'> &
+    Partial<Pick<SegmentEvent, 'ecn'>>,
 ): string {
-  const parts = [e.flags];
+  const parts = e.ecn === undefined ? [e.flags] : [`[${e.ecn}]`, e.flags];
   const syn = e.flags.includes('S');
   const fin = e.flags.includes('F');
   if (e.len > 0 || syn || fin || e.flags.includes('R')) {

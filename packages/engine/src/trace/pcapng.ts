@@ -11,10 +11,13 @@
  * - Every segment is written on its sender's side, as sent. One the link dropped carries a
  *   comment with the reason; a corrupted one has its TCP checksum inverted (what the receiver
  *   saw, and why it dropped it) and a comment saying so.
+ * - The ECN codepoint goes in the low two bits of the IPv4 TOS byte (RFC 3168 §5), as sent; a
+ *   packet the link's queue marked CE keeps its sent codepoint and carries a comment.
  * - Deterministic: IPv4 identification counts the packets of each link from 1.
  */
 import { internetChecksum } from '../wire/checksum.js';
 import { parseFlags } from '../wire/flags.js';
+import { ecnBits } from '../wire/ecn.js';
 import { parseIpv4 } from '../wire/ipv4.js';
 import { encodeSegment } from '../wire/segment.js';
 import type { SeqNum } from '../wire/seq.js';
@@ -36,7 +39,8 @@ export type PcapSegment = Pick<
   | 'options'
   | 'fate'
   | 'reason'
->;
+> &
+  Partial<Pick<SegmentEvent, 'ecn'>>;
 
 const SECTION_HEADER = 0x0a0d0d0a;
 const INTERFACE_DESCRIPTION = 0x00000001;
@@ -166,11 +170,21 @@ function address(text: string): number {
   return parsed.value;
 }
 
-/** The IPv4 header (RFC 791 §3.1) for a TCP segment of `tcpLength` bytes. */
-function ipv4Header(src: number, dst: number, tcpLength: number, id: number): Uint8Array {
+/**
+ * The IPv4 header (RFC 791 §3.1) for a TCP segment of `tcpLength` bytes; `tos` is the TOS byte
+ * (DSCP 0, the ECN field in its low two bits).
+ */
+function ipv4Header(
+  src: number,
+  dst: number,
+  tcpLength: number,
+  id: number,
+  tos: number,
+): Uint8Array {
   const header = new Uint8Array(IPV4_HEADER);
   const view = new DataView(header.buffer);
   view.setUint8(0, 0x45); // version 4, header of 5 words
+  view.setUint8(1, tos);
   view.setUint16(2, IPV4_HEADER + tcpLength);
   view.setUint16(4, id & 0xffff);
   view.setUint16(6, DONT_FRAGMENT);
@@ -208,7 +222,7 @@ function packetOf(segment: PcapSegment, id: number): Uint8Array {
     view.setUint16(16, ~view.getUint16(16) & 0xffff);
   }
   const packet = new Uint8Array(IPV4_HEADER + tcp.value.length);
-  packet.set(ipv4Header(src, dst, tcp.value.length, id));
+  packet.set(ipv4Header(src, dst, tcp.value.length, id, ecnBits(segment.ecn)));
   packet.set(tcp.value, IPV4_HEADER);
   return packet;
 }
@@ -226,6 +240,8 @@ function commentOf(segment: PcapSegment): string | undefined {
       return `duplicated by the link${why}: the receiver gets it twice`;
     case 'reordered':
       return `reordered by the link${why}: held back behind later segments`;
+    case 'marked':
+      return `marked CE by the link${why}: the receiver gets it with CE instead of losing it`;
   }
 }
 

@@ -14,6 +14,7 @@
  * - No clock, no randomness, no I/O, no Node Buffer: plain Uint8Array and DataView.
  */
 export { internetChecksum, tcpChecksum, verifyTcpChecksum } from './checksum.js';
+export { ecnBits, ecnCapable, ecnFromTos, type EcnCodepoint } from './ecn.js';
 export { Flag, formatFlags, hasFlag, parseFlags, type FlagName } from './flags.js';
 export { formatIpv4, parseIpv4, type Ipv4Error } from './ipv4.js';
 export {

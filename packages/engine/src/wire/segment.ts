@@ -3,6 +3,7 @@
  * IPv4 addresses, the checksum; it returns a typed error for bad bytes and never throws.
  */
 import { tcpChecksum } from './checksum.js';
+import type { EcnCodepoint } from './ecn.js';
 import { decodeOptions, encodeOptions, type OptionError, type TcpOptions } from './options.js';
 import { err, ok, type Result } from './result.js';
 import type { SeqNum } from './seq.js';
@@ -21,6 +22,11 @@ export interface TcpSegment {
   urgent: number;
   options: TcpOptions;
   payload: Uint8Array;
+  /**
+   * The IP header's ECN field the segment travels with (RFC 3168 §5); absent for Not-ECT. Not
+   * part of the TCP header: the codec neither writes nor reads it.
+   */
+  ecn?: EcnCodepoint;
 }
 
 export interface Addresses {

@@ -60,6 +60,7 @@ export const SEGMENTS: Table<SegmentEvent> = {
     ['fate', 'segment_fate'],
     ['reason', 'text'],
     ['label', 'text'],
+    ['ecn', 'text'],
     ['arrives_us', 'bigint'],
   ],
   row: (s) => [
@@ -79,6 +80,7 @@ export const SEGMENTS: Table<SegmentEvent> = {
     s.fate,
     s.reason ?? null,
     s.label ?? null,
+    s.ecn ?? null,
     s.arrivesUs ?? null,
   ],
 };

@@ -34,7 +34,12 @@ export type CongestionPhase =
   | 'congestion-avoidance'
   | 'fast-recovery'
   /** After a retransmission timeout (or Tahoe's fast retransmit), until `recover` is acked. */
-  | 'loss-recovery';
+  | 'loss-recovery'
+  /**
+   * After an ECN-Echo (RFC 3168 §6.1.2), until an ACK passes `recover`: the window was cut once
+   * for this window of data and does not grow (Linux's TCP_CA_CWR).
+   */
+  | 'cwr';
 
 export interface CongestionState {
   algorithm: CongestionAlgorithm;
@@ -139,6 +144,11 @@ export interface CongestionController {
   onTransmitStart(nowUs: number, lastSentUs: number): void;
   /** Linux accounting: an output pass ended (tcp_cwnd_validate); true if cwnd or ssthresh moved. */
   onSendPass(pass: SendPass): boolean;
+  /**
+   * RFC 3168 §6.1.2: an ACK with ECN-Echo: reduce as for a loss, without retransmitting, at
+   * most once per window of data.
+   */
+  onEcnEcho(info: AckInfo): void;
 }
 
 /** RFC 5681 §3.1, equation (1): IW = min(4*SMSS, max(2*SMSS, 4380)) when not set in segments. */

@@ -77,6 +77,11 @@ export class Cubic extends NewReno {
     return this.enterFastRecovery(info); // NewReno's or SACK's recovery from the new ssthresh
   }
 
+  /** RFC 9438 §4.6: an ECN-Echo reduces as a loss does, W_max and all. */
+  protected override cutForEcn(info: AckInfo): void {
+    this.reduce(info);
+  }
+
   override onRto(info: AckInfo, repeated: boolean): void {
     // RFC 9438 §4.8: a timeout reduces like a loss (once per episode) and restarts the epoch.
     if (!repeated) this.reduce(info);

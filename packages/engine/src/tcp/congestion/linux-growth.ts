@@ -234,7 +234,11 @@ export function linuxValidate(s: CongestionState, lx: LinuxGrowthState, pass: Se
   // tcp_cwnd_application_limited: only in the open state, and not when the application is
   // blocked on a full send buffer (then it is not the application that limits).
   let changed = false;
-  const open = (s.phase === 'slow-start' || s.phase === 'congestion-avoidance') && s.dupAcks === 0;
+  const growing =
+    s.phase === 'slow-start' ||
+    s.phase === 'conservative-slow-start' ||
+    s.phase === 'congestion-avoidance';
+  const open = growing && s.dupAcks === 0;
   if (open && !pass.sndBufferFull) {
     const used = Math.max(lx.cwndUsed, Math.floor(pass.initialWindow / s.smss));
     const cwnd = cwndPackets(s);

@@ -2,7 +2,7 @@
  * Reno (RFC 5681 §3): slow start, congestion avoidance, fast retransmit on the third duplicate
  * ACK and fast recovery, which ends on the first ACK of new data. NewReno and Tahoe extend it.
  */
-import { seqGe, type SeqNum } from '../../wire/seq.js';
+import { seqGe, seqGt, type SeqNum } from '../../wire/seq.js';
 import {
   INITIAL_SSTHRESH,
   type AckInfo,
@@ -103,6 +103,12 @@ export class Reno implements CongestionController {
     }
     if (this.s.phase === 'loss-recovery' && this.covers(info.ack))
       this.s.phase = this.growthPhase();
+    if (this.s.phase === 'cwr') {
+      // RFC 3168 §6.1.2: no growth while the reduction holds. Linux leaves CWR once SND.UNA is
+      // past `recover`, so that the CWR flag has reached the receiver (tcp_fastretrans_alert).
+      if (!seqGt(info.ack, this.s.recover as SeqNum)) return 'none';
+      this.s.phase = this.growthPhase();
+    }
     beforeSlowStartGrowth(this.s, info); // HyStart (Linux: pkts_acked before cong_avoid)
     this.grow(info);
     afterSlowStartGrowth(this.s, info); // HyStart++ (RFC 9406 §4.2: after the increase)
@@ -146,8 +152,17 @@ export class Reno implements CongestionController {
     // segment is lost before that.
     const third = this.s.dupAcks === DUPACK_THRESHOLD;
     const sackSaysLost = info.firstSegmentLost && this.s.dupAcks < DUPACK_THRESHOLD;
-    if (!(third || sackSaysLost) || !this.mayFastRetransmit(info)) return 'none';
+    if (!(third || sackSaysLost)) return 'none';
+    // RFC 3168 §6.1.2: a loss in the window already cut for an ECN-Echo is the same congestion:
+    // recover without a second cut (Linux's tcp_enter_recovery keeps the CWR ssthresh).
+    if (this.s.phase === 'cwr') return this.recoverWithoutCut(info);
+    if (!this.mayFastRetransmit(info)) return 'none';
     return this.onThirdDupAck(info);
+  }
+
+  /** Fast retransmit and recovery from the ssthresh an ECN-Echo already set. */
+  protected recoverWithoutCut(info: AckInfo): CongestionAction {
+    return this.enterFastRecovery(info);
   }
 
   /** Classic Reno enters fast retransmit on every third duplicate ACK. */
@@ -193,6 +208,31 @@ export class Reno implements CongestionController {
     this.s.dupAcks = 0;
     this.s.recover = info.sndMax;
     this.s.phase = 'loss-recovery';
+  }
+
+  /**
+   * RFC 3168 §6.1.2: ECN-Echo is congestion as a loss is: ssthresh as for a loss, cwnd =
+   * ssthresh ("halves the congestion window"), nothing retransmitted, and no further cut until
+   * an ACK passes `recover`, the highest sequence number sent now (Linux's tcp_enter_cwr, which
+   * then lowers cwnd towards ssthresh by PRR; here it drops at once, as the RFC says). Only from
+   * a growing phase: in recovery the window is being cut already.
+   */
+  onEcnEcho(info: AckInfo): void {
+    if (this.s.phase !== 'slow-start' && this.s.phase !== 'congestion-avoidance') return;
+    this.s.smss = info.smss;
+    this.cutForEcn(info);
+    this.s.cwnd = this.s.ssthresh;
+    this.s.bytesAcked = 0;
+    this.s.recover = info.sndMax;
+    this.s.phase = 'cwr';
+  }
+
+  /**
+   * ssthresh after an ECN-Echo, as for a loss: RFC 5681 §3.1 equation (4), or with Linux
+   * accounting the controller's ssthresh function (tcp_enter_cwr).
+   */
+  protected cutForEcn(info: AckInfo): void {
+    this.s.ssthresh = this.lossSsthresh(info);
   }
 
   onIdleRestart(initialWindow: number, idleUs: number, rtoUs: number, nowUs: number): void {

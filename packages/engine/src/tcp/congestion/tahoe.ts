@@ -11,4 +11,10 @@ export class Tahoe extends Reno {
     this.onRto(info, false);
     return 'go-back';
   }
+
+  /** A loss in a window an ECN-Echo already cut: back to SND.UNA, ssthresh kept. */
+  protected override recoverWithoutCut(info: AckInfo): CongestionAction {
+    this.onRto(info, true);
+    return 'go-back';
+  }
 }
