@@ -176,6 +176,9 @@ export class Kernel {
     // tcp_slow_start_after_idle: restart after idle and the decay of an unused window.
     const afterIdle = flag('tcp_slow_start_after_idle');
     if (afterIdle !== undefined) o.slowStartAfterIdle = afterIdle !== 0;
+    // tcp_ecn: 0 off, 1 ask and accept, 2 accept when asked (Linux's default).
+    const ecn = flag('tcp_ecn');
+    if (ecn !== undefined) o.ecn = ecn === 1 ? 'on' : ecn === 2 ? 'passive' : 'off';
     const congestion = this.sysctls.get('tcp_congestion_control');
     if (congestion === 'cubic' || congestion === 'reno') o.congestion = congestion;
     if (this.route.advmss !== undefined) o.mss = this.route.advmss;

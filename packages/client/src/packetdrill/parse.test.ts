@@ -144,13 +144,22 @@ assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd
     ]);
   });
 
+  it('reads the IP ECN field and the ECN flags (RFC 3168): [ect0] and SEW', () => {
+    const [syn, data] = parsePacketdrill(`+0 > SEW 0:0(0) <...>
++0 < [ce] P. 1:11(10) ack 1 win 257
+`);
+    expect(syn).toMatchObject({ kind: 'segment', segment: { flags: 'SEW' } });
+    expect(syn?.kind === 'segment' ? syn.segment.ecn : 'not a segment').toBeUndefined();
+    expect(data).toMatchObject({ kind: 'segment', segment: { ecn: 'ce', flags: 'P.', len: 10 } });
+  });
+
   it('keeps what it cannot run as unsupported events, and what is not packetdrill as invalid', () => {
     const events = parsePacketdrill(`// unsupported
 // lines
 0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 +0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 4
 +0 < udp (100)
-+0 < [ect0] . 1:1(0) ack 1 win 257
++0 < [tos 0x4] . 1:1(0) ack 1 win 257
 +0 > . 1:1(0) ack 1 <md5 000102>
 hello world
 +0 < S 0:0(0) <mss 1460>

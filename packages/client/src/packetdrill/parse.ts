@@ -23,8 +23,13 @@ export type ScriptOption =
   | { kind: 'sack'; blocks: { left: number; right: number }[] }
   | { kind: 'ts'; val: number; ecr: number };
 
+/** packetdrill's IP ECN field: `[noecn]`, `[ect0]`, `[ect1]`, `[ect01]` (either), `[ce]`. */
+export type ScriptEcn = 'noecn' | 'ect0' | 'ect1' | 'ect01' | 'ce';
+
 export interface ScriptSegment {
   direction: '<' | '>';
+  /** The ECN field; undefined: not-ECT in a `<` line, not checked in a `>` line. */
+  ecn?: ScriptEcn;
   /** tcpdump's flags: S, S., ., P., F., R, R. ... */
   flags: string;
   seq: number;
@@ -181,11 +186,15 @@ function readOptions(text: string): ScriptOption[] | string {
 }
 
 const UNSUPPORTED_PACKET = /^(?:udp|icmp|\[|\(|ipv[46] )/i;
+const ECN_FIELD = /^\[(noecn|ect0|ect1|ect01|ce)\]\s*/;
 
 function readSegment(
   direction: '<' | '>',
-  text: string,
+  line: string,
 ): ScriptSegment | { unsupported: string } | { invalid: string } {
+  const field = ECN_FIELD.exec(line);
+  const ecn = field?.[1] as ScriptEcn | undefined;
+  const text = field === null ? line : line.slice(field[0].length);
   const m = /^(\S+)\s+(\d+):(\d+)\((\d+)\)\s*(.*)$/.exec(text);
   if (m === null) {
     return UNSUPPORTED_PACKET.test(text)
@@ -194,7 +203,8 @@ function readSegment(
   }
   const [, flags = '', start, end, len, tail = ''] = m;
   if (!/^(?:[SFRPUEWC]+\.?|\.|-)$/.test(flags)) return { invalid: `unknown flags "${flags}"` };
-  if (/[EWCU]/.test(flags)) return { unsupported: `flags ${flags}: ECN and URG are not supported` };
+  if (/[CU]/.test(flags))
+    return { unsupported: `flags ${flags}: URG and AccECN's AE are not supported` };
   if (Number(end) !== (Number(start) + Number(len)) % 0x1_0000_0000) {
     return { invalid: 'inconsistent sequence numbers and length' };
   }
@@ -230,6 +240,7 @@ function readSegment(
     return { invalid: 'an inbound (<) line needs its window: win N' };
   return {
     direction,
+    ...(ecn === undefined ? {} : { ecn }),
     flags: flags === '-' ? '' : flags,
     seq: Number(start),
     len: Number(len),

@@ -52,6 +52,9 @@ export class ScriptWire {
       // The payload's bytes do not matter to TCP: zeros (btoa runs in browsers too).
       ...(segment.len > 0 ? { base64: btoa('\0'.repeat(segment.len)) } : {}),
       options,
+      ...(segment.ecn === undefined || segment.ecn === 'noecn' || segment.ecn === 'ect01'
+        ? {}
+        : { ecn: segment.ecn }),
     };
   }
 
@@ -149,8 +152,10 @@ export class ScriptWire {
     const bare = segment.flags.replace('P', '');
     for (const b of burst) {
       const flags = b === last ? b.flags : b.flags.replace('P', '');
-      if (flags !== (b === last ? segment.flags : bare))
+      if (!sameFlags(flags, b === last ? segment.flags : bare))
         return `flags ${b.flags}, expected ${segment.flags}`;
+      if (!ecnMatches(segment.ecn, b.ecn))
+        return `ECN field ${b.ecn ?? 'noecn'}, expected ${segment.ecn ?? ''}`;
       if (segment.ack !== undefined && b.ack !== segment.ack)
         return `ack ${b.ack}, expected ${segment.ack}`;
       if (segment.win !== undefined && b.window !== segment.win)
@@ -189,10 +194,24 @@ export class ScriptWire {
         const seq = (b.seq - offset + MOD) % MOD;
         const ack = b.flags.includes('.') ? ` ack ${b.ack}` : '';
         const options = optionWords(b.options, false);
-        return `> ${b.flags} ${seq}:${(seq + b.len) % MOD}(${b.len})${ack} win ${b.window}${options.length === 0 ? '' : ` <${options.join(',')}>`}`;
+        const ecn = b.ecn === undefined ? '' : `[${b.ecn}] `;
+        return `> ${ecn}${b.flags} ${seq}:${(seq + b.len) % MOD}(${b.len})${ack} win ${b.window}${options.length === 0 ? '' : ` <${options.join(',')}>`}`;
       })
       .join(', ');
   }
+}
+
+/** The same flags, whatever their order (packetdrill writes `SEW`, tcpdump's order differs). */
+function sameFlags(a: string, b: string): boolean {
+  return [...a].sort().join('') === [...b].sort().join('');
+}
+
+/** A `>` line's ECN field against the codepoint sent (undefined: Not-ECT). */
+function ecnMatches(script: ScriptSegment['ecn'], sent: SegmentEvent['ecn']): boolean {
+  if (script === undefined) return true; // not checked
+  if (script === 'noecn') return sent === undefined;
+  if (script === 'ect01') return sent === 'ect0' || sent === 'ect1';
+  return sent === script;
 }
 
 /** Options as packetdrill names them; `comparable` leaves TS val out. */
@@ -232,5 +251,6 @@ export function scriptText(segment: ScriptSegment): string {
                     : o.kind,
             )
             .join(',')}>`;
-  return `> ${segment.flags} ${segment.seq}:${(segment.seq + segment.len) % MOD}(${segment.len})${ack}${win}${options}`;
+  const ecn = segment.ecn === undefined ? '' : `[${segment.ecn}] `;
+  return `> ${ecn}${segment.flags} ${segment.seq}:${(segment.seq + segment.len) % MOD}(${segment.len})${ack}${win}${options}`;
 }

@@ -99,8 +99,14 @@ export class ScriptSockets {
         return { blocks: attempt };
       }
       case 'write':
+        return this.write(this.socket(fdText), call.name, call.args[2], false);
       case 'send':
-        return this.write(this.socket(fdText), call.name, call.args[2]);
+        return this.write(this.socket(fdText), call.name, call.args[2], sendFlags(call.args[3]));
+      case 'sendmsg': {
+        const bytes = iovecBytes(call.args[1] ?? '');
+        if (bytes === undefined) throw new Unsupported(`sendmsg with ${call.args[1] ?? ''}`);
+        return this.write(this.socket(fdText), call.name, String(bytes), sendFlags(call.args[2]));
+      }
       case 'read':
       case 'recv':
         return this.read(this.socket(fdText), call.name, call.args[2]);
@@ -193,6 +199,7 @@ export class ScriptSockets {
     socket: Socket,
     name: string,
     sizeText: string | undefined,
+    more: boolean,
   ): Promise<Execution> {
     const bytes = Number(sizeText);
     if (!Number.isInteger(bytes) || bytes < 0)
@@ -205,7 +212,9 @@ export class ScriptSockets {
     let written = 0;
     const attempt = async (): Promise<CallOutcome | undefined> => {
       const sent = await this.refusable(
-        async () => (await this.session.send(eid, { bytes: bytes - written })).accepted,
+        async () =>
+          (await this.session.send(eid, { bytes: bytes - written, ...(more ? { more } : {}) }))
+            .accepted,
       );
       if (sent.result < 0) return written > 0 ? { result: written } : sent;
       written += sent.result;
@@ -348,6 +357,12 @@ export class ScriptSockets {
       case 'TCP_MAXSEG':
         change.mss = number;
         break;
+      case 'TCP_CORK':
+        change.cork = number !== 0;
+        break;
+      case 'TCP_USER_TIMEOUT':
+        change.userTimeoutMs = number;
+        break;
       case 'SO_KEEPALIVE':
         socket.keepalive.on = number !== 0;
         break;
@@ -430,6 +445,22 @@ export class ScriptSockets {
       return socket.options.mss ?? 536;
     return endpoint.tcb.mss;
   }
+}
+
+/** The flags of send() and sendmsg(): MSG_MORE is the one that changes what TCP does. */
+function sendFlags(text: string | undefined): boolean {
+  const flags = (text ?? '0').split('|').map((f) => f.trim());
+  const other = flags.filter((f) => f !== 'MSG_MORE' && f !== '0' && f !== 'MSG_NOSIGNAL');
+  if (other.length > 0) throw new Unsupported(`send flags ${other.join('|')}`);
+  return flags.includes('MSG_MORE');
+}
+
+/** The bytes of a sendmsg() message: the sum of its iovec lengths (`msg_iov(2)=[{..., 10}, ...]`). */
+function iovecBytes(message: string): number | undefined {
+  const iov = /msg_iov\(\d+\)=\[(.*?)\]/s.exec(message)?.[1];
+  if (iov === undefined) return undefined;
+  const lengths = [...iov.matchAll(/\{\s*\.\.\.\s*,\s*(\d+)\s*\}/g)].map((m) => Number(m[1]));
+  return lengths.length === 0 ? undefined : lengths.reduce((a, b) => a + b, 0);
 }
 
 /** A socket's options as the endpoint is made with them. */
