@@ -121,6 +121,41 @@ describe('slow start, cwnd-limited (slow_start/slow-start-ack-per-*.pkt)', () =>
   });
 });
 
+describe('without SACK (limited_transmit/limited-transmit-no-sack.pkt)', () => {
+  it('duplicate ACKs count as packets delivered: the ACK of 2 after 2 duplicates adds 1, then 2', () => {
+    const t = accepted({ sack: false }, 320);
+    expect(write(t, 15000)).toEqual(['1:10001(10000)']);
+    expect(ack(t, 110, 1, 320)).toEqual(['10001:11001(1000)']); // RFC 3042 Limited Transmit
+    expect(ack(t, 10, 1, 320)).toEqual(['11001:12001(1000)']);
+    // "Slow start cwnd from 10 to 11 and send 11 - 9 = 2 packets"
+    expect(ack(t, 10, 3001, 320)).toEqual(['12001:14001(2000)']);
+    expect(cwnd(t)).toBe(11);
+    expect(ack(t, 20, 5001, 320)).toEqual(['14001:15001(1000)']);
+    expect(cwnd(t)).toBe(13); // the duplicates' count was reset: both packets count
+  });
+
+  it('limited-transmit-sack: with SACK the packets SACKed count once, when SACKed: 11 after the ACK', () => {
+    const t = accepted({}, 320);
+    expect(write(t, 15000)).toEqual(['1:10001(10000)']);
+    for (const [ms, right, out] of [
+      [110, 2001, '10001:11001(1000)'],
+      [10, 3001, '11001:12001(1000)'],
+    ] as const) {
+      t.wait(ms);
+      t.send({
+        flags: '.',
+        seq: PEER_ISS + 1,
+        ack: ISS + 1,
+        window: 320,
+        options: { sack: [{ left: seq(ISS + 1001), right: seq(ISS + right) }] },
+      });
+      expect(sent(t)).toEqual([out]);
+    }
+    expect(ack(t, 10, 3001, 320)).toEqual(['12001:14001(2000)']);
+    expect(cwnd(t)).toBe(11);
+  });
+});
+
 describe('slow start, application-limited (tcp_is_cwnd_limited)', () => {
   it('ack-per-2pkt-send-5pkt: 5 packets out of 10 never grow cwnd', () => {
     const t = accepted();

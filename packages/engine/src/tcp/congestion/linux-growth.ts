@@ -15,6 +15,9 @@
  *   restart window min(IW, cwnd) (tcp_cwnd_restart, RFC 5681 §4.1), and a sender that left
  *   the window unused for an RTO decays it towards what it used (tcp_cwnd_application_limited,
  *   RFC 2861), both under tcp_slow_start_after_idle (`slowStartAfterIdle`);
+ * - without SACK, a duplicate ACK counts as a packet delivered, and the ACK of new data that
+ *   follows delivers only what the duplicates did not count, at least one packet
+ *   (tcp_add_reno_sack, tcp_remove_reno_sacks: Linux's emulation of SACK);
  * - a retransmission timeout leaves cwnd at one packet and ssthresh at the controller's own
  *   ssthresh function of cwnd (tcp_enter_loss).
  *
@@ -42,6 +45,11 @@ export interface LinuxGrowthState {
   cwndUsed: number;
   /** snd_cwnd_stamp: when cwnd was last fully used or last changed by validation (µs). */
   cwndStampUs: number;
+  /**
+   * Without SACK, sacked_out as Linux emulates it: duplicate ACKs since the last ACK of new
+   * data, each taken as one packet delivered (tcp_add_reno_sack).
+   */
+  renoSacked: number;
   /** Linux CUBIC's own state (tcp_cubic.c), for `congestion: 'cubic'`. */
   cubic?: LinuxCubicState;
 }
@@ -76,6 +84,7 @@ export function initialLinuxGrowth(nowUs: number): LinuxGrowthState {
     cwndUsageSeq: undefined,
     cwndUsed: 0,
     cwndStampUs: nowUs,
+    renoSacked: 0,
   };
 }
 
@@ -177,6 +186,31 @@ export function renoSsthresh(cwnd: number): number {
 export function linuxEnterLoss(lx: LinuxGrowthState, nowUs: number): void {
   lx.cwndCnt = 0;
   lx.cwndStampUs = nowUs;
+  lx.renoSacked = 0; // tcp_reset_reno_sack
+}
+
+/**
+ * tcp_add_reno_sack, for a connection without SACK: a duplicate ACK says a packet left the
+ * network, counted as delivered now; at most all but one of the packets out
+ * (tcp_limit_reno_sacked).
+ */
+export function renoDupAck(lx: LinuxGrowthState, info: AckInfo): void {
+  const out = Math.ceil(info.flightSize / info.smss);
+  lx.renoSacked = Math.min(lx.renoSacked + 1, Math.max(0, out - 1));
+}
+
+/**
+ * tcp_remove_reno_sacks, for a connection without SACK: an ACK of `acked` packets delivers one
+ * for the hole it fills and those the duplicate ACKs did not count already; the count then
+ * drops by what the ACK covered, or (`reset`) to nothing, as Linux resets it on an ACK of new
+ * data outside fast recovery and at its end (tcp_reset_reno_sack). Returns the packets
+ * delivered.
+ */
+export function renoDelivered(lx: LinuxGrowthState, acked: number, reset: boolean): number {
+  if (acked === 0) return 0;
+  const delivered = Math.max(acked - lx.renoSacked, 1);
+  lx.renoSacked = reset ? 0 : Math.max(0, lx.renoSacked - (acked - 1));
+  return delivered;
 }
 
 /** tcp_current_ssthresh outside a reduction: at least three quarters of cwnd. */

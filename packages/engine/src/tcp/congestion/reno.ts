@@ -21,6 +21,8 @@ import {
   linuxCwndRestart,
   linuxEnterLoss,
   linuxValidate,
+  renoDelivered,
+  renoDupAck,
   renoSsthresh,
   type LinuxGrowthState,
   type SendPass,
@@ -94,9 +96,10 @@ export class Reno implements CongestionController {
     return this.s.cwnd;
   }
 
-  onAck(info: AckInfo): CongestionAction {
+  onAck(ack: AckInfo): CongestionAction {
     this.s.dupAcks = 0;
-    this.s.smss = info.smss;
+    this.s.smss = ack.smss;
+    const info = this.delivered(ack);
     if (this.s.linux !== undefined) this.onLinuxAck(info);
     if (this.s.phase === 'fast-recovery') {
       return info.sackRecovery ? this.onAckInSackRecovery(info) : this.onAckInRecovery(info);
@@ -114,6 +117,17 @@ export class Reno implements CongestionController {
     afterSlowStartGrowth(this.s, info); // HyStart++ (RFC 9406 §4.2: after the increase)
     if (this.s.phase !== 'loss-recovery') this.s.phase = this.growthPhase();
     return 'none';
+  }
+
+  /**
+   * Linux accounting without SACK: the packets an ACK delivers net of those its duplicate ACKs
+   * counted (Linux's emulation of SACK, linux-growth.ts renoDelivered).
+   */
+  private delivered(info: AckInfo): AckInfo {
+    const linux = this.s.linux;
+    if (linux === undefined || info.sackRecovery || info.packetsAcked === undefined) return info;
+    const reset = this.s.phase !== 'fast-recovery' || this.covers(info.ack);
+    return { ...info, packetsAcked: renoDelivered(linux, info.packetsAcked, reset) };
   }
 
   /** RFC 5681 §3.2 step 6: the first new ACK ends fast recovery with cwnd = ssthresh. */
@@ -139,6 +153,12 @@ export class Reno implements CongestionController {
   onDupAck(info: AckInfo): CongestionAction {
     this.s.smss = info.smss;
     this.s.dupAcks += 1;
+    // Linux accounting without SACK: the duplicate counts as a packet delivered (not after a
+    // timeout, where Linux counts them only once new data went out: a simplification).
+    const linux = this.s.linux;
+    if (linux !== undefined && !info.sackRecovery && this.s.phase !== 'loss-recovery') {
+      renoDupAck(linux, info);
+    }
     if (this.s.phase === 'fast-recovery') {
       // RFC 5681 §3.2 step 5: inflate for each further duplicate. RFC 6675 counts the pipe
       // instead and leaves cwnd alone.
