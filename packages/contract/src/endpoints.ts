@@ -161,7 +161,15 @@ export const Endpoint = Type.Object(
     }),
     timers: Type.Array(
       Type.Object({
-        kind: Type.Enum(['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive']),
+        kind: Type.Enum([
+          'time-wait',
+          'retransmit',
+          'persist',
+          'delayed-ack',
+          'keepalive',
+          'reorder',
+          'loss-probe',
+        ]),
         expiresMs: Type.Number(),
       }),
     ),

@@ -5,7 +5,7 @@
  */
 import { Type, type Static, type TObject, type TOptional } from 'typebox';
 import { SocketAddress, TcpState } from './endpoints.js';
-import { EndpointOptions, LinkSettings } from './sessions.js';
+import { EndpointOptions, LinkSettings, Profile } from './sessions.js';
 import { EcnCodepoint, TcpOptionsView } from './trace.js';
 
 /**
@@ -154,9 +154,20 @@ export const EndpointExpectation = Type.Object(
     lowest: Type.Optional(Bounds(METRIC_NAMES, 'The lowest value a metric has reported so far')),
     buffered: Type.Optional(Bounds(BUFFER_FIELDS, 'Bytes in the buffers now')),
     timers: Type.Optional(
-      Type.Array(Type.Enum(['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive']), {
-        description: 'The timers armed now, in any order (an empty list: none)',
-      }),
+      Type.Array(
+        Type.Enum([
+          'time-wait',
+          'retransmit',
+          'persist',
+          'delayed-ack',
+          'keepalive',
+          'reorder',
+          'loss-probe',
+        ]),
+        {
+          description: 'The timers armed now, in any order (an empty list: none)',
+        },
+      ),
     ),
     received: Type.Optional(
       Type.String({ description: 'All the text the application has read so far (receive steps)' }),
@@ -312,6 +323,7 @@ export const ScenarioEndpoint = Type.Object(
   {
     address: Type.String({ format: 'ipv4' }),
     port: Type.Integer({ minimum: 1, maximum: 65_535 }),
+    profile: Type.Optional(Profile),
     options: Type.Optional(Options),
   },
   { additionalProperties: false },
@@ -333,6 +345,7 @@ export const Scenario = Type.Object(
     tags: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffff_ffff, default: 1 })),
     link: Type.Optional(Link),
+    profile: Type.Optional(Profile),
     defaults: Type.Optional(Options),
     endpoints: Type.Record(EndpointName, ScenarioEndpoint, { minProperties: 1 }),
     steps: Type.Array(ScenarioStep),

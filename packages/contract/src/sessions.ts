@@ -169,6 +169,29 @@ export const EndpointOptions = Type.Object(
     ),
     backlog: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     challengeAckLimit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    rack: Type.Optional(
+      Type.Boolean({
+        description:
+          'RACK loss detection with SACK (RFC 8985 §6; Linux tcp_recovery=1). Default false',
+      }),
+    ),
+    tlp: Type.Optional(
+      Type.Boolean({
+        description:
+          'Tail loss probe with SACK (RFC 8985 §7; Linux tcp_early_retrans=3). Default false',
+      }),
+    ),
+    prr: Type.Optional(
+      Type.Boolean({
+        description:
+          'Proportional rate reduction in SACK recovery (RFC 6937 PRR-SSRB, as Linux). Default false',
+      }),
+    ),
+    dsack: Type.Optional(
+      Type.Boolean({
+        description: 'D-SACK, sent and read (RFC 2883, RFC 3708; Linux tcp_dsack=1). Default false',
+      }),
+    ),
     ecn: Type.Optional(
       Type.Enum(['off', 'on', 'passive'], {
         description:

@@ -69,13 +69,15 @@ export const SegmentLabel = Type.Enum(
     'window-probe',
     'keep-alive',
     'challenge-ack',
+    'loss-probe',
   ],
   {
     description:
       'retransmission (SYN, data or FIN sent again), fast-retransmission (on the third duplicate ACK), ' +
       'duplicate-ack (repeating the last ACK because an out-of-order or duplicate segment arrived), ' +
       'window-update (the application read and the window opened), window-probe (zero-window probe), ' +
-      'keep-alive (keep-alive probe), challenge-ack (RFC 5961)',
+      'keep-alive (keep-alive probe), challenge-ack (RFC 5961), ' +
+      'loss-probe (tail loss probe, RFC 8985 §7.3: new data or the last segment again)',
   },
 );
 export type SegmentLabel = Static<typeof SegmentLabel>;

@@ -10,7 +10,8 @@ import {
   type SlowStartExit,
 } from '../src/tcp/congestion/index.js';
 import type { EndpointOptions } from '../src/tcp/options.js';
-import { SentSegments } from '../src/tcp/sent-segments.js';
+import { deliveryOf, SentSegments } from '../src/tcp/sent-segments.js';
+import type { SackBlock } from '../src/wire/options.js';
 import { seq } from '../src/wire/seq.js';
 import { ISS, LOCAL, Lone, PEER_ISS, synReceived } from './lone.js';
 
@@ -600,52 +601,53 @@ describe('snapshots', () => {
   });
 });
 
-describe('per-ACK RTT samples (Linux ca_rtt_us, from the segments in flight)', () => {
+describe('per-ACK RTT samples (Linux ca_rtt_us, from the record of segments in flight)', () => {
   const s = (n: number) => seq(n);
+  /** Sends [start, end) at `atUs`, one transmission more. */
+  let order = 0;
+  const send = (out: SentSegments, start: number, end: number, atUs: number) =>
+    out.sent(s(start), s(end), atUs, ++order);
+  /** An ACK of `una` with SACK `blocks`, at `nowUs`: what congestion control reads of it. */
+  const ackOf = (out: SentSegments, una: number, nowUs: number, blocks: SackBlock[] = []) =>
+    deliveryOf(out.take(blocks, s(una)), nowUs);
 
   it('an ACK measures from when the highest segment it acknowledges in full left; none for what was resent (Karn)', () => {
     const out = new SentSegments();
-    out.sent(s(1), s(1001), 0);
-    out.sent(s(1001), s(2001), 0);
-    out.sent(s(2001), s(3001), 5000);
-    out.sent(s(3001), s(4001), 7000);
-    out.sent(s(4001), s(5001), 8000);
-    expect(out.deliver([], s(1), 20_000)).toEqual({ packets: 0, rttUs: undefined }); // nothing new
+    send(out, 1, 1001, 0);
+    send(out, 1001, 2001, 0);
+    send(out, 2001, 3001, 5000);
+    send(out, 3001, 4001, 7000);
+    send(out, 4001, 5001, 8000);
+    expect(ackOf(out, 1, 20_000)).toEqual({ packets: 0, rttUs: undefined }); // nothing new
     // A segment acknowledged in part gives nothing yet (tcp_clean_rtx_queue stops there).
-    expect(out.deliver([], s(2500), 20_000)).toEqual({ packets: 2, rttUs: 20_000 });
-    out.sent(s(2001), s(2501), 9000); // the rest of a segment ACKed in part, sent again
-    expect(out.toState()).toEqual([
-      { start: 2001, end: 2501, sentUs: 9000, resent: true },
-      { start: 2501, end: 3001, sentUs: 5000, resent: false },
-      { start: 3001, end: 4001, sentUs: 7000, resent: false },
-      { start: 4001, end: 5001, sentUs: 8000, resent: false },
-    ]);
-    expect(out.deliver([], s(4001), 30_000)).toEqual({ packets: 3, rttUs: undefined }); // Karn
-    expect(out.deliver([], s(5001), 30_000)).toEqual({ packets: 1, rttUs: 22_000 });
-  });
-
-  it('a retransmission over segments cut differently replaces what it covers, the rest kept', () => {
-    const out = new SentSegments();
-    out.sent(s(1), s(1001), 0);
-    out.sent(s(1001), s(2001), 0);
-    out.sent(s(2001), s(3001), 0);
-    out.sent(s(501), s(2501), 100);
-    expect(out.toState()).toEqual([
-      { start: 1, end: 501, sentUs: 0, resent: false },
-      { start: 501, end: 2501, sentUs: 100, resent: true },
-      { start: 2501, end: 3001, sentUs: 0, resent: false },
-    ]);
-    expect(out.between(s(1), s(3001))).toBe(3);
-    expect(out.deliver([], s(501), 1000)).toEqual({ packets: 1, rttUs: 1000 });
+    expect(ackOf(out, 2500, 20_000)).toEqual({ packets: 2, rttUs: 20_000 });
+    send(out, 2500, 3001, 9000); // the rest of the segment ACKed in part, sent again
+    expect(ackOf(out, 4001, 30_000)).toEqual({ packets: 2, rttUs: undefined }); // Karn
+    expect(ackOf(out, 5001, 30_000)).toEqual({ packets: 1, rttUs: 22_000 });
   });
 
   it('a newly SACKed segment gives the sample, even when the cumulative part was resent', () => {
     const out = new SentSegments();
-    for (let i = 0; i < 4; i++) out.sent(s(1 + 1000 * i), s(1001 + 1000 * i), 1000 * i);
-    out.sent(s(1), s(1001), 10_000); // resent
-    const blocks = [{ left: s(2001), right: s(4001) }];
+    for (let i = 0; i < 4; i++) send(out, 1 + 1000 * i, 1001 + 1000 * i, 1000 * i);
+    send(out, 1, 1001, 10_000); // resent
     // SACKs 2001:3001 (sent at 2 ms) and 3001:4001 (3 ms): the highest gives the sample.
-    expect(out.deliver(blocks, s(1001), 20_000)).toEqual({ packets: 3, rttUs: 17_000 });
+    const blocks = [{ left: s(2001), right: s(4001) }];
+    expect(ackOf(out, 1001, 20_000, blocks)).toEqual({ packets: 3, rttUs: 17_000 });
+    // The cumulative ACK over them later delivers only 1001:2001, sent once, at 1 ms.
+    expect(ackOf(out, 4001, 30_000, blocks)).toEqual({ packets: 1, rttUs: 29_000 });
+  });
+
+  it('the stretches of snapshots from before loss recovery kept the record restore as records', () => {
+    const out = SentSegments.from([
+      { start: 1, end: 2001, sentUs: 0, resent: false },
+      { start: 2001, end: 3001, sentUs: 5000, resent: true },
+    ]);
+    expect(out.toState()).toMatchObject([
+      { start: 1, end: 2001, xmitUs: 0, everRetransmitted: false, sacked: false },
+      { start: 2001, end: 3001, xmitUs: 5000, everRetransmitted: true, sacked: false },
+    ]);
+    expect(ackOf(out, 2001, 20_000)).toEqual({ packets: 1, rttUs: 20_000 });
+    expect(ackOf(out, 3001, 20_000)).toEqual({ packets: 1, rttUs: undefined });
   });
 
   it('the default options keep no send times', () => {

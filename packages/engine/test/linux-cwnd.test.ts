@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Simulation } from '../src/sim/simulation.js';
 import { createController } from '../src/tcp/congestion/index.js';
 import type { EndpointOptions } from '../src/tcp/options.js';
-import { SentSegments } from '../src/tcp/sent-segments.js';
+import { deliveryOf, SentSegments } from '../src/tcp/sent-segments.js';
+import type { SackBlock } from '../src/wire/options.js';
 import { seq } from '../src/wire/seq.js';
 import { ISS, Lone, PEER_ISS, synReceived } from './lone.js';
 
@@ -424,21 +425,26 @@ describe('state', () => {
 
   it('packets out: an ACK counts the segments it covers in full, each once; a resent one gives no RTT', () => {
     const out = new SentSegments();
-    out.sent(seq(1), seq(1001), 0);
-    out.sent(seq(1001), seq(2001), 10);
-    out.sent(seq(2001), seq(2501), 20);
+    let order = 0;
+    const send = (start: number, end: number, atUs: number) =>
+      out.sent(seq(start), seq(end), atUs, ++order);
+    const ackOf = (una: number, nowUs: number, blocks: SackBlock[] = []) =>
+      deliveryOf(out.take(blocks, seq(una)), nowUs);
+    send(1, 1001, 0);
+    send(1001, 2001, 10);
+    send(2001, 2501, 20);
     expect(out.between(seq(1), seq(2501))).toBe(3);
-    expect(out.deliver([], seq(1500), 100)).toEqual({ packets: 1, rttUs: 100 });
-    out.sent(seq(1001), seq(2001), 200); // resent
-    expect(out.deliver([], seq(2501), 300)).toEqual({ packets: 2, rttUs: undefined });
+    expect(ackOf(1500, 100)).toEqual({ packets: 1, rttUs: 100 });
+    send(1500, 2001, 200); // resent
+    expect(ackOf(2501, 300)).toEqual({ packets: 2, rttUs: undefined });
     expect(out.between(seq(2501), seq(2501))).toBe(0);
-    out.sent(seq(2501), seq(3501), 400);
-    out.sent(seq(3501), seq(4501), 400);
+    send(2501, 3501, 400);
+    send(3501, 4501, 400);
     const blocks = [{ left: seq(3000), right: seq(4501) }];
     // 3501:4501 only (2501:3501 is not covered in full); its SACK gives the RTT.
-    expect(out.deliver(blocks, seq(2501), 450)).toEqual({ packets: 1, rttUs: 50 });
-    expect(out.deliver(blocks, seq(2501), 460)).toEqual({ packets: 0, rttUs: undefined });
+    expect(ackOf(2501, 450, blocks)).toEqual({ packets: 1, rttUs: 50 });
+    expect(ackOf(2501, 460, blocks)).toEqual({ packets: 0, rttUs: undefined });
     // The cumulative ACK delivers 2501:3501 alone: 3501:4501 was counted when SACKed.
-    expect(out.deliver([], seq(4501), 500)).toEqual({ packets: 1, rttUs: 100 });
+    expect(ackOf(4501, 500)).toEqual({ packets: 1, rttUs: 100 });
   });
 });

@@ -25,6 +25,7 @@ export const LABEL_MARKS: Record<string, { text: string; colour: string }> = {
   'window-probe': { text: 'window probe', colour: '#0072B2' },
   'keep-alive': { text: 'keep-alive', colour: '#0072B2' },
   'challenge-ack': { text: 'challenge ACK', colour: '#E69F00' },
+  'loss-probe': { text: 'loss probe', colour: '#D55E00' },
 };
 
 export const LOST_COLOUR = '#D55E00';

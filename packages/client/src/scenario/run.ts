@@ -92,6 +92,7 @@ class Run {
         name,
         address: spec.address,
         port: spec.port,
+        ...(spec.profile === undefined ? {} : { profile: spec.profile }),
         ...(spec.options === undefined ? {} : { options: spec.options }),
       });
       this.ids.set(name, endpoint.id);
@@ -402,6 +403,7 @@ export class ScenarioPlayer {
       name: scenario.name,
       seed: scenario.seed ?? 1,
       ...(scenario.link === undefined ? {} : { link: scenario.link }),
+      ...(scenario.profile === undefined ? {} : { profile: scenario.profile }),
       ...(scenario.defaults === undefined ? {} : { defaults: scenario.defaults }),
     });
     const player = new ScenarioPlayer(scenario, session, new Run(scenario, session), target.where);

@@ -35,6 +35,18 @@ import {
   type CongestionState,
   type SendPass,
 } from './congestion/index.js';
+import { withDsack } from './dsack.js';
+import {
+  deferEntryRetransmit,
+  LossRecovery,
+  onPhaseChange,
+  onTransmit,
+  rackActive,
+  sendWithRack,
+  takeEntryRetransmit,
+  type LossRecoveryState,
+} from './loss-recovery.js';
+import { lossState, type LossState } from './loss-state.js';
 import {
   ecnActiveOpen,
   ecnOnSend,
@@ -58,8 +70,21 @@ import {
   type SentData,
 } from './push.js';
 import { backOff, initialRtt, type RttLimits, type RttState } from './rtt.js';
+import {
+  armTransmitTimer,
+  onLossProbeTimeout,
+  onReorderTimeout,
+  onRetransmitTimeout as recoveryOnRto,
+} from './recovery-timers.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
-import { keepsSegments, SentSegments, type SentSegment } from './sent-segments.js';
+import {
+  deliveryOf,
+  keepsSegments,
+  SentSegments,
+  type Delivery,
+  type SentSegment,
+  type SentStretch,
+} from './sent-segments.js';
 import { carriesOurData, type TcpState } from './state.js';
 import {
   initialAckState,
@@ -145,10 +170,11 @@ export interface ConnectionState {
   rtt: RttState;
   rttProbe: { end: number; sentUs: number } | undefined;
   /**
-   * The data segments in flight and when each left (sent-segments.ts); empty unless an option
-   * keeps them. Absent in snapshots taken before they were kept.
+   * The record of segments in flight (sent-segments.ts) when the connection keeps one without
+   * loss recovery (whose state holds it then); empty otherwise. Absent in snapshots taken
+   * before it was kept; stretches in those taken before loss recovery came.
    */
-  sendTimes?: SentSegment[];
+  sendTimes?: (SentSegment | SentStretch)[];
   retries: number;
   persistBackoff: number;
   keepaliveProbes: number;
@@ -168,6 +194,8 @@ export interface ConnectionState {
   /** Absent in states saved before PSH marks and the user timeout existed. */
   push?: PushState;
   userTimeout?: UserTimeoutState;
+  /** RACK, TLP, PRR and D-SACK state; absent when those options are all off. */
+  recovery?: LossRecoveryState;
 }
 
 /** What an endpoint has done so far: the numbers a lab asks about. */
@@ -205,10 +233,20 @@ function noTimers(): Record<TimerKind, number | undefined> {
     persist: undefined,
     'delayed-ack': undefined,
     keepalive: undefined,
+    reorder: undefined,
+    'loss-probe': undefined,
   };
 }
 
-const TIMER_ORDER: TimerKind[] = ['time-wait', 'retransmit', 'persist', 'delayed-ack', 'keepalive'];
+const TIMER_ORDER: TimerKind[] = [
+  'time-wait',
+  'retransmit',
+  'persist',
+  'delayed-ack',
+  'keepalive',
+  'reorder',
+  'loss-probe',
+];
 
 export class Connection {
   state: TcpState = 'CLOSED';
@@ -316,12 +354,16 @@ export class Connection {
 
   congestion: CongestionController;
   /**
-   * The data segments in flight (sent-segments.ts), for a per-ACK RTT sample and Linux's
-   * packet counts; kept only when an option needs them (`keepsSegments`).
+   * The record of segments in flight (sent-segments.ts), kept only when an option reads it
+   * (`keepsSegments`): loss recovery's own when the connection has that, else its own.
    */
   segments: SentSegments | undefined;
   /** ECN (RFC 3168): agreed or not, the receiver's echo, the sender's pending CWR. */
   ecn: EcnState = noEcn();
+  /** RACK, TLP, PRR and D-SACK (loss-recovery.ts), when any of those options is on. */
+  recovery: LossRecovery | undefined;
+  /** A duplicate segment arrived: the next ACK reports it first (RFC 2883 §4). Within one event. */
+  dsackBlock: SackBlock | undefined;
   /** The metrics last reported, to report only changes. */
   lastMetrics: Metrics | undefined;
   counters: Counters = noCounters();
@@ -346,7 +388,9 @@ export class Connection {
       options.mss,
       { slowStartExit: options.slowStartExit, accounting: options.cwndAccounting },
     );
-    this.segments = keepsSegments(options) ? new SentSegments() : undefined;
+    this.recovery = LossRecovery.create(options);
+    this.segments =
+      this.recovery?.segments ?? (keepsSegments(options) ? new SentSegments() : undefined);
   }
 
   /** The whole connection as JSON-safe data. */
@@ -390,7 +434,7 @@ export class Connection {
       timers: this.armedTimers(),
       rtt: { ...this.rtt },
       rttProbe: this.rttProbe && { ...this.rttProbe },
-      sendTimes: this.segments?.toState() ?? [],
+      sendTimes: this.recovery === undefined ? (this.segments?.toState() ?? []) : [],
       retries: this.retries,
       persistBackoff: this.persistBackoff,
       keepaliveProbes: this.keepaliveProbes,
@@ -407,6 +451,7 @@ export class Connection {
       ackState: { ...this.ackState },
       push: copyPush(this.push),
       userTimeout: { ...this.userTimeout },
+      ...(this.recovery !== undefined && { recovery: this.recovery.toState() }),
     };
   }
 
@@ -452,7 +497,6 @@ export class Connection {
     c.timers = { ...noTimers(), ...s.timers };
     c.rtt = { ...s.rtt };
     c.rttProbe = s.rttProbe && { end: seq(s.rttProbe.end), sentUs: s.rttProbe.sentUs };
-    c.segments = keepsSegments(s.options) ? SentSegments.from(s.sendTimes ?? []) : undefined;
     c.retries = s.retries;
     c.persistBackoff = s.persistBackoff;
     c.keepaliveProbes = s.keepaliveProbes;
@@ -469,6 +513,10 @@ export class Connection {
     c.ackState = { ...initialAckState(), ...s.ackState };
     c.push = s.push === undefined ? noPush(c.sndQueueSeq) : copyPush(s.push);
     c.userTimeout = { ...noUserTimeout(), ...s.userTimeout };
+    if (s.recovery !== undefined) c.recovery = LossRecovery.from(s.recovery);
+    c.segments =
+      c.recovery?.segments ??
+      (keepsSegments(s.options) ? SentSegments.from(s.sendTimes ?? []) : undefined);
     return c;
   }
 
@@ -835,12 +883,28 @@ export class Connection {
   }
 
   /**
-   * What a congestion controller needs to know about an ACK or a timeout. When the connection
-   * keeps its segments, they take in what the scoreboard now holds and what the ACK covers:
-   * the ACK's RTT sample, and the packets it delivers when it moves SND.UNA.
+   * An ACK arrived, the scoreboard has its SACK blocks and loss recovery has read it: the record
+   * of segments takes it in, once (loss recovery did, in onAckArrival, when the connection has
+   * it), for what Linux's congestion control reads of it: its RTT sample and the packets it
+   * delivers. Undefined when the connection keeps no record.
    */
-  ackInfo(ack: SeqNum, ackedBytes: number, nowUs: number): AckInfo {
-    const delivery = this.segments?.deliver(this.scoreboard.sacked, ack, nowUs);
+  takeAck(nowUs: number, ack: SeqNum): Delivery | undefined {
+    const record = this.segments;
+    if (record === undefined) return undefined;
+    const taken =
+      this.recovery?.pending.ack?.taken ??
+      record.take(
+        this.sackPermitted ? this.scoreboard.sacked : [],
+        seqGt(ack, this.sndUna) ? ack : undefined,
+      );
+    return deliveryOf(taken, nowUs);
+  }
+
+  /**
+   * What a congestion controller needs to know about an ACK or a timeout; `delivery`, for the
+   * ACK being processed, what `takeAck` found.
+   */
+  ackInfo(ack: SeqNum, ackedBytes: number, nowUs: number, delivery?: Delivery): AckInfo {
     return {
       ack,
       ackedBytes,
@@ -871,6 +935,7 @@ export class Connection {
     ecnPhaseChanged(this.ecn, from, to); // RFC 3168 §6.1.2: CWR after any reduction
     // HighRxt belongs to one recovery episode (RFC 6675 §5 step 4.1 starts it at HighACK).
     if (from === 'fast-recovery' || to === 'fast-recovery') this.scoreboard.highRxt = undefined;
+    onPhaseChange(this, from, to);
     this.env.trace({ kind: 'congestion', endpointId: this.id, from, to, cause });
     return action;
   }
@@ -896,7 +961,10 @@ export class Connection {
    * duplicate one, so that what is sent again is the fast retransmission (RFC 5681 §3.2).
    */
   applyCongestionAction(now: number, action: CongestionAction, duplicate = false): void {
-    if (action === 'retransmit') {
+    if (
+      action === 'retransmit' &&
+      !(duplicate && this.sackPermitted && deferEntryRetransmit(this))
+    ) {
       this.retransmitAt(
         now,
         this.sndUna,
@@ -987,6 +1055,12 @@ export class Connection {
       case 'keepalive':
         this.onKeepaliveTimeout(now);
         return;
+      case 'reorder':
+        onReorderTimeout(this, now);
+        return;
+      case 'loss-probe':
+        onLossProbeTimeout(this, now);
+        return;
     }
   }
 
@@ -1019,6 +1093,7 @@ export class Connection {
     this.congestionEvent('retransmission timeout', () => this.congestion.onRto(info, repeated));
     this.scoreboard.clear(); // RFC 2018 §8: after a timeout, SACKed bits are turned off
     this.sndNxt = this.sndUna; // go back to the oldest unacknowledged octet (RFC 6298 §5.4)
+    recoveryOnRto(this, now);
   }
 
   private sendWindowProbe(now: number): void {
@@ -1091,8 +1166,14 @@ export class Connection {
     return fin !== undefined && seqGt(this.sndUna, fin);
   }
 
+  /** The loss-recovery numbers of Linux's tcp_info (see `LossState` in loss-recovery.ts). */
+  lossState(): LossState {
+    return lossState(this);
+  }
+
   /** Where loss recovery stands, as Linux's tcpi_ca_state names it. */
   caState(): CaState {
+    if (this.recovery !== undefined) return this.lossState().caState;
     if (this.congestion.phase === 'loss-recovery') return 'loss';
     if (this.congestion.phase === 'fast-recovery') return 'recovery';
     if (this.congestion.phase === 'cwr') return 'cwr'; // after an ECN-Echo (tcp_enter_cwr)
@@ -1107,6 +1188,9 @@ export class Connection {
     const lostBelow = this.scoreboard.lostBelow(this.sndMss);
     const lost =
       lostBelow === undefined ? 0 : Math.max(0, seqDiff(lostBelow, this.sndUna) - sacked);
+    // With RACK, TLP, PRR or D-SACK on, the per-segment counts of loss-recovery.ts.
+    const loss = this.recovery === undefined ? undefined : this.lossState();
+    const segments = (n: number) => n * Math.max(1, this.sndMss);
     return tcpInfo({
       state: this.state,
       caState: this.caState(),
@@ -1127,9 +1211,9 @@ export class Connection {
       advMss: this.options.mss,
       pmtu: this.options.mss + 40,
       inFlightBytes: inFlight,
-      sackedBytes: sacked,
-      lostBytes: lost,
-      retransOutBytes: 0,
+      sackedBytes: loss === undefined ? sacked : segments(loss.sacked),
+      lostBytes: loss === undefined ? lost : segments(loss.lost),
+      retransOutBytes: loss === undefined ? 0 : segments(loss.retrans),
       lastDataSentUs: this.counters.bytesSent > 0 ? this.lastDataSentUs : undefined,
       lastDataRecvUs: this.stats.lastDataRecvUs,
       lastAckRecvUs: this.stats.lastAckRecvUs,
@@ -1138,9 +1222,9 @@ export class Connection {
       minRttUs: this.stats.minRttUs,
       cwndBytes: this.congestion.cwnd,
       ssthreshBytes: this.congestion.ssthresh,
-      reordering: 3,
-      reordSeen: 0,
-      dsackDups: 0,
+      reordering: loss?.reordering ?? 3,
+      reordSeen: loss?.reordSeen ?? 0,
+      dsackDups: loss?.dsackDups ?? 0,
       totalRetrans: this.counters.retransmissions,
       bytesAcked: Math.max(0, seqDiff(this.sndUna, this.iss) - 1),
       bytesReceived: this.counters.bytesDelivered,
@@ -1278,7 +1362,9 @@ export class Connection {
       });
       sent = true;
     }
-    if (this.inSackRecovery()) {
+    if (rackActive(this)) {
+      if (sendWithRack(this, now)) sent = true;
+    } else if (this.inSackRecovery()) {
       while (this.sendInSackRecovery(now)) sent = true;
     } else {
       while (this.sendDataSegment(now)) sent = true;
@@ -1290,6 +1376,7 @@ export class Connection {
       this.sendAck(now, this.rcvNxt === this.lastAckSent ? this.ackLabel : undefined);
     }
     this.ackLabel = undefined;
+    this.dsackBlock = undefined;
     this.armSendTimers(now);
   }
 
@@ -1307,6 +1394,9 @@ export class Connection {
     const pipe = this.scoreboard.pipe(this.sndUna, this.sndMax, this.sndMss);
     const room = this.congestion.window() - pipe;
     if (room < this.sndMss) return false;
+    if (takeEntryRetransmit(this)) {
+      return this.retransmitAt(now, this.sndUna, this.sndMss, 'fast-retransmission') > 0;
+    }
     const hole = this.scoreboard.nextHole(this.sndUna, this.sndMax, this.sndMss);
     if (hole?.lost === true) return this.retransmitAt(now, hole.seq, hole.len) > 0;
     const receiveRoom = this.sndWnd - seqDiff(this.sndNxt, this.sndUna);
@@ -1318,7 +1408,7 @@ export class Connection {
    * Sends one new segment if the windows, sender SWS avoidance and Nagle allow; `budget`
    * replaces the usable window when SACK recovery computed it from the pipe.
    */
-  private sendDataSegment(now: number, budget?: number): boolean {
+  sendDataSegment(now: number, budget?: number, label?: SegmentLabel): boolean {
     if (!carriesOurData(this.state) || !this.hasUnsentData()) return false;
     this.restartIfIdle(now);
     const offset = seqDiff(this.sndNxt, this.sndQueueSeq);
@@ -1336,11 +1426,14 @@ export class Connection {
     const bigEnough = this.maxSndWnd > 0 && len >= this.maxSndWnd / 2;
     // A retransmission (below the highest sequence sent) goes out as the window allows.
     const retransmission = seqLt(this.sndNxt, this.sndMax);
-    if (!full && !lastOfQueue && !bigEnough && !retransmission && !this.swsOverride) return false;
-    const wakeup = this.swsOverride;
-    if (!retransmission && !wakeup && holdsPartial(this.corkView(), len, available, this.sndMss)) {
+    // A tail loss probe goes regardless (Linux's tcp_send_loss_probe: TCP_NAGLE_OFF).
+    const probe = label === 'loss-probe';
+    if (!full && !lastOfQueue && !bigEnough && !retransmission && !this.swsOverride && !probe) {
       return false;
     }
+    const wakeup = this.swsOverride;
+    const corked = holdsPartial(this.corkView(), len, available, this.sndMss);
+    if (!retransmission && !wakeup && !probe && corked) return false;
     this.swsOverride = false;
     const data = this.sndQueue.read(offset, len);
     // Linux accounting: CA_EVENT_TX_START, new data with nothing in flight (CUBIC's epoch).
@@ -1359,6 +1452,7 @@ export class Connection {
       payload: data,
       consumes: len,
       wakeup,
+      label,
     });
     return true;
   }
@@ -1402,7 +1496,9 @@ export class Connection {
   /** Retransmission timer while anything is outstanding (RFC 6298 §5.1, §5.2); persist timer on a zero window. */
   private armSendTimers(now: number): void {
     const outstanding = seqDiff(this.sndMax, this.sndUna) > 0;
-    if (!outstanding) {
+    if (this.recovery !== undefined) {
+      armTransmitTimer(this, now); // the retransmission timer, or RACK's or TLP's instead
+    } else if (!outstanding) {
       this.cancelTimer('retransmit'); // RFC 6298 §5.2
     } else if (this.timers.retransmit === undefined) {
       // RFC 6298 §5.1, no later than the user timeout's expiry
@@ -1543,9 +1639,13 @@ export class Connection {
       if (neverSent && this.rttProbe === undefined && this.retries === 0) {
         this.rttProbe = { end, sentUs: now };
       }
+      if ((s.flags & Flag.SYN) === 0) {
+        // The record of segments in flight: loss recovery's, when the connection has it.
+        if (this.recovery !== undefined) onTransmit(this, now, s.seq, end, retransmission, label);
+        else this.segments?.sent(s.seq, end, now, this.counters.segmentsSent);
+      }
       if (seqGt(end, this.sndNxt)) this.sndNxt = end;
       if (neverSent) this.sndMax = end;
-      if (s.len > 0) this.segments?.sent(s.seq, seqAdd(s.seq, s.len), now);
     }
     const options: TcpOptions = s.options === undefined ? {} : { ...s.options };
     const activeSyn = (s.flags & Flag.SYN) !== 0 && (s.flags & Flag.ACK) === 0;
@@ -1559,6 +1659,11 @@ export class Connection {
     if (carriesAck) this.lastAckSent = s.ack;
     if (carriesAck && this.sackPermitted && this.outOfOrder.length > 0)
       options.sack = this.sackBlocks();
+    if (carriesAck && this.dsackBlock !== undefined) {
+      // RFC 2883 §4: the duplicate first, in this ACK only.
+      options.sack = withDsack(this.dsackBlock, options.sack ?? [], this.timestamps ? 3 : 4);
+      this.dsackBlock = undefined;
+    }
     const segment: TcpSegment = {
       srcPort: this.local.port,
       dstPort: this.remote.port,
@@ -1582,8 +1687,12 @@ export class Connection {
     this.env.transmit(this, segment, label);
   }
 
-  /** Bytes in flight: the pipe during SACK recovery (RFC 6675), else SND.MAX - SND.UNA. */
+  /**
+   * Bytes in flight: the pipe during SACK recovery (RFC 6675), else SND.MAX - SND.UNA; with
+   * RACK, Linux's packets in flight from the per-segment records.
+   */
   private inFlightBytes(): number {
+    if (this.recovery !== undefined && rackActive(this)) return this.recovery.segments.pipe();
     return this.inSackRecovery()
       ? this.scoreboard.pipe(this.sndUna, this.sndMax, this.sndMss)
       : seqDiff(this.sndMax, this.sndUna);

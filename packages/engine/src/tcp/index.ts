@@ -16,6 +16,8 @@
  * - Every rule cites its RFC section beside the code; where the RFCs leave a choice, the choice
  *   is an option (`EndpointOptions`) whose comment names what common stacks do.
  * - A connection serialises to JSON (`toState`) and back (`fromState`) with nothing lost.
+ * - Loss recovery beyond RFC 6675 (RACK-TLP, PRR, D-SACK) is optional and lives in
+ *   loss-recovery.ts and the modules it uses; with those options off it does not run.
  */
 export { DEFAULT_PEER_MSS, MAX_WINDOW, Connection } from './connection.js';
 export type {
@@ -46,6 +48,8 @@ export {
 export type { EcnMode, EcnState } from './ecn.js';
 export { acceptable, segmentArrives, segmentLength } from './input.js';
 export { LIVE_OPTIONS, OptionChangeError } from './live-options.js';
+export type { LossRecoveryState } from './loss-recovery.js';
+export type { LossState } from './loss-state.js';
 export {
   DEFAULT_OPTIONS,
   resolveOptions,

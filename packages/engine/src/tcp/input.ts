@@ -15,7 +15,7 @@ import {
   seqLt,
   type SeqNum,
 } from '../wire/seq.js';
-import { concatBytes, insertOutOfOrder, takeInOrder } from './buffers.js';
+import { concatBytes, insertOutOfOrder, outOfOrderRanges, takeInOrder } from './buffers.js';
 import { Connection } from './connection.js';
 import {
   delayedAckTimeoutUs,
@@ -24,7 +24,10 @@ import {
   onDataReceived,
 } from './ack-policy.js';
 import { ecnDataArrives, ecnEchoArrives, ecnSynAckArrives, ecnSynArrives } from './ecn.js';
+import { duplicateBlock } from './dsack.js';
+import { afterAck, onAckArrival, onRttSample, rackActive } from './loss-recovery.js';
 import { sampleRtt } from './rtt.js';
+import type { Delivery } from './sent-segments.js';
 import { canReceiveData, carriesOurData } from './state.js';
 
 /** SEG.LEN: data octets plus one for SYN and one for FIN. */
@@ -184,6 +187,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     c.tsRecent !== undefined &&
     tsOlder(tsVal, c.tsRecent)
   ) {
+    reportDuplicate(c, s);
     ackNow(c, s.payload.length > 0 ? 'duplicate-ack' : undefined);
     return;
   }
@@ -191,7 +195,10 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
   // First: sequence number check (Table 6).
   if (!acceptable(c, s)) {
     // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, then drop; for old data, a duplicate ACK.
-    if (!rst) ackNow(c, s.payload.length > 0 ? 'duplicate-ack' : undefined);
+    if (!rst) {
+      reportDuplicate(c, s);
+      ackNow(c, s.payload.length > 0 ? 'duplicate-ack' : undefined);
+    }
     return;
   }
 
@@ -247,6 +254,9 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
   if (c.sackPermitted) {
     c.scoreboard.update(s.options.sack, seqGt(s.ack, c.sndUna) ? s.ack : c.sndUna, c.sndMax);
   }
+  // RACK, TLP and D-SACK read the ACK before SND.UNA moves (loss-recovery.ts).
+  onAckArrival(c, now, s);
+  const delivery = c.takeAck(now, s.ack); // the RTT sample and packets Linux's growth reads
   // RFC 5681 §2: a duplicate ACK acknowledges nothing new, carries no data, SYN or FIN,
   // repeats the window, and arrives while data is outstanding.
   const duplicate =
@@ -257,13 +267,17 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     seqGt(c.sndMax, c.sndUna);
   ecnEchoArrives(c, now, s); // RFC 3168 §6.1.2: before the ACK grows the window
   if (seqGt(s.ack, c.sndUna)) {
-    acknowledge(c, now, s.ack, s);
+    acknowledge(c, now, s.ack, s, delivery);
   } else if (duplicate && carriesOurData(c.state)) {
     c.counters.duplicateAcks += 1;
-    const info = c.ackInfo(s.ack, 0, now);
-    const action = c.congestionEvent('duplicate ACKs', () => c.congestion.onDupAck(info));
-    c.applyCongestionAction(now, action, true);
+    // With RACK, time rather than the count of duplicate ACKs starts fast recovery (RFC 8985).
+    if (!rackActive(c)) {
+      const info = c.ackInfo(s.ack, 0, now, delivery);
+      const action = c.congestionEvent('duplicate ACKs', () => c.congestion.onDupAck(info));
+      c.applyCongestionAction(now, action, true);
+    }
   }
+  afterAck(c); // PRR (RFC 6937) sets cwnd for what this ACK delivered
   updateWindow(c, s, false);
   c.restartKeepalive(now);
 
@@ -297,11 +311,18 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
 }
 
 /** SND.UNA advances: drop acknowledged bytes, take an RTT sample, reset the retry count. */
-function acknowledge(c: Connection, now: number, ack: SeqNum, segment?: TcpSegment): void {
+function acknowledge(
+  c: Connection,
+  now: number,
+  ack: SeqNum,
+  segment?: TcpSegment,
+  delivery?: Delivery,
+): void {
   const info = c.ackInfo(
     ack,
     Math.max(0, Math.min(seqDiff(ack, c.sndQueueSeq), c.sndQueue.length)),
     now,
+    delivery,
   );
   c.sndUna = ack;
   if (seqGt(ack, c.sndNxt)) c.sndNxt = ack;
@@ -318,12 +339,14 @@ function acknowledge(c: Connection, now: number, ack: SeqNum, segment?: TcpSegme
     c.rtt = sampleRtt(c.rtt, rttMs * 1000, c.rttLimits(), { una: ack, nxt: c.sndNxt });
     noteRtt(c, rttMs * 1000);
     c.rttProbe = undefined;
+    onRttSample(c, rttMs * 1000, now);
   } else if (c.rttProbe !== undefined && seqLe(c.rttProbe.end, ack)) {
     c.rtt = sampleRtt(c.rtt, now - c.rttProbe.sentUs, c.rttLimits(), {
       una: ack,
       nxt: c.sndNxt,
     });
     noteRtt(c, now - c.rttProbe.sentUs);
+    onRttSample(c, now - c.rttProbe.sentUs, now);
     c.rttProbe = undefined;
   }
   c.retries = 0;
@@ -391,6 +414,7 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
   const room = seqDiff(seqAdd(c.rcvNxt, c.rcvWnd), s.seq);
   const end = Math.max(start, Math.min(s.payload.length, room));
   const data = start === 0 && end === s.payload.length ? s.payload : s.payload.subarray(start, end);
+  if (start > 0) reportDuplicate(c, s); // partly a duplicate (RFC 2883 §4)
   if (data.length === 0) {
     ackNow(c, 'duplicate-ack'); // a duplicate: ACK at once (RFC 5681 §4.2)
     return;
@@ -402,8 +426,10 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
     if (ecnAck === 'quick-ack') enterQuickAckMode(c.ackState, c.ackContext(), 2);
   }
   if (seqOfData !== c.rcvNxt) {
+    const repeated = reportDuplicate(c, s);
     c.outOfOrder = insertOutOfOrder(c.outOfOrder, c.rcvNxt, seqOfData, data);
-    c.lastOutOfOrderSeq = seqOfData;
+    // RFC 2018 §4, and RFC 2883 §4 for a duplicate: the block holding it comes next.
+    c.lastOutOfOrderSeq = repeated ?? seqOfData;
     ackNow(c, 'duplicate-ack'); // out of order: a duplicate ACK at once (RFC 5681 §4.2)
     return;
   }
@@ -429,6 +455,22 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
   } else if (c.timers['delayed-ack'] === undefined) {
     c.setTimer('delayed-ack', now + c.options.delayedAckMs * 1000);
   }
+}
+
+/**
+ * RFC 2883 §4 (Linux's tcp_dsack_set): with D-SACK on, the part of an arriving segment already
+ * received goes in the first SACK block of the ACK it draws. Returns where it starts.
+ */
+function reportDuplicate(c: Connection, s: TcpSegment): SeqNum | undefined {
+  if (!c.options.dsack || !c.sackPermitted || s.payload.length === 0) return undefined;
+  const block = duplicateBlock(
+    s.seq,
+    seqAdd(s.seq, s.payload.length),
+    c.rcvNxt,
+    outOfOrderRanges(c.outOfOrder),
+  );
+  if (block !== undefined) c.dsackBlock = block;
+  return block?.left;
 }
 
 /**

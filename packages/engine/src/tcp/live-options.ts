@@ -101,7 +101,7 @@ function derive(c: Connection): void {
     slowStartExit: o.slowStartExit,
     accounting: o.cwndAccounting,
   });
-  c.segments = keepsSegments(o) ? new SentSegments() : undefined;
+  c.segments = c.recovery?.segments ?? (keepsSegments(o) ? new SentSegments() : undefined);
 }
 
 function changeKeepalive(c: Connection, now: number, before: KeepaliveOptions | false): void {

@@ -146,6 +146,38 @@ export interface EndpointOptions {
   /** RFC 5961 §7: at most this many challenge ACKs per second (0 = no limit; Linux: 1000). */
   challengeAckLimit: number;
   /**
+   * RACK loss detection (RFC 8985 §6), with SACK: a segment is lost once one sent after it was
+   * delivered and a reordering window (min RTT / 4, zero until reordering is seen once three
+   * segments are SACKed) has passed, checked on every ACK and by a reordering timer. It
+   * replaces the duplicate ACK count of RFC 6675 as the trigger of fast recovery, retransmits
+   * only what it marks lost, and sends while cwnd exceeds Linux's packets in flight. Linux:
+   * net.ipv4.tcp_recovery bit 1 (on by default, as tcp_rack_mark_lost and friends); FreeBSD
+   * has it in its optional RACK stack; ns-3 does not. Off by default (RFC 6675's DupThresh).
+   */
+  rack: boolean;
+  /**
+   * Tail loss probe (RFC 8985 §7), with SACK: when nothing comes back for about two RTTs, send
+   * one segment (new data, else the last one again) to draw an ACK instead of waiting for the
+   * retransmission timeout. Linux: net.ipv4.tcp_early_retrans = 3 or 4 (3 by default,
+   * tcp_schedule_loss_probe and tcp_send_loss_probe); BSD and ns-3 have none. Off by default.
+   */
+  tlp: boolean;
+  /**
+   * Proportional rate reduction (RFC 6937, the slow-start reduction bound, as Linux's
+   * tcp_cwnd_reduction) for SACK fast recovery: each ACK lets out data in proportion to what it
+   * reports delivered, instead of RFC 6675's cwnd - pipe. Linux has no switch: PRR is its only
+   * recovery (since 3.2); ns-3's default recovery is PRR too. Off by default.
+   */
+  prr: boolean;
+  /**
+   * D-SACK (RFC 2883): as receiver, report a duplicate segment as the first SACK block; as
+   * sender, take D-SACKs as evidence of spurious retransmissions and of reordering (RFC 3708,
+   * Linux's tp->reordering and reord_seen), which also widens RACK's reordering window (RFC
+   * 8985 §6.2 step 4). Linux: net.ipv4.tcp_dsack = 1 by default (Linux reads arriving D-SACKs
+   * whatever the sysctl). Off by default.
+   */
+  dsack: boolean;
+  /**
    * Explicit Congestion Notification (RFC 3168), as Linux's `net.ipv4.tcp_ecn` names its
    * choices: `off` (0) never uses it; `on` (1) asks for it in our SYNs and accepts a peer's
    * request; `passive` (2, Linux's default) only accepts a peer's request. Once both SYNs agree,
@@ -187,6 +219,10 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   edgeRules: 'rfc',
   backlog: 128,
   challengeAckLimit: 0,
+  rack: false,
+  tlp: false,
+  prr: false,
+  dsack: false,
   ecn: 'off',
 };
 

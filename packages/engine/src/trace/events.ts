@@ -12,7 +12,13 @@ export interface SocketAddress {
   port: number;
 }
 
-export type TimerKind = 'retransmit' | 'persist' | 'delayed-ack' | 'keepalive' | 'time-wait';
+/**
+ * `reorder` is RACK's reordering timer (RFC 8985 §6.2 step 5) and `loss-probe` the tail loss
+ * probe's PTO (§7.2): like Linux's single transmit timer, at most one of them and `retransmit`
+ * is armed at a time (§8).
+ */
+export type TimerKind =
+  'retransmit' | 'persist' | 'delayed-ack' | 'keepalive' | 'time-wait' | 'reorder' | 'loss-probe';
 
 /** `marked`: delivered with CE set by the link's queue (`ecnMark`) where it would have dropped it. */
 export type SegmentFate =
@@ -31,7 +37,8 @@ export type AppError = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT';
  * - `window-update`: an ACK sent because the application's read opened the window;
  * - `window-probe`: a zero-window probe (RFC 9293 §3.8.6.1);
  * - `keep-alive`: a keep-alive probe (RFC 9293 §3.8.4);
- * - `challenge-ack`: an ACK answering a suspicious RST, SYN or ACK (RFC 5961 §3-5).
+ * - `challenge-ack`: an ACK answering a suspicious RST, SYN or ACK (RFC 5961 §3-5);
+ * - `loss-probe`: a tail loss probe (RFC 8985 §7.3), new data or the last segment again.
  */
 export type SegmentLabel =
   | 'retransmission'
@@ -40,7 +47,8 @@ export type SegmentLabel =
   | 'window-update'
   | 'window-probe'
   | 'keep-alive'
-  | 'challenge-ack';
+  | 'challenge-ack'
+  | 'loss-probe';
 
 /** The numbers students plot, reported by an endpoint whenever one of them changes. */
 export interface Metrics {

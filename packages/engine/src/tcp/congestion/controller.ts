@@ -149,6 +149,18 @@ export interface CongestionController {
    * most once per window of data.
    */
   onEcnEcho(info: AckInfo): void;
+  /**
+   * RACK found a loss (RFC 8985 §6.2 step 5): reduce as on the third duplicate ACK and enter
+   * fast recovery, whatever the count of duplicate ACKs.
+   */
+  onLossDetected(info: AckInfo): CongestionAction;
+  /**
+   * A tail loss probe repaired a loss (RFC 8985 §7.4.2): one reduction, cwnd = ssthresh, with
+   * no fast recovery (Linux's tcp_process_tlp_ack enters and leaves CWR at once).
+   */
+  onProbeLoss(info: AckInfo): void;
+  /** PRR (RFC 6937 §3) sets cwnd on each ACK of a fast recovery. */
+  setWindow(cwnd: number): void;
 }
 
 /** RFC 5681 §3.1, equation (1): IW = min(4*SMSS, max(2*SMSS, 4380)) when not set in segments. */

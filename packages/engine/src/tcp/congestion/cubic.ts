@@ -5,7 +5,7 @@
  * Loss recovery itself is NewReno's, or RFC 6675's with SACK (RFC 9438 §4.6 allows any
  * standard recovery).
  */
-import type { AckInfo, CongestionAction, CongestionState, CubicState } from './controller.js';
+import type { AckInfo, CongestionState, CubicState } from './controller.js';
 import {
   cubicSampleDelay,
   cubicSsthresh,
@@ -54,6 +54,10 @@ export class Cubic extends NewReno {
   }
 
   /** RFC 9438 §4.6-4.7: remember W_max (with fast convergence), then ssthresh = cwnd * beta. */
+  protected override multiplicativeDecrease(info: AckInfo): void {
+    this.reduce(info);
+  }
+
   private reduce(info: AckInfo): void {
     if (this.s.linux !== undefined) {
       this.s.ssthresh = this.lossSsthresh(info); // Linux's own arithmetic (linuxSsthresh)
@@ -70,16 +74,6 @@ export class Cubic extends NewReno {
     }
     c.epochStartUs = undefined;
     this.s.ssthresh = Math.max(Math.floor(this.s.cwnd * CUBIC_BETA), 2 * info.smss);
-  }
-
-  protected override onThirdDupAck(info: AckInfo): CongestionAction {
-    this.reduce(info);
-    return this.enterFastRecovery(info); // NewReno's or SACK's recovery from the new ssthresh
-  }
-
-  /** RFC 9438 §4.6: an ECN-Echo reduces as a loss does, W_max and all. */
-  protected override cutForEcn(info: AckInfo): void {
-    this.reduce(info);
   }
 
   override onRto(info: AckInfo, repeated: boolean): void {

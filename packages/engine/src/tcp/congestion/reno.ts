@@ -192,8 +192,32 @@ export class Reno implements CongestionController {
 
   /** RFC 5681 §3.2 steps 2-4: halve, retransmit, and inflate by the three segments that left. */
   protected onThirdDupAck(info: AckInfo): CongestionAction {
-    this.s.ssthresh = this.lossSsthresh(info);
+    this.multiplicativeDecrease(info);
     return this.enterFastRecovery(info);
+  }
+
+  /** The new ssthresh after a loss or an ECN-Echo (see `lossSsthresh`). */
+  protected multiplicativeDecrease(info: AckInfo): void {
+    this.s.ssthresh = this.lossSsthresh(info);
+  }
+
+  onLossDetected(info: AckInfo): CongestionAction {
+    this.s.smss = info.smss;
+    this.s.dupAcks = 0;
+    // As on the third duplicate ACK: no second cut in the window an ECN-Echo cut already.
+    if (this.s.phase === 'cwr') return this.recoverWithoutCut(info);
+    return this.onThirdDupAck(info);
+  }
+
+  onProbeLoss(info: AckInfo): void {
+    this.multiplicativeDecrease(info);
+    this.s.cwnd = this.s.ssthresh;
+    this.s.bytesAcked = 0;
+    if (this.s.phase !== 'loss-recovery') this.s.phase = this.growthPhase();
+  }
+
+  setWindow(cwnd: number): void {
+    this.s.cwnd = cwnd;
   }
 
   /**
@@ -238,21 +262,17 @@ export class Reno implements CongestionController {
    * a growing phase: in recovery the window is being cut already.
    */
   onEcnEcho(info: AckInfo): void {
-    if (this.s.phase !== 'slow-start' && this.s.phase !== 'congestion-avoidance') return;
+    const growing =
+      this.s.phase === 'slow-start' ||
+      this.s.phase === 'conservative-slow-start' ||
+      this.s.phase === 'congestion-avoidance';
+    if (!growing) return;
     this.s.smss = info.smss;
-    this.cutForEcn(info);
+    this.multiplicativeDecrease(info); // Linux: tcp_enter_cwr's ssthresh function
     this.s.cwnd = this.s.ssthresh;
     this.s.bytesAcked = 0;
     this.s.recover = info.sndMax;
     this.s.phase = 'cwr';
-  }
-
-  /**
-   * ssthresh after an ECN-Echo, as for a loss: RFC 5681 §3.1 equation (4), or with Linux
-   * accounting the controller's ssthresh function (tcp_enter_cwr).
-   */
-  protected cutForEcn(info: AckInfo): void {
-    this.s.ssthresh = this.lossSsthresh(info);
   }
 
   onIdleRestart(initialWindow: number, idleUs: number, rtoUs: number, nowUs: number): void {
