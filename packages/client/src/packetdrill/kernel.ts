@@ -180,6 +180,9 @@ export class Kernel {
     if (earlyRetrans !== undefined) o.tlp = earlyRetrans >= 3;
     const dsack = flag('tcp_dsack');
     if (dsack !== undefined) o.dsack = dsack !== 0;
+    // tcp_slow_start_after_idle: restart after idle and the decay of an unused window.
+    const afterIdle = flag('tcp_slow_start_after_idle');
+    if (afterIdle !== undefined) o.slowStartAfterIdle = afterIdle !== 0;
     // tcp_ecn: 0 off, 1 ask and accept, 2 accept when asked (Linux's default).
     const ecn = flag('tcp_ecn');
     if (ecn !== undefined) o.ecn = ecn === 1 ? 'on' : ecn === 2 ? 'passive' : 'off';
