@@ -764,15 +764,20 @@ export class Connection {
     this.shutdown(now);
   }
 
-  /** ABORT (§3.10.5): RST in synchronized states, then CLOSED. */
-  abort(now: number, cause = 'user ABORT'): void {
+  /**
+   * ABORT (§3.10.5): RST in synchronized states, then CLOSED. `resetSeq`: the RST answers a
+   * segment, <SEQ=SEG.ACK><CTL=RST>, instead of carrying our SND.NXT.
+   */
+  abort(now: number, cause = 'user ABORT', resetSeq?: SeqNum): void {
     const sendsReset =
       this.state === 'SYN-RECEIVED' ||
       this.state === 'ESTABLISHED' ||
       this.state === 'FIN-WAIT-1' ||
       this.state === 'FIN-WAIT-2' ||
       this.state === 'CLOSE-WAIT';
-    if (sendsReset && this.options.edgeRules === 'linux') {
+    if (sendsReset && resetSeq !== undefined) {
+      this.emit(now, { flags: Flag.RST, seq: resetSeq, ack: seq(0), len: 0 });
+    } else if (sendsReset && this.options.edgeRules === 'linux') {
       // Linux's tcp_send_active_reset(): RST with ACK (and timestamps, RFC 7323 §3.2 allows).
       this.emit(now, { flags: Flag.RST | Flag.ACK, seq: this.sndMax, ack: this.rcvNxt, len: 0 });
     } else if (sendsReset) {

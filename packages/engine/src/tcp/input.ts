@@ -404,8 +404,11 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
   if (s.payload.length === 0) return;
   if (!canReceiveData(c.state)) return; // CLOSE-WAIT, CLOSING, LAST-ACK: the peer sent a FIN already
   if (c.appClosed) {
-    // Data for an application that closed: it can never be read. Reset, as Linux does.
-    c.abort(now, 'data after close');
+    // Data for an application that closed: it can never be read. Reset, as Linux does; Linux
+    // builds that reset from the segment, <SEQ=SEG.ACK><CTL=RST> (tcp_v4_send_reset after
+    // tcp_reset, LINUX_MIB_TCPABORTONDATA), not from our SND.NXT.
+    const fromSegment = c.options.edgeRules === 'linux' && hasFlag(s.flags, Flag.ACK);
+    c.abort(now, 'data after close', fromSegment ? s.ack : undefined);
     return;
   }
   const ecnAck = ecnDataArrives(c.ecn, s); // RFC 3168 §6.1.3: CWR and CE
