@@ -36,16 +36,13 @@ const DEFAULTS_SH: Record<string, string> = {
 };
 
 /**
- * Settings the player accepts at any value because they change nothing it models: TSO sizing
- * and deferral (the player compares a long `>` line with the segments that make it up), the
- * pacing ratios (pacing needs the fq qdisc), TCP Fast Open and syncookies (not used by a
- * script that passes), the AccECN option (not negotiated without tcp_ecn=3).
+ * Settings the player accepts at any value because they change nothing it checks: TSO
+ * deferral (tcp_tso_win_divisor; the engine never defers a send to build a bigger packet), the
+ * pacing ratios (pacing needs the fq qdisc, refused below), TCP Fast Open and syncookies (no
+ * script here opens fast or floods), the AccECN option (not negotiated without tcp_ecn=3).
  */
 const INERT = new Set([
-  'tcp_synack_retries',
-  'tcp_fack',
   'tcp_tso_win_divisor',
-  'tcp_min_tso_segs',
   'tcp_ecn_option',
   'tcp_pacing_ss_ratio',
   'tcp_pacing_ca_ratio',
@@ -54,6 +51,20 @@ const INERT = new Set([
   'tcp_fastopen_key',
   'tcp_syncookies',
 ]);
+
+/**
+ * Settings the engine models at one value only, Linux's default (or defaults.sh's): another
+ * value is refused by name, since the behaviour it asks for is not there.
+ */
+const FIXED: Record<string, string> = {
+  tcp_synack_retries: '5',
+  tcp_frto: '2',
+  tcp_fack: '0',
+  tcp_reordering: '3',
+  tcp_mtu_probing: '0',
+  tcp_base_mss: '1024',
+  tcp_min_tso_segs: '2',
+};
 
 export class KernelUnsupported extends Error {}
 
@@ -148,7 +159,11 @@ export class Kernel {
   }
 
   sysctl(name: string, value: string): void {
-    if (!(name in DEFAULTS_SH) && !INERT.has(name) && !KNOWN.has(name)) {
+    const fixed = FIXED[name];
+    if (fixed !== undefined && value !== fixed && value !== DEFAULTS_SH[name]) {
+      throw new KernelUnsupported(`net.ipv4.${name}=${value} (modelled: ${fixed})`);
+    }
+    if (!(name in DEFAULTS_SH) && !INERT.has(name) && fixed === undefined) {
       throw new KernelUnsupported(`the sysctl net.ipv4.${name}`);
     }
     this.sysctls.set(name, value);
@@ -193,9 +208,6 @@ export class Kernel {
     return o;
   }
 }
-
-/** Sysctls that have an effect the player models, beyond those defaults.sh sets. */
-const KNOWN = new Set(['tcp_min_tso_segs', 'tcp_mtu_probing', 'tcp_base_mss']);
 
 /** The smallest window scale shift with which `bytes` can be advertised (at most 14). */
 function scaleFor(bytes: number): number {

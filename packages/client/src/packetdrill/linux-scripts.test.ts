@@ -68,8 +68,8 @@ const PASSING = [
  */
 const NOT_YET: Record<string, { line: number; why: string }> = {
   'blocking/blocking-write.pkt': {
-    line: 24,
-    why: 'a blocking write returns when the send buffer has room (Linux: a third of it free, sk_stream_wspace)',
+    line: 4,
+    why: 'tcp_min_tso_segs=10 (TSO sizing); then a blocking write wakes when a third of the send buffer is free',
   },
   'cubic/cubic-bulk-166k-idle-restart.pkt': { line: 10, why: 'the fq qdisc (pacing)' },
   'cubic/cubic-bulk-166k.pkt': { line: 11, why: 'the fq qdisc (pacing)' },
@@ -82,16 +82,16 @@ const NOT_YET: Record<string, { line: number; why: string }> = {
     why: 'PRR in the CWR state',
   },
   'fast_retransmit/fr-4pkt-fack-last-mss.pkt': { line: 27, why: 'RACK-TLP' },
-  'mtu_probe/basic-v4.pkt': { line: 38, why: 'MTU probing (RFC 4821)' },
+  'mtu_probe/basic-v4.pkt': { line: 13, why: 'MTU probing (RFC 4821, tcp_mtu_probing)' },
   'mtu_probe/basic-v6.pkt': { line: 10, why: 'IPv6' },
   'sack/sack-route-refresh-ip-tos.pkt': { line: 9, why: 'IP_MTU_DISCOVER, IP_TOS' },
   'slow_start/slow-start-after-idle.pkt': {
-    line: 20,
-    why: 'tcp_min_tso_segs=10: a TSO packet of 5 segments',
+    line: 4,
+    why: 'tcp_min_tso_segs=10: TSO packets of 5 segments',
   },
   'slow_start/slow-start-after-win-update.pkt': {
-    line: 20,
-    why: 'tcp_min_tso_segs=10: a TSO packet of 5 segments',
+    line: 4,
+    why: 'tcp_min_tso_segs=10: TSO packets of 5 segments',
   },
   'slow_start/slow-start-fq-ack-per-2pkt.pkt': { line: 8, why: 'the fq qdisc (pacing)' },
   'user_timeout/user-timeout-probe.pkt': {
