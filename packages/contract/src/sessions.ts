@@ -127,6 +127,18 @@ export const EndpointOptions = Type.Object(
           'bounds the variance term (a 10 ms path: 210 ms), as tcp_rtt_estimator does',
       }),
     ),
+    cwndAccounting: Type.Optional(
+      Type.Union([Type.Literal('rfc'), Type.Literal('linux')], {
+        description:
+          "How cwnd grows: 'rfc' in bytes by RFC 5681 (and RFC 9438 for CUBIC), 'linux' in whole packets as Linux does",
+      }),
+    ),
+    slowStartAfterIdle: Type.Optional(
+      Type.Boolean({
+        description:
+          'Restart from min(IW, cwnd) after an idle RTO (RFC 5681 §4.1); Linux: tcp_slow_start_after_idle',
+      }),
+    ),
     rtoInitialMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
     rtoMinMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
     rtoMaxMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 3_600_000 })),

@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { Simulation } from '../src/sim/simulation.js';
 import type { CongestionAlgorithm } from '../src/tcp/congestion/index.js';
+import { PROFILES, type Profile } from '../src/tcp/profiles.js';
 
 const ALGORITHMS: CongestionAlgorithm[] = ['newreno', 'cubic', 'reno', 'tahoe'];
 const SEND_BUFFER = 8 << 20;
@@ -22,6 +23,12 @@ export interface BulkOptions {
   queuePackets: number;
   seed: number;
   delayedAckMs: number;
+  /**
+   * `rfc`: the options below on the engine's defaults (the rows docs/PERFORMANCE.md has kept
+   * since the start); `linux`: the linux profile (its CUBIC, RACK-TLP, PRR, ...) with the same
+   * buffers, Nagle off, and the congestion control asked for.
+   */
+  profile: Profile;
 }
 
 export interface BulkResult {
@@ -31,6 +38,7 @@ export interface BulkResult {
   wall_s: number;
   segments_per_s: number;
   cc: CongestionAlgorithm;
+  profile: Profile;
   retransmissions: number;
   /** Retransmission timeouts at the sender. */
   timeouts: number;
@@ -48,6 +56,7 @@ export function bulk(o: BulkOptions): BulkResult {
     },
   });
   const options = {
+    ...(o.profile === 'linux' ? PROFILES.linux : {}),
     congestion: o.cc,
     sndBuffer: SEND_BUFFER,
     rcvBuffer: 8 << 20,
@@ -112,6 +121,7 @@ export function bulk(o: BulkOptions): BulkResult {
     wall_s: Math.round(wall * 1000) / 1000,
     segments_per_s: Math.round(segments / wall),
     cc: o.cc,
+    profile: o.profile,
     retransmissions,
     timeouts,
   };
@@ -129,8 +139,13 @@ function parse(argv: string[]): BulkOptions {
       queue: { type: 'string', default: '100' },
       seed: { type: 'string', default: '1' },
       'delayed-ack-ms': { type: 'string', default: '40' },
+      profile: { type: 'string', default: 'rfc' },
     },
   });
+  const profile = values.profile as Profile;
+  if (!(profile in PROFILES)) {
+    throw new Error(`--profile must be rfc or linux (got "${values.profile}")`);
+  }
   const cc = values.cc as CongestionAlgorithm;
   if (!ALGORITHMS.includes(cc)) {
     throw new Error(`--cc must be one of ${ALGORITHMS.join(', ')} (got "${values.cc}")`);
@@ -150,6 +165,7 @@ function parse(argv: string[]): BulkOptions {
     queuePackets: number('queue', values.queue),
     seed: number('seed', values.seed),
     delayedAckMs: number('delayed-ack-ms', values['delayed-ack-ms']),
+    profile,
   };
 }
 

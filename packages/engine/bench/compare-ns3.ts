@@ -37,6 +37,8 @@ interface Run {
 interface Row {
   cc: string;
   loss: number;
+  /** The engine's profile; ns-3 runs its own TCP either way. */
+  profile: 'rfc' | 'linux';
 }
 
 function ns3Binary(): string | undefined {
@@ -82,10 +84,12 @@ function main(): void {
   ];
   const runs = Number(values.runs);
   const rows: Row[] = [
-    { cc: 'newreno', loss: 0 },
-    { cc: 'cubic', loss: 0 },
-    { cc: 'newreno', loss: 0.001 },
-    { cc: 'cubic', loss: 0.001 },
+    { cc: 'newreno', loss: 0, profile: 'rfc' },
+    { cc: 'cubic', loss: 0, profile: 'rfc' },
+    { cc: 'newreno', loss: 0.001, profile: 'rfc' },
+    { cc: 'cubic', loss: 0.001, profile: 'rfc' },
+    { cc: 'cubic', loss: 0, profile: 'linux' },
+    { cc: 'cubic', loss: 0.001, profile: 'linux' },
   ];
   const ns3 = ns3Binary();
   if (ns3 === undefined) {
@@ -94,15 +98,23 @@ function main(): void {
     );
   }
   console.log(
-    '| cc | loss | engine sim_s | ns-3 sim_s | engine wall_s | ns-3 wall_s | engine faster | retransmissions (engine / ns-3) | timeouts (engine / ns-3) |',
+    '| profile | cc | loss | engine sim_s | ns-3 sim_s | engine wall_s | ns-3 wall_s | engine faster | retransmissions (engine / ns-3) | timeouts (engine / ns-3) |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) {
     const args = [...common, `--loss=${row.loss}`, `--cc=${row.cc}`];
     const engine: Run[] = [];
     const reference: Run[] = [];
     for (let i = 0; i < runs; i++) {
-      engine.push(runJson(process.execPath, ['--import', 'tsx', 'bench/bulk.ts', ...args]));
+      engine.push(
+        runJson(process.execPath, [
+          '--import',
+          'tsx',
+          'bench/bulk.ts',
+          ...args,
+          `--profile=${row.profile}`,
+        ]),
+      );
       if (ns3 !== undefined)
         reference.push(runJson(ns3, [...args, `--recovery=${values.recovery}`]));
     }
@@ -113,7 +125,7 @@ function main(): void {
     const cell = (value: number | undefined, digits: number) =>
       value === undefined ? 'n/a' : value.toFixed(digits);
     console.log(
-      `| ${row.cc} | ${row.loss * 100} % | ${e.sim_s.toFixed(2)} | ${cell(n?.sim_s, 2)} | ` +
+      `| ${row.profile} | ${row.cc} | ${row.loss * 100} % | ${e.sim_s.toFixed(2)} | ${cell(n?.sim_s, 2)} | ` +
         `${engineWall.toFixed(2)} | ${cell(ns3Wall, 2)} | ` +
         `${ns3Wall === undefined ? 'n/a' : `${(ns3Wall / engineWall).toFixed(1)}x`} | ` +
         `${e.retransmissions} / ${n?.retransmissions ?? 'n/a'} | ${e.timeouts} / ${n?.timeouts ?? 'n/a'} |`,

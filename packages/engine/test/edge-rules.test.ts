@@ -90,3 +90,26 @@ describe('CLOSE with data still unsent', () => {
     ]);
   });
 });
+
+describe('data for an application that closed', () => {
+  /** The application reads nothing more (close); then the peer sends data. */
+  function dataAfterClose(edgeRules: 'rfc' | 'linux') {
+    const t = established({ edgeRules });
+    t.sim.close(t.id);
+    expect(t.replies()).toEqual([`F. ${SND}:${SND}(0) ack ${RCV} win 65535`]);
+    t.send({ flags: 'P.', seq: RCV, ack: SND, data: 'late' });
+    return t;
+  }
+
+  it('rfc: a reset at SND.NXT, and the connection is gone', () => {
+    const t = dataAfterClose('rfc');
+    expect(t.replies()).toEqual([`R ${SND + 1}:${SND + 1}(0) win 0`]);
+    expect(t.state()).toBe('CLOSED');
+  });
+
+  it('linux: the reset answers the segment, <SEQ=SEG.ACK><CTL=RST> (tcp_v4_send_reset)', () => {
+    const t = dataAfterClose('linux');
+    expect(t.replies()).toEqual([`R ${SND}:${SND}(0) win 0`]);
+    expect(t.state()).toBe('CLOSED');
+  });
+});

@@ -10,11 +10,14 @@ import {
   type SlowStartExit,
 } from '../src/tcp/congestion/index.js';
 import type { EndpointOptions } from '../src/tcp/options.js';
-import { SendTimes } from '../src/tcp/send-times.js';
+import { deliveryOf, SentSegments } from '../src/tcp/sent-segments.js';
+import type { SackBlock } from '../src/wire/options.js';
 import { seq } from '../src/wire/seq.js';
 import { ISS, LOCAL, Lone, PEER_ISS, synReceived } from './lone.js';
 
 const MSS = 1000;
+/** Linux's cwnd accounting, as the linux profile has it with HyStart. */
+const LINUX_ACCOUNTING: Partial<EndpointOptions> = { cwndAccounting: 'linux' };
 
 /**
  * `< S 0:0(0) <mss 1000>`, `> S.`, then `+handshakeMs < . 1:1(0) ack 1`: the accepted
@@ -113,23 +116,20 @@ function playPath(
 }
 
 describe('HyStart as in Linux (slowStartExit: hystart)', () => {
-  // Linux takes the script's `ack 10001` as one ACK and grows cwnd by the ten segments it
-  // acknowledges (tcp_slow_start); RFC 5681 §3.1 grows by one SMSS per ACK. So that cwnd is 20
-  // at the same moment and with the same RTT samples as in Linux, the peer here acknowledges
-  // the first flight one segment at a time. Later ACKs cover two segments, as in the scripts:
-  // Linux adds two segments to cwnd for each, the engine one, so Linux's cwnd of 36 at the exit
-  // is 28 here; the ACK that ends slow start and ssthresh = cwnd are Linux's.
+  // With Linux's accounting (`cwndAccounting: 'linux'`, as in the linux profile) the script's
+  // `ack 10001` grows cwnd by the ten segments it acknowledges (tcp_slow_start), and each later
+  // ACK of two segments by two: cwnd is what the scripts assert at every step.
   function firstFlight(t: Lone, rttMs: number): void {
     expect(sent(t)).toEqual(['1:10001']);
     t.wait(rttMs);
-    for (let rel = 1001; rel <= 10_001; rel += MSS) ack(t, rel);
+    ack(t, 10_001);
     expect(cc(t).cwnd).toBe(20 * MSS);
   }
 
-  it('cubic-hystart-delay-rtt-jumps-upward: the 9th RTT sample of a round, all 12.5% over the minimum RTT, ends slow start with ssthresh = cwnd', () => {
-    const t = accepted('hystart', 200);
+  it('cubic-hystart-delay-rtt-jumps-upward: the 9th RTT sample of a round, all 12.5% over the minimum RTT, ends slow start with ssthresh = cwnd = 36', () => {
+    const t = accepted('hystart', 200, LINUX_ACCOUNTING);
     write(t, 30_000);
-    firstFlight(t, 200); // RTT 200 ms: the minimum
+    firstFlight(t, 200); // RTT 200 ms: the minimum; cwnd below 16, so no round yet
     expect(sent(t)).toEqual(['10001:30001']);
     t.wait(240);
     const seen: { ssthresh: number; cwnd: number; before: number }[] = [];
@@ -139,15 +139,17 @@ describe('HyStart as in Linux (slowStartExit: hystart)', () => {
       seen.push({ ssthresh: cc(t).ssthresh, cwnd: cc(t).cwnd, before });
       t.wait(1);
     }
-    // Eight samples: no check yet; ssthresh keeps its initial value (Linux's asserts too).
+    // The first ACK begins a round (its sample the first); eight samples, no check yet:
+    // ssthresh keeps its initial value (the script asserts TCP_INFINITE_SSTHRESH).
     for (const s of seen.slice(0, 8)) expect(s.ssthresh).toBe(INITIAL_SSTHRESH);
-    expect(seen.slice(0, 8).map((s) => s.cwnd / MSS)).toEqual([21, 22, 23, 24, 25, 26, 27, 28]);
-    // The ninth: ssthresh = cwnd, as it was before this ACK (Linux: 36 and 36).
-    expect(seen[8]?.before).toBe(28 * MSS);
-    expect(seen[8]?.ssthresh).toBe(28 * MSS);
-    expect(seen[9]?.ssthresh).toBe(28 * MSS);
-    // Congestion avoidance from there: CUBIC's first epoch adds a fraction of a segment.
-    expect(Math.floor((seen[9]?.cwnd ?? 0) / MSS)).toBe(28);
+    expect(seen.slice(0, 8).map((s) => s.cwnd / MSS)).toEqual([22, 24, 26, 28, 30, 32, 34, 36]);
+    // The ninth (ack 28001): ssthresh = cwnd, as it was before this ACK, 36 and 36.
+    expect(seen[8]?.before).toBe(36 * MSS);
+    expect(seen[8]?.ssthresh).toBe(36 * MSS);
+    expect(seen[8]?.cwnd).toBe(36 * MSS);
+    // Congestion avoidance from there: CUBIC's first epoch leaves cwnd at 36 (ack 30001).
+    expect(seen[9]?.ssthresh).toBe(36 * MSS);
+    expect(seen[9]?.cwnd).toBe(36 * MSS);
     expect(cc(t).phase).toBe('congestion-avoidance');
     expect(cc(t).slowStartExit).toMatchObject({ found: true, exit: 'delay', delayMinUs: 200_000 });
     t.replies();
@@ -167,7 +169,7 @@ describe('HyStart as in Linux (slowStartExit: hystart)', () => {
     { minRtt: 10, roundRtt: 14, exits: false },
     { minRtt: 10, roundRtt: 15, exits: true }, // 1.25 ms raised to 4
   ])('delay threshold: minimum RTT $minRtt ms, round from $roundRtt ms: exit $exits', (row) => {
-    const t = accepted('hystart', row.minRtt);
+    const t = accepted('hystart', row.minRtt, LINUX_ACCOUNTING);
     write(t, 30_000);
     firstFlight(t, row.minRtt);
     t.wait(row.roundRtt);
@@ -180,7 +182,7 @@ describe('HyStart as in Linux (slowStartExit: hystart)', () => {
   });
 
   it('cubic-hystart-delay-min-rtt-jumps-downward: a new minimum RTT on the 9th sample is taken into the check, and slow start goes on', () => {
-    const t = accepted('hystart', 200);
+    const t = accepted('hystart', 200, LINUX_ACCOUNTING);
     write(t, 28_000);
     firstFlight(t, 200);
     expect(sent(t)).toEqual(['10001:28001']);
@@ -188,12 +190,14 @@ describe('HyStart as in Linux (slowStartExit: hystart)', () => {
     write(t, 2000);
     expect(sent(t)).toEqual(['28001:30001']);
     t.wait(20);
+    const cwnds: number[] = [];
     for (let rel = 12_001; rel <= 30_001; rel += 2 * MSS) {
       ack(t, rel); // RTT 200, 201, ... 208 ms, then 29 ms for the segments sent 20 ms before
       expect(cc(t).ssthresh).toBe(INITIAL_SSTHRESH);
+      cwnds.push(cc(t).cwnd / MSS);
       t.wait(1);
     }
-    expect(cc(t).cwnd).toBe(30 * MSS); // (Linux: 40)
+    expect(cwnds).toEqual([22, 24, 26, 28, 30, 32, 34, 36, 38, 40]);
     expect(cc(t).phase).toBe('slow-start');
     expect(cc(t).slowStartExit).toMatchObject({
       found: false,
@@ -204,7 +208,7 @@ describe('HyStart as in Linux (slowStartExit: hystart)', () => {
   });
 
   it('the same upward jump never ends slow start without a heuristic (slowStartExit: none)', () => {
-    const t = accepted('none', 200);
+    const t = accepted('none', 200, LINUX_ACCOUNTING);
     write(t, 30_000);
     firstFlight(t, 200);
     t.wait(240);
@@ -213,8 +217,34 @@ describe('HyStart as in Linux (slowStartExit: hystart)', () => {
       t.wait(1);
     }
     expect(cc(t).ssthresh).toBe(INITIAL_SSTHRESH);
-    expect(cc(t).cwnd).toBe(30 * MSS);
+    expect(cc(t).cwnd).toBe(40 * MSS);
     expect(cc(t).slowStartExit).toBeUndefined();
+  });
+
+  it("with either accounting, the same ACKs end slow start on the same one, at the cwnd each grew to (RFC's 25, Linux's 40)", () => {
+    // An initial window of 16 acknowledged at once begins a round at once; then one ACK per
+    // segment, 1 ms apart, 240 ms after they left: the round's 9th sample ends slow start.
+    const exit = (accounting: Partial<EndpointOptions>) => {
+      const t = accepted('hystart', 200, { initialWindow: 16, ...accounting });
+      write(t, 100_000);
+      t.wait(200);
+      ack(t, 16_001); // 200 ms: the minimum; a round begins, to end at 16001
+      t.wait(240);
+      for (let rel = 17_001; rel <= 40_001; rel += MSS) {
+        const before = cc(t).cwnd;
+        ack(t, rel);
+        if (cc(t).ssthresh !== INITIAL_SSTHRESH) return { rel, before, ssthresh: cc(t).ssthresh };
+        t.wait(1);
+      }
+      return undefined;
+    };
+    // The ACK of 17001 begins the next round; its 9th sample is the ACK of 25001.
+    expect(exit({ cwndAccounting: 'rfc' })).toEqual({
+      rel: 25_001,
+      before: 25 * MSS,
+      ssthresh: 25 * MSS,
+    });
+    expect(exit(LINUX_ACCOUNTING)).toEqual({ rel: 25_001, before: 40 * MSS, ssthresh: 40 * MSS });
   });
 
   it("slow-start-ack-per-1pkt: an ACK per segment, 5 ms apart in pairs, is no train; the segments are Linux's and cwnd reaches 20", () => {
@@ -246,7 +276,7 @@ describe('HyStart as in Linux (slowStartExit: hystart)', () => {
   });
 
   it('ACK train: ACKs at most 2 ms apart for longer than half the minimum RTT (plus 1 ms for offload) end slow start', () => {
-    const t = accepted('hystart', 10);
+    const t = accepted('hystart', 10, LINUX_ACCOUNTING);
     write(t, 200_000);
     firstFlight(t, 10); // the minimum RTT: 10 ms
     t.wait(10);
@@ -268,7 +298,7 @@ describe('HyStart as in Linux (slowStartExit: hystart)', () => {
   });
 
   it('ACKs 3 ms apart make no train, and slow start goes on', () => {
-    const t = accepted('hystart', 20);
+    const t = accepted('hystart', 20, LINUX_ACCOUNTING);
     write(t, 200_000);
     firstFlight(t, 20);
     t.wait(20);
@@ -280,7 +310,7 @@ describe('HyStart as in Linux (slowStartExit: hystart)', () => {
     expect(cc(t).cwnd).toBe(40 * MSS);
   });
 
-  it('below 16 segments of cwnd there is no detection: a train that ends slow start from an initial window of 16 does not from one of 10', () => {
+  it('below 16 segments of cwnd there is no detection: from an initial window of 10 the round, and its train, begin only when cwnd reaches 16', () => {
     // The first flight acknowledged one segment at a time, 1 ms apart, after an RTT of 4 ms:
     // the train passes (4 ms + 1 ms) / 2 on the 4th ACK.
     const train = (initialWindow: number) => {
@@ -298,12 +328,16 @@ describe('HyStart as in Linux (slowStartExit: hystart)', () => {
     const from16 = train(16);
     expect(from16.findIndex((s) => s !== INITIAL_SSTHRESH)).toBe(3);
     expect(from16[3]).toBe(19 * MSS);
-    // From 10, cwnd reaches 16 on the 7th ACK, 6 ms after the round began: too late for a train.
-    expect(train(10).every((s) => s === INITIAL_SSTHRESH)).toBe(true);
+    // From 10, cwnd reaches 16 on the 7th ACK, 6 ms after the first: the round begins there
+    // (cubictcp_acked calls hystart_update from hystart_low_window on), and its train passes
+    // 2.5 ms on the 10th ACK, at the same cwnd of 19.
+    const from10 = train(10);
+    expect(from10.findIndex((s) => s !== INITIAL_SSTHRESH)).toBe(9);
+    expect(from10[9]).toBe(19 * MSS);
   });
 
   it('each round counts its samples afresh: 8 delayed samples in one round and 8 in the next are no exit', () => {
-    const t = accepted('hystart', 200);
+    const t = accepted('hystart', 200, LINUX_ACCOUNTING);
     write(t, 26_000);
     firstFlight(t, 200);
     expect(sent(t)).toEqual(['10001:26001']);
@@ -332,7 +366,7 @@ describe('HyStart as in Linux (slowStartExit: hystart)', () => {
   });
 
   it('a retransmission timeout starts HyStart afresh, the minimum RTT forgotten', () => {
-    const t = accepted('hystart', 200);
+    const t = accepted('hystart', 200, LINUX_ACCOUNTING);
     write(t, 30_000);
     firstFlight(t, 200);
     expect(cc(t).slowStartExit).toMatchObject({ delayMinUs: 200_000 });
@@ -460,6 +494,31 @@ describe('HyStart++ (RFC 9406; slowStartExit: hystart++)', () => {
     expect(phases).toEqual(['conservative-slow-start', 'congestion-avoidance']);
   });
 
+  it('with Linux accounting, in packets: at most L = 8 per ACK, and in CSS one packet per 4 delivered', () => {
+    const linux = () => {
+      const t = accepted('hystart++', 20, { congestion: 'newreno', ...LINUX_ACCOUNTING });
+      write(t, 500_000);
+      return t;
+    };
+    const capped = linux();
+    capped.wait(20);
+    ack(capped, 10_001); // ten packets delivered: 8 count (Linux alone would add all 10)
+    expect(cc(capped).cwnd).toBe(18 * MSS);
+    const t = linux();
+    const growth: { by: number; phase: string }[] = [];
+    playPath(t, rising, 60_001, (_end, before, after) =>
+      growth.push({ by: after.cwnd - before.cwnd, phase: after.phase }),
+    );
+    const entry = growth.findIndex((g) => g.phase === 'conservative-slow-start');
+    expect(entry).toBeGreaterThan(0);
+    expect(growth.slice(0, entry + 1).every((g) => g.by === MSS)).toBe(true);
+    // Whole packets only: a quarter of each ACK's packet, counted in snd_cwnd_cnt.
+    expect(growth.slice(entry + 1, entry + 9).map((g) => g.by / MSS)).toEqual([
+      0, 0, 0, 1, 0, 0, 0, 1,
+    ]);
+    expect(cc(t).cwnd % MSS).toBe(0);
+  });
+
   it("only the initial slow start: after a timeout, slow start is RFC 5681's", () => {
     const t = started();
     t.wait(20);
@@ -489,10 +548,10 @@ describe('snapshots', () => {
   }
 
   it('HyStart restored in the middle of a round exits on the same ACK', () => {
-    const t = accepted('hystart', 200);
+    const t = accepted('hystart', 200, LINUX_ACCOUNTING);
     write(t, 30_000);
     t.wait(200);
-    for (let rel = 1001; rel <= 10_001; rel += MSS) ack(t, rel);
+    ack(t, 10_001);
     t.wait(240);
     for (let rel = 12_001; rel <= 20_001; rel += 2 * MSS) {
       ack(t, rel);
@@ -504,7 +563,7 @@ describe('snapshots', () => {
         ack(x, rel);
         x.wait(1);
       }
-      expect(cc(x).ssthresh).toBe(28 * MSS);
+      expect(cc(x).ssthresh).toBe(36 * MSS);
     });
     expect(restored).toEqual(original);
   });
@@ -542,34 +601,53 @@ describe('snapshots', () => {
   });
 });
 
-describe('per-ACK RTT samples (send times)', () => {
+describe('per-ACK RTT samples (Linux ca_rtt_us, from the record of segments in flight)', () => {
   const s = (n: number) => seq(n);
+  /** Sends [start, end) at `atUs`, one transmission more. */
+  let order = 0;
+  const send = (out: SentSegments, start: number, end: number, atUs: number) =>
+    out.sent(s(start), s(end), atUs, ++order);
+  /** An ACK of `una` with SACK `blocks`, at `nowUs`: what congestion control reads of it. */
+  const ackOf = (out: SentSegments, una: number, nowUs: number, blocks: SackBlock[] = []) =>
+    deliveryOf(out.take(blocks, s(una)), nowUs);
 
-  it('an ACK measures from when the newest segment it covers left; none for what was resent', () => {
-    const times = new SendTimes();
-    times.sent(s(1), s(1001), 0, s(1), s(1));
-    times.sent(s(1001), s(2001), 0, s(1), s(1001));
-    times.sent(s(2001), s(3001), 5000, s(1), s(2001));
-    times.sent(s(3001), s(4001), 7000, s(1), s(3001));
-    expect(times.toState()).toEqual([
+  it('an ACK measures from when the highest segment it acknowledges in full left; none for what was resent (Karn)', () => {
+    const out = new SentSegments();
+    send(out, 1, 1001, 0);
+    send(out, 1001, 2001, 0);
+    send(out, 2001, 3001, 5000);
+    send(out, 3001, 4001, 7000);
+    send(out, 4001, 5001, 8000);
+    expect(ackOf(out, 1, 20_000)).toEqual({ packets: 0, rttUs: undefined }); // nothing new
+    // A segment acknowledged in part gives nothing yet (tcp_clean_rtx_queue stops there).
+    expect(ackOf(out, 2500, 20_000)).toEqual({ packets: 2, rttUs: 20_000 });
+    send(out, 2500, 3001, 9000); // the rest of the segment ACKed in part, sent again
+    expect(ackOf(out, 4001, 30_000)).toEqual({ packets: 2, rttUs: undefined }); // Karn
+    expect(ackOf(out, 5001, 30_000)).toEqual({ packets: 1, rttUs: 22_000 });
+  });
+
+  it('a newly SACKed segment gives the sample, even when the cumulative part was resent', () => {
+    const out = new SentSegments();
+    for (let i = 0; i < 4; i++) send(out, 1 + 1000 * i, 1001 + 1000 * i, 1000 * i);
+    send(out, 1, 1001, 10_000); // resent
+    // SACKs 2001:3001 (sent at 2 ms) and 3001:4001 (3 ms): the highest gives the sample.
+    const blocks = [{ left: s(2001), right: s(4001) }];
+    expect(ackOf(out, 1001, 20_000, blocks)).toEqual({ packets: 3, rttUs: 17_000 });
+    // The cumulative ACK over them later delivers only 1001:2001, sent once, at 1 ms.
+    expect(ackOf(out, 4001, 30_000, blocks)).toEqual({ packets: 1, rttUs: 29_000 });
+  });
+
+  it('the stretches of snapshots from before loss recovery kept the record restore as records', () => {
+    const out = SentSegments.from([
       { start: 1, end: 2001, sentUs: 0, resent: false },
-      { start: 2001, end: 3001, sentUs: 5000, resent: false },
-      { start: 3001, end: 4001, sentUs: 7000, resent: false },
+      { start: 2001, end: 3001, sentUs: 5000, resent: true },
     ]);
-    expect(times.sample(s(1), s(2001), 20_000)).toBe(20_000);
-    expect(times.sample(s(1), s(3001), 20_000)).toBe(15_000); // the newest covered: 5 ms
-    expect(times.sample(s(1), s(2500), 20_000)).toBe(15_000); // a partial ACK counts too
-    expect(times.sample(s(1), s(1), 20_000)).toBeUndefined(); // nothing new
-    times.sent(s(2001), s(2501), 9000, s(1001), s(4001)); // part of a stretch sent again
-    expect(times.toState()).toEqual([
-      { start: 1, end: 2001, sentUs: 0, resent: false },
-      { start: 2001, end: 2501, sentUs: 5000, resent: true },
-      { start: 2501, end: 3001, sentUs: 5000, resent: false },
-      { start: 3001, end: 4001, sentUs: 7000, resent: false },
+    expect(out.toState()).toMatchObject([
+      { start: 1, end: 2001, xmitUs: 0, everRetransmitted: false, sacked: false },
+      { start: 2001, end: 3001, xmitUs: 5000, everRetransmitted: true, sacked: false },
     ]);
-    expect(times.sample(s(1001), s(2001), 20_000)).toBe(20_000);
-    expect(times.sample(s(1001), s(4001), 20_000)).toBeUndefined(); // Karn
-    expect(times.sample(s(2501), s(4001), 20_000)).toBe(13_000);
+    expect(ackOf(out, 2001, 20_000)).toEqual({ packets: 1, rttUs: 20_000 });
+    expect(ackOf(out, 3001, 20_000)).toEqual({ packets: 1, rttUs: undefined });
   });
 
   it('the default options keep no send times', () => {

@@ -117,6 +117,7 @@ describe('random loss (Mathis et al., 1997)', () => {
         queuePackets: 100,
         seed: 1,
         delayedAckMs: 0,
+        profile: 'rfc',
       });
       const throughput = (r.bytes * 8) / r.sim_s;
       const mathis = (1448 * 8) / (0.02 * Math.sqrt((2 * p) / 3));

@@ -36,14 +36,12 @@ const DEFAULTS_SH: Record<string, string> = {
 };
 
 /**
- * Settings the player accepts at any value because they change nothing it models: TSO
- * deferral (the player compares a long `>` line with the segments that make it up), TCP Fast
- * Open and syncookies (not used by a script that passes), the AccECN option (not negotiated
- * without tcp_ecn=3).
+ * Settings the player accepts at any value because they change nothing it checks: TSO
+ * deferral (tcp_tso_win_divisor; the engine never defers a send to build a bigger packet), TCP
+ * Fast Open and syncookies (no script here opens fast or floods), the AccECN option (not
+ * negotiated without tcp_ecn=3).
  */
 const INERT = new Set([
-  'tcp_synack_retries',
-  'tcp_fack',
   'tcp_tso_win_divisor',
   'tcp_ecn_option',
   'tcp_notsent_lowat',
@@ -51,6 +49,19 @@ const INERT = new Set([
   'tcp_fastopen_key',
   'tcp_syncookies',
 ]);
+
+/**
+ * Settings the engine models at one value only, Linux's default (or defaults.sh's): another
+ * value is refused by name, since the behaviour it asks for is not there.
+ */
+const FIXED: Record<string, string> = {
+  tcp_synack_retries: '5',
+  tcp_frto: '2',
+  tcp_fack: '0',
+  tcp_reordering: '3',
+  tcp_mtu_probing: '0',
+  tcp_base_mss: '1024',
+};
 
 export class KernelUnsupported extends Error {}
 
@@ -154,7 +165,11 @@ export class Kernel {
   }
 
   sysctl(name: string, value: string): void {
-    if (!(name in DEFAULTS_SH) && !INERT.has(name) && !KNOWN.has(name)) {
+    const fixed = FIXED[name];
+    if (fixed !== undefined && value !== fixed && value !== DEFAULTS_SH[name]) {
+      throw new KernelUnsupported(`net.ipv4.${name}=${value} (modelled: ${fixed})`);
+    }
+    if (!(name in DEFAULTS_SH) && !INERT.has(name) && fixed === undefined) {
       throw new KernelUnsupported(`the sysctl net.ipv4.${name}`);
     }
     this.sysctls.set(name, value);
@@ -186,6 +201,9 @@ export class Kernel {
     if (earlyRetrans !== undefined) o.tlp = earlyRetrans >= 3;
     const dsack = flag('tcp_dsack');
     if (dsack !== undefined) o.dsack = dsack !== 0;
+    // tcp_slow_start_after_idle: restart after idle and the decay of an unused window.
+    const afterIdle = flag('tcp_slow_start_after_idle');
+    if (afterIdle !== undefined) o.slowStartAfterIdle = afterIdle !== 0;
     // tcp_ecn: 0 off, 1 ask and accept, 2 accept when asked (Linux's default).
     const ecn = flag('tcp_ecn');
     if (ecn !== undefined) o.ecn = ecn === 1 ? 'on' : ecn === 2 ? 'passive' : 'off';
@@ -205,9 +223,6 @@ export class Kernel {
     return o;
   }
 }
-
-/** Sysctls that have an effect the player models, beyond those defaults.sh sets. */
-const KNOWN = new Set(['tcp_min_tso_segs', 'tcp_mtu_probing', 'tcp_base_mss']);
 
 /** The smallest window scale shift with which `bytes` can be advertised (at most 14). */
 function scaleFor(bytes: number): number {

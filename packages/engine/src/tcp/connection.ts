@@ -33,6 +33,7 @@ import {
   type CongestionAction,
   type CongestionController,
   type CongestionState,
+  type SendPass,
 } from './congestion/index.js';
 import { withDsack } from './dsack.js';
 import {
@@ -77,7 +78,14 @@ import {
   onRetransmitTimeout as recoveryOnRto,
 } from './recovery-timers.js';
 import { Scoreboard, type ScoreboardState } from './scoreboard.js';
-import { SendTimes, type SentStretch } from './send-times.js';
+import {
+  deliveryOf,
+  keepsSegments,
+  SentSegments,
+  type Delivery,
+  type SentSegment,
+  type SentStretch,
+} from './sent-segments.js';
 import { carriesOurData, type TcpState } from './state.js';
 import {
   initialAckState,
@@ -162,8 +170,12 @@ export interface ConnectionState {
   timers: TimerTable;
   rtt: RttState;
   rttProbe: { end: number; sentUs: number } | undefined;
-  /** Absent in snapshots taken before send times were kept. */
-  sendTimes?: SentStretch[];
+  /**
+   * The record of segments in flight (sent-segments.ts) when the connection keeps one without
+   * loss recovery (whose state holds it then); empty otherwise. Absent in snapshots taken
+   * before it was kept; stretches in those taken before loss recovery came.
+   */
+  sendTimes?: (SentSegment | SentStretch)[];
   retries: number;
   persistBackoff: number;
   keepaliveProbes: number;
@@ -346,8 +358,11 @@ export class Connection {
     { segment: TcpSegment; label: SegmentLabel | undefined; data?: SentData }[] | undefined;
 
   congestion: CongestionController;
-  /** When what is in flight was sent: an RTT sample per ACK for the slow-start exit. */
-  sendTimes = new SendTimes();
+  /**
+   * The record of segments in flight (sent-segments.ts), kept only when an option reads it
+   * (`keepsSegments`): loss recovery's own when the connection has that, else its own.
+   */
+  segments: SentSegments | undefined;
   /** ECN (RFC 3168): agreed or not, the receiver's echo, the sender's pending CWR. */
   ecn: EcnState = noEcn();
   /** RACK, TLP, PRR and D-SACK (loss-recovery.ts), when any of those options is on. */
@@ -378,9 +393,11 @@ export class Connection {
       options.congestion,
       initialWindowBytes(options.initialWindow, options.mss),
       options.mss,
-      options.slowStartExit,
+      { slowStartExit: options.slowStartExit, accounting: options.cwndAccounting },
     );
     this.recovery = LossRecovery.create(options);
+    this.segments =
+      this.recovery?.segments ?? (keepsSegments(options) ? new SentSegments() : undefined);
   }
 
   /** The whole connection as JSON-safe data. */
@@ -424,7 +441,7 @@ export class Connection {
       timers: this.armedTimers(),
       rtt: { ...this.rtt },
       rttProbe: this.rttProbe && { ...this.rttProbe },
-      sendTimes: this.sendTimes.toState(),
+      sendTimes: this.recovery === undefined ? (this.segments?.toState() ?? []) : [],
       retries: this.retries,
       persistBackoff: this.persistBackoff,
       keepaliveProbes: this.keepaliveProbes,
@@ -488,7 +505,6 @@ export class Connection {
     c.timers = { ...noTimers(), ...s.timers };
     c.rtt = { ...s.rtt };
     c.rttProbe = s.rttProbe && { end: seq(s.rttProbe.end), sentUs: s.rttProbe.sentUs };
-    c.sendTimes = SendTimes.from(s.sendTimes ?? []);
     c.retries = s.retries;
     c.persistBackoff = s.persistBackoff;
     c.keepaliveProbes = s.keepaliveProbes;
@@ -506,6 +522,9 @@ export class Connection {
     c.push = s.push === undefined ? noPush(c.sndQueueSeq) : copyPush(s.push);
     c.userTimeout = { ...noUserTimeout(), ...s.userTimeout };
     if (s.recovery !== undefined) c.recovery = LossRecovery.from(s.recovery);
+    c.segments =
+      c.recovery?.segments ??
+      (keepsSegments(s.options) ? SentSegments.from(s.sendTimes ?? []) : undefined);
     c.pacer = { ...noPacing(), ...s.pacing };
     return c;
   }
@@ -758,15 +777,20 @@ export class Connection {
     this.shutdown(now);
   }
 
-  /** ABORT (§3.10.5): RST in synchronized states, then CLOSED. */
-  abort(now: number, cause = 'user ABORT'): void {
+  /**
+   * ABORT (§3.10.5): RST in synchronized states, then CLOSED. `resetSeq`: the RST answers a
+   * segment, <SEQ=SEG.ACK><CTL=RST>, instead of carrying our SND.NXT.
+   */
+  abort(now: number, cause = 'user ABORT', resetSeq?: SeqNum): void {
     const sendsReset =
       this.state === 'SYN-RECEIVED' ||
       this.state === 'ESTABLISHED' ||
       this.state === 'FIN-WAIT-1' ||
       this.state === 'FIN-WAIT-2' ||
       this.state === 'CLOSE-WAIT';
-    if (sendsReset && this.options.edgeRules === 'linux') {
+    if (sendsReset && resetSeq !== undefined) {
+      this.emit(now, { flags: Flag.RST, seq: resetSeq, ack: seq(0), len: 0 });
+    } else if (sendsReset && this.options.edgeRules === 'linux') {
       // Linux's tcp_send_active_reset(): RST with ACK (and timestamps, RFC 7323 §3.2 allows).
       this.emit(now, { flags: Flag.RST | Flag.ACK, seq: this.sndMax, ack: this.rcvNxt, len: 0 });
     } else if (sendsReset) {
@@ -866,14 +890,39 @@ export class Connection {
       this.options.congestion,
       initialWindowBytes(this.options.initialWindow, this.sndMss),
       this.sndMss,
-      this.options.slowStartExit,
+      {
+        slowStartExit: this.options.slowStartExit,
+        accounting: this.options.cwndAccounting,
+        nowUs: now,
+      },
     );
     this.ecn.cwrDue = false; // a timed-out SYN is no reduction of a data window
     this.restartKeepalive(now);
   }
 
-  /** What a congestion controller needs to know about an ACK or a timeout. */
-  ackInfo(ack: SeqNum, ackedBytes: number, nowUs: number): AckInfo {
+  /**
+   * An ACK arrived, the scoreboard has its SACK blocks and loss recovery has read it: the record
+   * of segments takes it in, once (loss recovery did, in onAckArrival, when the connection has
+   * it), for what Linux's congestion control reads of it: its RTT sample and the packets it
+   * delivers. Undefined when the connection keeps no record.
+   */
+  takeAck(nowUs: number, ack: SeqNum): Delivery | undefined {
+    const record = this.segments;
+    if (record === undefined) return undefined;
+    const taken =
+      this.recovery?.pending.ack?.taken ??
+      record.take(
+        this.sackPermitted ? this.scoreboard.sacked : [],
+        seqGt(ack, this.sndUna) ? ack : undefined,
+      );
+    return deliveryOf(taken, nowUs);
+  }
+
+  /**
+   * What a congestion controller needs to know about an ACK or a timeout; `delivery`, for the
+   * ACK being processed, what `takeAck` found.
+   */
+  ackInfo(ack: SeqNum, ackedBytes: number, nowUs: number, delivery?: Delivery): AckInfo {
     return {
       ack,
       ackedBytes,
@@ -882,17 +931,12 @@ export class Connection {
       sndMax: this.sndMax,
       nowUs,
       srttUs: this.rtt.srttUs,
-      rttUs: this.sendTimes.sample(this.sndUna, ack, nowUs),
+      rttUs: delivery?.rttUs,
       sackRecovery: this.sackPermitted,
       firstSegmentLost:
         this.sackPermitted && this.scoreboard.firstSegmentLost(this.sndUna, this.sndMss),
+      ...(delivery && seqGt(ack, this.sndUna) && { packetsAcked: delivery.packets }),
     };
-  }
-
-  /** Only a slow-start exit heuristic needs an RTT sample from every ACK. */
-  private keepsSendTimes(): boolean {
-    const exit = this.options.slowStartExit;
-    return exit === 'hystart' || exit === 'hystart++';
   }
 
   /** RFC 6675 loss recovery is under way: the scoreboard and the pipe decide what is sent. */
@@ -1267,6 +1311,7 @@ export class Connection {
    */
   output(now: number, arrived = false): void {
     if (this.state === 'CLOSED' || this.state === 'LISTEN') return;
+    const sndNxt = this.sndNxt;
     this.arrived = arrived;
     observe(this.push, this.sndWnd, this.sndUna);
     if (this.options.pushFlag === 'linux') this.held = [];
@@ -1274,8 +1319,34 @@ export class Connection {
     endPacket(this.pacer);
     this.flushHeld();
     this.arrived = false;
+    if (this.options.cwndAccounting === 'linux') this.validateCwnd(now, seqGt(this.sndNxt, sndNxt));
     this.fastRetransmitDue = false;
     this.reportMetrics();
+  }
+
+  /**
+   * Linux accounting, after an output pass (tcp_cwnd_validate): whether the sender is using
+   * its window, which decides whether the window may grow (linux-growth.ts).
+   */
+  private validateCwnd(now: number, sent: boolean): void {
+    const out = this.segments;
+    if (out === undefined) return;
+    const pass: SendPass = {
+      nowUs: now,
+      sent,
+      unsent: this.hasUnsentData(),
+      packetsOut: out.between(this.sndUna, this.sndMax),
+      inFlight: out.between(this.sndUna, this.sndNxt),
+      sndUna: this.sndUna,
+      sndNxt: this.sndNxt,
+      rtoUs: this.rtt.rtoUs,
+      initialWindow: initialWindowBytes(this.options.initialWindow, this.sndMss),
+      slowStartAfterIdle: this.options.slowStartAfterIdle !== false,
+      sndBufferFull: this.sndQueue.length >= this.options.sndBuffer,
+    };
+    this.congestionEvent('application-limited', () => {
+      this.congestion.onSendPass(pass);
+    });
   }
 
   /** Transmits the segments of a `linux` output pass with PSH where Linux puts it (push.ts). */
@@ -1360,12 +1431,7 @@ export class Connection {
    */
   sendDataSegment(now: number, budget?: number, label?: SegmentLabel): boolean {
     if (!carriesOurData(this.state) || !this.hasUnsentData()) return false;
-    const idle = this.sndMax === this.sndUna && now - this.lastDataSentUs > this.rtt.rtoUs;
-    if (idle && this.lastDataSentUs > 0) {
-      // RFC 5681 §4.1: after an idle period longer than an RTO, restart from RW = min(IW, cwnd).
-      const iw = initialWindowBytes(this.options.initialWindow, this.sndMss);
-      this.congestionEvent('restart after idle', () => this.congestion.onIdleRestart(iw));
-    }
+    this.restartIfIdle(now);
     const offset = seqDiff(this.sndNxt, this.sndQueueSeq);
     const available = this.sndQueue.length - offset;
     const usable =
@@ -1392,6 +1458,10 @@ export class Connection {
     if (!probe && this.pacingHolds(now, len)) return false; // a loss probe is never held
     this.swsOverride = false;
     const data = this.sndQueue.read(offset, len);
+    // Linux accounting: CA_EVENT_TX_START, new data with nothing in flight (CUBIC's epoch).
+    if (this.options.cwndAccounting === 'linux' && !inFlight) {
+      this.congestion.onTransmitStart(now, this.lastDataSentUs);
+    }
     this.lastDataSentUs = now;
     // RFC 9293 §3.9.1.2: PUSH on the last segment of a pushed SEND; `linux` decides in emit().
     const rfcPush = len === available && !this.push.tailMore;
@@ -1430,6 +1500,23 @@ export class Connection {
     return (
       this.finQueued &&
       (this.state === 'FIN-WAIT-1' || this.state === 'LAST-ACK' || this.state === 'CLOSING')
+    );
+  }
+
+  /**
+   * RFC 5681 §4.1: after an idle period longer than an RTO, restart from RW = min(IW, cwnd)
+   * (unless `slowStartAfterIdle` is off). Linux (tcp_slow_start_after_idle_check) looks when
+   * the application writes or the peer opens its window, not while a zero window holds the
+   * data back, so neither does its accounting here.
+   */
+  private restartIfIdle(now: number): void {
+    const idleUs = now - this.lastDataSentUs;
+    const idle = this.sndMax === this.sndUna && idleUs > this.rtt.rtoUs;
+    if (!idle || this.lastDataSentUs === 0 || this.options.slowStartAfterIdle === false) return;
+    if (this.options.cwndAccounting === 'linux' && this.sndWnd === 0) return;
+    const iw = initialWindowBytes(this.options.initialWindow, this.sndMss);
+    this.congestionEvent('restart after idle', () =>
+      this.congestion.onIdleRestart(iw, idleUs, this.rtt.rtoUs, now),
     );
   }
 
@@ -1598,10 +1685,11 @@ export class Connection {
       if (neverSent && this.rttProbe === undefined && this.retries === 0) {
         this.rttProbe = { end, sentUs: now };
       }
-      if (this.keepsSendTimes() && (s.flags & Flag.SYN) === 0) {
-        this.sendTimes.sent(s.seq, end, now, this.sndUna, this.sndMax);
+      if ((s.flags & Flag.SYN) === 0) {
+        // The record of segments in flight: loss recovery's, when the connection has it.
+        if (this.recovery !== undefined) onTransmit(this, now, s.seq, end, retransmission, label);
+        else this.segments?.sent(s.seq, end, now, this.counters.segmentsSent);
       }
-      if ((s.flags & Flag.SYN) === 0) onTransmit(this, now, s.seq, end, retransmission, label);
       if (seqGt(end, this.sndNxt)) this.sndNxt = end;
       if (neverSent) this.sndMax = end;
     }

@@ -27,6 +27,7 @@ import { ecnDataArrives, ecnEchoArrives, ecnSynAckArrives, ecnSynArrives } from 
 import { duplicateBlock } from './dsack.js';
 import { afterAck, onAckArrival, onRttSample, rackActive } from './loss-recovery.js';
 import { sampleRtt } from './rtt.js';
+import type { Delivery } from './sent-segments.js';
 import { canReceiveData, carriesOurData } from './state.js';
 
 /** SEG.LEN: data octets plus one for SYN and one for FIN. */
@@ -255,6 +256,7 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
   }
   // RACK, TLP and D-SACK read the ACK before SND.UNA moves (loss-recovery.ts).
   onAckArrival(c, now, s);
+  const delivery = c.takeAck(now, s.ack); // the RTT sample and packets Linux's growth reads
   // RFC 5681 §2: a duplicate ACK acknowledges nothing new, carries no data, SYN or FIN,
   // repeats the window, and arrives while data is outstanding.
   const duplicate =
@@ -265,12 +267,12 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
     seqGt(c.sndMax, c.sndUna);
   ecnEchoArrives(c, now, s); // RFC 3168 §6.1.2: before the ACK grows the window
   if (seqGt(s.ack, c.sndUna)) {
-    acknowledge(c, now, s.ack, s);
+    acknowledge(c, now, s.ack, s, delivery);
   } else if (duplicate && carriesOurData(c.state)) {
     c.counters.duplicateAcks += 1;
     // With RACK, time rather than the count of duplicate ACKs starts fast recovery (RFC 8985).
     if (!rackActive(c)) {
-      const info = c.ackInfo(s.ack, 0, now);
+      const info = c.ackInfo(s.ack, 0, now, delivery);
       const action = c.congestionEvent('duplicate ACKs', () => c.congestion.onDupAck(info));
       c.applyCongestionAction(now, action, true);
     }
@@ -309,11 +311,18 @@ function synchronized(c: Connection, now: number, s: TcpSegment): void {
 }
 
 /** SND.UNA advances: drop acknowledged bytes, take an RTT sample, reset the retry count. */
-function acknowledge(c: Connection, now: number, ack: SeqNum, segment?: TcpSegment): void {
+function acknowledge(
+  c: Connection,
+  now: number,
+  ack: SeqNum,
+  segment?: TcpSegment,
+  delivery?: Delivery,
+): void {
   const info = c.ackInfo(
     ack,
     Math.max(0, Math.min(seqDiff(ack, c.sndQueueSeq), c.sndQueue.length)),
     now,
+    delivery,
   );
   c.sndUna = ack;
   if (seqGt(ack, c.sndNxt)) c.sndNxt = ack;
@@ -395,8 +404,11 @@ function receiveText(c: Connection, now: number, s: TcpSegment): void {
   if (s.payload.length === 0) return;
   if (!canReceiveData(c.state)) return; // CLOSE-WAIT, CLOSING, LAST-ACK: the peer sent a FIN already
   if (c.appClosed) {
-    // Data for an application that closed: it can never be read. Reset, as Linux does.
-    c.abort(now, 'data after close');
+    // Data for an application that closed: it can never be read. Reset, as Linux does; Linux
+    // builds that reset from the segment, <SEQ=SEG.ACK><CTL=RST> (tcp_v4_send_reset after
+    // tcp_reset, LINUX_MIB_TCPABORTONDATA), not from our SND.NXT.
+    const fromSegment = c.options.edgeRules === 'linux' && hasFlag(s.flags, Flag.ACK);
+    c.abort(now, 'data after close', fromSegment ? s.ack : undefined);
     return;
   }
   const ecnAck = ecnDataArrives(c.ecn, s); // RFC 3168 §6.1.3: CWR and CE

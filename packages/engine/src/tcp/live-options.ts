@@ -25,6 +25,7 @@ import { initialWindowBytes, newController } from './congestion/index.js';
 import type { Connection } from './connection.js';
 import type { EndpointOptions, KeepaliveOptions } from './options.js';
 import { initialRtt } from './rtt.js';
+import { keepsSegments, SentSegments } from './sent-segments.js';
 import type { TcpState } from './state.js';
 
 /** Options a connected endpoint may change. */
@@ -96,7 +97,11 @@ function derive(c: Connection): void {
   c.sndMss = o.mss;
   c.rcvWnd = Math.min(o.rcvBuffer, MAX_WINDOW);
   c.rtt = initialRtt(c.rttLimits());
-  c.congestion = newController(o.congestion, initialWindowBytes(o.initialWindow, o.mss), o.mss);
+  c.congestion = newController(o.congestion, initialWindowBytes(o.initialWindow, o.mss), o.mss, {
+    slowStartExit: o.slowStartExit,
+    accounting: o.cwndAccounting,
+  });
+  c.segments = c.recovery?.segments ?? (keepsSegments(o) ? new SentSegments() : undefined);
 }
 
 function changeKeepalive(c: Connection, now: number, before: KeepaliveOptions | false): void {

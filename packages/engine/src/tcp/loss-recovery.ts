@@ -38,7 +38,7 @@ import {
   sampleMinRtt,
   type RackState,
 } from './rack.js';
-import { SentSegments, type SentSegment } from './sent-segments.js';
+import { SentSegments, type AckTaken, type SentSegment } from './sent-segments.js';
 import { initialTlp, onProbeAck, type TlpState } from './tlp.js';
 
 /** Linux's tcp_max_reordering: the reordering degree never exceeds 300 segments. */
@@ -58,6 +58,8 @@ export interface LossRecoveryState {
 
 /** What the ACK being processed did, from `onAckArrival` to `afterAck`. */
 interface AckFacts {
+  /** What it did to the records (for the connection's `takeAck`). */
+  taken: AckTaken;
   deliveredBytes: number;
   newlyLost: number;
   unaAdvanced: boolean;
@@ -254,6 +256,7 @@ export function onAckArrival(c: Connection, nowUs: number, s: TcpSegment): void 
   const priorFack = r.segments.highestSacked() ?? priorUna;
   let deliveredBytes = 0;
   let dataSacked = false;
+  const taken: AckTaken = { sacked: [], removed: [] };
 
   // RFC 2883 §5 (Linux's tcp_check_dsack, tcp_dsack_seen): a D-SACK is believed for no more
   // segments than were ever retransmitted, and for a range no wider than the peer's window.
@@ -282,7 +285,8 @@ export function onAckArrival(c: Connection, nowUs: number, s: TcpSegment): void 
       }
     }
     // RFC 8985 §6.2 steps 2-3 for the segments newly SACKed.
-    for (const seg of r.segments.markSacked(c.scoreboard.sacked)) {
+    taken.sacked = r.segments.markSacked(c.scoreboard.sacked);
+    for (const seg of taken.sacked) {
       deliveredBytes += len(seg);
       dataSacked = true;
       if (rack) advance(r.rack, seg, nowUs);
@@ -299,7 +303,9 @@ export function onAckArrival(c: Connection, nowUs: number, s: TcpSegment): void 
   if (unaAdvanced) {
     // RFC 8985 §6.2 steps 2-3 for the segments newly acknowledged (tcp_clean_rtx_queue).
     let low: SeqNum | undefined;
-    for (const seg of r.segments.acknowledge(ack).delivered) {
+    const acknowledged = r.segments.acknowledge(ack);
+    taken.removed = acknowledged.removed;
+    for (const seg of acknowledged.delivered) {
       deliveredBytes += len(seg);
       if (rack) advance(r.rack, seg, nowUs);
       if (!seg.everRetransmitted) low = lower(low, seg.start);
@@ -353,7 +359,7 @@ export function onAckArrival(c: Connection, nowUs: number, s: TcpSegment): void 
   if (rack && !inRecovery(c.congestion.phase) && r.segments.firstToRetransmit() !== undefined) {
     enterRecovery(c, r, nowUs, 'RACK loss detection');
   }
-  r.pending.ack = { deliveredBytes, newlyLost, unaAdvanced, old };
+  r.pending.ack = { taken, deliveredBytes, newlyLost, unaAdvanced, old };
   if (unaAdvanced) r.pending.probeAfterAck = true;
 }
 

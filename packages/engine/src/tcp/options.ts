@@ -1,5 +1,5 @@
 import type { AckPolicy } from './ack-policy.js';
-import type { CongestionAlgorithm, SlowStartExit } from './congestion/index.js';
+import type { CongestionAlgorithm, CwndAccounting, SlowStartExit } from './congestion/index.js';
 import type { RttEstimator } from './rtt.js';
 import type { EcnMode } from './ecn.js';
 import { DEFAULT_CA_RATIO, DEFAULT_SS_RATIO } from './pacing-rate.js';
@@ -95,9 +95,28 @@ export interface EndpointOptions {
    * and its delay detection: hystart=1, hystart_detect=3, the Linux default; ssthresh = cwnd
    * at the exit; ns-3's TcpCubic runs it too) or 'hystart++' (RFC 9406: delay detection,
    * then Conservative Slow Start; §5 names Windows as running it). Both take an RTT sample
-   * from every ACK.
+   * from every ACK (Linux's ca_rtt_us), and work with either `cwndAccounting`: with 'linux',
+   * HyStart leaves slow start at the cwnd in packets Linux does.
    */
   slowStartExit: SlowStartExit;
+  /**
+   * How cwnd grows. 'rfc': in bytes, by RFC 5681 §3.1 (slow start adds min(N, SMSS) per ACK,
+   * congestion avoidance one SMSS per cwnd of bytes acknowledged) and RFC 9438 for CUBIC.
+   * 'linux': as Linux does, in whole packets: slow start adds every packet an ACK delivers
+   * (tcp_slow_start), congestion avoidance counts packets in snd_cwnd_cnt (tcp_cong_avoid_ai),
+   * the window grows only while the sender uses it (tcp_is_cwnd_limited, after RFC 7661),
+   * CUBIC uses tcp_cubic.c's integer arithmetic, and an RTO takes ssthresh from the
+   * controller's ssthresh function of cwnd (tcp_enter_loss). ns-3's TcpLinuxReno mimics
+   * Linux's Reno the same way. Recovery itself (NewReno, RFC 6675) is the same under both.
+   */
+  cwndAccounting: CwndAccounting;
+  /**
+   * Restart after idle (RFC 5681 §4.1, SHOULD): after more than an RTO without sending, cwnd
+   * falls back to min(IW, cwnd). Linux's tcp_slow_start_after_idle (default 1) halves cwnd
+   * per RTO idle down to that, and with it decays a window left unused for an RTO (RFC 2861);
+   * packetdrill's defaults turn it off. BSD and ns-3 restart too.
+   */
+  slowStartAfterIdle: boolean;
   /** RFC 6298 §2.1: 1 s. */
   rtoInitialMs: number;
   /** RFC 6298 §2.4: 1 s (Linux uses 200 ms). */
@@ -214,6 +233,8 @@ export const DEFAULT_OPTIONS: EndpointOptions = {
   congestion: 'newreno',
   rttEstimator: 'rfc6298',
   slowStartExit: 'none',
+  cwndAccounting: 'rfc',
+  slowStartAfterIdle: true,
   rtoInitialMs: 1000,
   rtoMinMs: 1000,
   rtoMaxMs: 60_000,

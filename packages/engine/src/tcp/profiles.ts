@@ -40,6 +40,12 @@ export const PROFILES: Readonly<Record<Profile, Readonly<ProfileOptions>>> = {
     /** net.ipv4.tcp_congestion_control: cubic, with HyStart (tcp_cubic.c hystart_detect=3). */
     congestion: 'cubic',
     slowStartExit: 'hystart',
+    /**
+     * cwnd in packets as tcp_cong_avoid grows it (tcp_slow_start, tcp_is_cwnd_limited,
+     * tcp_cubic.c's integer arithmetic); net.ipv4.tcp_slow_start_after_idle: on.
+     */
+    cwndAccounting: 'linux',
+    slowStartAfterIdle: true,
     /** tcp_syn_retries, tcp_retries2. */
     synRetries: 6,
     dataRetries: 15,

@@ -3,7 +3,15 @@
  * (RFC 8985 §5.2 Segment.xmit_ts) and the three tags Linux keeps per packet in its
  * retransmission queue (tcp_sacktag_write_queue's comment): SACKED (the receiver holds it),
  * LOST (deemed lost, to be sent again) and RETRANS (a retransmission of it is in flight). RACK,
- * TLP, PRR and tcp_info count segments here, as Linux counts packets.
+ * TLP, PRR and tcp_info count segments here, as Linux counts packets. The connection keeps one
+ * such record whenever an option reads it (`keepsSegments`), and from what each ACK does to it
+ * (`deliveryOf`) come what Linux's congestion control reads of the ACK:
+ * - the RTT sample (ca_rtt_us, tcp_clean_rtx_queue and tcp_sacktag_one): the age of the
+ *   highest segment the ACK newly SACKs, else of the highest it acknowledges in full that was
+ *   not SACKed before; none when a segment it acknowledges was ever sent again (Karn, RFC 6298
+ *   §3; Linux's FLAG_RETRANS_DATA_ACKED). HyStart and Linux's CUBIC take it from every ACK;
+ * - the packets it delivers (tcp_newly_delivered): newly SACKed, and acknowledged in full
+ *   without having been SACKed before, each counted once; Linux accounting grows cwnd by them.
  *
  * Invariants:
  * - records are sorted, contiguous and non-empty, from SND.UNA (or the first byte above it)
@@ -15,7 +23,26 @@
  *   tcp_packets_in_flight, which equals RFC 6675's pipe for the same tags.
  */
 import type { SackBlock } from '../wire/options.js';
-import { seqDiff, seqGe, seqGt, seqLe, seqLt, type SeqNum } from '../wire/seq.js';
+import { seq, seqDiff, seqGe, seqGt, seqLe, seqLt, type SeqNum } from '../wire/seq.js';
+import type { EndpointOptions } from './options.js';
+
+/**
+ * Whether a connection with `options` keeps the record: loss recovery (RACK, TLP, PRR, D-SACK)
+ * works on it, a slow-start exit heuristic takes an RTT sample from every ACK, Linux accounting
+ * counts packets. Options from older snapshots may lack any of them.
+ */
+export function keepsSegments(options: Partial<EndpointOptions>): boolean {
+  const exit = options.slowStartExit;
+  return (
+    options.rack === true ||
+    options.tlp === true ||
+    options.prr === true ||
+    options.dsack === true ||
+    exit === 'hystart' ||
+    exit === 'hystart++' ||
+    options.cwndAccounting === 'linux'
+  );
+}
 
 export interface SentSegment {
   start: SeqNum;
@@ -37,21 +64,60 @@ export interface SentSegment {
   lost: boolean;
 }
 
-/** What an ACK did to the records. */
+/** What an ACK did to the records: the ones it newly SACKed, and those it acknowledged. */
+export interface AckTaken {
+  sacked: SentSegment[];
+  /** Every record the cumulative ACK removed, SACKed before or not. */
+  removed: SentSegment[];
+}
+
+/** What Linux's congestion control reads of an ACK (see the header). */
 export interface Delivery {
-  /** Newly SACKed, and newly cumulatively acknowledged that were not SACKed before. */
-  delivered: SentSegment[];
-  /** Bytes of those. */
-  deliveredBytes: number;
+  /** Packets delivered (pkts_acked): newly SACKed, and acknowledged without a SACK before. */
+  packets: number;
+  /** ca_rtt_us; undefined when the ACK gives none. */
+  rttUs: number | undefined;
+}
+
+/** The Delivery of an ACK that did `taken` to the records at `nowUs`. */
+export function deliveryOf(taken: AckTaken, nowUs: number): Delivery {
+  const acked = taken.removed.filter((s) => !s.sacked);
+  // tcp_sacktag_one's last_sackt: the highest newly SACKed segment sent only once.
+  const sackTimed = taken.sacked.filter((s) => !s.everRetransmitted).at(-1);
+  // tcp_clean_rtx_queue's last_ackt, unless any segment it acknowledges was sent again.
+  const resent = taken.removed.some((s) => s.everRetransmitted);
+  const timed = sackTimed ?? (resent ? undefined : acked.at(-1));
+  return {
+    packets: taken.sacked.length + acked.length,
+    rttUs: timed === undefined ? undefined : nowUs - timed.xmitUs,
+  };
+}
+
+/**
+ * A record as snapshots from before loss recovery kept them stored it: a stretch of sequence
+ * space sent at one time, for the slow-start exit's RTT samples.
+ */
+export interface SentStretch {
+  start: number;
+  end: number;
+  sentUs: number;
+  resent: boolean;
 }
 
 export class SentSegments {
   /** Sorted by sequence number; see the invariants above. */
   list: SentSegment[] = [];
 
-  static from(list: SentSegment[]): SentSegments {
+  static from(list: readonly (SentSegment | SentStretch)[]): SentSegments {
     const segments = new SentSegments();
-    segments.list = list.map((s) => ({ ...s }));
+    segments.list = list.map((s) =>
+      'sentUs' in s
+        ? {
+            ...fresh(seq(s.start), seq(s.end), s.sentUs, 0),
+            everRetransmitted: s.resent,
+          }
+        : { ...s },
+    );
     return segments;
   }
 
@@ -134,6 +200,15 @@ export class SentSegments {
     return newly;
   }
 
+  /**
+   * An ACK with the SACKed `ranges` (sorted, disjoint) and SND.UNA moving to `una` (undefined
+   * when it does not move), taken in at once: what loss recovery does step by step.
+   */
+  take(ranges: readonly SackBlock[], una: SeqNum | undefined): AckTaken {
+    const sacked = this.markSacked(ranges);
+    return { sacked, removed: una === undefined ? [] : this.acknowledge(una).removed };
+  }
+
   /** The records [start, end) covers whole (a D-SACK's). */
   covered(start: SeqNum, end: SeqNum): SentSegment[] {
     return this.list.filter((s) => seqLe(start, s.start) && seqLe(s.end, end));
@@ -184,6 +259,20 @@ export class SentSegments {
       if (s.retransInFlight) retrans++;
     }
     return { out: this.list.length, sacked, lost, retrans };
+  }
+
+  /** Records whose end lies in (from, to]: packets_out from SND.UNA to the highest sent. */
+  between(from: SeqNum, to: SeqNum): number {
+    const first = this.first;
+    const last = this.last;
+    if (first === undefined || last === undefined) return 0;
+    if (seqGt(first.end, from) && seqLe(last.end, to)) return this.list.length;
+    let n = 0;
+    for (const s of this.list) {
+      if (seqGt(s.end, to)) break;
+      if (seqGt(s.end, from)) n += 1;
+    }
+    return n;
   }
 
   /** Bytes in flight: tcp_packets_in_flight in bytes (RFC 6675 pipe for the same tags). */

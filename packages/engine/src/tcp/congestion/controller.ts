@@ -6,6 +6,7 @@
 import type { SeqNum } from '../../wire/seq.js';
 import type { HyStartPlusPlusState } from './hystart-plus-plus.js';
 import type { HyStartState } from './hystart.js';
+import type { CwndAccounting, LinuxGrowthState, SendPass } from './linux-growth.js';
 
 export type CongestionAlgorithm = 'newreno' | 'reno' | 'tahoe' | 'cubic';
 
@@ -13,6 +14,14 @@ export type CongestionAlgorithm = 'newreno' | 'reno' | 'tahoe' | 'cubic';
 export type SlowStartExit = 'none' | 'hystart' | 'hystart++';
 
 export type SlowStartExitState = HyStartState | HyStartPlusPlusState;
+
+/** How a fresh controller grows: its slow-start exit heuristic and its cwnd accounting. */
+export interface GrowthOptions {
+  slowStartExit?: SlowStartExit;
+  accounting?: CwndAccounting;
+  /** Virtual time now (µs), where Linux accounting starts its clocks. */
+  nowUs?: number;
+}
 
 /** RFC 5681 §3.1: ssthresh starts arbitrarily high. */
 export const INITIAL_SSTHRESH = Number.MAX_SAFE_INTEGER;
@@ -49,6 +58,8 @@ export interface CongestionState {
   cubic?: CubicState;
   /** The slow-start exit heuristic's state; absent when there is none. */
   slowStartExit?: SlowStartExitState;
+  /** Present when cwnd is counted as Linux counts it (`cwndAccounting: 'linux'`). */
+  linux?: LinuxGrowthState;
 }
 
 export interface CubicState {
@@ -80,9 +91,10 @@ export interface AckInfo {
   nowUs: number;
   srttUs: number | undefined;
   /**
-   * The RTT this ACK measures (µs), from when the newest segment it acknowledges was sent
-   * (Linux's ca_rtt_us); undefined when it acknowledges nothing new, covers a retransmission
-   * (Karn), or the connection keeps no send times (no slow-start exit heuristic).
+   * The RTT this ACK measures (µs), as Linux's ca_rtt_us: from when the newest segment it newly
+   * SACKs was sent, else the newest it acknowledges in full that was not SACKed before;
+   * undefined when there is none, when any segment it acknowledges was resent (Karn, RFC 6298
+   * §3), or when the connection keeps no record of its segments (sent-segments.ts).
    */
   rttUs: number | undefined;
   /**
@@ -92,6 +104,12 @@ export interface AckInfo {
   sackRecovery: boolean;
   /** RFC 6675 IsLost(SND.UNA + 1): the scoreboard already shows the first segment lost. */
   firstSegmentLost: boolean;
+  /**
+   * The segments this ACK delivers (Linux's pkts_acked, tcp_newly_delivered): acknowledged in
+   * full and not SACKed before, or newly SACKed; present when the connection keeps its record
+   * of segments. Linux accounting grows cwnd by it.
+   */
+  packetsAcked?: number;
 }
 
 /** What the connection must do after a controller saw an ACK. */
@@ -118,12 +136,19 @@ export interface CongestionController {
   /** The retransmission timer expired; `repeated` when the same segment timed out before. */
   onRto(info: AckInfo, repeated: boolean): void;
   /**
+   * RFC 5681 §4.1: the connection was idle (nothing sent for `idleUs`) for more than an RTO;
+   * `initialWindow` in bytes.
+   */
+  onIdleRestart(initialWindow: number, idleUs: number, rtoUs: number, nowUs: number): void;
+  /** Linux accounting: new data leaves with nothing in flight (CA_EVENT_TX_START). */
+  onTransmitStart(nowUs: number, lastSentUs: number): void;
+  /** Linux accounting: an output pass ended (tcp_cwnd_validate); true if cwnd or ssthresh moved. */
+  onSendPass(pass: SendPass): boolean;
+  /**
    * RFC 3168 §6.1.2: an ACK with ECN-Echo: reduce as for a loss, without retransmitting, at
    * most once per window of data.
    */
   onEcnEcho(info: AckInfo): void;
-  /** RFC 5681 §4.1: the connection was idle for more than an RTO; `initialWindow` in bytes. */
-  onIdleRestart(initialWindow: number): void;
   /**
    * RACK found a loss (RFC 8985 §6.2 step 5): reduce as on the third duplicate ACK and enter
    * fast recovery, whatever the count of duplicate ACKs.

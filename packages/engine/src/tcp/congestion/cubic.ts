@@ -6,6 +6,15 @@
  * standard recovery).
  */
 import type { AckInfo, CongestionState, CubicState } from './controller.js';
+import {
+  cubicSampleDelay,
+  cubicSsthresh,
+  cubicTransmitStart,
+  cubicUpdate,
+  initialLinuxCubic,
+  type LinuxCubicState,
+} from './linux-cubic.js';
+import { congAvoidAi, cwndPackets, linuxEnterLoss, type LinuxGrowthState } from './linux-growth.js';
 import { NewReno } from './newreno.js';
 import { slowStartExitOnLoss } from './slow-start-exit.js';
 
@@ -26,11 +35,22 @@ export function wCubic(cubic: CubicState, t: number): number {
 
 export class Cubic extends NewReno {
   constructor(state: CongestionState) {
-    super({ ...state, cubic: state.cubic ?? initialCubic() });
+    super({
+      ...state,
+      cubic: state.cubic ?? initialCubic(),
+      ...(state.linux && {
+        linux: { ...state.linux, cubic: state.linux.cubic ?? initialLinuxCubic() },
+      }),
+    });
   }
 
   private get c(): CubicState {
     return this.s.cubic as CubicState;
+  }
+
+  /** Linux accounting: tcp_cubic.c's state (linux-cubic.ts). */
+  private get lc(): LinuxCubicState {
+    return this.s.linux?.cubic as LinuxCubicState;
   }
 
   /** RFC 9438 §4.6-4.7: remember W_max (with fast convergence), then ssthresh = cwnd * beta. */
@@ -39,6 +59,10 @@ export class Cubic extends NewReno {
   }
 
   private reduce(info: AckInfo): void {
+    if (this.s.linux !== undefined) {
+      this.s.ssthresh = this.lossSsthresh(info); // Linux's own arithmetic (linuxSsthresh)
+      return;
+    }
     const cwndSegments = this.s.cwnd / info.smss;
     const c = this.c;
     if (cwndSegments < c.wLastMax) {
@@ -52,11 +76,6 @@ export class Cubic extends NewReno {
     this.s.ssthresh = Math.max(Math.floor(this.s.cwnd * CUBIC_BETA), 2 * info.smss);
   }
 
-  /** RFC 9438 §4.6: an ECN-Echo reduces as a loss does, W_max and all. */
-  protected override cutForEcn(info: AckInfo): void {
-    this.reduce(info);
-  }
-
   override onRto(info: AckInfo, repeated: boolean): void {
     // RFC 9438 §4.8: a timeout reduces like a loss (once per episode) and restarts the epoch.
     if (!repeated) this.reduce(info);
@@ -67,11 +86,38 @@ export class Cubic extends NewReno {
     this.s.recover = info.sndMax;
     this.s.phase = 'loss-recovery';
     this.c.epochStartUs = undefined;
+    if (this.s.linux !== undefined) {
+      linuxEnterLoss(this.s.linux, info.nowUs);
+      this.s.linux.cubic = initialLinuxCubic(); // cubictcp_state(TCP_CA_Loss) forgets it all
+    }
   }
 
-  /** Congestion avoidance follows the cubic curve (RFC 9438 §4.2-4.5); slow start is Reno's. */
+  /** cubictcp_acked: every ACK of new data may lower the least RTT seen. */
+  protected override onLinuxAck(info: AckInfo): void {
+    cubicSampleDelay(this.lc, info.rttUs, info.nowUs);
+  }
+
+  /** cubictcp_recalc_ssthresh (RFC 9438 §4.6-4.7 in Linux's integers), in packets. */
+  protected override linuxSsthresh(): number {
+    return cubicSsthresh(this.lc, cwndPackets(this.s));
+  }
+
+  /** cubictcp_cong_avoid: one packet more per `cnt` acknowledged (bictcp_update). */
+  protected override linuxAvoid(info: AckInfo, acked: number, linux: LinuxGrowthState): void {
+    const cnt = cubicUpdate(this.lc, cwndPackets(this.s), acked, info.nowUs);
+    congAvoidAi(this.s, linux, cnt, acked);
+  }
+
+  override onTransmitStart(nowUs: number, lastSentUs: number): void {
+    if (this.s.linux !== undefined) cubicTransmitStart(this.lc, nowUs, lastSentUs);
+  }
+
+  /**
+   * Congestion avoidance follows the cubic curve (RFC 9438 §4.2-4.5); slow start is Reno's, and
+   * so is all of Linux accounting's growth, which calls back into `linuxAvoid`.
+   */
   protected override grow(info: AckInfo): void {
-    if (this.s.cwnd < this.s.ssthresh || info.ackedBytes === 0) {
+    if (this.s.linux !== undefined || this.s.cwnd < this.s.ssthresh || info.ackedBytes === 0) {
       super.grow(info);
       return;
     }

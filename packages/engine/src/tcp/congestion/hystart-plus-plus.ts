@@ -55,16 +55,16 @@ export function inCss(h: HyStartPlusPlusState): boolean {
 }
 
 /**
- * §4.2: the slow-start increase for an ACK of `ackedBytes` new octets, cwnd += min(N, L*SMSS),
- * and in CSS a CSS_GROWTH_DIVISOR-th of it.
+ * §4.2: how slow start grows while HyStart++ runs: cwnd += min(N, L*SMSS) for an ACK of N
+ * octets (`cap` segments at most), and in CSS a CSS_GROWTH_DIVISOR-th of that (`divisor`).
  */
-export function hystartPlusPlusIncrease(
-  h: HyStartPlusPlusState,
-  ackedBytes: number,
-  smss: number,
-): number {
-  const n = Math.min(ackedBytes, L_SEGMENTS * smss);
-  return inCss(h) ? Math.floor(n / CSS_GROWTH_DIVISOR) : n;
+export interface SlowStartShare {
+  cap: number;
+  divisor: number;
+}
+
+export function hystartPlusPlusShare(h: HyStartPlusPlusState): SlowStartShare {
+  return { cap: L_SEGMENTS, divisor: inCss(h) ? CSS_GROWTH_DIVISOR : 1 };
 }
 
 /**

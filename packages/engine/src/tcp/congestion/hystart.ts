@@ -8,14 +8,16 @@
  *   clamp(minRTT / 8, 4 ms, 16 ms), so a queue is building.
  *
  * Invariants:
- * - a round begins on the first ACK beyond `roundEnd`, which is then set to the highest
- *   sequence number sent (Linux `end_seq = snd_nxt`);
  * - it runs only in slow start, with cwnd of at least 16 segments, until it has found its exit
- *   point; a retransmission timeout starts it afresh (cubictcp_state, TCP_CA_Loss);
+ *   point;
+ * - a round begins on the first ACK it runs on beyond `roundEnd`, which is then set to the
+ *   highest sequence number sent (Linux `end_seq = snd_nxt`): so no earlier than at 16
+ *   segments (cubictcp_acked calls hystart_update only from hystart_low_window on); a retransmission timeout starts it afresh (cubictcp_state, TCP_CA_Loss);
  * - every time is virtual µs, every sample the per-ACK RTT of `AckInfo.rttUs`.
  */
 import { seqGt, seq } from '../../wire/seq.js';
 import type { AckInfo } from './controller.js';
+import { cubicDelaySample } from './linux-cubic.js';
 
 /** Linux HYSTART_MIN_SAMPLES: RTT samples a round takes before the delay check. */
 export const HYSTART_MIN_SAMPLES = 8;
@@ -80,13 +82,13 @@ export interface HyStartWindow {
  * pkts_acked before cong_avoid): returns the new ssthresh when slow start ends here.
  */
 export function hystartOnAck(h: HyStartState, info: AckInfo, w: HyStartWindow): number | undefined {
-  if (info.rttUs === undefined) return undefined; // no sample: nothing new, or a resent segment
-  // CUBIC ignores delay samples for a second after its epoch began (that is, after a recovery).
-  if (w.epochStartUs !== undefined && info.nowUs - w.epochStartUs < 1_000_000) return undefined;
-  const delay = Math.max(1, info.rttUs);
-  if (h.delayMinUs === undefined || delay < h.delayMinUs) h.delayMinUs = delay;
-  if (h.found || w.cwnd >= w.ssthresh) return undefined;
-  return update(h, info, w, delay, h.delayMinUs);
+  // No sample (nothing new, or a resent segment), or one just after a recovery: nothing to do.
+  const sample = cubicDelaySample(h.delayMinUs, info.rttUs, info.nowUs, w.epochStartUs);
+  if (sample === undefined) return undefined;
+  h.delayMinUs = sample.minUs;
+  // Only in slow start, and from hystart_low_window on: a round cannot begin earlier.
+  if (h.found || w.cwnd >= w.ssthresh || w.cwnd < HYSTART_LOW_WINDOW * info.smss) return undefined;
+  return update(h, info, w, sample.delayUs, sample.minUs);
 }
 
 /** hystart_update() */
@@ -99,7 +101,6 @@ function update(
 ): number | undefined {
   // A new round when SND.UNA (this ACK) is after the end of the last one.
   if (h.roundEnd === undefined || seqGt(info.ack, seq(h.roundEnd))) startRound(h, info);
-  if (w.cwnd < HYSTART_LOW_WINDOW * info.smss) return undefined;
 
   // ACK train: ACKs close together for longer than half the minimum RTT (the halving is for an
   // unpaced sender: pacing may have spread the round over up to RTT/2).

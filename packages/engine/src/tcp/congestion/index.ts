@@ -2,7 +2,7 @@ import type {
   CongestionAlgorithm,
   CongestionController,
   CongestionState,
-  SlowStartExit,
+  GrowthOptions,
 } from './controller.js';
 import { Cubic } from './cubic.js';
 import { NewReno } from './newreno.js';
@@ -13,6 +13,8 @@ export * from './controller.js';
 export { Cubic, CUBIC_BETA, CUBIC_C, wCubic } from './cubic.js';
 export type { HyStartState } from './hystart.js';
 export type { HyStartPlusPlusState } from './hystart-plus-plus.js';
+export type { LinuxCubicState } from './linux-cubic.js';
+export type { CwndAccounting, LinuxGrowthState, SendPass } from './linux-growth.js';
 export { NewReno } from './newreno.js';
 export { DUPACK_THRESHOLD, Reno } from './reno.js';
 export { Tahoe } from './tahoe.js';
@@ -31,12 +33,12 @@ export function createController(state: CongestionState): CongestionController {
   }
 }
 
-/** A fresh controller with the initial window (and its slow-start exit heuristic, if any). */
+/** A fresh controller with the initial window, growing as `growth` says. */
 export function newController(
   algorithm: CongestionAlgorithm,
   iwBytes: number,
   smss: number,
-  slowStartExit: SlowStartExit = 'none',
+  growth: GrowthOptions = {},
 ): CongestionController {
-  return createController(Reno.initial(algorithm, iwBytes, smss, slowStartExit));
+  return createController(Reno.initial(algorithm, iwBytes, smss, growth));
 }

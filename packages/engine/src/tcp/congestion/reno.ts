@@ -10,8 +10,23 @@ import {
   type CongestionController,
   type CongestionPhase,
   type CongestionState,
-  type SlowStartExit,
+  type GrowthOptions,
 } from './controller.js';
+import {
+  congAvoidAi,
+  copyLinuxGrowth,
+  cwndPackets,
+  initialLinuxGrowth,
+  linuxCongAvoid,
+  linuxCwndRestart,
+  linuxEnterLoss,
+  linuxValidate,
+  renoDelivered,
+  renoDupAck,
+  renoSsthresh,
+  type LinuxGrowthState,
+  type SendPass,
+} from './linux-growth.js';
 import {
   afterSlowStartGrowth,
   beforeSlowStartGrowth,
@@ -19,6 +34,7 @@ import {
   initialSlowStartExit,
   slowStartExitOnLoss,
   slowStartIncrease,
+  slowStartShare,
 } from './slow-start-exit.js';
 
 /** RFC 5681 §3.2: the duplicate ACK that triggers fast retransmit. */
@@ -35,9 +51,9 @@ export class Reno implements CongestionController {
     algorithm: CongestionState['algorithm'],
     iwBytes: number,
     smss: number,
-    slowStartExit: SlowStartExit = 'none',
+    growth: GrowthOptions = {},
   ): CongestionState {
-    const exit = initialSlowStartExit(slowStartExit);
+    const exit = initialSlowStartExit(growth.slowStartExit);
     return {
       algorithm,
       cwnd: iwBytes,
@@ -48,6 +64,7 @@ export class Reno implements CongestionController {
       bytesAcked: 0,
       smss,
       ...(exit && { slowStartExit: exit }),
+      ...(growth.accounting === 'linux' && { linux: initialLinuxGrowth(growth.nowUs ?? 0) }),
     };
   }
 
@@ -79,9 +96,11 @@ export class Reno implements CongestionController {
     return this.s.cwnd;
   }
 
-  onAck(info: AckInfo): CongestionAction {
+  onAck(ack: AckInfo): CongestionAction {
     this.s.dupAcks = 0;
-    this.s.smss = info.smss;
+    this.s.smss = ack.smss;
+    const info = this.delivered(ack);
+    if (this.s.linux !== undefined) this.onLinuxAck(info);
     if (this.s.phase === 'fast-recovery') {
       return info.sackRecovery ? this.onAckInSackRecovery(info) : this.onAckInRecovery(info);
     }
@@ -98,6 +117,17 @@ export class Reno implements CongestionController {
     afterSlowStartGrowth(this.s, info); // HyStart++ (RFC 9406 §4.2: after the increase)
     if (this.s.phase !== 'loss-recovery') this.s.phase = this.growthPhase();
     return 'none';
+  }
+
+  /**
+   * Linux accounting without SACK: the packets an ACK delivers net of those its duplicate ACKs
+   * counted (Linux's emulation of SACK, linux-growth.ts renoDelivered).
+   */
+  private delivered(info: AckInfo): AckInfo {
+    const linux = this.s.linux;
+    if (linux === undefined || info.sackRecovery || info.packetsAcked === undefined) return info;
+    const reset = this.s.phase !== 'fast-recovery' || this.covers(info.ack);
+    return { ...info, packetsAcked: renoDelivered(linux, info.packetsAcked, reset) };
   }
 
   /** RFC 5681 §3.2 step 6: the first new ACK ends fast recovery with cwnd = ssthresh. */
@@ -123,6 +153,12 @@ export class Reno implements CongestionController {
   onDupAck(info: AckInfo): CongestionAction {
     this.s.smss = info.smss;
     this.s.dupAcks += 1;
+    // Linux accounting without SACK: the duplicate counts as a packet delivered (not after a
+    // timeout, where Linux counts them only once new data went out: a simplification).
+    const linux = this.s.linux;
+    if (linux !== undefined && !info.sackRecovery && this.s.phase !== 'loss-recovery') {
+      renoDupAck(linux, info);
+    }
     if (this.s.phase === 'fast-recovery') {
       // RFC 5681 §3.2 step 5: inflate for each further duplicate. RFC 6675 counts the pipe
       // instead and leaves cwnd alone.
@@ -160,9 +196,9 @@ export class Reno implements CongestionController {
     return this.enterFastRecovery(info);
   }
 
-  /** The new ssthresh after a loss: RFC 5681 §3.2 equation (4). */
+  /** The new ssthresh after a loss or an ECN-Echo (see `lossSsthresh`). */
   protected multiplicativeDecrease(info: AckInfo): void {
-    this.s.ssthresh = Math.max(Math.floor(info.flightSize / 2), 2 * info.smss);
+    this.s.ssthresh = this.lossSsthresh(info);
   }
 
   onLossDetected(info: AckInfo): CongestionAction {
@@ -197,12 +233,22 @@ export class Reno implements CongestionController {
     return 'retransmit';
   }
 
+  /**
+   * ssthresh after a loss: RFC 5681 §3.1 equation (4), max(FlightSize / 2, 2 * SMSS); with
+   * Linux accounting, the controller's ssthresh function of cwnd (tcp_reno_ssthresh here).
+   */
+  protected lossSsthresh(info: AckInfo): number {
+    if (this.s.linux !== undefined) return this.linuxSsthresh() * info.smss;
+    return Math.max(Math.floor(info.flightSize / 2), 2 * info.smss);
+  }
+
   onRto(info: AckInfo, repeated: boolean): void {
     // RFC 5681 §3.1 (4); ssthresh is held when the same segment times out again.
-    if (!repeated) this.s.ssthresh = Math.max(Math.floor(info.flightSize / 2), 2 * info.smss);
+    if (!repeated) this.s.ssthresh = this.lossSsthresh(info);
     slowStartExitOnLoss(this.s, info, true);
-    this.s.cwnd = info.smss; // loss window LW = 1 SMSS
+    this.s.cwnd = info.smss; // loss window LW = 1 SMSS (Linux: the packets in flight + 1, so 1)
     this.s.bytesAcked = 0;
+    if (this.s.linux !== undefined) linuxEnterLoss(this.s.linux, info.nowUs);
     this.s.dupAcks = 0;
     this.s.recover = info.sndMax;
     this.s.phase = 'loss-recovery';
@@ -216,29 +262,58 @@ export class Reno implements CongestionController {
    * a growing phase: in recovery the window is being cut already.
    */
   onEcnEcho(info: AckInfo): void {
-    if (this.s.phase !== 'slow-start' && this.s.phase !== 'congestion-avoidance') return;
+    const growing =
+      this.s.phase === 'slow-start' ||
+      this.s.phase === 'conservative-slow-start' ||
+      this.s.phase === 'congestion-avoidance';
+    if (!growing) return;
     this.s.smss = info.smss;
-    this.cutForEcn(info);
+    this.multiplicativeDecrease(info); // Linux: tcp_enter_cwr's ssthresh function
     this.s.cwnd = this.s.ssthresh;
     this.s.bytesAcked = 0;
     this.s.recover = info.sndMax;
     this.s.phase = 'cwr';
   }
 
-  /** ssthresh after an ECN-Echo: RFC 5681 §3.1 equation (4), as for a loss. */
-  protected cutForEcn(info: AckInfo): void {
-    this.s.ssthresh = Math.max(Math.floor(info.flightSize / 2), 2 * info.smss);
+  onIdleRestart(initialWindow: number, idleUs: number, rtoUs: number, nowUs: number): void {
+    if (this.s.linux !== undefined) {
+      linuxCwndRestart(this.s, this.s.linux, initialWindow, idleUs, rtoUs, nowUs);
+    } else {
+      // RFC 5681 §4.1: restart window RW = min(IW, cwnd).
+      this.s.cwnd = Math.min(initialWindow, this.s.cwnd);
+    }
+    if (this.s.phase !== 'loss-recovery') this.s.phase = this.growthPhase();
   }
 
-  onIdleRestart(initialWindow: number): void {
-    // RFC 5681 §4.1: restart window RW = min(IW, cwnd).
-    this.s.cwnd = Math.min(initialWindow, this.s.cwnd);
+  onTransmitStart(_nowUs: number, _lastSentUs: number): void {}
+
+  onSendPass(pass: SendPass): boolean {
+    if (this.s.linux === undefined || !linuxValidate(this.s, this.s.linux, pass)) return false;
     if (this.s.phase !== 'loss-recovery') this.s.phase = this.growthPhase();
+    return true;
+  }
+
+  /** Linux accounting: every ACK of new data, before any growth (the pkts_acked hook). */
+  protected onLinuxAck(_info: AckInfo): void {}
+
+  /** Linux accounting: tcp_reno_ssthresh, in packets. */
+  protected linuxSsthresh(): number {
+    return renoSsthresh(cwndPackets(this.s));
+  }
+
+  /** Linux accounting: tcp_reno_cong_avoid's additive increase, one packet per cwnd acked. */
+  protected linuxAvoid(_info: AckInfo, acked: number, linux: LinuxGrowthState): void {
+    congAvoidAi(this.s, linux, cwndPackets(this.s), acked);
   }
 
   /** Slow start (equation 2) or congestion avoidance with byte counting (+1 SMSS per cwnd acked). */
   protected grow(info: AckInfo): void {
-    if (this.s.cwnd < this.s.ssthresh) {
+    const linux = this.s.linux;
+    if (linux !== undefined) {
+      // Linux counts packets (tcp_cong_avoid): see linux-growth.ts.
+      const avoid = (acked: number) => this.linuxAvoid(info, acked, linux);
+      linuxCongAvoid(this.s, linux, info, avoid, slowStartShare(this.s));
+    } else if (this.s.cwnd < this.s.ssthresh) {
       this.s.cwnd += slowStartIncrease(this.s, info); // RFC 5681 §3.1, equation (2)
     } else {
       this.s.bytesAcked += info.ackedBytes; // RFC 5681 §3.1, byte counting (RFC 3465)
@@ -266,5 +341,6 @@ function copyState(s: CongestionState): CongestionState {
     ...s,
     ...(s.cubic && { cubic: { ...s.cubic } }),
     ...(s.slowStartExit && { slowStartExit: { ...s.slowStartExit } }),
+    ...(s.linux && { linux: copyLinuxGrowth(s.linux) }),
   };
 }

@@ -13,12 +13,14 @@ import {
 } from './controller.js';
 import { hystartOnAck, hystartOnTimeout, initialHyStart } from './hystart.js';
 import {
-  hystartPlusPlusIncrease,
+  hystartPlusPlusShare,
   hystartPlusPlusOnAck,
   hystartPlusPlusOnLoss,
   initialHyStartPlusPlus,
   inCss,
+  type SlowStartShare,
 } from './hystart-plus-plus.js';
+import { linuxEpochStartUs } from './linux-cubic.js';
 
 export function initialSlowStartExit(
   kind: SlowStartExit | undefined,
@@ -44,17 +46,26 @@ export function beforeSlowStartGrowth(s: CongestionState, info: AckInfo): void {
   const ssthresh = hystartOnAck(s.slowStartExit, info, {
     cwnd: s.cwnd,
     ssthresh: s.ssthresh,
-    epochStartUs: s.cubic?.epochStartUs,
+    // CUBIC's epoch: Linux's own with Linux accounting (linux-cubic.ts), else RFC 9438's.
+    epochStartUs: s.linux?.cubic ? linuxEpochStartUs(s.linux.cubic) : s.cubic?.epochStartUs,
   });
   if (ssthresh !== undefined) s.ssthresh = ssthresh;
 }
 
-/** The octets slow start adds for an ACK: RFC 5681 §3.1 equation (2), or HyStart++'s rule. */
+/** HyStart++'s limit on slow start's growth while it runs; undefined when there is none. */
+export function slowStartShare(s: CongestionState): SlowStartShare | undefined {
+  if (s.slowStartExit?.kind !== 'hystart++' || !plusPlusActive(s)) return undefined;
+  return hystartPlusPlusShare(s.slowStartExit);
+}
+
+/**
+ * The octets slow start adds for an ACK: RFC 5681 §3.1 equation (2), min(N, SMSS), or with
+ * HyStart++ min(N, L*SMSS), divided in CSS (RFC 9406 §4.2).
+ */
 export function slowStartIncrease(s: CongestionState, info: AckInfo): number {
-  if (s.slowStartExit?.kind === 'hystart++' && plusPlusActive(s)) {
-    return hystartPlusPlusIncrease(s.slowStartExit, info.ackedBytes, info.smss);
-  }
-  return Math.min(info.ackedBytes, info.smss);
+  const share = slowStartShare(s);
+  if (share === undefined) return Math.min(info.ackedBytes, info.smss);
+  return Math.floor(Math.min(info.ackedBytes, share.cap * info.smss) / share.divisor);
 }
 
 /** After slow start grew cwnd on an ACK: HyStart++ takes its sample and counts its rounds. */
