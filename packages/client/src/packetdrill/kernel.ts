@@ -63,6 +63,9 @@ const FIXED: Record<string, string> = {
   tcp_base_mss: '1024',
 };
 
+/** Settings beyond defaults.sh's that the engine models at any value (socketOptions). */
+const MODELLED = new Set(['tcp_min_tso_segs']);
+
 export class KernelUnsupported extends Error {}
 
 /** What the script's shell commands set: sysctls, the route's metrics, the NIC's offloads. */
@@ -169,7 +172,8 @@ export class Kernel {
     if (fixed !== undefined && value !== fixed && value !== DEFAULTS_SH[name]) {
       throw new KernelUnsupported(`net.ipv4.${name}=${value} (modelled: ${fixed})`);
     }
-    if (!(name in DEFAULTS_SH) && !INERT.has(name) && fixed === undefined) {
+    const known = name in DEFAULTS_SH || INERT.has(name) || MODELLED.has(name);
+    if (!known && fixed === undefined) {
       throw new KernelUnsupported(`the sysctl net.ipv4.${name}`);
     }
     this.sysctls.set(name, value);
