@@ -8,8 +8,9 @@ import { Simulation, type SimulationSnapshot } from '../src/sim/simulation.js';
 import { createController } from '../src/tcp/congestion/index.js';
 import type { EndpointOptions } from '../src/tcp/options.js';
 import { pacingRate } from '../src/tcp/pacing-rate.js';
+import { PROFILES } from '../src/tcp/profiles.js';
 import { accepted, ack, DATA, sent } from './linux-peer.js';
-import { Lone } from './lone.js';
+import { ISS, Lone } from './lone.js';
 
 /** Room in the peer's window for 64 segments (512 << 7), cwnd 20 segments. */
 const WINDOW = 512;
@@ -142,6 +143,94 @@ describe('releases under fq', () => {
     expect(restored.sim.connection(restored.id).toState()).toEqual(
       original.sim.connection(original.id).toState(),
     );
+  });
+});
+
+describe('slow_start/slow-start-fq-ack-per-2pkt.pkt (tc qdisc replace dev tun0 root fq)', () => {
+  /**
+   * What left since the last look, one line per TSO packet as packetdrill shows it: the time in
+   * ms (the script's less 100: its SYN comes at 0.1 s), the last segment's flags, and the
+   * script's sequence numbers.
+   */
+  function packets(t: Lone): string[] {
+    const lines: { ms: number; flags: string; start: number; end: number }[] = [];
+    for (const line of sent(t, true)) {
+      const m = /^(\S+) (\S+) (\d+):(\d+)\(/.exec(line);
+      if (m === null) continue;
+      const [ms, flags, start, end] = [
+        Number(m[1]),
+        m[2] ?? '',
+        Number(m[3]) - ISS,
+        Number(m[4]) - ISS,
+      ];
+      const last = lines[lines.length - 1];
+      if (last !== undefined && last.ms === ms && last.end === start && last.flags !== 'P.') {
+        Object.assign(last, { flags, end });
+      } else lines.push({ ms, flags, start, end });
+    }
+    return lines.map((p) => `${p.ms} ${p.flags} ${p.start}:${p.end}(${p.end - p.start})`);
+  }
+
+  it("Linux's packets at Linux's times, cwnd 10 to 20 (the linux profile with pacing on)", () => {
+    // `< S 0:0(0) win 32792 <mss 1460,...>`, our SYN-ACK, `+.1 < . 1:1(0) ack 1 win 500`;
+    // SO_SNDBUF 200000, which Linux doubles.
+    const t = accepted(
+      { ...PROFILES.linux, pacing: true, sndBuffer: 400_000 },
+      { mss: 1460, window: 500 },
+    );
+    const cwnd = () => t.sim.connection(t.id).congestion.cwnd / 1460;
+    const acked = (ms: number, n: number) => {
+      t.wait(ms);
+      ack(t, DATA - 1 + n, 500);
+      return cwnd();
+    };
+    // `+0 write(4, ..., 40000)`: 10 segments unpaced, in packets of 2 (292 kB/s >> 10 is under
+    // one MSS: tcp_min_tso_segs).
+    t.sim.sendData(t.id, new Uint8Array(40_000));
+    expect(packets(t)).toEqual([
+      '100 P. 1:2921(2920)',
+      '100 P. 2921:5841(2920)',
+      '100 P. 5841:8761(2920)',
+      '100 P. 8761:11681(2920)',
+      '100 P. 11681:14601(2920)',
+    ]);
+    expect(cwnd()).toBe(10);
+    // `+.105 < . 1:1(0) ack 2921`: cwnd 12, and the next packet goes at once, 95 ms after its
+    // release time: "FQ will allow following packet to be sent a bit earlier".
+    expect(acked(105, 2921)).toBe(12);
+    expect(packets(t)).toEqual(['205 P. 14601:17521(2920)']);
+    // `+.003 < . ack 5841`, cwnd 14; `+.001 > P. 17521:20441(2920)` (script: 209 ms): half of
+    // 2920 B at 2 * 12 * 1460 B / 100.625 ms.
+    expect(acked(3, 5841)).toBe(14);
+    expect(packets(t)).toEqual([]);
+    // `+.001 < . ack 8761`, cwnd 16.
+    expect(acked(2, 8761)).toBe(16);
+    expect(packets(t)).toEqual(['209.193 P. 17521:20441(2920)']);
+    // `+.007 > P. 20441:23361(2920)` (217 ms): "remaining packets are delivered at a constant
+    // rate"; then `+.002 < . ack 11681`, cwnd 18, and `+.001 < . ack 14601`, cwnd 20.
+    expect(acked(9, 11681)).toBe(18);
+    expect(packets(t)).toEqual(['216.381 P. 20441:23361(2920)']);
+    expect(acked(1, 14601)).toBe(20);
+    // `+.004 > P. 23361:26281(2920)` (224 ms), `+.007 > P. 26281:29201(2920)` (231 ms); the
+    // script allows 4 ms either side.
+    t.wait(12);
+    expect(packets(t)).toEqual(['222.67 P. 23361:26281(2920)', '227.701 P. 26281:29201(2920)']);
+    expect(cwnd()).toBe(20);
+  });
+
+  it('without fq the same ACKs let the window out at once', () => {
+    const t = accepted({ ...PROFILES.linux, sndBuffer: 400_000 }, { mss: 1460, window: 500 });
+    t.sim.sendData(t.id, new Uint8Array(40_000));
+    sent(t);
+    t.wait(105);
+    ack(t, DATA + 2920, 500);
+    t.wait(3);
+    ack(t, DATA + 5840, 500);
+    // 4 segments for each ACK, at its time: the script's 17521:20441 would leave at 208 ms.
+    expect(sent(t, true).map((l) => l.split(' ')[0])).toEqual([
+      ...Array<string>(4).fill('205'),
+      ...Array<string>(4).fill('208'),
+    ]);
   });
 });
 
