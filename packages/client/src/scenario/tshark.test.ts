@@ -43,6 +43,14 @@ const EXPECTED: Record<string, Flag[]> = {
 /** Where the heuristics read the wire otherwise than the engine knows it, and why. */
 const HEURISTICS: { scenario: string; label: string; wireshark: Flag[]; reason: string }[] = [
   {
+    scenario: 'tail-loss-probe',
+    label: 'loss-probe',
+    wireshark: ['retransmission'],
+    reason:
+      'with no new data to send, the probe is the last segment again (RFC 8985 §7.3): on the ' +
+      'wire a retransmission, which it is; tcplab labels it by why it was sent',
+  },
+  {
     scenario: 'zero-window',
     label: 'window-probe',
     wireshark: ['keep_alive'],

@@ -1257,7 +1257,7 @@ export class Connection {
       ),
       bytesSent: this.counters.bytesSent + this.stats.bytesRetrans,
       bytesRetrans: this.stats.bytesRetrans,
-      deliveryRate: 0,
+      deliveryRate: this.stats.deliveryRate ?? 0,
       delivered: Math.ceil(
         Math.max(0, seqDiff(this.sndUna, this.iss) - 1) / Math.max(1, this.sndMss),
       ),
@@ -1682,6 +1682,11 @@ export class Connection {
         if (this.options.ackPolicy === 'linux') onDataSent(this.ackState, now);
       }
       // Time one segment at a time, and only a first transmission (Karn, RFC 6298 §3).
+      if (neverSent && this.stats.rateSample === undefined) {
+        // tcp_info's delivery rate: what is acknowledged while this segment is in flight.
+        const acked = Math.max(0, seqDiff(this.sndUna, this.iss) - 1);
+        this.stats.rateSample = { end, sentUs: now, acked };
+      }
       if (neverSent && this.rttProbe === undefined && this.retries === 0) {
         this.rttProbe = { end, sentUs: now };
       }

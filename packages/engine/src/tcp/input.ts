@@ -66,6 +66,19 @@ function noteArrival(c: Connection, now: number, segment: TcpSegment): void {
   if (len > (c.stats.rcvMss ?? 0)) c.stats.rcvMss = len;
 }
 
+/**
+ * tcp_info's delivery rate (Linux's tcp_rate_gen, simplified to one sample at a time): once the
+ * sampled segment is acknowledged, the bytes acknowledged since it was sent over the time since.
+ */
+function sampleDeliveryRate(c: Connection, now: number, ack: SeqNum): void {
+  const sample = c.stats.rateSample;
+  if (sample === undefined || !seqLe(seq(sample.end), ack)) return;
+  c.stats.rateSample = undefined;
+  const elapsed = now - sample.sentUs;
+  const acked = Math.max(0, seqDiff(ack, c.iss) - 1) - sample.acked;
+  if (elapsed > 0) c.stats.deliveryRate = Math.round((acked * 1_000_000) / elapsed);
+}
+
 function noteRtt(c: Connection, rttUs: number): void {
   if (c.stats.minRttUs === undefined || rttUs < c.stats.minRttUs) c.stats.minRttUs = rttUs;
 }
@@ -331,6 +344,7 @@ function acknowledge(
     c.sndQueue.consume(dataAcked);
     c.sndQueueSeq = seqAdd(c.sndQueueSeq, dataAcked);
   }
+  sampleDeliveryRate(c, now, ack);
   const echoed = segment?.options.ts?.ecr;
   if (c.timestamps && echoed !== undefined && echoed !== 0) {
     // RFC 7323 §4: every ACK of new data echoes the TSval of the segment it acknowledges;

@@ -213,6 +213,13 @@ export interface TcpStats {
   dataSegsOut: number;
   dataSegsIn: number;
   bytesRetrans: number;
+  /**
+   * The delivery-rate sample under way (one at a time, as the RTT probe): the end of a segment
+   * of new data, when it was sent, and the bytes acknowledged then.
+   */
+  rateSample?: { end: number; sentUs: number; acked: number } | undefined;
+  /** The latest sample: bytes acknowledged while it was in flight, per second. */
+  deliveryRate?: number;
 }
 
 export function noStats(): TcpStats {
