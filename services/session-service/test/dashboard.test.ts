@@ -63,7 +63,8 @@ async function instructorPage(): Promise<{ context: BrowserContext; page: Page }
 const segmentLines = (page: Page) => page.getByTestId('ladder-segments').locator('li');
 
 async function startPreset(page: Page, title: string): Promise<string> {
-  await page.getByRole('button', { name: title }).click();
+  // Exact: a title may be part of another's ("Slow start" of "HyStart leaves slow start ...").
+  await page.getByRole('button', { name: title, exact: true }).click();
   await page.waitForURL(/\?session=/);
   return new URL(page.url()).searchParams.get('session') ?? '';
 }
@@ -172,6 +173,8 @@ describe('the dashboard', () => {
     await page.screenshot({ path: join(SHOTS, 'lost-final-ack.png') });
     // At 70 ms: the last ACK the link lost, with its cross and reason.
     await scrub.fill('70');
+    // The ladder lays out only while it is on screen; the scrubber may sit a screen above it.
+    await page.getByTestId('ladder-canvas').scrollIntoViewIfNeeded();
     const lost = segmentLines(page).filter({ hasText: '. ack 2 win 65535 [dropped, fault f1]' });
     await expect.poll(() => lost.count()).toBe(1);
     expect(await lost.getAttribute('data-fate')).toBe('dropped');

@@ -211,6 +211,25 @@ describe('a lab through the SDK', () => {
     expect(blockTypes).toEqual([0x0a0d0d0a, 1, ...segments.items.map(() => 6)]);
   });
 
+  it('setOptions changes a live endpoint as setsockopt does, and refuses what is fixed by then', async () => {
+    const { client } = await service();
+    const sid = await labSession(client);
+    await handshake(client, sid);
+    const changed = await client.endpoints.setOptions(sid, 'e2', { nagle: false });
+    expect(changed).toMatchObject({ id: 'e2', state: 'ESTABLISHED', options: { nagle: false } });
+    // Two small writes while the first is unacknowledged: with Nagle off, both leave at once.
+    await client.endpoints.send(sid, 'e2', { data: 'a' });
+    await client.endpoints.send(sid, 'e2', { data: 'b' });
+    const sent = (await client.trace.segments(sid, { limit: 1000 })).items.filter(
+      (s) => s.len === 1,
+    );
+    expect(sent.map((s) => s.timeMs)).toEqual([sent[0]?.timeMs, sent[0]?.timeMs]);
+    const fixed = await client.endpoints
+      .setOptions(sid, 'e2', { mss: 500 })
+      .catch((e: unknown) => e);
+    expect(isApiError(fixed) && [fixed.status, fixed.code]).toEqual([409, 'EINVAL']);
+  });
+
   it('pages segments and events by eventId and filters events by kind', async () => {
     const { client } = await service();
     const sid = await labSession(client);
