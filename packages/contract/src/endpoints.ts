@@ -108,6 +108,18 @@ export const TcpState = Type.Enum(
  * Linux's tcp_info (struct tcp_info, what `ss -ti` prints) for an endpoint, with Linux's
  * field names and units, to put beside a real host's.
  */
+/** The engine's timers (its TimerKind), as endpoint views and scenario checks name them. */
+export const TimerKind = Type.Enum([
+  'time-wait',
+  'retransmit',
+  'persist',
+  'delayed-ack',
+  'keepalive',
+  'reorder',
+  'loss-probe',
+  'pacing',
+]);
+
 export const TcpInfo = Type.Object(
   {
     tcpi_state: Type.Integer({
@@ -202,16 +214,7 @@ export const Endpoint = Type.Object(
     }),
     timers: Type.Array(
       Type.Object({
-        kind: Type.Enum([
-          'time-wait',
-          'retransmit',
-          'persist',
-          'delayed-ack',
-          'keepalive',
-          'reorder',
-          'loss-probe',
-          'pacing',
-        ]),
+        kind: TimerKind,
         expiresMs: Type.Number(),
       }),
     ),

@@ -4,7 +4,7 @@
  * library is written in this format. docs/SCENARIOS.md describes every field with examples.
  */
 import { Type, type Static, type TObject, type TOptional } from 'typebox';
-import { EndpointOptionsChange, SocketAddress, TcpState } from './endpoints.js';
+import { EndpointOptionsChange, SocketAddress, TcpState, TimerKind } from './endpoints.js';
 import { EndpointOptions, LinkSettings, Profile } from './sessions.js';
 import { EcnCodepoint, TcpOptionsView } from './trace.js';
 
@@ -158,21 +158,9 @@ export const EndpointExpectation = Type.Object(
     lowest: Type.Optional(Bounds(METRIC_NAMES, 'The lowest value a metric has reported so far')),
     buffered: Type.Optional(Bounds(BUFFER_FIELDS, 'Bytes in the buffers now')),
     timers: Type.Optional(
-      Type.Array(
-        Type.Enum([
-          'time-wait',
-          'retransmit',
-          'persist',
-          'delayed-ack',
-          'keepalive',
-          'reorder',
-          'loss-probe',
-          'pacing',
-        ]),
-        {
-          description: 'The timers armed now, in any order (an empty list: none)',
-        },
-      ),
+      Type.Array(TimerKind, {
+        description: 'The timers armed now, in any order (an empty list: none)',
+      }),
     ),
     received: Type.Optional(
       Type.String({ description: 'All the text the application has read so far (receive steps)' }),
